@@ -1,0 +1,173 @@
+"""DICOM series → HU Volume with patient geometry.
+
+Two passes: headers of every file (``dicom_scan``), then the pixels of the chosen series in
+slice order.  Uncompressed little-endian pixels are read straight from their byte offset into
+a reused buffer (no second header parse); compressed or odd files go through pydicom's decoders.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ctvis.core.dicom_geometry import StackGeometry, build_geometry
+from ctvis.core.dicom_scan import ScanResult, SeriesInfo, scan
+from ctvis.core.errors import LoadError
+from ctvis.core.hu import raw_to_hu
+from ctvis.core.progress import Reporter
+from ctvis.core.volume import Volume
+
+log = logging.getLogger(__name__)
+
+# Which package decodes what, for the message when none is installed.
+DECODER_HINTS = {
+    "1.2.840.10008.1.2.4.90": "pylibjpeg pylibjpeg-openjpeg (or python-gdcm)",
+    "1.2.840.10008.1.2.4.91": "pylibjpeg pylibjpeg-openjpeg (or python-gdcm)",
+    "1.2.840.10008.1.2.4.57": "pylibjpeg pylibjpeg-libjpeg (or python-gdcm)",
+    "1.2.840.10008.1.2.4.70": "pylibjpeg pylibjpeg-libjpeg (or python-gdcm)",
+    "1.2.840.10008.1.2.4.50": "pylibjpeg pylibjpeg-libjpeg (or python-gdcm)",
+    "1.2.840.10008.1.2.4.80": "pyjpegls (or python-gdcm)",
+    "1.2.840.10008.1.2.4.81": "pyjpegls (or python-gdcm)",
+    "1.2.840.10008.1.2.5": "pylibjpeg-rle (or python-gdcm)",
+}
+
+
+def choose_series(result: ScanResult, series_uid: str | None, path) -> SeriesInfo:
+    if not result.series:
+        reasons = sorted({s["reason"] for s in result.skipped})
+        detail = f" ({len(result.skipped)} file(s) skipped: {'; '.join(reasons[:3])})" \
+            if result.skipped else ""
+        raise LoadError(f"{path}: no DICOM images found{detail}")
+    if series_uid is None:
+        chosen = result.series[0]
+        others = result.series[1:]
+        if others:
+            log.info("several series in %s; loading %s (%d images); also there: %s", path,
+                     chosen.uid, chosen.n_images,
+                     ", ".join(f"{s.uid} ({s.n_images})" for s in others))
+        return chosen
+    for s in result.series:
+        if s.uid == series_uid:
+            return s
+    raise LoadError(f"{path}: no series with SeriesInstanceUID {series_uid}; found "
+                    + ", ".join(s.uid for s in result.series))
+
+
+def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
+    t0 = time.perf_counter()
+    report = Reporter(progress, cancel)
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file or folder")
+    result = scan(path, report.sub(0.0, 0.4), cancel)
+    series = choose_series(result, series_uid, path)
+    label = f"{path} (series {series.uid})"
+    geometry = build_geometry(series.slices, label)
+    warnings = list(geometry.warnings)
+    if result.skipped:
+        warnings.append(f"{len(result.skipped)} file(s) skipped (not DICOM images or unreadable)")
+    if len(result.series) > 1:
+        warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
+                        f"({series.n_images} images)")
+
+    array, filled = _read_pixels(geometry, report.sub(0.4, 0.95), label)
+    if filled:
+        warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
+    if not geometry.regular:
+        array = _regularise(array, geometry.positions, geometry.n_out)
+    for w in warnings:
+        log.info("%s: %s", path, w)
+
+    first = geometry.slices[0]
+    meta = dict(first.meta)
+    meta.update(series_uid=series.uid, source=str(path), n_files=len(geometry.slices),
+                transfer_syntax=first.transfer_syntax, warnings=warnings,
+                skipped=result.skipped, series=[s.as_dict() for s in result.series],
+                gantry_tilt_deg=geometry.tilt_deg)
+    report(1.0, "loaded")
+    log.info("loaded %s: %s in %.2f s", label, array.shape, time.perf_counter() - t0)
+    return Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
+
+
+def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
+    slices = geometry.slices
+    rows, cols = slices[0].rows, slices[0].columns
+    out = np.empty((len(slices), rows, cols), np.int16)
+    decoded: dict[str, np.ndarray] = {}       # multi-frame files decoded once
+    filled = 0
+    buffer = None
+    for k, s in enumerate(slices):
+        if k % 8 == 0:
+            report(k / len(slices), f"reading pixels {k}/{len(slices)}")
+        if s.pixel_offset is not None:
+            if buffer is None or buffer.dtype != s.raw_dtype:
+                buffer = np.empty(rows * cols, s.raw_dtype)
+            raw = _read_native(s, buffer).reshape(rows, cols)
+        else:
+            raw = _decode(s, decoded)
+        _, n = raw_to_hu(raw, s.slope, s.intercept, s.padding, s.bits_stored, s.signed, out[k])
+        filled += n
+    return out, filled
+
+
+def _read_native(s, buffer: np.ndarray) -> np.ndarray:
+    with open(s.path, "rb") as fp:
+        fp.seek(s.pixel_offset)
+        n = fp.readinto(memoryview(buffer).cast("B"))
+    if n != buffer.nbytes:
+        raise LoadError(f"{s.path}: truncated pixel data ({n} of {buffer.nbytes} bytes)")
+    return buffer
+
+
+def _decode(s, cache: dict) -> np.ndarray:
+    """Pixels of one plane through pydicom (compressed, big-endian, multi-frame ...)."""
+    import pydicom
+
+    pixels = cache.get(s.path)
+    if pixels is None:
+        try:
+            ds = pydicom.dcmread(s.path)
+            pixels = ds.pixel_array
+        except Exception as exc:
+            raise LoadError(_decode_message(s, exc)) from None
+        if s.n_frames > 1:
+            cache.clear()                  # keep only one multi-frame file in memory
+            cache[s.path] = pixels
+    if s.n_frames > 1:
+        pixels = pixels[s.frame]
+    # pydicom already applied BitsStored and the sign; only rescale is left.
+    return pixels.astype(s.raw_dtype, copy=False)
+
+
+def _decode_message(s, exc: Exception) -> str:
+    import pydicom.uid
+
+    ts = pydicom.uid.UID(s.transfer_syntax)
+    name = ts.name if ts.is_valid else s.transfer_syntax
+    hint = DECODER_HINTS.get(s.transfer_syntax)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if hint and ("plugin" in text.lower() or "decod" in text.lower() or "handler" in text.lower()
+                 or "missing" in text.lower()):
+        return (f"{s.path}: pixel data compressed as {name} ({s.transfer_syntax}) and no "
+                f"decoder could read it; install: pip install {hint}")
+    return f"{s.path}: cannot decode pixel data ({name}): {text}"
+
+
+def _regularise(array: np.ndarray, positions: np.ndarray, n_out: int) -> np.ndarray:
+    """Linear interpolation of slices at uneven positions onto a regular grid (same ends)."""
+    targets = np.linspace(positions[0], positions[-1], n_out)
+    upper = np.clip(np.searchsorted(positions, targets, side="right"), 1, len(positions) - 1)
+    lower = upper - 1
+    span = positions[upper] - positions[lower]
+    w = np.clip((targets - positions[lower]) / span, 0.0, 1.0)
+    out = np.empty((n_out,) + array.shape[1:], np.int16)
+    for n in range(n_out):
+        if w[n] < 1e-6:
+            out[n] = array[lower[n]]
+        elif w[n] > 1 - 1e-6:
+            out[n] = array[upper[n]]
+        else:
+            out[n] = np.rint((1 - w[n]) * array[lower[n]] + w[n] * array[upper[n]])
+    return out

@@ -1,0 +1,128 @@
+"""Slice order and patient geometry of a stack of DICOM planes.
+
+Order and z step come from ImagePositionPatient projected on the slice normal, never from
+SliceThickness.  The stack is checked for localizers (other orientation), duplicates, missing
+slices (uneven steps) and gantry tilt (positions sheared off the normal).  A tilted stack keeps
+its exact geometry: the z column of ``direction`` is the true step direction.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ctvis.core.errors import LoadError
+
+
+@dataclass
+class StackGeometry:
+    slices: list                  # SliceHeaders in ascending position along the normal
+    origin: np.ndarray            # LPS of voxel [0, 0, 0]
+    direction: np.ndarray         # 3×3, columns x, y, z
+    spacing: tuple                # (dz, dy, dx)
+    positions: np.ndarray         # distance of each kept slice along the normal (mm)
+    regular: bool                 # False: slices must be interpolated onto a regular grid
+    n_out: int                    # number of slices on the regular grid
+    tilt_deg: float = 0.0
+    warnings: list = field(default_factory=list)
+
+
+def _majority(values):
+    return Counter(values).most_common(1)[0][0]
+
+
+def _orientation_key(ori: np.ndarray) -> tuple:
+    return tuple(np.round(ori, 3))
+
+
+def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
+    warnings: list[str] = []
+    usable = [s for s in slices if s.position is not None and s.orientation is not None]
+    if not usable:
+        raise LoadError(f"{series_label}: no image has ImagePositionPatient/Orientation; "
+                        "cannot place it in patient space")
+    if len(usable) < len(slices):
+        warnings.append(f"{len(slices) - len(usable)} image(s) without position ignored")
+
+    # Localizers and other orientations are not part of the stack.
+    key = _majority([_orientation_key(s.orientation) for s in usable
+                     if not s.is_localizer] or [_orientation_key(s.orientation) for s in usable])
+    stack = [s for s in usable if _orientation_key(s.orientation) == key and not s.is_localizer]
+    if len(stack) < len(usable):
+        warnings.append(f"{len(usable) - len(stack)} localizer/other-orientation image(s) "
+                        "excluded")
+    size = _majority([(s.rows, s.columns) for s in stack])
+    if any((s.rows, s.columns) != size for s in stack):
+        n = sum((s.rows, s.columns) != size for s in stack)
+        warnings.append(f"{n} image(s) of another size excluded (kept {size[0]}×{size[1]})")
+        stack = [s for s in stack if (s.rows, s.columns) == size]
+
+    ori = np.asarray(key, dtype=float)
+    row_dir, col_dir = _unit(ori[:3]), _unit(ori[3:])
+    normal = _unit(np.cross(row_dir, col_dir))
+    proj = np.array([float(np.dot(s.position, normal)) for s in stack])
+    order = np.lexsort((np.array([s.instance_number for s in stack]), proj))
+    stack = [stack[i] for i in order]
+    proj = proj[order]
+
+    # Duplicates: same position twice (repeated acquisitions): keep the first.
+    keep = np.concatenate([[True], np.diff(proj) > 1e-3])
+    if not keep.all():
+        warnings.append(f"{int((~keep).sum())} duplicate slice position(s) dropped "
+                        "(kept the lowest InstanceNumber)")
+        stack = [s for s, k in zip(stack, keep) if k]
+        proj = proj[keep]
+
+    spacing_yx = stack[0].pixel_spacing or (1.0, 1.0)
+    if stack[0].pixel_spacing is None:
+        warnings.append("no PixelSpacing: 1 mm assumed")
+    dy, dx = float(spacing_yx[0]), float(spacing_yx[1])
+
+    if len(stack) == 1:
+        thickness = stack[0].meta.get("slice_thickness") or 1.0
+        direction = np.column_stack([row_dir, col_dir, normal])
+        return StackGeometry(stack, np.asarray(stack[0].position, float), direction,
+                             (float(thickness), dy, dx), proj, True, 1, 0.0, warnings)
+
+    steps = np.diff(proj)
+    step = float(np.median(steps))
+    regular = bool(np.all(np.abs(steps - step) <= max(0.01 * step, 1e-3)))
+    n_out = len(stack) if regular else int(round((proj[-1] - proj[0]) / step)) + 1
+    if not regular:
+        step = (proj[-1] - proj[0]) / (n_out - 1)     # the regular grid spans the same ends
+        big = steps[steps > 1.5 * step]
+        if len(big):
+            missing = int(sum(round(b / step) - 1 for b in big))
+            where = proj[:-1][steps > 1.5 * step][0]
+            warnings.append(f"missing slices: {len(big)} gap(s), about {missing} slice(s) "
+                            f"missing (first after {where:.1f} mm along the normal); "
+                            f"interpolated onto a regular {step:.3f} mm grid")
+        else:
+            warnings.append(f"uneven slice steps ({steps.min():.3f}–{steps.max():.3f} mm); "
+                            f"resampled onto a regular {step:.3f} mm grid")
+
+    # Gantry tilt: the least-squares step per mm of normal distance has an in-plane part.
+    positions = np.array([s.position for s in stack], dtype=float)
+    design = np.column_stack([np.ones_like(proj), proj - proj[0]])
+    coef, *_ = np.linalg.lstsq(design, positions, rcond=None)
+    per_mm = coef[1]                       # d(position)/d(normal distance), ·normal == 1
+    shear = per_mm - normal * np.dot(per_mm, normal)
+    tilt = float(np.degrees(np.arctan(np.linalg.norm(shear))))
+    if tilt > 0.05:
+        z_dir = _unit(normal + shear)
+        dz = step * float(np.linalg.norm(normal + shear))
+        warnings.append(f"gantry tilt {tilt:.2f}° (sheared stack): geometry kept exact, "
+                        "the z axis is not perpendicular to the slices")
+    else:
+        tilt, z_dir, dz = 0.0, normal, step
+    direction = np.column_stack([row_dir, col_dir, z_dir])
+    return StackGeometry(stack, positions[0], direction, (dz, dy, dx), proj,
+                         regular, n_out, tilt, warnings)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v)
+    if n == 0:
+        raise LoadError("ImageOrientationPatient has a zero vector")
+    return np.asarray(v, float) / n

@@ -1,0 +1,388 @@
+"""Scan a folder for DICOM images with header-only reads and group them into series.
+
+Every file is opened once with ``stop_before_pixels``; what the loader needs later (geometry,
+rescale, where the pixel bytes start) is kept in a small ``SliceHeader`` so that the pixel pass
+can read raw bytes without parsing the header again.  Files that are not DICOM images are
+skipped with a reason, never fatal.
+"""
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from ctvis.core.dicom_fastheader import read_fast_header
+
+from ctvis.core.progress import Reporter
+
+DICOMDIR_UID = "1.2.840.10008.1.3.10"
+UNCOMPRESSED_LE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
+PIXEL_DATA_TAG = 0x7FE00010
+
+
+class RawTags:
+    """Fast reads of the few tags the loader needs, from raw bytes.
+
+    Converting elements through pydicom's value machinery (validation, DS objects) cost more
+    than the whole pixel pass; the raw bytes of DS/IS/CS/UI/US/SS are simple to parse.  The
+    source is either a ``FastHeader`` (our own header walk) or a pydicom dataset; pydicom
+    values that are already converted, or big-endian, are used as pydicom gives them.
+    """
+
+    def __init__(self, ds=None, fast=None):
+        self.ds, self.fast = ds, fast
+
+    def __contains__(self, tag) -> bool:
+        if self.fast is not None:
+            return tag in self.fast.elements or tag in self.fast.sequences
+        return tag in self.ds
+
+    def _raw(self, tag):
+        if self.fast is not None:
+            item = self.fast.elements.get(tag)
+            return None if item is None else _Raw(*item)
+        try:
+            elem = self.ds.get_item(tag)
+        except KeyError:
+            return None
+        if elem is None or elem.value is None:
+            return None
+        if isinstance(elem.value, (bytes, bytearray)) and getattr(elem, "is_little_endian", True):
+            return elem
+        value = self.ds[tag].value                # converted already: use pydicom's value
+        return None if value is None or value == "" else value
+
+    def text(self, tag, default="") -> str:
+        raw = self._raw(tag)
+        if raw is None:
+            return default
+        if not hasattr(raw, "value"):
+            return str(raw)
+        return raw.value.decode("latin-1", "replace").strip(" \x00")
+
+    def numbers(self, tag):
+        """DS/IS values as a float array, or None."""
+        raw = self._raw(tag)
+        if raw is None:
+            return None
+        try:
+            if not hasattr(raw, "value"):
+                items = raw if isinstance(raw, (list, tuple)) or hasattr(raw, "__iter__") \
+                    and not isinstance(raw, str) else [raw]
+                return np.array([float(v) for v in items], float)
+            text = raw.value.decode("latin-1").strip(" \x00")
+            return np.array([float(v) for v in text.split("\\")], float) if text else None
+        except (TypeError, ValueError):
+            return None
+
+    def number(self, tag, default=None):
+        values = self.numbers(tag)
+        return float(values[0]) if values is not None and values.size else default
+
+    def binary_int(self, tag, signed=False, default=None):
+        """US/SS value; ``signed`` decides when implicit VR leaves the VR unknown."""
+        raw = self._raw(tag)
+        if raw is None:
+            return default
+        if not hasattr(raw, "value"):
+            return int(raw)
+        if len(raw.value) < 2:
+            return default
+        vr = raw.VR
+        is_signed = vr == "SS" or (vr not in ("US",) and signed)
+        return struct.unpack("<h" if is_signed else "<H", raw.value[:2])[0]
+
+
+class _Raw:
+    __slots__ = ("VR", "value")
+
+    def __init__(self, vr, value):
+        self.VR = vr.decode("ascii") if isinstance(vr, bytes) else vr
+        self.value = value
+
+
+@dataclass
+class SliceHeader:
+    """One image plane (a single-frame file, or one frame of a multi-frame file)."""
+    path: str
+    series_uid: str
+    frame: int                    # frame index inside the file (0 for single-frame)
+    n_frames: int
+    rows: int
+    columns: int
+    position: Optional[np.ndarray]      # ImagePositionPatient (LPS mm)
+    orientation: Optional[np.ndarray]   # ImageOrientationPatient (6,)
+    pixel_spacing: Optional[tuple]      # (row spacing dy, column spacing dx)
+    slope: float
+    intercept: float
+    bits_allocated: int
+    bits_stored: int
+    signed: bool
+    padding: Optional[tuple]            # (low, high) raw padding range
+    transfer_syntax: str
+    pixel_offset: Optional[int]         # file offset of the first pixel byte, uncompressed only
+    instance_number: int
+    image_type: tuple
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def raw_dtype(self) -> np.dtype:
+        kind = "i" if self.signed else "u"
+        return np.dtype(f"<{kind}{max(self.bits_allocated, 8) // 8}")
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.rows * self.columns * self.bits_allocated // 8
+
+    @property
+    def is_localizer(self) -> bool:
+        return "LOCALIZER" in (t.upper() for t in self.image_type)
+
+
+@dataclass
+class SeriesInfo:
+    uid: str
+    description: str
+    modality: str
+    n_images: int
+    rows: int
+    columns: int
+    spacing: Optional[tuple]      # (dy, dx) pixel spacing of the first image
+    slices: list = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"uid": self.uid, "description": self.description, "modality": self.modality,
+                "n_images": self.n_images, "rows": self.rows, "columns": self.columns}
+
+
+@dataclass
+class ScanResult:
+    series: list            # SeriesInfo, most images first
+    skipped: list           # [{"path", "reason"}]
+
+
+def _functional(ds, frame: int, sequence: str, attr: str):
+    """An attribute from the per-frame functional group of ``frame``, else the shared one."""
+    for groups, index in (("PerFrameFunctionalGroupsSequence", frame),
+                          ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        if seq is None or len(seq) <= index:
+            continue
+        inner = seq[index].get(sequence)
+        if inner is not None and len(inner) and attr in inner[0]:
+            return inner[0].get(attr)
+    return None
+
+
+# Tags read from every file (raw access; see RawTags).
+T = dict(
+    sop_class=0x00080016, image_type=0x00080008, modality=0x00080060, study_date=0x00080020,
+    manufacturer=0x00080070, description=0x0008103E, patient_id=0x00100020,
+    thickness=0x00180050, tilt=0x00181120, kernel=0x00181210, patient_position=0x00185100,
+    study_uid=0x0020000D, series_uid=0x0020000E, series_number=0x00200011,
+    acquisition=0x00200012, instance=0x00200013, position=0x00200032, orientation=0x00200037,
+    frame_of_reference=0x00200052, samples=0x00280002, frames=0x00280008, rows=0x00280010,
+    columns=0x00280011, pixel_spacing=0x00280030, bits_allocated=0x00280100,
+    bits_stored=0x00280101, representation=0x00280103, padding=0x00280120,
+    padding_limit=0x00280121, window_center=0x00281050, window_width=0x00281051,
+    intercept=0x00281052, slope=0x00281053, directory=0x00041220,
+)
+
+
+def _read_file(path: str) -> list[SliceHeader]:
+    """Header-only read of one file; raises ValueError with the reason to skip it."""
+    size = os.path.getsize(path)
+    fast = read_fast_header(path, size)
+    if fast is not None and (fast.pixel_tag_offset is None
+                             or (0x52009229 not in fast.sequences
+                                 and 0x52009230 not in fast.sequences)):
+        tags = RawTags(fast=fast)
+        ds = None
+        ts = fast.transfer_syntax
+        pixel_length = fast.pixel_length
+        pixel_value_offset = fast.pixel_value_offset
+    else:                        # multi-frame functional groups, odd encodings: pydicom
+        ds, pixel_length, pixel_value_offset = _read_with_pydicom(path, size)
+        tags = RawTags(ds=ds)
+        ts = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
+    sop_class = tags.text(0x00020002) or tags.text(T["sop_class"])
+    if sop_class == DICOMDIR_UID or T["directory"] in tags:
+        raise ValueError("DICOMDIR (an index of files, not an image)")
+    rows, cols = tags.binary_int(T["rows"]), tags.binary_int(T["columns"])
+    if not rows or not cols:
+        modality = tags.text(T["modality"], "?")
+        raise ValueError(f"no image (modality {modality}; e.g. a structured report)")
+    if (tags.binary_int(T["samples"]) or 1) != 1:
+        raise ValueError("colour image (SamplesPerPixel > 1), not CT")
+    if pixel_length is None:
+        raise ValueError("no pixel data")
+    n_frames = int(tags.number(T["frames"], 1) or 1)
+    bits = tags.binary_int(T["bits_allocated"]) or 16
+    frame_bytes = rows * cols * bits // 8
+    offset = None
+    if ts in UNCOMPRESSED_LE and pixel_length != 0xFFFFFFFF:
+        need = frame_bytes * n_frames
+        have = min(pixel_length, size - pixel_value_offset)
+        if have < need:
+            raise ValueError(f"truncated: pixel data holds {max(have, 0)} of {need} bytes")
+        offset = pixel_value_offset
+    elif ts in UNCOMPRESSED_LE:
+        ts = "encapsulated"                  # mislabelled file: let pydicom try to decode
+    return _slices_from_dataset(ds, tags, path, ts, offset, n_frames, rows, cols, bits)
+
+
+def _read_with_pydicom(path: str, size: int):
+    """(dataset, pixel length, pixel value offset) through pydicom, header only."""
+    import pydicom                        # imported only when needed: it costs 0.35 s
+    from pydicom.errors import InvalidDicomError
+
+    with open(path, "rb") as fp:
+        try:
+            ds = pydicom.dcmread(fp, stop_before_pixels=True)
+        except InvalidDicomError:
+            # Some old files lack the 128-byte preamble: accept them if they start like a
+            # DICOM group-0008 element, otherwise it is simply not DICOM.
+            fp.seek(0)
+            if fp.read(2) not in (b"\x08\x00", b"\x02\x00"):
+                raise ValueError("not a DICOM file")
+            fp.seek(0)
+            try:
+                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
+            except Exception as exc:
+                raise ValueError(f"unreadable DICOM header ({type(exc).__name__})")
+        except Exception as exc:                 # truncated headers, broken elements
+            raise ValueError(f"unreadable DICOM header ({type(exc).__name__}: {exc})")
+        start = fp.tell()
+        head = fp.read(12)
+    if len(head) < 8 or struct.unpack("<HH", head[:4]) != (0x7FE0, 0x0010):
+        return ds, None, None
+    implicit = ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2") == "1.2.840.10008.1.2"
+    if implicit:                                  # tag, 4-byte length
+        return ds, struct.unpack("<I", head[4:8])[0], start + 8
+    return ds, struct.unpack("<I", head[8:12])[0], start + 12
+
+
+def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, cols, bits
+                         ) -> list[SliceHeader]:
+    signed = tags.binary_int(T["representation"]) == 1
+    padding = None
+    low = tags.binary_int(T["padding"], signed=signed)
+    if low is not None:
+        high = tags.binary_int(T["padding_limit"], signed=signed, default=low)
+        padding = (min(low, high), max(low, high))
+    meta = {
+        "description": tags.text(T["description"]),
+        "modality": tags.text(T["modality"]),
+        "series_number": tags.number(T["series_number"]),
+        "study_uid": tags.text(T["study_uid"]),
+        "frame_of_reference_uid": tags.text(T["frame_of_reference"]),
+        "manufacturer": tags.text(T["manufacturer"]),
+        "study_date": tags.text(T["study_date"]),
+        "patient_id": tags.text(T["patient_id"]),
+        "patient_position": tags.text(T["patient_position"]),
+        "slice_thickness": tags.number(T["thickness"]),
+        "kernel": tags.text(T["kernel"]),
+        "window_center": tags.number(T["window_center"]),
+        "window_width": tags.number(T["window_width"]),
+        "gantry_tilt": tags.number(T["tilt"]),
+        "acquisition_number": tags.number(T["acquisition"]),
+    }
+    image_type = tuple(t for t in tags.text(T["image_type"]).split("\\") if t)
+    common = dict(path=path, series_uid=tags.text(T["series_uid"]) or "(no series uid)",
+                  n_frames=n_frames, rows=rows, columns=cols, bits_allocated=bits,
+                  bits_stored=tags.binary_int(T["bits_stored"], default=bits), signed=signed,
+                  padding=padding, transfer_syntax=ts,
+                  instance_number=int(tags.number(T["instance"], 0)), image_type=image_type,
+                  meta=meta)
+    position = _fixed(tags.numbers(T["position"]), 3)
+    orientation = _fixed(tags.numbers(T["orientation"]), 6)
+    spacing = _fixed(tags.numbers(T["pixel_spacing"]), 2)
+    slope, intercept = tags.number(T["slope"]), tags.number(T["intercept"])
+    frame_bytes = rows * cols * bits // 8
+    out = []
+    for frame in range(n_frames):
+        pos, ori, spc, slp, icp = position, orientation, spacing, slope, intercept
+        if n_frames > 1 or pos is None:
+            # Enhanced (multi-frame) objects keep geometry in functional groups.
+            pos = _fixed(_functional(ds, frame, "PlanePositionSequence",
+                                     "ImagePositionPatient"), 3) if n_frames > 1 or pos is None \
+                else pos
+            if ori is None:
+                ori = _fixed(_functional(ds, frame, "PlaneOrientationSequence",
+                                         "ImageOrientationPatient"), 6)
+            if spc is None:
+                spc = _fixed(_functional(ds, frame, "PixelMeasuresSequence", "PixelSpacing"), 2)
+            if slp is None:
+                group = "PixelValueTransformationSequence"
+                slp = _first(_functional(ds, frame, group, "RescaleSlope"))
+                icp = _first(_functional(ds, frame, group, "RescaleIntercept"))
+        out.append(SliceHeader(
+            frame=frame, position=pos, orientation=ori,
+            pixel_spacing=tuple(spc) if spc is not None else None,
+            slope=1.0 if slp is None else float(slp),
+            intercept=0.0 if icp is None else float(icp),
+            pixel_offset=None if offset is None else offset + frame * frame_bytes,
+            **common))
+    return out
+
+
+def _fixed(values, n):
+    """``values`` as a float array of length ``n``, else None."""
+    if values is None:
+        return None
+    try:
+        arr = np.array([float(v) for v in values], float)
+    except (TypeError, ValueError):
+        return None
+    return arr if arr.size == n else None
+
+
+def _first(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return float(value[0]) if len(value) else None
+    return float(value)
+
+
+def iter_files(path: Path):
+    """All regular files below ``path`` (or the file itself), in a stable order."""
+    if path.is_file():
+        yield path
+        return
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(root) / name
+
+
+def scan(path, progress=None, cancel=None) -> ScanResult:
+    """Group the DICOM images under ``path`` by SeriesInstanceUID; list skipped files."""
+    path = Path(path)
+    report = Reporter(progress, cancel)
+    files = list(iter_files(path))
+    by_series: dict[str, list[SliceHeader]] = {}
+    skipped = []
+    for n, file in enumerate(files):
+        if n % 16 == 0:
+            report(n / max(len(files), 1), f"reading headers {n}/{len(files)}")
+        try:
+            for header in _read_file(str(file)):
+                by_series.setdefault(header.series_uid, []).append(header)
+        except (ValueError, OSError, EOFError) as exc:
+            skipped.append({"path": str(file), "reason": str(exc) or type(exc).__name__})
+    report(1.0, "headers read")
+    series = [_summarise(uid, slices) for uid, slices in by_series.items()]
+    series.sort(key=lambda s: (s.modality != "CT", -s.n_images))
+    return ScanResult(series=series, skipped=skipped)
+
+
+def _summarise(uid: str, slices: list[SliceHeader]) -> SeriesInfo:
+    first = slices[0]
+    return SeriesInfo(uid=uid, description=first.meta["description"],
+                      modality=first.meta["modality"], n_images=len(slices),
+                      rows=first.rows, columns=first.columns,
+                      spacing=first.pixel_spacing, slices=slices)

@@ -1,0 +1,51 @@
+"""Stored pixel values → Hounsfield units (int16), one plane at a time.
+
+Padding (PixelPaddingValue / RangeLimit) and the out-of-field fill some scanners write outside
+the reconstruction circle (−2000, −2048, −3024 ...) become air, −1024 HU: nothing in a patient
+is less dense than air, so anything below it is fill, not anatomy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+AIR_HU = -1024
+INT16_MAX = np.iinfo(np.int16).max
+
+
+def _valid_bits(raw: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:
+    """Drop bits above BitsStored (some files keep overlay bits there); sign-extend."""
+    bits = raw.dtype.itemsize * 8
+    if not bits_stored or bits_stored >= bits:
+        return raw
+    shift = bits - bits_stored
+    if signed:
+        return (raw << shift) >> shift
+    return raw & ((1 << bits_stored) - 1)
+
+
+def raw_to_hu(raw: np.ndarray, slope: float = 1.0, intercept: float = 0.0, padding=None,
+              bits_stored: int = 0, signed: bool = False, out: np.ndarray | None = None
+              ) -> tuple[np.ndarray, int]:
+    """HU of one plane as int16 (written into ``out`` if given) and the count of fill voxels."""
+    raw = _valid_bits(raw, bits_stored, signed)
+    if out is None:
+        out = np.empty(raw.shape, np.int16)
+    pad = None
+    if padding is not None:
+        low, high = padding
+        pad = (raw >= low) & (raw <= high) if low != high else raw == low
+    if slope == 1.0 and float(intercept).is_integer():
+        hu = raw.astype(np.int32)
+        hu += int(intercept)
+    else:
+        hu = raw.astype(np.float32)
+        hu *= np.float32(slope)
+        hu += np.float32(intercept)
+        np.rint(hu, out=hu)
+    below = hu < AIR_HU
+    if pad is not None:
+        below |= pad
+    np.clip(hu, AIR_HU, INT16_MAX, out=hu)
+    out[...] = hu
+    out[below] = AIR_HU
+    return out, int(below.sum())

@@ -1,0 +1,110 @@
+"""NIfTI and NRRD volumes and label masks ↔ Volume, geometry included.
+
+NIfTI affines are RAS (the format says so); NRRD is written in LPS space.  Readers return
+[z, y, x] arrays with the LPS origin/direction/spacing of a Volume.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ctvis.core.atomic import atomic_path
+from ctvis.core.errors import LoadError
+from ctvis.core.volume import LPS_TO_RAS, Volume
+
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+NRRD_SUFFIXES = (".nrrd", ".nhdr")
+
+
+def has_suffix(path, suffixes) -> bool:
+    name = str(path).lower()
+    return any(name.endswith(s) for s in suffixes)
+
+
+def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, meta: dict,
+                              dtype) -> Volume:
+    """[x, y, z] array + 4×4 (i, j, k) → LPS matrix → Volume with [z, y, x] array."""
+    columns = matrix_lps[:3, :3]
+    spacing_xyz = np.linalg.norm(columns, axis=0)
+    if np.any(spacing_xyz == 0):
+        raise LoadError(f"{meta.get('source')}: degenerate affine (zero voxel size)")
+    direction = columns / spacing_xyz[None, :]
+    array = np.ascontiguousarray(np.transpose(array_xyz, (2, 1, 0)))
+    if np.issubdtype(array.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.integer):
+        array = np.rint(array)
+    info = np.iinfo(dtype) if np.issubdtype(np.dtype(dtype), np.integer) else None
+    if info is not None:
+        array = np.clip(array, info.min, info.max)
+    return Volume(array.astype(dtype, copy=False), tuple(spacing_xyz[::-1]),
+                  tuple(matrix_lps[:3, 3]), direction, meta)
+
+
+def read_nifti(path, dtype=np.int16) -> Volume:
+    import nibabel as nib
+
+    try:
+        img = nib.load(str(path))
+        data = np.asanyarray(img.dataobj)       # applies scl_slope / scl_inter
+    except Exception as exc:
+        raise LoadError(f"{path}: not a readable NIfTI file ({exc})") from None
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim != 3:
+        raise LoadError(f"{path}: NIfTI image has {data.ndim} dimensions, expected 3")
+    matrix = img.affine.copy()
+    matrix[:3, :] = LPS_TO_RAS @ matrix[:3, :]            # RAS → LPS (same flip both ways)
+    meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
+            "warnings": [], "skipped": []}
+    return _volume_from_index_matrix(data, matrix, meta, dtype)
+
+
+def read_nrrd(path, dtype=np.int16) -> Volume:
+    import nrrd
+
+    try:
+        data, header = nrrd.read(str(path))          # [x, y, z] (Fortran index order)
+    except Exception as exc:
+        raise LoadError(f"{path}: not a readable NRRD file ({exc})") from None
+    if data.ndim != 3:
+        raise LoadError(f"{path}: NRRD has {data.ndim} dimensions, expected 3")
+    directions = np.asarray(header.get("space directions", np.eye(3)), float)
+    origin = np.asarray(header.get("space origin", np.zeros(3)), float)
+    space = str(header.get("space", "left-posterior-superior")).lower()
+    matrix = np.eye(4)
+    matrix[:3, :3] = directions.T            # rows of 'space directions' are the axes
+    matrix[:3, 3] = origin
+    if space in ("right-anterior-superior", "ras"):
+        matrix[:3, :] = LPS_TO_RAS @ matrix[:3, :]
+    elif space not in ("left-posterior-superior", "lps"):
+        raise LoadError(f"{path}: NRRD space '{space}' is not supported (LPS or RAS)")
+    meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
+            "warnings": [], "skipped": []}
+    return _volume_from_index_matrix(data, matrix, meta, dtype)
+
+
+def write_nifti(volume: Volume, path) -> Path:
+    """Write ``volume.array`` (HU or labels) as NIfTI with a RAS affine (sform and qform)."""
+    import nibabel as nib
+
+    data = np.transpose(volume.array, (2, 1, 0))
+    img = nib.Nifti1Image(data, volume.ras_affine())
+    img.set_sform(volume.ras_affine(), code=1)       # scanner coordinates
+    img.set_qform(volume.ras_affine(), code=1)
+    img.header.set_xyzt_units("mm")
+    with atomic_path(path) as tmp:
+        nib.save(img, str(tmp))
+    return Path(path)
+
+
+def write_nrrd(volume: Volume, path) -> Path:
+    """Write as NRRD in LPS space (what 3D Slicer and ITK-SNAP expect), gzip-encoded."""
+    import nrrd
+
+    m = volume.index_to_patient_matrix
+    header = {"space": "left-posterior-superior", "space directions": m[:3, :3].T,
+              "space origin": m[:3, 3], "kinds": ["domain"] * 3, "encoding": "gzip"}
+    data = np.transpose(volume.array, (2, 1, 0))
+    with atomic_path(path) as tmp:
+        nrrd.write(str(tmp), np.asfortranarray(data), header, index_order="F")
+    return Path(path)
