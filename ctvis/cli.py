@@ -1,0 +1,167 @@
+"""The ``ctvis`` command: ``view`` opens the window; the other subcommands are headless.
+
+Headless subcommands import neither Qt nor a display (they work over ssh).  Errors are one
+clear line on stderr and exit code 1, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+
+from ctvis.core.errors import CtvisError
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool, desc: str):
+    """A ``progress(fraction, message)`` callback drawing a tqdm bar on a terminal."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=1000, desc=desc, file=sys.stderr, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}") as bar:
+        def update(fraction: float, message: str = "") -> None:
+            bar.n = int(round(1000 * fraction))
+            bar.set_postfix_str(message, refresh=False)
+            bar.refresh()
+        yield update
+
+
+# --------------------------------------------------------------------------- info
+def info_report(path: str, series_uid: str | None = None, progress=None) -> dict:
+    """Everything ``ctvis info`` prints, as the JSON object it documents."""
+    from ctvis.core.io import load
+
+    volume = load(path, series_uid=series_uid, progress=progress)
+    meta = volume.meta
+    return {
+        "series": meta.get("series") or [{
+            "uid": meta.get("series_uid", ""), "description": meta.get("description", ""),
+            "modality": meta.get("modality", ""), "n_images": volume.shape[0],
+            "rows": volume.shape[1], "columns": volume.shape[2]}],
+        "selected": {
+            "uid": meta.get("series_uid", ""),
+            "description": meta.get("description", ""),
+            "shape": list(volume.shape),
+            "spacing": [round(s, 6) for s in volume.spacing],
+            "origin": [round(o, 4) for o in volume.origin],
+            "direction": [[round(v, 6) for v in row] for row in volume.direction.tolist()],
+            "hu_min": int(volume.array.min()),
+            "hu_max": int(volume.array.max()),
+        },
+        "skipped": meta.get("skipped", []),
+        "warnings": meta.get("warnings", []),
+    }
+
+
+def _print_info(report: dict) -> None:
+    series = report["series"]
+    sel = report["selected"]
+    print(f"{len(series)} series found:")
+    print(f"  {'':1} {'images':>6} {'size':>9} {'modality':8} {'description':28} uid")
+    for s in series:
+        mark = "*" if s["uid"] == sel["uid"] else " "
+        size = f"{s['rows']}x{s['columns']}"
+        print(f"  {mark} {s['n_images']:>6} {size:>9} {s['modality'][:8]:8} "
+              f"{(s['description'] or '-')[:28]:28} {s['uid']}")
+    z, y, x = sel["shape"]
+    dz, dy, dx = sel["spacing"]
+    print(f"\nselected: {sel['uid']}")
+    print(f"  shape (x × y × z): {x} × {y} × {z} voxels")
+    print(f"  spacing (x × y × z): {dx:g} × {dy:g} × {dz:g} mm")
+    print(f"  origin (LPS mm): {', '.join(f'{o:g}' for o in sel['origin'])}")
+    print("  direction (columns x, y, z): "
+          + "; ".join(", ".join(f"{v:g}" for v in row) for row in sel["direction"]))
+    print(f"  HU range: {sel['hu_min']} … {sel['hu_max']}")
+    if report["skipped"]:
+        print(f"\nskipped {len(report['skipped'])} file(s):")
+        for s in report["skipped"][:20]:
+            print(f"  {s['path']}: {s['reason']}")
+        if len(report["skipped"]) > 20:
+            print(f"  … and {len(report['skipped']) - 20} more")
+    if report["warnings"]:
+        print("\nwarnings:")
+        for w in report["warnings"]:
+            print(f"  - {w}")
+
+
+def cmd_info(args) -> int:
+    with progress_bar(not args.json, "reading") as progress:
+        report = info_report(args.path, args.series, progress)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_info(report)
+    return 0
+
+
+# --------------------------------------------------------------------------- view
+def cmd_view(args) -> int:
+    from ctvis.gui.app import run
+
+    return run(args.path, series_uid=args.series)
+
+
+# --------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ctvis", description="Explore chest CT.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command")
+
+    view = sub.add_parser("view", help="open the viewer (default: the built-in demo phantom)")
+    view.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD")
+    view.add_argument("--series", help="SeriesInstanceUID to open")
+    view.set_defaults(func=cmd_view)
+
+    info = sub.add_parser("info", help="list the series in PATH and describe the chosen one")
+    info.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    info.add_argument("--series", help="SeriesInstanceUID to describe")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(func=cmd_info)
+
+    _add_more_commands(sub)
+    return parser
+
+
+def _add_more_commands(sub) -> None:
+    """Subcommands defined in their own modules (segment, mesh)."""
+    for module in ("ctvis.cli_segment", "ctvis.cli_mesh"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(sub)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        args = parser.parse_args(["view"])
+    try:
+        return args.func(args)
+    except CtvisError as exc:
+        print(f"ctvis: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:                 # permission denied, disk full, ...
+        print(f"ctvis: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ctvis: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print(f"ctvis: error: not enough memory for {getattr(args, 'path', 'this input')}",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
