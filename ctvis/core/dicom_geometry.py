@@ -58,7 +58,8 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
         warnings.append(f"{n} image(s) of another size excluded (kept {size[0]}×{size[1]})")
         stack = [s for s in stack if (s.rows, s.columns) == size]
 
-    ori = np.asarray(key, dtype=float)
+    # The key is rounded for grouping only; the geometry uses the files' own cosines.
+    ori = np.mean([s.orientation for s in stack], axis=0)
     row_dir, col_dir = _unit(ori[:3]), _unit(ori[3:])
     normal = _unit(np.cross(row_dir, col_dir))
     proj = np.array([float(np.dot(s.position, normal)) for s in stack])
