@@ -20,25 +20,31 @@ def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: 
     """Boolean [z, y, x] mask of the patient's body (table and blankets removed)."""
     report = Reporter(progress, cancel)
     dense = volume.array > threshold
+    # Fill the lungs and airways first, so that the opening below only cuts thin
+    # attachments (table pads, blankets, cables) and never a thin chest wall.
+    for k in range(dense.shape[0]):
+        if k % 16 == 0:
+            report(0.5 * k / dense.shape[0], "body mask: filling holes")
+        if dense[k].any():
+            dense[k] = ndimage.binary_fill_holes(dense[k])
     # Opening with a square in-plane window: separable min/max filters, far faster than a
     # disk per slice, and the z axis is left alone so thick slices do not matter.
     size = 2 * max(int(round(opening_mm / min(volume.spacing[1:]))), 1) + 1
-    report(0.1, "body mask: opening")
-    dense = ndimage.maximum_filter(ndimage.minimum_filter(dense, size=(1, size, size)),
-                                   size=(1, size, size))
-    labels, n = ndimage.label(dense)
-    report(0.7, "body mask: largest component")
+    report(0.5, "body mask: opening")
+    opened = ndimage.maximum_filter(ndimage.minimum_filter(dense, size=(1, size, size)),
+                                    size=(1, size, size))
+    labels, n = ndimage.label(opened)
+    report(0.8, "body mask: largest component")
     if n == 0:
-        return dense
+        return opened
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0
-    body = labels == int(np.argmax(sizes))
+    component = labels == int(np.argmax(sizes))
     del labels
-    for k in range(body.shape[0]):
-        if k % 16 == 0:
-            report(0.7 + 0.3 * k / body.shape[0], "body mask: filling holes")
-        if body[k].any():
-            body[k] = ndimage.binary_fill_holes(body[k])
+    # The square also shaved the skin at curved edges: take back the dense voxels just
+    # around the kept component; the table, further away, stays out.
+    grow = size + 2
+    body = dense & ndimage.maximum_filter(component, size=(1, grow, grow))
     report(1.0, "body mask done")
     return body
 
