@@ -1,0 +1,133 @@
+"""Time ctvis.load against SimpleITK's ImageSeriesReader and a plain pydicom loop, one run.
+
+    python benchmarks/bench_load.py SERIES [--repeat 3]
+    python benchmarks/bench_load.py --phantom [--slices 275]   # writes a 512² phantom series
+
+Each reader runs ``repeat`` times in turn; the best time is kept (the machine is shared and
+noisy).  Peak memory is measured in a fresh child process per reader (ru_maxrss minus the
+interpreter's baseline after imports) and compared with the int16 volume's size.
+SimpleITK is an optional comparator, not a dependency: ``pip install SimpleITK``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+READERS = {
+    "ctvis": """
+import ctvis
+def run(path):
+    return ctvis.load(path).array
+""",
+    "simpleitk": """
+import SimpleITK as sitk
+def run(path):
+    reader = sitk.ImageSeriesReader()
+    reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path)))
+    return sitk.GetArrayFromImage(reader.Execute())
+""",
+    "pydicom loop": """
+import os, numpy as np, pydicom
+def run(path):
+    files = [os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs]
+    slices = [pydicom.dcmread(f) for f in files]
+    slices.sort(key=lambda s: float(s.ImagePositionPatient[2]))
+    return np.stack([s.pixel_array * float(s.RescaleSlope) + float(s.RescaleIntercept)
+                     for s in slices]).astype(np.int16)
+""",
+    "read bytes": """
+import os
+def run(path):
+    total = 0
+    for r, _, fs in os.walk(path):
+        for f in fs:
+            with open(os.path.join(r, f), "rb") as fp:
+                total += len(fp.read())
+    return total
+""",
+}
+
+CHILD = """
+import resource, sys, time, json
+{code}
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+out = run(sys.argv[1])
+elapsed = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": elapsed, "peak_kb": peak - base,
+                   "nbytes": int(getattr(out, "nbytes", 0))}}))
+"""
+
+
+def measure(name: str, path: str) -> dict | None:
+    """Run one reader in a fresh interpreter (imports excluded from time and memory)."""
+    code = CHILD.format(code=READERS[name])
+    proc = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        print(f"  {name}: skipped ({last})")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def make_phantom_series(slices: int, folder: Path) -> Path:
+    from ctvis.core.dicom_write import write_dicom_series
+    from ctvis.core.phantom import make_phantom
+
+    phantom = make_phantom(shape=(slices, 512, 512), spacing=(1.25, 0.7, 0.7))
+    write_dicom_series(phantom.volume, folder, description="ctvis phantom benchmark")
+    return folder
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("series", nargs="?", help="DICOM series folder")
+    parser.add_argument("--phantom", action="store_true", help="write and time a phantom series")
+    parser.add_argument("--slices", type=int, default=275)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    tmp = None
+    if args.phantom:
+        tmp = tempfile.TemporaryDirectory(prefix="ctvis-bench-")
+        print(f"writing a {args.slices}-slice 512² phantom series ...")
+        path = str(make_phantom_series(args.slices, Path(tmp.name)))
+    elif args.series:
+        path = args.series
+    else:
+        parser.error("give SERIES or --phantom")
+    n_files = sum(len(f) for _, _, f in os.walk(path))
+    print(f"series: {path if not tmp else 'phantom'} ({n_files} files); "
+          f"{os.cpu_count()} cores; best of {args.repeat}")
+    results: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for name in READERS:                       # interleaved: noise hits all alike
+            r = measure(name, path)
+            if r is None:
+                continue
+            best = results.get(name)
+            if best is None or r["seconds"] < best["seconds"]:
+                results[name] = r
+    volume_mb = results["ctvis"]["nbytes"] / 2**20
+    ref = results["ctvis"]["seconds"]
+    print(f"\n{'reader':14} {'time (s)':>9} {'ctvis / it':>10} {'peak MB':>9} {'peak / volume':>13}")
+    for name, r in results.items():
+        peak_mb = r["peak_kb"] / 1024
+        ratio = ref / r["seconds"] if r["seconds"] else float("inf")
+        print(f"{name:14} {r['seconds']:9.3f} {ratio:10.2f} {peak_mb:9.0f} "
+              f"{peak_mb / volume_mb if name != 'read bytes' else float('nan'):13.2f}")
+    print(f"\nint16 volume: {volume_mb:.0f} MB")
+    if tmp:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
