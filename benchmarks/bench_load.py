@@ -4,8 +4,8 @@
     python benchmarks/bench_load.py --phantom [--slices 275]   # writes a 512² phantom series
 
 Each reader runs ``repeat`` times in turn; the best time is kept (the machine is shared and
-noisy).  Peak memory is measured in a fresh child process per reader (ru_maxrss minus the
-interpreter's baseline after imports) and compared with the int16 volume's size.
+noisy).  Peak memory is measured in a fresh child process per reader (peak resident set minus the
+interpreter's baseline after imports, from VmHWM) and compared with the int16 volume's size.
 SimpleITK is an optional comparator, not a dependency: ``pip install SimpleITK``.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -55,13 +54,18 @@ def run(path):
 }
 
 CHILD = """
-import resource, sys, time, json
+import sys, time, json
 {code}
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm_kb():
+    # VmHWM belongs to this process image (ru_maxrss survives exec from a big parent).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+base = hwm_kb()
 t = time.perf_counter()
 out = run(sys.argv[1])
 elapsed = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm_kb()
 print(json.dumps({{"seconds": elapsed, "peak_kb": peak - base,
                    "nbytes": int(getattr(out, "nbytes", 0))}}))
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,9 @@ from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 
 log = logging.getLogger(__name__)
+
+READ_THREADS = 2          # the machines this runs on have 2 cores; more threads only queue
+CHUNK = 16                # slices per task: progress granularity vs. task overhead
 
 # Which package decodes what, for the message when none is installed.
 DECODER_HINTS = {
@@ -92,24 +96,44 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
 
 
 def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
+    """HU planes in slice order.  Native files are read by two threads (file reads and numpy
+    release the GIL); progress and cancel stay on the calling thread."""
     slices = geometry.slices
     rows, cols = slices[0].rows, slices[0].columns
     out = np.empty((len(slices), rows, cols), np.int16)
+    native = [k for k, s in enumerate(slices) if s.pixel_offset is not None]
+    encoded = [k for k, s in enumerate(slices) if s.pixel_offset is None]
+    chunks = [native[i:i + CHUNK] for i in range(0, len(native), CHUNK)]
+    filled, done = 0, 0
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        futures = [pool.submit(_read_native_chunk, slices, chunk, out) for chunk in chunks]
+        try:
+            for future in futures:
+                filled += future.result()
+                done += CHUNK
+                report(min(done, len(slices)) / len(slices), f"reading pixels {done}")
+        finally:
+            for future in futures:
+                future.cancel()
     decoded: dict[str, np.ndarray] = {}       # multi-frame files decoded once
-    filled = 0
-    buffer = None
-    for k, s in enumerate(slices):
-        if k % 8 == 0:
-            report(k / len(slices), f"reading pixels {k}/{len(slices)}")
-        if s.pixel_offset is not None:
-            if buffer is None or buffer.dtype != s.raw_dtype:
-                buffer = np.empty(rows * cols, s.raw_dtype)
-            raw = _read_native(s, buffer).reshape(rows, cols)
-        else:
-            raw = _decode(s, decoded)
-        _, n = raw_to_hu(raw, s.slope, s.intercept, s.padding, s.bits_stored, s.signed, out[k])
-        filled += n
+    for n, k in enumerate(encoded):
+        report((len(native) + n) / len(slices), f"decoding pixels {len(native) + n}")
+        s = slices[k]
+        filled += raw_to_hu(_decode(s, decoded), s.slope, s.intercept, s.padding,
+                            s.bits_stored, s.signed, out[k])[1]
     return out, filled
+
+
+def _read_native_chunk(slices, indices, out) -> int:
+    buffer, filled = None, 0
+    for k in indices:
+        s = slices[k]
+        if buffer is None or buffer.dtype != s.raw_dtype:
+            buffer = np.empty(s.rows * s.columns, s.raw_dtype)
+        raw = _read_native(s, buffer).reshape(s.rows, s.columns)
+        filled += raw_to_hu(raw, s.slope, s.intercept, s.padding, s.bits_stored, s.signed,
+                            out[k])[1]
+    return filled
 
 
 def _read_native(s, buffer: np.ndarray) -> np.ndarray:
