@@ -1,0 +1,68 @@
+"""Lung measurements from a label volume: volume, mean lung density, LAA%−950, PD15, histogram.
+
+Per lung (``right``, ``left``) and for both (``total``).  Definitions (COPDGene usage):
+volume = voxel count × voxel volume (mL); MLD = mean HU; LAA%−950 = percent of lung voxels
+below −950 HU; PD15 = the 15th percentile of the lung HU distribution (HU); the histogram has
+10 HU bins from −1024 to 200 HU (values outside fall in the end bins).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ctvis.core.volume import Volume
+
+HIST_RANGE = (-1024, 200)
+HIST_BIN = 10
+PARTS = {"right": (1,), "left": (2,), "total": (1, 2)}
+
+
+def _stats(hu: np.ndarray, voxel_ml: float) -> dict:
+    n = int(hu.size)
+    edges = np.arange(HIST_RANGE[0], HIST_RANGE[1] + HIST_BIN, HIST_BIN)
+    counts, _ = np.histogram(np.clip(hu, HIST_RANGE[0], HIST_RANGE[1] - 1), bins=edges)
+    if n == 0:
+        return {"volume_ml": 0.0, "mld_hu": float("nan"), "laa950_pct": float("nan"),
+                "pd15_hu": float("nan"), "voxels": 0,
+                "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
+    return {"volume_ml": n * voxel_ml,
+            "mld_hu": float(hu.mean(dtype=np.float64)),
+            "laa950_pct": 100.0 * float(np.count_nonzero(hu < -950)) / n,
+            "pd15_hu": float(np.percentile(hu, 15)),
+            "voxels": n,
+            "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
+
+
+def lung_metrics(volume: Volume, labels: np.ndarray) -> dict:
+    """{"right": {...}, "left": {...}, "total": {...}} each with volume_ml, mld_hu,
+    laa950_pct, pd15_hu, voxels and histogram {edges, counts}."""
+    labels = np.asarray(labels)
+    if labels.shape != volume.shape:
+        raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
+    voxel_ml = float(np.prod(volume.spacing)) / 1000.0
+    box = np.nonzero(labels)
+    if box[0].size == 0:
+        hu_by = {1: np.empty(0, np.int16), 2: np.empty(0, np.int16)}
+    else:
+        lo = [int(b.min()) for b in box]
+        hi = [int(b.max()) + 1 for b in box]
+        sl = tuple(slice(a, b) for a, b in zip(lo, hi))
+        lab, hu = labels[sl], volume.array[sl]
+        hu_by = {v: hu[lab == v] for v in (1, 2)}
+    out = {}
+    for name, values in PARTS.items():
+        hu = np.concatenate([hu_by[v] for v in values])
+        out[name] = _stats(hu, voxel_ml)
+    return out
+
+
+def flat_metrics(metrics: dict) -> dict:
+    """The flat JSON keys of ``ctvis segment --metrics``: total values and per-lung values."""
+    t, r, l = metrics["total"], metrics["right"], metrics["left"]
+    flat = {"right_ml": r["volume_ml"], "left_ml": l["volume_ml"], "total_ml": t["volume_ml"],
+            "mld_hu": t["mld_hu"], "laa950_pct": t["laa950_pct"], "pd15_hu": t["pd15_hu"]}
+    for side, m in (("right", r), ("left", l)):
+        flat[f"{side}_mld_hu"] = m["mld_hu"]
+        flat[f"{side}_laa950_pct"] = m["laa950_pct"]
+        flat[f"{side}_pd15_hu"] = m["pd15_hu"]
+    return {k: (None if isinstance(v, float) and np.isnan(v) else round(float(v), 3))
+            for k, v in flat.items()}

@@ -1,0 +1,49 @@
+"""Lung segmentation: ``segment_lungs`` (uint8 labels: 0 background, 1 right, 2 left lung).
+
+Public entry of the lung backend (no Qt, no VTK).  ``method="watershed"`` is the seeds'
+marker-controlled watershed made 3-D aware and fast (:mod:`ctvis.core.lungs_watershed`);
+``method="kmeans"`` is Howard Chen's per-slice k-means threshold, kept for comparison
+(:mod:`ctvis.core.lungs_kmeans`).  ``lung_metrics`` measures the result and the mask readers
+and writers put it in files 3D Slicer and ITK-SNAP open over the CT.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from ctvis.core.lung_masks import read_mask, write_mask
+from ctvis.core.lung_metrics import lung_metrics
+from ctvis.core.lungs_split import LEFT, RIGHT
+from ctvis.core.volume import Volume
+
+__all__ = ["segment_lungs", "lung_metrics", "read_mask", "write_mask", "METHODS",
+           "RIGHT", "LEFT"]
+
+METHODS = ("watershed", "kmeans")
+log = logging.getLogger(__name__)
+
+
+def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
+                  cancel=None) -> np.ndarray:
+    """Label the lungs of ``volume``: uint8 [z, y, x] on its grid, 1 = right, 2 = left.
+
+    Right and left are the patient's (read from the direction matrix, not the array order).
+    ``progress(fraction, message)`` is called with a rising fraction ending at 1;
+    ``cancel()`` returning True raises :class:`ctvis.core.errors.Cancelled`.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown lung segmentation method {method!r} "
+                         f"(choose from {', '.join(METHODS)})")
+    if not isinstance(volume, Volume):
+        raise TypeError("segment_lungs needs a ctvis Volume")
+    start = time.perf_counter()
+    if method == "watershed":
+        from ctvis.core.lungs_watershed import segment_watershed as run
+    else:
+        from ctvis.core.lungs_kmeans import segment_kmeans as run
+    labels = run(volume, progress=progress, cancel=cancel)
+    log.info("segment_lungs(%s) on %s: %.2f s", method, volume.shape,
+             time.perf_counter() - start)
+    return labels

@@ -1,0 +1,104 @@
+"""Which air components are lungs, which side each is on, and splitting touching lungs.
+
+Right and left follow the patient, not the array: patient left is +x in LPS, so a voxel's side
+is read from its LPS x (through the volume's direction matrix) against the body's midline.
+Two lungs that touch (anterior or posterior junction) form one component with much of its
+volume on both sides of the midline; it is split where it is thinnest: the distance map is
+thresholded higher and higher until two cores on opposite sides appear, and every voxel goes
+to the core it floods from (watershed on the distance map).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from skimage.segmentation import watershed
+
+RIGHT, LEFT = 1, 2
+MIN_LUNG_ML = 5.0             # smaller air components are not lung
+MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
+GAS_HU, GAS_FRACTION = -975, 0.2   # bowel gas: much below −975 HU; lung parenchyma is denser
+AERATED_HU = -600             # ... and most of a lung component is below −600 HU (median)
+BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
+
+
+def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float) -> list[int]:
+    """Labels of the components that are lung (largest first)."""
+    if n == 0:
+        return []
+    counts = np.bincount(labels.ravel(), minlength=n + 1)
+    counts[0] = 0
+    big = np.flatnonzero(counts * voxel_ml >= MIN_LUNG_ML)
+    if big.size == 0:
+        return []
+    # Bowel gas is nearly pure air; lung parenchyma (even emphysematous) mostly is not.
+    gas = np.bincount(labels[hu < GAS_HU].ravel(), minlength=n + 1)
+    aerated = np.bincount(labels[hu < AERATED_HU].ravel(), minlength=n + 1)
+    lungish = [int(c) for c in big
+               if gas[c] < GAS_FRACTION * counts[c] and aerated[c] >= 0.5 * counts[c]]
+    if not lungish:                       # all pure air: take the largest anyway
+        lungish = [int(big[np.argmax(counts[big])])]
+    lungish.sort(key=lambda c: -counts[c])
+    first = lungish[0]
+    zs = ndimage.find_objects(labels)
+    z0, z1 = zs[first - 1][0].start, zs[first - 1][0].stop
+    chosen = [first]
+    for c in lungish[1:]:
+        if counts[c] < MIN_FRACTION * counts[first]:
+            continue
+        sl = zs[c - 1][0]
+        if sl.start < z1 and sl.stop > z0:          # overlaps the main lung in z
+            chosen.append(c)
+    return chosen
+
+
+def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing):
+    """Split one bilateral component into (right, left) boolean masks."""
+    dist = ndimage.distance_transform_edt(comp, sampling=spacing)
+    total = comp.sum()
+    steps = np.linspace(0, float(dist.max()), 24)[1:-1]
+    for t in steps:
+        cores, n = ndimage.label(dist > t)
+        if n < 2:
+            continue
+        sizes = np.bincount(cores.ravel())
+        sizes[0] = 0
+        big = np.flatnonzero(sizes >= 0.02 * total)
+        if big.size < 2:
+            continue
+        xs = ndimage.mean(x_mm, cores, big)
+        right = [int(b) for b, x in zip(big, xs) if x < midline]
+        left = [int(b) for b, x in zip(big, xs) if x >= midline]
+        if not right or not left:
+            continue
+        markers = np.zeros(comp.shape, np.int32)
+        markers[np.isin(cores, right)] = RIGHT
+        markers[np.isin(cores, left)] = LEFT
+        flooded = watershed(-dist, markers, mask=comp)
+        return flooded == RIGHT, flooded == LEFT
+    right = comp & (x_mm < midline)                 # no neck found: cut at the midline
+    return right, comp & ~right
+
+
+def assign_sides(labels: np.ndarray, chosen: list[int], x_mm: np.ndarray, midline: float,
+                 spacing) -> np.ndarray:
+    """uint8 labels 1 (right) / 2 (left) for the chosen components.
+
+    ``x_mm``: LPS x of every voxel (same shape as ``labels``, or broadcastable).
+    """
+    out = np.zeros(labels.shape, np.uint8)
+    boxes = ndimage.find_objects(labels)
+    for c in chosen:
+        box = boxes[c - 1]
+        comp = labels[box] == c
+        xb = np.broadcast_to(x_mm, labels.shape)[box]
+        on_left = (comp & (xb >= midline)).sum() / comp.sum()
+        if min(on_left, 1 - on_left) >= BILATERAL_FRACTION:
+            pad = [(1, 1)] * 3
+            right, left = _split_component(np.pad(comp, pad), np.pad(xb, pad, mode="edge"),
+                                           midline, spacing)
+            inner = tuple(slice(1, -1) for _ in range(3))
+            out[box][right[inner]] = RIGHT
+            out[box][left[inner]] = LEFT
+        else:
+            out[box][comp] = LEFT if on_left >= 0.5 else RIGHT
+    return out
