@@ -20,6 +20,10 @@ def atomic_path(target, suffix: str | None = None):
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{suffix}",
                                dir=target.parent)
     os.close(fd)
+    # mkstemp makes the file owner-only; an output should get the usual umask permissions.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
