@@ -1,0 +1,477 @@
+"""Lung and bone surface meshes in patient coordinates (no Qt).
+
+Pipeline for one structure (:func:`surface_from_mask`, :func:`threshold_surface`):
+
+1. crop the mask (or HU field) to its bounding box plus a margin and pad it with one voxel of
+   background, so the surface closes where the structure touches the volume's border;
+2. optionally blur the 0/1 mask with a Gaussian (``mask_sigma_mm``) and contour at 0.5 — that
+   removes staircase artefacts while keeping the enclosed volume;
+3. ``vtkFlyingEdges3D`` in *index space* (spacing 1, origin at the crop's index), run on VTK's
+   multi-threaded SMP backend (STDThread);
+4. transform the points with ``volume.index_to_patient_matrix`` — exact for oblique and
+   gantry-tilted (sheared) grids, whatever VTK filters do with an image's direction matrix;
+   a mirroring matrix (negative determinant) reverses the triangles so they stay outward;
+5. windowed-sinc smoothing (``smooth_iterations``, ``pass_band``; coordinates normalized,
+   boundary smoothing off);
+6. decimate to ``decimate`` (fraction of triangles removed), in millimetres: with
+   ``fast_simplification`` when installed (quadric error, ~4x faster than VTK's fastest
+   closed-surface decimator), else ``vtkDecimatePro`` with topology preserved;
+7. drop connected pieces that enclose less than ``min_island_ml``;
+8. point normals without splitting (splitting would open the surface), outward: the total
+   signed volume is checked positive.
+
+Meshes are ``pyvista.PolyData`` in LPS millimetres with point ``Normals`` and field data
+``SPACE`` = "LPS" and ``structure``.  Writers are in :mod:`ctvis.render.mesh_io`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+
+# The pip wheel of VTK runs its SMP filters (flying edges, windowed sinc, normals) on one
+# thread unless told otherwise; this must happen before vtk is first imported.
+_USER_SMP_BACKEND = os.environ.get("VTK_SMP_BACKEND_IN_USE")
+os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
+
+import numpy as np  # noqa: E402
+
+from ctvis.core.errors import CtvisError  # noqa: E402
+from ctvis.core.progress import Reporter  # noqa: E402
+from ctvis.core.volume import Volume  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LUNG_STRUCTURES", "DEFAULT_BONE_HU", "lung_surfaces", "threshold_surface",
+           "surface_from_mask", "surface_from_field", "mesh_stats", "signed_volume",
+           "smp_backend", "decimate_backends", "write_meshes", "write_mesh", "read_mesh"]
+
+# Structure name -> label values of a lung label volume (DESIGN.md: 1 right, 2 left).
+LUNG_STRUCTURES = {"right": (1,), "left": (2,), "lungs": (1, 2)}
+LABEL_VALUES = {"right": 1, "left": 2, "lungs": 3, "bone": 4}
+DEFAULT_BONE_HU = 300.0
+_DECIMATE_BACKENDS = ("auto", "fast", "pro", "quadric")
+
+
+# ----------------------------------------------------------------------------- VTK plumbing
+def smp_backend() -> str:
+    """Switch VTK's SMP backend to STDThread (unless the user chose one) and name it."""
+    from vtkmodules.vtkCommonCore import vtkSMPTools
+
+    if _USER_SMP_BACKEND is None and vtkSMPTools.GetBackend() != "STDThread":
+        vtkSMPTools.SetBackend("STDThread")
+    return vtkSMPTools.GetBackend()
+
+
+def decimate_backends() -> list[str]:
+    """Decimation backends usable here, best first."""
+    out = []
+    try:
+        import fast_simplification  # noqa: F401
+        out.append("fast")
+    except ImportError:
+        pass
+    return out + ["pro", "quadric"]
+
+
+def _run(algorithm, report: Reporter | None = None):
+    """Update a VTK filter, forwarding its progress and aborting it on cancel."""
+    if report is not None:
+        def on_progress(obj, _event):
+            try:
+                report(obj.GetProgress())
+            except CtvisError:                  # Cancelled: stop the filter, re-raise after
+                obj.SetAbortExecute(1)
+        tag = algorithm.AddObserver("ProgressEvent", on_progress)
+    algorithm.Update()
+    if report is not None:
+        algorithm.RemoveObserver(tag)
+        report.check()
+    return algorithm.GetOutput()
+
+
+def _faces(poly) -> np.ndarray:
+    """(n, 3) int array of a triangle-only PolyData's faces."""
+    if poly.n_cells == 0:
+        return np.empty((0, 3), np.int64)
+    return np.asarray(poly.regular_faces)
+
+
+def _polydata(points: np.ndarray, faces: np.ndarray):
+    import pyvista as pv
+
+    return pv.PolyData.from_regular_faces(np.ascontiguousarray(points, dtype=np.float64),
+                                          np.ascontiguousarray(faces, dtype=np.int64))
+
+
+# ------------------------------------------------------------------------------- geometry
+def signed_volume(points: np.ndarray, faces: np.ndarray) -> float:
+    """Signed enclosed volume (mm³ for mm points); positive for outward-facing triangles."""
+    if len(faces) == 0:
+        return 0.0
+    p = np.asarray(points, dtype=np.float64)
+    centre = p.mean(axis=0)                 # translation-invariant for closed surfaces, and
+    a, b, c = (p[faces[:, i]] - centre for i in range(3))       # numerically better
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+def _edge_counts(faces: np.ndarray) -> tuple[int, int]:
+    """(open edges, non-manifold edges): edges used by one triangle, and by more than two."""
+    if len(faces) == 0:
+        return 0, 0
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    edges.sort(axis=1)
+    n = int(faces.max()) + 1
+    keys = edges[:, 0].astype(np.int64) * n + edges[:, 1]
+    _, counts = np.unique(keys, return_counts=True)
+    return int((counts == 1).sum()), int((counts > 2).sum())
+
+
+def mesh_stats(mesh) -> dict:
+    """Triangles, surface area (mm²), enclosed volume (mL), open and non-manifold edges."""
+    faces = _faces(mesh)
+    p = np.asarray(mesh.points, dtype=np.float64)
+    if len(faces):
+        a, b, c = (p[faces[:, i]] for i in range(3))
+        area = float(0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
+    else:
+        area = 0.0
+    open_edges, nonmanifold = _edge_counts(faces)
+    return {"triangles": int(len(faces)), "points": int(mesh.n_points), "area_mm2": area,
+            "volume_ml": signed_volume(p, faces) / 1000.0, "open_edges": open_edges,
+            "nonmanifold_edges": nonmanifold}
+
+
+def _components(faces: np.ndarray, n_points: int) -> tuple[int, np.ndarray]:
+    """Connected components of the mesh: (count, component id per point)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    # Two edges per triangle connect all three corners; int32 indices and a directed graph
+    # with weak connection are ~3x faster than the symmetric COO route.
+    rows = np.concatenate([faces[:, 0], faces[:, 1]]).astype(np.int32)
+    cols = np.concatenate([faces[:, 1], faces[:, 2]]).astype(np.int32)
+    graph = csr_matrix((np.ones(len(rows), np.int8), (rows, cols)),
+                       shape=(n_points, n_points))
+    return connected_components(graph, directed=True, connection="weak")
+
+
+def _remove_islands(points, faces, min_volume_mm3: float):
+    """Drop connected pieces whose |enclosed volume| is below ``min_volume_mm3``."""
+    if min_volume_mm3 <= 0 or len(faces) == 0:
+        return points, faces, 0
+    n, comp = _components(faces, len(points))
+    if n == 1:
+        return points, faces, 0
+    face_comp = comp[faces[:, 0]]
+    centre = points.mean(axis=0)
+    a, b, c = (points[faces[:, i]] - centre for i in range(3))
+    vol = np.bincount(face_comp, weights=np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0,
+                      minlength=n)
+    # A cavity's surface has negative volume: it goes with the piece around it unless tiny.
+    keep = np.abs(vol) >= min_volume_mm3
+    if keep.all():
+        return points, faces, 0
+    faces = faces[keep[face_comp]]
+    used = np.zeros(len(points), bool)
+    used[faces.ravel()] = True
+    new_index = np.cumsum(used) - 1
+    return points[used], new_index[faces], int((~keep).sum())
+
+
+# ----------------------------------------------------------------------------- extraction
+def _crop_box(inside: np.ndarray, margin: int):
+    """Index box [lo, hi) of the True voxels grown by ``margin`` (may reach outside)."""
+    if not inside.any():
+        return None
+    lo, hi = [], []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        nz = np.flatnonzero(inside.any(axis=other))
+        lo.append(int(nz[0]) - margin)
+        hi.append(int(nz[-1]) + 1 + margin)
+    return np.array(lo), np.array(hi)
+
+
+def _padded_crop(array: np.ndarray, lo, hi, fill) -> np.ndarray:
+    """array[lo:hi] where the box may reach outside the array; outside is ``fill``."""
+    src_lo = np.maximum(lo, 0)
+    src_hi = np.minimum(hi, array.shape)
+    sub = array[src_lo[0]:src_hi[0], src_lo[1]:src_hi[1], src_lo[2]:src_hi[2]]
+    pad = [(int(a), int(b)) for a, b in zip(src_lo - lo, hi - src_hi)]
+    return np.pad(sub, pad, constant_values=fill)
+
+
+def _flying_edges(field: np.ndarray, lo_kji, value: float, report: Reporter):
+    """Contour ``field`` ([z, y, x] crop starting at index ``lo_kji``) at ``value``; index space."""
+    import pyvista as pv
+    from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
+
+    smp_backend()
+    nz, ny, nx = field.shape
+    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=(1.0, 1.0, 1.0),
+                         origin=tuple(float(v) for v in np.asarray(lo_kji)[::-1]))
+    image.point_data["f"] = np.ascontiguousarray(field).ravel(order="C")
+    fe = vtkFlyingEdges3D()
+    fe.SetInputData(image)
+    fe.SetValue(0, float(value))
+    fe.ComputeNormalsOff()
+    fe.ComputeGradientsOff()
+    fe.ComputeScalarsOff()
+    fe.InterpolateAttributesOff()
+    return pv.wrap(_run(fe, report))
+
+
+def _gaussian(field: np.ndarray, volume: Volume, sigma_mm: float) -> np.ndarray:
+    from scipy import ndimage
+
+    sigma = [sigma_mm / s for s in volume.spacing]
+    return ndimage.gaussian_filter(field.astype(np.float32, copy=False), sigma, truncate=3.0)
+
+
+def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: np.ndarray,
+                       *, fill, name: str = "surface", smooth_iterations: int = 20,
+                       pass_band: float = 0.1, decimate: float = 0.5,
+                       mask_sigma_mm: float | None = None, min_island_ml: float = 1.0,
+                       decimate_backend: str = "auto", progress=None, cancel=None,
+                       timings: dict | None = None):
+    """Surface ``field == value`` of a scalar field on ``volume``'s grid, higher values inside.
+
+    ``inside`` (bool, same grid) bounds the crop; ``fill`` is the outside value used for the
+    padding that closes the surface at the volume's borders.  ``timings``, if given, is
+    filled with the seconds each step took.
+    """
+    report = Reporter(progress, cancel)
+    timings_out, timings = timings, {}
+    t0 = time.perf_counter()
+    if field.shape != volume.shape:
+        raise CtvisError(f"{name}: field shape {field.shape} differs from the volume's "
+                         f"{volume.shape}")
+    margin = 1 + (int(math.ceil(3.0 * mask_sigma_mm / min(volume.spacing)))
+                  if mask_sigma_mm else 0)
+    box = _crop_box(inside, margin)
+    if box is None:
+        raise CtvisError(f"{name}: nothing to mesh (the mask is empty)")
+    lo, hi = box
+    report(0.02, f"{name}: preparing")
+    sub = _padded_crop(field, lo, hi, fill)
+    if mask_sigma_mm:
+        sub = _gaussian(sub, volume, mask_sigma_mm)
+    timings["prepare"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    raw = _flying_edges(sub, lo, value, report.sub(0.05, 0.3))
+    del sub
+    timings["flying_edges"] = time.perf_counter() - t
+    if raw.n_cells == 0:
+        raise CtvisError(f"{name}: the surface is empty")
+
+    # Index space -> LPS mm, exact for any (also sheared) index_to_patient matrix.
+    t = time.perf_counter()
+    m = volume.index_to_patient_matrix
+    points = np.asarray(raw.points, dtype=np.float64) @ m[:3, :3].T + m[:3, 3]
+    faces = _faces(raw)
+    if np.linalg.det(m[:3, :3]) < 0:                 # a mirror turns triangles inside out
+        faces = faces[:, ::-1]
+    timings["transform"] = time.perf_counter() - t
+
+    # Smooth, then decimate: decimating first leaves long thin triangles on which the
+    # windowed-sinc filter overshoots (spikes of several mm with vtkDecimatePro).
+    t = time.perf_counter()
+    if smooth_iterations and smooth_iterations > 0:
+        report(0.3, f"{name}: smoothing")
+        smoothed = _windowed_sinc(_polydata(points, faces), smooth_iterations, pass_band,
+                                  report.sub(0.3, 0.5))
+        points = np.asarray(smoothed.points, dtype=np.float64)
+        faces = _faces(smoothed)
+    timings["smooth"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    report(0.5, f"{name}: decimating")
+    points, faces = _decimate(points, faces, decimate, decimate_backend, report.sub(0.5, 0.9))
+    timings["decimate"] = time.perf_counter() - t
+
+    # Islands last: fewer triangles to walk, same pieces.
+    t = time.perf_counter()
+    points, faces, dropped = _remove_islands(points, faces, min_island_ml * 1000.0)
+    timings["islands"] = time.perf_counter() - t
+    if len(faces) == 0:
+        raise CtvisError(f"{name}: every piece is smaller than {min_island_ml:g} mL")
+    mesh = _polydata(points, faces)
+
+    t = time.perf_counter()
+    mesh = _outward_normals(mesh, report.sub(0.9, 1.0))
+    timings["normals"] = time.perf_counter() - t
+    mesh.field_data["SPACE"] = np.array(["LPS"])
+    mesh.field_data["structure"] = np.array([name])
+    timings["total"] = time.perf_counter() - t0
+    log.info("%s: %d triangles (%d islands dropped) in %.2f s %s", name, mesh.n_cells, dropped,
+             timings["total"], {k: round(v, 3) for k, v in timings.items()})
+    if timings_out is not None:
+        timings_out.update(timings)
+    report(1.0, f"{name}: done")
+    return mesh
+
+
+def surface_from_mask(volume: Volume, mask: np.ndarray, *, name: str = "mask",
+                      smooth_iterations: int = 20, pass_band: float = 0.1,
+                      decimate: float = 0.5, mask_sigma_mm: float | None = None,
+                      min_island_ml: float = 1.0, decimate_backend: str = "auto",
+                      progress=None, cancel=None, timings: dict | None = None):
+    """Closed surface of a binary mask on ``volume``'s grid, in LPS mm (see module doc)."""
+    mask = np.asarray(mask)
+    if mask.shape != volume.shape:
+        raise CtvisError(f"{name}: mask shape {mask.shape} differs from the volume's "
+                         f"{volume.shape}")
+    inside = mask if mask.dtype == bool else mask != 0
+    field = inside.view(np.uint8)
+    return surface_from_field(volume, field, 0.5, inside, fill=0, name=name,
+                              smooth_iterations=smooth_iterations, pass_band=pass_band,
+                              decimate=decimate, mask_sigma_mm=mask_sigma_mm,
+                              min_island_ml=min_island_ml, decimate_backend=decimate_backend,
+                              progress=progress, cancel=cancel, timings=timings)
+
+
+def lung_surfaces(volume: Volume, labels: np.ndarray, structures=("right", "left"), *,
+                  smooth_iterations: int = 20, pass_band: float = 0.1, decimate: float = 0.5,
+                  mask_sigma_mm: float | None = None, min_island_ml: float = 1.0,
+                  decimate_backend: str = "auto", progress=None, cancel=None,
+                  timings: dict | None = None) -> dict:
+    """Meshes of lung structures from a label volume (1 right, 2 left): {name: PolyData}.
+
+    ``structures`` names come from ``LUNG_STRUCTURES``: "right", "left", or "lungs" (both
+    lungs as one surface).  ``timings``, if given, gets {name: {step: seconds}}.
+    """
+    labels = np.asarray(labels)
+    if labels.shape != volume.shape:
+        raise CtvisError(f"lung labels of shape {labels.shape} are not on the volume's grid "
+                         f"{volume.shape}")
+    if isinstance(structures, str):
+        structures = (structures,)
+    unknown = [s for s in structures if s not in LUNG_STRUCTURES]
+    if unknown:
+        raise CtvisError(f"unknown lung structure {unknown[0]!r} "
+                         f"(choose from {', '.join(LUNG_STRUCTURES)})")
+    report = Reporter(progress, cancel)
+    out = {}
+    n = len(structures)
+    for i, name in enumerate(structures):
+        values = LUNG_STRUCTURES[name]
+        mask = np.isin(labels, values) if len(values) > 1 else labels == values[0]
+        if not mask.any():
+            raise CtvisError(f"the lung mask has no {name} lung (label "
+                             f"{' or '.join(map(str, values))})")
+        out[name] = surface_from_mask(
+            volume, mask, name=name, smooth_iterations=smooth_iterations, pass_band=pass_band,
+            decimate=decimate, mask_sigma_mm=mask_sigma_mm, min_island_ml=min_island_ml,
+            decimate_backend=decimate_backend, progress=report.sub(i / n, (i + 1) / n),
+            timings=None if timings is None else timings.setdefault(name, {}))
+    return out
+
+
+def threshold_surface(volume: Volume, hu: float = DEFAULT_BONE_HU, *, name: str = "bone",
+                      smooth_iterations: int = 10, pass_band: float = 0.1,
+                      decimate: float = 0.5, mask_sigma_mm: float | None = None,
+                      min_island_ml: float = 0.1, decimate_backend: str = "auto",
+                      progress=None, cancel=None, timings: dict | None = None):
+    """Iso-surface of the HU field at ``hu`` (bone: 300 HU), in LPS mm.
+
+    The HU values themselves are contoured (not a 0/1 mask), so vertices sit where the
+    interpolated HU crosses ``hu``; ``mask_sigma_mm`` blurs the HU field first.
+    """
+    array = volume.array
+    inside = array >= hu
+    if not inside.any():
+        raise CtvisError(f"no voxel reaches {hu:g} HU: nothing to mesh")
+    # Padding below the threshold closes the surface where bone meets the volume's border.
+    fill = max(min(float(array.min()), hu - 1000.0), -32768.0)
+    field = array if array.dtype == np.int16 else array.astype(np.float32)
+    value = float(hu)
+    if np.issubdtype(field.dtype, np.integer) and value == math.floor(value):
+        # Voxels exactly at the iso-value make degenerate, non-manifold triangles; between
+        # integers the surface is that of the mask HU >= hu, and it stays manifold.
+        value -= 0.5
+    return surface_from_field(volume, field, value, inside, fill=fill, name=name,
+                              smooth_iterations=smooth_iterations, pass_band=pass_band,
+                              decimate=decimate, mask_sigma_mm=mask_sigma_mm,
+                              min_island_ml=min_island_ml, decimate_backend=decimate_backend,
+                              progress=progress, cancel=cancel, timings=timings)
+
+
+# ---------------------------------------------------------------- decimation and smoothing
+def _decimate(points, faces, reduction: float, backend: str, report: Reporter):
+    """Remove ``reduction`` of the triangles; the surface stays closed and manifold."""
+    if not reduction or reduction <= 0 or len(faces) < 100:
+        return points, faces
+    if not 0 < reduction < 1:
+        raise CtvisError(f"decimation must be a fraction in [0, 1), got {reduction:g}")
+    if backend not in _DECIMATE_BACKENDS:
+        raise CtvisError(f"unknown decimation backend {backend!r} "
+                         f"(choose from {', '.join(_DECIMATE_BACKENDS)})")
+    if backend == "auto":
+        backend = decimate_backends()[0]
+    report(0.0, "decimating")
+    if backend == "fast":
+        import fast_simplification
+
+        p, f = fast_simplification.simplify(points.astype(np.float64), faces.astype(np.int32),
+                                            target_reduction=float(reduction), agg=7)
+        report(1.0, "decimated")
+        return np.asarray(p, np.float64), np.asarray(f, np.int64)
+    from vtkmodules.vtkFiltersCore import vtkDecimatePro, vtkQuadricDecimation
+
+    mesh = _polydata(points, faces)
+    if backend == "pro":
+        d = vtkDecimatePro()
+        d.PreserveTopologyOn()          # no holes, no splitting: the surface stays closed
+        d.SplittingOff()
+        d.BoundaryVertexDeletionOff()
+    else:
+        d = vtkQuadricDecimation()
+        d.VolumePreservationOn()
+    d.SetTargetReduction(float(reduction))
+    d.SetInputData(mesh)
+    import pyvista as pv
+
+    out = pv.wrap(_run(d, report))
+    return np.asarray(out.points, np.float64), _faces(out)
+
+
+def _windowed_sinc(mesh, iterations: int, pass_band: float, report: Reporter):
+    import pyvista as pv
+    from vtkmodules.vtkFiltersCore import vtkWindowedSincPolyDataFilter
+
+    smp_backend()
+    ws = vtkWindowedSincPolyDataFilter()
+    ws.SetInputData(mesh)
+    ws.SetNumberOfIterations(int(iterations))
+    ws.SetPassBand(float(pass_band))
+    ws.NormalizeCoordinatesOn()
+    ws.BoundarySmoothingOff()
+    ws.FeatureEdgeSmoothingOff()
+    ws.NonManifoldSmoothingOn()
+    return pv.wrap(_run(ws, report))
+
+
+def _outward_normals(mesh, report: Reporter):
+    """Point normals without splitting vertices; triangles flipped if they face inward."""
+    import pyvista as pv
+    from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
+
+    faces = _faces(mesh)
+    if signed_volume(mesh.points, faces) < 0:
+        mesh = _polydata(np.asarray(mesh.points), faces[:, ::-1])
+    n = vtkPolyDataNormals()
+    n.SetInputData(mesh)
+    n.SplittingOff()                 # splitting duplicates points: the mesh would open
+    n.ConsistencyOff()               # flying edges output is already consistent
+    n.AutoOrientNormalsOff()         # would turn a cavity's surface the wrong way
+    n.ComputePointNormalsOn()
+    n.ComputeCellNormalsOff()
+    out = pv.wrap(_run(n, report))
+    return out
+
+
+# Writers and readers live in mesh_io; re-exported for one-stop use.
+from ctvis.render.mesh_io import read_mesh, write_mesh, write_meshes  # noqa: E402
