@@ -121,17 +121,23 @@ def hu_histogram(volume: Volume, mask: np.ndarray | None = None, bin_width: int 
     return counts, edges
 
 
-def bounding_box(mask: np.ndarray, margin=(0, 0, 0)):
-    """(lo, hi) index box [lo, hi) of the True voxels, grown by ``margin`` voxels, or None."""
+def bounding_box(mask: np.ndarray, margin=(0, 0, 0), clip: bool = True):
+    """(lo, hi) index box [lo, hi) of the True voxels, grown by ``margin`` voxels, or None.
+
+    With ``clip=False`` the grown box may reach outside the array (for padded crops).
+    """
     if not mask.any():
         return None
     lo, hi = [], []
     for axis in range(3):
         other = tuple(a for a in range(3) if a != axis)
         hits = np.flatnonzero(mask.any(axis=other))
-        lo.append(max(int(hits[0]) - margin[axis], 0))
-        hi.append(min(int(hits[-1]) + 1 + margin[axis], mask.shape[axis]))
-    return np.array(lo), np.array(hi)
+        lo.append(int(hits[0]) - margin[axis])
+        hi.append(int(hits[-1]) + 1 + margin[axis])
+    lo, hi = np.array(lo), np.array(hi)
+    if clip:
+        lo, hi = np.maximum(lo, 0), np.minimum(hi, mask.shape)
+    return lo, hi
 
 
 def crop_to_body(volume: Volume, mask: np.ndarray | None = None, margin_mm: float = 5.0):

@@ -37,6 +37,7 @@ os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
 
 import numpy as np  # noqa: E402
 
+from ctvis.core.body import bounding_box  # noqa: E402
 from ctvis.core.errors import CtvisError  # noqa: E402
 from ctvis.core.progress import Reporter  # noqa: E402
 from ctvis.core.volume import Volume  # noqa: E402
@@ -181,19 +182,6 @@ def _remove_islands(points, faces, min_volume_mm3: float):
 
 
 # ----------------------------------------------------------------------------- extraction
-def _crop_box(inside: np.ndarray, margin: int):
-    """Index box [lo, hi) of the True voxels grown by ``margin`` (may reach outside)."""
-    if not inside.any():
-        return None
-    lo, hi = [], []
-    for axis in range(3):
-        other = tuple(a for a in range(3) if a != axis)
-        nz = np.flatnonzero(inside.any(axis=other))
-        lo.append(int(nz[0]) - margin)
-        hi.append(int(nz[-1]) + 1 + margin)
-    return np.array(lo), np.array(hi)
-
-
 def _padded_crop(array: np.ndarray, lo, hi, fill) -> np.ndarray:
     """array[lo:hi] where the box may reach outside the array; outside is ``fill``."""
     src_lo = np.maximum(lo, 0)
@@ -250,7 +238,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
                          f"{volume.shape}")
     margin = 1 + (int(math.ceil(3.0 * mask_sigma_mm / min(volume.spacing)))
                   if mask_sigma_mm else 0)
-    box = _crop_box(inside, margin)
+    box = bounding_box(inside, (margin,) * 3, clip=False)
     if box is None:
         raise CtvisError(f"{name}: nothing to mesh (the mask is empty)")
     lo, hi = box
