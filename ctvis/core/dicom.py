@@ -17,6 +17,7 @@ from ctvis.core.dicom_geometry import StackGeometry, build_geometry
 from ctvis.core.dicom_scan import ScanResult, SeriesInfo, scan
 from ctvis.core.errors import LoadError
 from ctvis.core.hu import raw_to_hu
+from ctvis.core.memory import ensure_fits
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 
@@ -76,6 +77,11 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
                         f"({series.n_images} images)")
 
+    first = geometry.slices[0]
+    # int16 planes, plus the regular grid when gaps are interpolated.
+    n_planes = len(geometry.slices) + (0 if geometry.regular else geometry.n_out)
+    ensure_fits(n_planes * first.rows * first.columns * 2,
+                f"{label}: {geometry.n_out} × {first.rows} × {first.columns} voxels")
     array, filled = _read_pixels(geometry, report.sub(0.4, 0.95), label)
     if filled:
         warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
@@ -84,7 +90,6 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
     for w in warnings:
         log.info("%s: %s", path, w)
 
-    first = geometry.slices[0]
     meta = dict(first.meta)
     meta.update(series_uid=series.uid, source=str(path), n_files=len(geometry.slices),
                 transfer_syntax=first.transfer_syntax, warnings=warnings,

@@ -25,9 +25,10 @@ class FastHeader:
     """Top-level elements of one file: ``elements[tag] = (vr or None, raw bytes)``."""
 
     __slots__ = ("transfer_syntax", "elements", "sequences", "pixel_tag_offset",
-                 "pixel_value_offset", "pixel_length", "file_size")
+                 "pixel_value_offset", "pixel_length", "file_size", "truncated")
 
     def __init__(self):
+        self.truncated = False            # the file ends inside an element
         self.elements: dict[int, tuple] = {}
         self.sequences: set[int] = set()
         self.pixel_tag_offset = None
@@ -48,8 +49,10 @@ def read_fast_header(path: str, file_size: int) -> FastHeader | None:
             try:
                 return _parse(data, file_size)
             except _NeedMore:
-                if len(data) >= file_size:
-                    return None
+                if len(data) >= file_size:          # DICM, but the file stops short
+                    head = FastHeader()
+                    head.truncated = True
+                    return head
                 more = fp.read(max(len(data), CHUNK))
                 if not more:
                     return None
@@ -78,7 +81,8 @@ def _parse(data: bytes, file_size: int) -> FastHeader | None:
     explicit = ts != IMPLICIT_LE
     while True:
         if pos + 8 > len(data):
-            if pos >= file_size:
+            if pos + 8 > file_size:
+                head.truncated = pos < file_size
                 return head                       # header without pixel data
             raise _NeedMore
         tag, vr, length, value_pos = _element_header(data, pos, explicit)
@@ -91,11 +95,15 @@ def _parse(data: bytes, file_size: int) -> FastHeader | None:
             head.sequences.add(tag)
             pos = _skip_undefined(data, value_pos, explicit) if length == UNDEFINED \
                 else value_pos + length
+            if pos > file_size:
+                head.truncated = True
+                return head
             continue
         end = value_pos + length
         if end > len(data):
             if end > file_size:
-                raise ValueError("element runs past the end of the file")
+                head.truncated = True
+                return head
             raise _NeedMore
         head.elements[tag] = (vr, data[value_pos:end])
         pos = end

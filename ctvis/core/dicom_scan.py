@@ -196,6 +196,8 @@ def _read_file(path: str) -> list[SliceHeader]:
     """Header-only read of one file; raises ValueError with the reason to skip it."""
     size = os.path.getsize(path)
     fast = read_fast_header(path, size)
+    if fast is not None and fast.truncated:
+        raise ValueError("truncated: the file ends inside its header")
     if fast is not None and (fast.pixel_tag_offset is None
                              or (0x52009229 not in fast.sequences
                                  and 0x52009230 not in fast.sequences)):

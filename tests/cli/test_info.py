@@ -42,3 +42,12 @@ def test_info_error_is_one_line_and_exit_1(tmp_path):
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(tmp_path) in lines[0] and "no DICOM images" in lines[0]
+
+
+def test_view_without_display_is_a_clear_error_not_a_crash(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "ctvis.cli", "view"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("ctvis: error: no display")

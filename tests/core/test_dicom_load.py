@@ -330,3 +330,24 @@ def test_input_folder_is_not_written(tmp_path):
     before = sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.iterdir())
     ctvis.load(tmp_path)
     assert sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.iterdir()) == before
+
+
+def test_series_too_large_for_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    from ctvis.core import memory
+
+    write(random_volume(shape=(4, 16, 16)), tmp_path)
+    monkeypatch.setattr(memory, "available_bytes", lambda: 1000)   # 4×16×16×2 = 2048 bytes
+    with pytest.raises(LoadError, match=r"4 × 16 × 16 voxels needs .* GiB of memory"):
+        ctvis.load(tmp_path)
+
+
+def test_truncated_header_is_skipped(tmp_path):
+    vol = random_volume(shape=(4, 8, 8))
+    paths = write(vol, tmp_path)
+    for path, size in ((paths[0], 300), (paths[1], 700), (paths[2], 140)):
+        path.write_bytes(path.read_bytes()[:size])          # cut inside the header
+    loaded = ctvis.load(tmp_path)
+    reasons = {s["path"]: s["reason"] for s in loaded.meta["skipped"]}
+    for path in paths[:3]:
+        assert reasons[str(path)] == "truncated: the file ends inside its header"
+    assert loaded.shape[0] == 1
