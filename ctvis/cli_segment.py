@@ -8,6 +8,7 @@ temporary name; nothing is written anywhere but where ``-o`` / ``--metrics`` say
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from ctvis.core.errors import CtvisError
@@ -81,5 +82,5 @@ def cmd_segment(args) -> int:
         print(format_table(metrics))
         print(f"mask written to {args.output}")
     if metrics["total"]["voxels"] == 0:
-        print("ctvis: warning: no lungs found", flush=True)
+        print(f"ctvis: warning: no lungs found in {args.path}", file=sys.stderr)
     return 0
