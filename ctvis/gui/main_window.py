@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QApplication, QFileDialog, QHBoxLayout, QLabel,
-                             QMainWindow, QMessageBox, QWidget)
+from PyQt5.QtWidgets import (QAction, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                             QMessageBox, QProgressDialog, QWidget)
 
 import ctvis
-from ctvis.core.errors import LoadError
 from ctvis.core.slicing import VIEWS
 from ctvis.gui.slice_view import SliceView
+from ctvis.gui.worker import Task
 
 
 def describe(volume) -> str:
@@ -20,6 +20,7 @@ class MainWindow(QMainWindow):
     def __init__(self, volume=None, parent=None):
         super().__init__(parent)
         self.volume = None
+        self._task: Task | None = None            # the load in progress, if any
         self.views = {name: SliceView(name) for name in VIEWS}
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -61,16 +62,32 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path, series_uid=None) -> bool:
-        """Load ``path`` and show it; a LoadError becomes a message box. True on success."""
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            # TODO: move onto a worker thread with progress once loading reports progress.
-            volume = ctvis.load(path, series_uid=series_uid)
-        except LoadError as exc:
-            QApplication.restoreOverrideCursor()
-            QMessageBox.critical(self, "Could not open", str(exc))
-            return False
-        QApplication.restoreOverrideCursor()
-        self.set_volume(volume)
-        return True
+    def open_path(self, path, series_uid=None) -> Task:
+        """Load ``path`` on a worker thread with a cancellable progress dialog.
+
+        The shown volume stays until the new one has loaded; a load error becomes a message
+        box naming the file and the problem.
+        """
+        if self._task is not None:
+            self._task.cancel()
+        dialog = QProgressDialog(f"Opening {path}", "Cancel", 0, 1000, self)
+        dialog.setWindowTitle("ctvis")
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(300)            # quick loads never flash a dialog
+        task = Task(ctvis.load, path, series_uid=series_uid)
+        self._task = task
+
+        def done() -> None:
+            dialog.reset()
+            if self._task is task:
+                self._task = None
+
+        task.signals.progress.connect(
+            lambda f, msg: (dialog.setValue(int(1000 * f)), dialog.setLabelText(msg)))
+        task.signals.finished.connect(lambda volume: (done(), self.set_volume(volume)))
+        task.signals.failed.connect(
+            lambda message: (done(), QMessageBox.critical(self, "Could not open", message)))
+        task.signals.cancelled.connect(lambda: (done(), self.statusBar().showMessage(
+            f"Opening {path} cancelled", 5000)))
+        dialog.canceled.connect(task.cancel)
+        return task.start()

@@ -5,7 +5,6 @@ and a background that brightens slice by slice, so screenshots show where each v
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 
 import numpy as np
@@ -156,10 +155,6 @@ def test_wheel_scrolls_one_slice_per_notch_and_clamps(window):
 
 def test_run_bad_path_shows_error_and_returns_1(qtbot, tmp_path, monkeypatch, capsys):
     (tmp_path / "notes.txt").write_text("not an image")
-    if importlib.util.find_spec("ctvis.core.io") is None:  # the loader is not written yet
-        def fake_load(path, series_uid=None, **kw):
-            raise LoadError(f"{path}/notes.txt: not a DICOM file")
-        monkeypatch.setattr(ctvis, "load", fake_load)
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args))
     assert app_module.run(str(tmp_path)) == 1
@@ -181,8 +176,15 @@ def run_and_capture(path) -> dict:
             w.close()
         QApplication.quit()
 
+    # Closing the windows must not post a second quit: it would end the next test's
+    # event loops at once.
+    app = QApplication.instance()
+    app.setQuitOnLastWindowClosed(False)
     QTimer.singleShot(0, inspect_and_quit)
-    seen["code"] = app_module.run(path)
+    try:
+        seen["code"] = app_module.run(path)
+    finally:
+        app.setQuitOnLastWindowClosed(True)
     return seen
 
 
@@ -199,12 +201,49 @@ def test_run_without_path_shows_the_demo(qtbot):
     assert seen["titles"][0].startswith("ctvis — ")
 
 
-def test_open_path_reports_load_errors(window, monkeypatch):
+def test_open_path_reports_load_errors(window, qtbot, monkeypatch):
     def fail(path, series_uid=None, **kw):
         raise LoadError(f"{path}: no DICOM series found")
     monkeypatch.setattr(ctvis, "load", fail)
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args))
-    assert window.open_path("/data/empty") is False
-    assert shown and "/data/empty: no DICOM series found" in shown[0][2]
+    task = window.open_path("/data/empty")
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "/data/empty: no DICOM series found" in shown[0][2]
     assert window.windowTitle() == "ctvis — Marker phantom"  # the shown volume is kept
+    assert window._task is None and task is not None
+
+
+def test_open_path_loads_a_real_series_in_the_background(window, qtbot, tmp_path):
+    from tests.helpers.dicom_factory import random_volume, write
+
+    vol = random_volume(shape=(6, 20, 24))
+    vol.meta["description"] = "background series"
+    write(vol, tmp_path)
+    before = to_rgb(window.views["axial"])
+    task = window.open_path(str(tmp_path))
+    with qtbot.waitSignal(task.signals.finished, timeout=10000):
+        pass
+    qtbot.waitUntil(lambda: window.windowTitle() == "ctvis — background series", timeout=5000)
+    assert window.volume.shape == (6, 20, 24)
+    assert not np.array_equal(to_rgb(window.views["axial"]), before)   # redrawn
+
+
+def test_open_path_can_be_cancelled(window, qtbot, monkeypatch):
+    import threading
+
+    started = threading.Event()
+
+    def slow(path, series_uid=None, progress=None, cancel=None):
+        started.set()
+        while not cancel():                 # a long load that honours cancel()
+            threading.Event().wait(0.01)
+        from ctvis.core.errors import Cancelled
+        raise Cancelled("cancelled")
+
+    monkeypatch.setattr(ctvis, "load", slow)
+    task = window.open_path("/slow/series")
+    assert started.wait(5)
+    with qtbot.waitSignal(task.signals.cancelled, timeout=5000):
+        task.cancel()
+    assert window.windowTitle() == "ctvis — Marker phantom"

@@ -1,0 +1,55 @@
+"""Run long core work (loading, segmentation, meshing) off the GUI thread.
+
+The work function gets ``progress(fraction, message)`` and ``cancel() -> bool`` like every long
+core operation; its outcome comes back to the GUI thread as Qt signals (queued connections),
+so the window keeps painting and the user can cancel.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+
+from ctvis.core.errors import Cancelled, CtvisError
+
+log = logging.getLogger(__name__)
+
+
+class TaskSignals(QObject):
+    progress = pyqtSignal(float, str)
+    finished = pyqtSignal(object)
+    failed = pyqtSignal(str)
+    cancelled = pyqtSignal()
+
+
+class Task(QRunnable):
+    def __init__(self, fn, *args, **kwargs):
+        super().__init__()
+        self.setAutoDelete(False)          # the caller keeps it until a signal arrives
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.signals = TaskSignals()
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, progress=self.signals.progress.emit,
+                             cancel=self._stop.is_set, **self.kwargs)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except CtvisError as exc:
+            self.signals.failed.emit(str(exc))
+        except MemoryError:
+            self.signals.failed.emit("not enough memory for this operation")
+        except Exception as exc:           # a bug: keep the window alive, log the traceback
+            log.exception("background task failed")
+            self.signals.failed.emit(f"unexpected error ({type(exc).__name__}: {exc})")
+        else:
+            self.signals.finished.emit(result)
+
+    def start(self, pool: QThreadPool | None = None) -> "Task":
+        (pool or QThreadPool.globalInstance()).start(self)
+        return self
