@@ -38,7 +38,7 @@ def lung_metrics(volume: Volume, labels: np.ndarray) -> dict:
     labels = np.asarray(labels)
     if labels.shape != volume.shape:
         raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
-    voxel_ml = float(np.prod(volume.spacing)) / 1000.0
+    voxel_ml = volume.voxel_volume_mm3 / 1000.0
     box = np.nonzero(labels)
     if box[0].size == 0:
         hu_by = {1: np.empty(0, np.int16), 2: np.empty(0, np.int16)}

@@ -52,6 +52,11 @@ class Volume:
         m[:3, 3] = self.origin
         return m
 
+    @property
+    def voxel_volume_mm3(self) -> float:
+        """Volume of one voxel; less than dz·dy·dx on a sheared (tilted) grid."""
+        return float(abs(np.linalg.det(self.direction * self.spacing_xyz[None, :])))
+
     def ras_affine(self) -> np.ndarray:
         """4×4 (i, j, k) → RAS mm, as NIfTI stores it."""
         m = self.index_to_patient_matrix.copy()

@@ -125,3 +125,11 @@ def test_core_imports_without_qt_or_vtk():
             "ctvis.cli; bad = [m for m in sys.modules if m.split('.')[0] in "
             "('PyQt5', 'vtk', 'vtkmodules', 'pyvista')]; print(bad); assert not bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_voxel_volume_accounts_for_shear():
+    t = np.radians(20)
+    sheared = np.column_stack([[1, 0, 0], [0, 1, 0], [0, np.sin(t), np.cos(t)]])
+    assert random_volume(spacing=(2, 1, 0.5)).voxel_volume_mm3 == pytest.approx(1.0)
+    vol = random_volume(spacing=(2, 1, 0.5), direction=sheared)
+    assert vol.voxel_volume_mm3 == pytest.approx(np.cos(t))
