@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import sys
 
 from ctvis.core.errors import CtvisError
@@ -32,14 +33,14 @@ def progress_bar(enabled: bool, desc: str):
 
 
 # --------------------------------------------------------------------------- info
-def info_report(path: str, series_uid: str | None = None, progress=None) -> dict:
-    """Everything ``ctvis info`` prints, as the JSON object it documents."""
-    from ctvis.core.io import load
+SERIES_KEYS = ("uid", "description", "modality", "n_images", "rows", "columns")
 
-    volume = load(path, series_uid=series_uid, progress=progress)
+
+def info_report(volume) -> dict:
+    """Everything ``ctvis info --json`` prints, with exactly the documented keys."""
     meta = volume.meta
     return {
-        "series": meta.get("series") or [{
+        "series": [{k: s[k] for k in SERIES_KEYS} for s in meta.get("series") or []] or [{
             "uid": meta.get("series_uid", ""), "description": meta.get("description", ""),
             "modality": meta.get("modality", ""), "n_images": volume.shape[0],
             "rows": volume.shape[1], "columns": volume.shape[2]}],
@@ -58,15 +59,18 @@ def info_report(path: str, series_uid: str | None = None, progress=None) -> dict
     }
 
 
-def _print_info(report: dict) -> None:
-    series = report["series"]
+def _print_info(report: dict, series: list) -> None:
+    """The table; ``series`` are the loader's entries (they also carry pixel spacing)."""
+    series = series or report["series"]
     sel = report["selected"]
     print(f"{len(series)} series found:")
-    print(f"  {'':1} {'images':>6} {'size':>9} {'modality':8} {'description':28} uid")
+    print(f"  {'':1} {'images':>6} {'size':>9} {'pixel mm':>11} {'modality':8} "
+          f"{'description':28} uid")
     for s in series:
         mark = "*" if s["uid"] == sel["uid"] else " "
         size = f"{s['rows']}x{s['columns']}"
-        print(f"  {mark} {s['n_images']:>6} {size:>9} {s['modality'][:8]:8} "
+        pixel = "-" if not s.get("spacing") else "x".join(f"{v:.3g}" for v in s["spacing"])
+        print(f"  {mark} {s['n_images']:>6} {size:>9} {pixel:>11} {s['modality'][:8]:8} "
               f"{(s['description'] or '-')[:28]:28} {s['uid']}")
     z, y, x = sel["shape"]
     dz, dy, dx = sel["spacing"]
@@ -90,12 +94,15 @@ def _print_info(report: dict) -> None:
 
 
 def cmd_info(args) -> int:
+    from ctvis.core.io import load
+
     with progress_bar(not args.json, "reading") as progress:
-        report = info_report(args.path, args.series, progress)
+        volume = load(args.path, series_uid=args.series, progress=progress)
+    report = info_report(volume)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        _print_info(report)
+        _print_info(report, volume.meta.get("series"))
     return 0
 
 
@@ -151,6 +158,9 @@ def main(argv=None) -> int:
     except CtvisError as exc:
         print(f"ctvis: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:                # `ctvis info ... | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:                 # permission denied, disk full, ...
         print(f"ctvis: error: {exc}", file=sys.stderr)
         return 1

@@ -155,7 +155,8 @@ class SeriesInfo:
 
     def as_dict(self) -> dict:
         return {"uid": self.uid, "description": self.description, "modality": self.modality,
-                "n_images": self.n_images, "rows": self.rows, "columns": self.columns}
+                "n_images": self.n_images, "rows": self.rows, "columns": self.columns,
+                "spacing": list(self.spacing) if self.spacing is not None else None}
 
 
 @dataclass
