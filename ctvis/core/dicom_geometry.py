@@ -15,6 +15,9 @@ import numpy as np
 from ctvis.core.errors import LoadError
 
 
+ORIENTATION_TOLERANCE = 1e-2      # direction cosine difference (about 0.6°)
+
+
 @dataclass
 class StackGeometry:
     slices: list                  # SliceHeaders in ascending position along the normal
@@ -46,9 +49,12 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
         warnings.append(f"{len(slices) - len(usable)} image(s) without position ignored")
 
     # Localizers and other orientations are not part of the stack.
-    key = _majority([_orientation_key(s.orientation) for s in usable
-                     if not s.is_localizer] or [_orientation_key(s.orientation) for s in usable])
-    stack = [s for s in usable if _orientation_key(s.orientation) == key and not s.is_localizer]
+    # The majority orientation (rounded) is the reference; slices whose cosines are within
+    # ORIENTATION_TOLERANCE of it belong to the stack, so rounding noise never splits it.
+    candidates = [s for s in usable if not s.is_localizer] or usable
+    key = np.asarray(_majority([_orientation_key(s.orientation) for s in candidates]))
+    stack = [s for s in candidates
+             if np.abs(np.asarray(s.orientation) - key).max() <= ORIENTATION_TOLERANCE]
     if len(stack) < len(usable):
         warnings.append(f"{len(usable) - len(stack)} localizer/other-orientation image(s) "
                         "excluded")

@@ -351,3 +351,20 @@ def test_truncated_header_is_skipped(tmp_path):
     for path in paths[:3]:
         assert reasons[str(path)] == "truncated: the file ends inside its header"
     assert loaded.shape[0] == 1
+
+
+def test_orientation_noise_does_not_split_the_stack(tmp_path):
+    direction = rotation("z", 30)
+    vol = random_volume(shape=(6, 8, 8), direction=direction)
+    paths = write(vol, tmp_path)
+    # Cosines that round differently at the 3rd decimal (0.86653 vs 0.86593), as scanners write.
+    for n, p in enumerate(paths):
+        ds = pydicom.dcmread(p)
+        iop = [float(v) for v in ds.ImageOrientationPatient]
+        iop[0] += 5e-4 if n % 2 else -1e-4
+        ds.ImageOrientationPatient = [f"{v:.6f}" for v in iop]
+        ds.save_as(p, enforce_file_format=True)
+    loaded = ctvis.load(tmp_path)
+    assert loaded.shape == vol.shape
+    assert not any("excluded" in w for w in loaded.meta["warnings"])
+    np.testing.assert_allclose(loaded.direction, direction, atol=1e-3)
