@@ -22,6 +22,7 @@ from pathlib import Path
 READERS = {
     "ctvis": """
 import ctvis
+import ctvis.core.io   # ctvis.load imports its loader lazily: import it outside the timing
 def run(path):
     return ctvis.load(path).array
 """,
