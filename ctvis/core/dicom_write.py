@@ -30,7 +30,6 @@ def write_dicom_series(volume: Volume, folder, *, series_uid: str | None = None,
 
     Stored values are (HU − intercept) / slope, as uint16 (or int16 with ``signed``).
     """
-    import pydicom
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 

@@ -106,7 +106,7 @@ def _with_mass_and_effusion(ph):
     posterior base of the left lung (the lowest 40 mm, posterior half)."""
     v = ph.volume
     lps = lps_grid(v)
-    x, y, z = lps[..., 0], lps[..., 1], lps[..., 2]
+    y, z = lps[..., 1], lps[..., 2]
     hu = v.array.copy()
     right = ph.lungs == 1
     c = lps[right].mean(axis=0)

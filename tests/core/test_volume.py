@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 
-import ctvis
 from ctvis.core.body import body_mask, bounding_box, crop_to_body, hu_histogram
 from ctvis.core.presets import preset, window_presets
 from ctvis.core.resample import resample_isotropic
