@@ -20,6 +20,7 @@ os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
 
 import numpy as np  # noqa: E402
 
+from ctvis.core.body import bounding_box  # noqa: E402
 from ctvis.core.phantom import make_phantom  # noqa: E402
 from ctvis.render import surfaces as S  # noqa: E402
 
@@ -87,7 +88,7 @@ def main(argv=None) -> int:
     from skimage.measure import marching_cubes
 
     mask = labels > 0
-    lo, hi = S._crop_box(mask, 1)
+    lo, hi = bounding_box(mask, (1, 1, 1), clip=False)
     field = S._padded_crop(mask.view(np.uint8), lo, hi, 0)
     report = S.Reporter()
     fe_time, raw = best(lambda: S._flying_edges(field, lo, 0.5, report), args.repeat)
@@ -125,7 +126,7 @@ def main(argv=None) -> int:
     # ----------------------------------------------------------- decimation options
     m = volume.index_to_patient_matrix
     points = np.asarray(raw.points, float) @ m[:3, :3].T + m[:3, 3]
-    tri = S._faces(raw)
+    tri = S.triangle_faces(raw)
     print(f"\ndecimation to 50 % of both lungs' raw surface ({len(tri):,} triangles):")
     for backend in S.decimate_backends():
         t = time.perf_counter()

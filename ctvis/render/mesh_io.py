@@ -46,7 +46,8 @@ def _suffix(path) -> str:
     return suffix
 
 
-def _faces(poly) -> np.ndarray:
+def triangle_faces(poly) -> np.ndarray:
+    """(n, 3) int64 vertex indices of a PolyData's triangles (triangulated if needed)."""
     if poly.n_cells == 0:
         return np.empty((0, 3), np.int64)
     if not poly.is_all_triangles:
@@ -74,7 +75,7 @@ def merge_meshes(meshes: dict):
     offset = 0
     for name, mesh in meshes.items():
         p = np.asarray(mesh.points, dtype=np.float64)
-        f = _faces(mesh)
+        f = triangle_faces(mesh)
         points.append(p)
         faces.append(f + offset)
         normals.append(_normals(mesh))
@@ -168,7 +169,7 @@ def _structures_of(mesh, name):
 
 
 def _write_stl(mesh, path, space, structures) -> None:
-    faces = _faces(mesh)
+    faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float64)
     tri = p[faces]                                          # (n, 3, 3)
     normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
@@ -188,7 +189,7 @@ def _write_stl(mesh, path, space, structures) -> None:
 
 
 def _write_ply(mesh, path, space, structures) -> None:
-    faces = _faces(mesh)
+    faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float32)
     normals = _normals(mesh).astype(np.float32)
     has_label = "label" in mesh.point_data and "label" in mesh.cell_data
@@ -221,7 +222,7 @@ def _write_ply(mesh, path, space, structures) -> None:
 
 
 def _write_obj(mesh, path, space, structures) -> None:
-    faces = _faces(mesh)
+    faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float64)
     n = _normals(mesh)
     lines = [f"# {HEADER_TEXT.format(space=space)}"]

@@ -41,6 +41,9 @@ from ctvis.core.body import bounding_box  # noqa: E402
 from ctvis.core.errors import CtvisError  # noqa: E402
 from ctvis.core.progress import Reporter  # noqa: E402
 from ctvis.core.volume import Volume  # noqa: E402
+# Writers and readers live in mesh_io; re-exported here for one-stop use.
+from ctvis.render.mesh_io import (read_mesh, triangle_faces, write_mesh,  # noqa: E402,F401
+                                  write_meshes)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,6 @@ __all__ = ["LUNG_STRUCTURES", "DEFAULT_BONE_HU", "lung_surfaces", "threshold_sur
 
 # Structure name -> label values of a lung label volume (DESIGN.md: 1 right, 2 left).
 LUNG_STRUCTURES = {"right": (1,), "left": (2,), "lungs": (1, 2)}
-LABEL_VALUES = {"right": 1, "left": 2, "lungs": 3, "bone": 4}
 DEFAULT_BONE_HU = 300.0
 _DECIMATE_BACKENDS = ("auto", "fast", "pro", "quadric")
 
@@ -92,13 +94,6 @@ def _run(algorithm, report: Reporter | None = None):
     return algorithm.GetOutput()
 
 
-def _faces(poly) -> np.ndarray:
-    """(n, 3) int array of a triangle-only PolyData's faces."""
-    if poly.n_cells == 0:
-        return np.empty((0, 3), np.int64)
-    return np.asarray(poly.regular_faces)
-
-
 def _polydata(points: np.ndarray, faces: np.ndarray):
     import pyvista as pv
 
@@ -131,7 +126,7 @@ def _edge_counts(faces: np.ndarray) -> tuple[int, int]:
 
 def mesh_stats(mesh) -> dict:
     """Triangles, surface area (mm²), enclosed volume (mL), open and non-manifold edges."""
-    faces = _faces(mesh)
+    faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float64)
     if len(faces):
         a, b, c = (p[faces[:, i]] for i in range(3))
@@ -259,7 +254,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     t = time.perf_counter()
     m = volume.index_to_patient_matrix
     points = np.asarray(raw.points, dtype=np.float64) @ m[:3, :3].T + m[:3, 3]
-    faces = _faces(raw)
+    faces = triangle_faces(raw)
     if np.linalg.det(m[:3, :3]) < 0:                 # a mirror turns triangles inside out
         faces = faces[:, ::-1]
     timings["transform"] = time.perf_counter() - t
@@ -272,7 +267,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
         smoothed = _windowed_sinc(_polydata(points, faces), smooth_iterations, pass_band,
                                   report.sub(0.3, 0.5))
         points = np.asarray(smoothed.points, dtype=np.float64)
-        faces = _faces(smoothed)
+        faces = triangle_faces(smoothed)
     timings["smooth"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -423,7 +418,7 @@ def _decimate(points, faces, reduction: float, backend: str, report: Reporter):
     import pyvista as pv
 
     out = pv.wrap(_run(d, report))
-    return np.asarray(out.points, np.float64), _faces(out)
+    return np.asarray(out.points, np.float64), triangle_faces(out)
 
 
 def _windowed_sinc(mesh, iterations: int, pass_band: float, report: Reporter):
@@ -447,7 +442,7 @@ def _outward_normals(mesh, report: Reporter):
     import pyvista as pv
     from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
 
-    faces = _faces(mesh)
+    faces = triangle_faces(mesh)
     if signed_volume(mesh.points, faces) < 0:
         mesh = _polydata(np.asarray(mesh.points), faces[:, ::-1])
     n = vtkPolyDataNormals()
@@ -459,7 +454,3 @@ def _outward_normals(mesh, report: Reporter):
     n.ComputeCellNormalsOff()
     out = pv.wrap(_run(n, report))
     return out
-
-
-# Writers and readers live in mesh_io; re-exported for one-stop use.
-from ctvis.render.mesh_io import read_mesh, write_mesh, write_meshes  # noqa: E402
