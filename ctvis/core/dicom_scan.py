@@ -20,7 +20,6 @@ from ctvis.core.progress import Reporter
 
 DICOMDIR_UID = "1.2.840.10008.1.3.10"
 UNCOMPRESSED_LE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
-PIXEL_DATA_TAG = 0x7FE00010
 
 
 class RawTags:
@@ -134,10 +133,6 @@ class SliceHeader:
         return np.dtype(f"<{kind}{max(self.bits_allocated, 8) // 8}")
 
     @property
-    def frame_bytes(self) -> int:
-        return self.rows * self.columns * self.bits_allocated // 8
-
-    @property
     def is_localizer(self) -> bool:
         return "LOCALIZER" in (t.upper() for t in self.image_type)
 
@@ -208,7 +203,7 @@ def _read_file(path: str) -> list[SliceHeader]:
         pixel_length = fast.pixel_length
         pixel_value_offset = fast.pixel_value_offset
     else:                        # multi-frame functional groups, odd encodings: pydicom
-        ds, pixel_length, pixel_value_offset = _read_with_pydicom(path, size)
+        ds, pixel_length, pixel_value_offset = _read_with_pydicom(path)
         tags = RawTags(ds=ds)
         ts = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
     sop_class = tags.text(0x00020002) or tags.text(T["sop_class"])
@@ -237,7 +232,7 @@ def _read_file(path: str) -> list[SliceHeader]:
     return _slices_from_dataset(ds, tags, path, ts, offset, n_frames, rows, cols, bits)
 
 
-def _read_with_pydicom(path: str, size: int):
+def _read_with_pydicom(path: str):
     """(dataset, pixel length, pixel value offset) through pydicom, header only."""
     import pydicom                        # imported only when needed: it costs 0.35 s
     from pydicom.errors import InvalidDicomError
