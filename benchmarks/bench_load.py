@@ -21,7 +21,7 @@ from pathlib import Path
 READERS = {
     "ctvis": """
 import ctvis
-import ctvis.core.io   # ctvis.load imports its loader lazily: import it outside the timing
+import ctvis.core.io.dispatch   # ctvis.load imports its loader lazily: import it outside the timing
 def run(path):
     return ctvis.load(path).array
 """,
@@ -83,7 +83,7 @@ def measure(name: str, path: str) -> dict | None:
 
 
 def make_phantom_series(slices: int, folder: Path) -> Path:
-    from ctvis.core.dicom_write import write_dicom_series
+    from ctvis.core.io.dicom_write import write_dicom_series
     from ctvis.core.phantom import make_phantom
 
     phantom = make_phantom(shape=(slices, 512, 512), spacing=(1.25, 0.7, 0.7))

@@ -20,7 +20,7 @@ os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
 
 import numpy as np  # noqa: E402
 
-from ctvis.core.body import bounding_box  # noqa: E402
+from ctvis.core.image.body import bounding_box  # noqa: E402
 from ctvis.core.phantom import make_phantom  # noqa: E402
 from ctvis.render import surfaces as S  # noqa: E402
 
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
 
     if not args.quick and "fast" in S.decimate_backends():
         t = time.perf_counter()
-        S.lung_surfaces(volume, labels, decimate_backend="pro")
+        S.lung_surfaces(volume, labels, options=S.LUNG_SURFACE.with_(decimate_backend="pro"))
         print(f"  the same with vtkDecimatePro (no fast_simplification installed): "
               f"{time.perf_counter() - t:.2f} s")
 

@@ -94,10 +94,10 @@ def _print_info(report: dict, series: list) -> None:
 
 
 def cmd_info(args) -> int:
-    from ctvis.core.io import load
+    from ctvis.app.pipeline import open_volume
 
     with progress_bar(not args.json, "reading") as progress:
-        volume = load(args.path, series_uid=args.series, progress=progress)
+        volume = open_volume(args.path, series_uid=args.series, progress=progress)
     report = info_report(volume)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -136,14 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_more_commands(sub) -> None:
     """Subcommands defined in their own modules (segment, mesh)."""
-    for module in ("ctvis.cli_segment", "ctvis.cli_mesh"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(sub)
+    from ctvis import cli_mesh, cli_segment
+
+    for module in (cli_segment, cli_mesh):
+        module.register(sub)
 
 
 def main(argv=None) -> int:

@@ -12,16 +12,19 @@ import sys
 from pathlib import Path
 
 from ctvis.core.errors import CtvisError
+from ctvis.core.labels import LUNG_LABELS
 
-MASK_HELP = "output label mask: .nii.gz / .nii (RAS affine) or .nrrd (LPS)"
+MASK_HELP = "output label mask: .nii.gz / .nii (RAS affine) or .nrrd / .nhdr (LPS)"
 
 
 def register(subparsers) -> None:
+    from ctvis.core.lungs.segment import METHODS
+
     p = subparsers.add_parser("segment", help="segment the lungs and print lung metrics")
     p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
     p.add_argument("-o", "--output", required=True, help=MASK_HELP)
-    p.add_argument("--method", choices=("watershed", "kmeans"), default="watershed",
-                   help="segmentation method (default: watershed)")
+    p.add_argument("--method", choices=METHODS, default=METHODS[0],
+                   help=f"segmentation method (default: {METHODS[0]})")
     p.add_argument("--metrics", help="also write the metrics as JSON to this file")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
@@ -29,10 +32,9 @@ def register(subparsers) -> None:
 
 
 def _check_outputs(args) -> None:
-    from ctvis.core.lung_masks import MASK_SUFFIXES
+    from ctvis.core.io import MASK_SUFFIXES, file_kind
 
-    name = str(args.output).lower()
-    if not name.endswith(MASK_SUFFIXES):
+    if file_kind(args.output) == "dicom":
         raise CtvisError(f"{args.output}: unknown mask format "
                          f"(use one of {', '.join(MASK_SUFFIXES)})")
     for out in filter(None, (args.output, args.metrics)):
@@ -42,45 +44,48 @@ def _check_outputs(args) -> None:
             raise CtvisError(f"{out}: would overwrite the input")
 
 
+PARTS = tuple(label.name for label in LUNG_LABELS) + ("total",)
+
+
 def format_table(metrics: dict) -> str:
-    rows = [("", "right", "left", "total")]
+    rows = [("", *PARTS)]
     fmt = {"volume_ml": ("volume (mL)", "{:.0f}"), "mld_hu": ("MLD (HU)", "{:.1f}"),
            "laa950_pct": ("LAA%-950", "{:.2f}"), "pd15_hu": ("PD15 (HU)", "{:.1f}")}
     for key, (label, f) in fmt.items():
         cells = []
-        for part in ("right", "left", "total"):
+        for part in PARTS:
             v = metrics[part][key]
             cells.append("-" if v != v else f.format(v))     # NaN for an empty lung
         rows.append((label, *cells))
-    return "\n".join(f"{r[0]:<12}{r[1]:>10}{r[2]:>10}{r[3]:>10}" for r in rows)
+    return "\n".join(f"{r[0]:<12}" + "".join(f"{c:>10}" for c in r[1:]) for r in rows)
 
 
 def cmd_segment(args) -> int:
+    from ctvis.app.pipeline import open_volume, segment
     from ctvis.cli import progress_bar
     from ctvis.core.atomic import atomic_path
-    from ctvis.core.io import load
-    from ctvis.core.lung_metrics import flat_metrics
-    from ctvis.core.lungs import lung_metrics, segment_lungs, write_mask
+    from ctvis.core.io import write_mask
+    from ctvis.core.lungs import flat_metrics
     from ctvis.core.progress import Reporter
 
     _check_outputs(args)
     with progress_bar(not args.quiet, "lungs") as progress:
         report = Reporter(progress)
-        volume = load(args.path, series_uid=args.series, progress=report.sub(0.0, 0.3))
-        labels = segment_lungs(volume, method=args.method, progress=report.sub(0.3, 0.9))
+        volume = open_volume(args.path, series_uid=args.series, progress=report.sub(0.0, 0.3))
+        result = segment(volume, method=args.method, progress=report.sub(0.3, 0.9))
         report(0.9, "writing the mask")
-        write_mask(volume, labels, args.output)
-        metrics = lung_metrics(volume, labels)
+        write_mask(volume, result.labels, args.output)
         report(1.0, "done")
-    flat = flat_metrics(metrics)
+    metrics = result.metrics
     if args.metrics:
-        payload = dict(flat, method=args.method, input=str(args.path), mask=str(args.output),
-                       voxels={p: metrics[p]["voxels"] for p in ("right", "left", "total")})
+        payload = dict(flat_metrics(metrics), method=args.method, input=str(args.path),
+                       mask=str(args.output),
+                       voxels={p: metrics[p]["voxels"] for p in PARTS})
         with atomic_path(args.metrics) as tmp:
             Path(tmp).write_text(json.dumps(payload, indent=2) + "\n")
     if not args.quiet:
         print(format_table(metrics))
         print(f"mask written to {args.output}")
-    if metrics["total"]["voxels"] == 0:
+    if result.empty:
         print(f"ctvis: warning: no lungs found in {args.path}", file=sys.stderr)
     return 0

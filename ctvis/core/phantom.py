@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core import labels
 from ctvis.core.volume import Volume
 
 __all__ = ["Phantom", "make_phantom", "demo_volume", "RIGHT_LUNG", "LEFT_LUNG",
            "DEFAULT_SHAPE", "DEFAULT_SPACING", "FIELD_OF_VIEW_MM"]
 
-RIGHT_LUNG, LEFT_LUNG = 1, 2
+RIGHT_LUNG, LEFT_LUNG = labels.RIGHT_LUNG.value, labels.LEFT_LUNG.value
 
 # Field of view (z, y, x) in mm; the default grid samples it at 2.5 mm slices and 256² pixels.
 FIELD_OF_VIEW_MM = (300.0, 350.0, 350.0)

@@ -87,9 +87,6 @@ class Volume:
         pts = self.index_to_patient(corners)
         return np.stack([pts.min(0), pts.max(0)])
 
-    def is_oblique(self, tol: float = 1e-3) -> bool:
-        return not np.allclose(np.abs(self.direction), np.eye(3), atol=tol)
-
     # ---------------------------------------------------------------- derived
     def with_array(self, array: np.ndarray, **changes) -> "Volume":
         """A Volume on the same grid (unless changed) holding another array."""
@@ -104,21 +101,6 @@ class Volume:
         hi = np.minimum(np.asarray(hi, int), self.shape)
         sub = self.array[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
         return self.with_array(sub.copy(), origin=tuple(self.index_to_patient(lo)))
-
-    def to_pyvista(self, name: str = "HU"):
-        """pyvista.ImageData with spacing, origin and direction matrix kept.
-
-        pyvista is imported here only, so that ``ctvis.core`` stays importable without VTK.
-        """
-        import pyvista as pv
-
-        nz, ny, nx = self.shape
-        grid = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(self.spacing_xyz),
-                            origin=self.origin)
-        grid.direction_matrix = self.direction
-        # C-order ravel of [z, y, x] is x-fastest, which is VTK's point order.
-        grid.point_data[name] = self.array.ravel(order="C")
-        return grid
 
     def __repr__(self) -> str:
         return (f"Volume(shape={self.shape}, dtype={self.array.dtype}, spacing="

@@ -7,7 +7,7 @@ from PyQt5.QtWidgets import (QAction, QFileDialog, QHBoxLayout, QLabel, QMainWin
                              QMessageBox, QProgressDialog, QWidget)
 
 import ctvis
-from ctvis.core.slicing import VIEWS
+from ctvis.core.image.slicing import VIEWS
 from ctvis.gui.slice_view import SliceView
 from ctvis.gui.worker import Task
 

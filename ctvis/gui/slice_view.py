@@ -6,8 +6,8 @@ from PyQt5.QtCore import QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QFont, QImage, QPainter
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
-from ctvis.core.slicing import orientation_labels, oriented_slice, slice_axes
-from ctvis.core.windowing import apply_window
+from ctvis.core.image.slicing import orientation_labels, oriented_slice, slice_axes
+from ctvis.core.image.windowing import apply_window
 
 LUNG_WINDOW = (-600.0, 1500.0)  # (center, width) HU
 # Coloured (not grey) overlay text: it can never be mistaken for image pixels.

@@ -9,8 +9,8 @@ writes and reads it (``vtkMRMLModelStorageNode``):
 - OBJ: a first line ``# ctvis output. SPACE=LPS``;
 - VTP: a field-data string array ``SPACE`` holding ``LPS``.
 
-Several structures in one file: PLY and VTP carry a ``label`` point and cell array (1 right
-lung, 2 left lung, 3 both lungs as one surface, 4 bone), OBJ one group (``g right``) per
+Several structures in one file: PLY and VTP carry a ``label`` point and cell array (the values of
+:mod:`ctvis.core.labels`: 1 right lung, 2 left lung, 12 both lungs as one surface, 100 bone), OBJ one group (``g right``) per
 structure, and the structure names are written beside (PLY comments ``structure 1 right``,
 OBJ comments, VTP field data ``structures``/``labels``).  STL cannot carry labels: several
 structures in one STL file are merged into one unlabelled mesh; ``split=True`` writes one
@@ -27,13 +27,14 @@ import numpy as np
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError, LoadError
+from ctvis.core.labels import STRUCTURES
 
 __all__ = ["MESH_FORMATS", "LABEL_FORMATS", "write_meshes", "write_mesh", "read_mesh",
            "merge_meshes"]
 
 MESH_FORMATS = (".stl", ".ply", ".obj", ".vtp")
 LABEL_FORMATS = (".ply", ".obj", ".vtp")
-_KNOWN_LABELS = {"right": 1, "left": 2, "lungs": 3, "bone": 4}
+_KNOWN_LABELS = {name: label.value for name, label in STRUCTURES.items()}
 _SPACE_RE = re.compile(r"SPACE=(LPS|RAS)", re.IGNORECASE)
 HEADER_TEXT = "ctvis output. SPACE={space}"
 

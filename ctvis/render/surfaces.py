@@ -30,39 +30,37 @@ import math
 import os
 import time
 
-# The pip wheel of VTK runs its SMP filters (flying edges, windowed sinc, normals) on one
-# thread unless told otherwise; this must happen before vtk is first imported.
-_USER_SMP_BACKEND = os.environ.get("VTK_SMP_BACKEND_IN_USE")
-os.environ.setdefault("VTK_SMP_BACKEND_IN_USE", "STDThread")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from ctvis.core.body import bounding_box  # noqa: E402
-from ctvis.core.errors import CtvisError  # noqa: E402
-from ctvis.core.progress import Reporter  # noqa: E402
-from ctvis.core.volume import Volume  # noqa: E402
+from ctvis.core.errors import CtvisError
+from ctvis.core.image.body import bounding_box
+from ctvis.core.labels import LUNG_STRUCTURES
+from ctvis.core.presets import default_bone_threshold
+from ctvis.core.progress import Reporter
+from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
+from ctvis.core.volume import Volume
 # Writers and readers live in mesh_io; re-exported here for one-stop use.
-from ctvis.render.mesh_io import (read_mesh, triangle_faces, write_mesh,  # noqa: E402,F401
+from ctvis.render.mesh_io import (read_mesh, triangle_faces, write_mesh,  # noqa: F401
                                   write_meshes)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LUNG_STRUCTURES", "DEFAULT_BONE_HU", "lung_surfaces", "threshold_surface",
+__all__ = ["SurfaceOptions", "LUNG_SURFACE", "BONE_SURFACE", "lung_surfaces", "threshold_surface",
            "surface_from_mask", "surface_from_field", "mesh_stats", "signed_volume",
            "smp_backend", "decimate_backends", "write_meshes", "write_mesh", "read_mesh"]
 
-# Structure name -> label values of a lung label volume (DESIGN.md: 1 right, 2 left).
-LUNG_STRUCTURES = {"right": (1,), "left": (2,), "lungs": (1, 2)}
-DEFAULT_BONE_HU = 300.0
-_DECIMATE_BACKENDS = ("auto", "fast", "pro", "quadric")
 
 
 # ----------------------------------------------------------------------------- VTK plumbing
 def smp_backend() -> str:
-    """Switch VTK's SMP backend to STDThread (unless the user chose one) and name it."""
+    """Switch VTK's SMP backend to STDThread (unless the user chose one) and name it.
+
+    The pip wheel of VTK runs its SMP filters (flying edges, windowed sinc, normals) on one
+    thread unless told otherwise; switching at run time leaves the environment alone.
+    """
     from vtkmodules.vtkCommonCore import vtkSMPTools
 
-    if _USER_SMP_BACKEND is None and vtkSMPTools.GetBackend() != "STDThread":
+    if "VTK_SMP_BACKEND_IN_USE" not in os.environ and vtkSMPTools.GetBackend() != "STDThread":
         vtkSMPTools.SetBackend("STDThread")
     return vtkSMPTools.GetBackend()
 
@@ -214,10 +212,8 @@ def _gaussian(field: np.ndarray, volume: Volume, sigma_mm: float) -> np.ndarray:
 
 
 def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: np.ndarray,
-                       *, fill, name: str = "surface", smooth_iterations: int = 20,
-                       pass_band: float = 0.1, decimate: float = 0.5,
-                       mask_sigma_mm: float | None = None, min_island_ml: float = 1.0,
-                       decimate_backend: str = "auto", progress=None, cancel=None,
+                       *, fill, name: str = "surface",
+                       options: SurfaceOptions = LUNG_SURFACE, progress=None, cancel=None,
                        timings: dict | None = None):
     """Surface ``field == value`` of a scalar field on ``volume``'s grid, higher values inside.
 
@@ -226,6 +222,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     filled with the seconds each step took.
     """
     report = Reporter(progress, cancel)
+    mask_sigma_mm, min_island_ml = options.mask_sigma_mm, options.min_island_ml
     timings_out, timings = timings, {}
     t0 = time.perf_counter()
     if field.shape != volume.shape:
@@ -262,9 +259,10 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     # Smooth, then decimate: decimating first leaves long thin triangles on which the
     # windowed-sinc filter overshoots (spikes of several mm with vtkDecimatePro).
     t = time.perf_counter()
-    if smooth_iterations and smooth_iterations > 0:
+    if options.smooth_iterations > 0:
         report(0.3, f"{name}: smoothing")
-        smoothed = _windowed_sinc(_polydata(points, faces), smooth_iterations, pass_band,
+        smoothed = _windowed_sinc(_polydata(points, faces), options.smooth_iterations,
+                                  options.pass_band,
                                   report.sub(0.3, 0.5))
         points = np.asarray(smoothed.points, dtype=np.float64)
         faces = triangle_faces(smoothed)
@@ -272,7 +270,8 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
 
     t = time.perf_counter()
     report(0.5, f"{name}: decimating")
-    points, faces = _decimate(points, faces, decimate, decimate_backend, report.sub(0.5, 0.9))
+    points, faces = _decimate(points, faces, options.decimate, options.decimate_backend,
+                              report.sub(0.5, 0.9))
     timings["decimate"] = time.perf_counter() - t
 
     # Islands last: fewer triangles to walk, same pieces.
@@ -298,10 +297,8 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
 
 
 def surface_from_mask(volume: Volume, mask: np.ndarray, *, name: str = "mask",
-                      smooth_iterations: int = 20, pass_band: float = 0.1,
-                      decimate: float = 0.5, mask_sigma_mm: float | None = None,
-                      min_island_ml: float = 1.0, decimate_backend: str = "auto",
-                      progress=None, cancel=None, timings: dict | None = None):
+                      options: SurfaceOptions = LUNG_SURFACE, progress=None, cancel=None,
+                      timings: dict | None = None):
     """Closed surface of a binary mask on ``volume``'s grid, in LPS mm (see module doc)."""
     mask = np.asarray(mask)
     if mask.shape != volume.shape:
@@ -310,16 +307,12 @@ def surface_from_mask(volume: Volume, mask: np.ndarray, *, name: str = "mask",
     inside = mask if mask.dtype == bool else mask != 0
     field = inside.view(np.uint8)
     return surface_from_field(volume, field, 0.5, inside, fill=0, name=name,
-                              smooth_iterations=smooth_iterations, pass_band=pass_band,
-                              decimate=decimate, mask_sigma_mm=mask_sigma_mm,
-                              min_island_ml=min_island_ml, decimate_backend=decimate_backend,
-                              progress=progress, cancel=cancel, timings=timings)
+                              options=options, progress=progress, cancel=cancel,
+                              timings=timings)
 
 
 def lung_surfaces(volume: Volume, labels: np.ndarray, structures=("right", "left"), *,
-                  smooth_iterations: int = 20, pass_band: float = 0.1, decimate: float = 0.5,
-                  mask_sigma_mm: float | None = None, min_island_ml: float = 1.0,
-                  decimate_backend: str = "auto", progress=None, cancel=None,
+                  options: SurfaceOptions = LUNG_SURFACE, progress=None, cancel=None,
                   timings: dict | None = None) -> dict:
     """Meshes of lung structures from a label volume (1 right, 2 left): {name: PolyData}.
 
@@ -346,23 +339,20 @@ def lung_surfaces(volume: Volume, labels: np.ndarray, structures=("right", "left
             raise CtvisError(f"the lung mask has no {name} lung (label "
                              f"{' or '.join(map(str, values))})")
         out[name] = surface_from_mask(
-            volume, mask, name=name, smooth_iterations=smooth_iterations, pass_band=pass_band,
-            decimate=decimate, mask_sigma_mm=mask_sigma_mm, min_island_ml=min_island_ml,
-            decimate_backend=decimate_backend, progress=report.sub(i / n, (i + 1) / n),
+            volume, mask, name=name, options=options, progress=report.sub(i / n, (i + 1) / n),
             timings=None if timings is None else timings.setdefault(name, {}))
     return out
 
 
-def threshold_surface(volume: Volume, hu: float = DEFAULT_BONE_HU, *, name: str = "bone",
-                      smooth_iterations: int = 10, pass_band: float = 0.1,
-                      decimate: float = 0.5, mask_sigma_mm: float | None = None,
-                      min_island_ml: float = 0.1, decimate_backend: str = "auto",
-                      progress=None, cancel=None, timings: dict | None = None):
-    """Iso-surface of the HU field at ``hu`` (bone: 300 HU), in LPS mm.
+def threshold_surface(volume: Volume, hu: float | None = None, *, name: str = "bone",
+                      options: SurfaceOptions = BONE_SURFACE, progress=None, cancel=None,
+                      timings: dict | None = None):
+    """Iso-surface of the HU field at ``hu`` (default: the bone threshold preset), in LPS mm.
 
     The HU values themselves are contoured (not a 0/1 mask), so vertices sit where the
     interpolated HU crosses ``hu``; ``mask_sigma_mm`` blurs the HU field first.
     """
+    hu = default_bone_threshold() if hu is None else float(hu)
     array = volume.array
     inside = array >= hu
     if not inside.any():
@@ -376,10 +366,8 @@ def threshold_surface(volume: Volume, hu: float = DEFAULT_BONE_HU, *, name: str 
         # integers the surface is that of the mask HU >= hu, and it stays manifold.
         value -= 0.5
     return surface_from_field(volume, field, value, inside, fill=fill, name=name,
-                              smooth_iterations=smooth_iterations, pass_band=pass_band,
-                              decimate=decimate, mask_sigma_mm=mask_sigma_mm,
-                              min_island_ml=min_island_ml, decimate_backend=decimate_backend,
-                              progress=progress, cancel=cancel, timings=timings)
+                              options=options, progress=progress, cancel=cancel,
+                              timings=timings)
 
 
 # ---------------------------------------------------------------- decimation and smoothing
@@ -387,11 +375,6 @@ def _decimate(points, faces, reduction: float, backend: str, report: Reporter):
     """Remove ``reduction`` of the triangles; the surface stays closed and manifold."""
     if not reduction or reduction <= 0 or len(faces) < 100:
         return points, faces
-    if not 0 < reduction < 1:
-        raise CtvisError(f"decimation must be a fraction in [0, 1), got {reduction:g}")
-    if backend not in _DECIMATE_BACKENDS:
-        raise CtvisError(f"unknown decimation backend {backend!r} "
-                         f"(choose from {', '.join(_DECIMATE_BACKENDS)})")
     if backend == "auto":
         backend = decimate_backends()[0]
     report(0.0, "decimating")

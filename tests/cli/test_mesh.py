@@ -9,7 +9,7 @@ import pytest
 from ctvis.cli import main
 from ctvis.core.phantom import make_phantom
 from ctvis.core.volume import Volume
-from ctvis.core.volume_files import write_nifti, write_nrrd
+from ctvis.core.io.nifti_nrrd import write_nifti, write_nrrd
 from ctvis.render.mesh_io import read_mesh
 from ctvis.render.surfaces import mesh_stats
 
@@ -114,7 +114,7 @@ def test_cip_reference_mask_and_on_the_fly_segmentation(data_dir, tmp_path, caps
     assert list(vols) == ["lungs"]                 # a whole-lung mask: one structure
     assert vols["lungs"] == pytest.approx(4554, rel=0.02)
     assert read_mesh(out).field_data["SPACE"][0] == "LPS"
-    pytest.importorskip("ctvis.core.lungs")
+    pytest.importorskip("ctvis.core.lungs.segment")
     out2 = tmp_path / "seg.vtp"
     assert main(["mesh", str(folder / "dicom"), "-o", str(out2)]) == 0
     vols = printed_volumes(capsys.readouterr().out)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ctvis.cli import main
-from ctvis.core.lungs import read_mask
+from ctvis.core.io import read_mask
 from ctvis.core.phantom import make_phantom
-from ctvis.core.volume_files import write_nrrd
+from ctvis.core.io.nifti_nrrd import write_nrrd
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 
-from ctvis.core.dicom_write import write_dicom_series
+from ctvis.core.io.dicom_write import write_dicom_series
 from ctvis.core.volume import Volume
 
 

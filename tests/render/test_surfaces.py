@@ -82,7 +82,7 @@ def phantom_meshes(phantom):
 @pytest.fixture(scope="module")
 def cip(data_dir):
     import ctvis
-    from ctvis.core.volume_files import read_nrrd
+    from ctvis.core.io.nifti_nrrd import read_nrrd
 
     folder = data_dir / "cip-10002K-64"
     volume = ctvis.load(folder / "dicom")
@@ -146,10 +146,9 @@ def test_outward_normals_on_lungs(phantom_meshes):
 
 def test_decimation_reaches_its_target_and_keeps_lungs_closed(phantom):
     volume, mask = phantom.volume, phantom.lungs == 1
-    full = S.surface_from_mask(volume, mask, decimate=0, smooth_iterations=0)
+    full = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(decimate=0, smooth_iterations=0))
     for backend in [b for b in S.decimate_backends() if b in ("fast", "pro")]:
-        half = S.surface_from_mask(volume, mask, decimate=0.5, smooth_iterations=0,
-                                   decimate_backend=backend)
+        half = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(decimate=0.5, smooth_iterations=0, decimate_backend=backend))
         assert half.n_cells == pytest.approx(full.n_cells * 0.5, rel=0.05), backend
         assert_closed(half)
         assert S.mesh_stats(half)["volume_ml"] == pytest.approx(
@@ -158,7 +157,7 @@ def test_decimation_reaches_its_target_and_keeps_lungs_closed(phantom):
 
 def test_unsmoothed_surface_is_exactly_the_voxel_volume(phantom):
     volume, mask = phantom.volume, phantom.lungs == 2
-    mesh = S.surface_from_mask(volume, mask, decimate=0, smooth_iterations=0)
+    mesh = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(decimate=0, smooth_iterations=0))
     assert S.mesh_stats(mesh)["volume_ml"] == pytest.approx(mask.sum() * voxel_ml(volume),
                                                             rel=0.002)
 
@@ -234,7 +233,7 @@ def test_surface_closes_where_the_mask_touches_the_border():
     mask = np.zeros((10, 12, 14), bool)
     mask[:, 3:9, 5:] = True                              # runs off three faces of the volume
     volume = Volume(np.zeros(mask.shape, np.int16))
-    mesh = S.surface_from_mask(volume, mask, smooth_iterations=0, decimate=0)
+    mesh = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(smooth_iterations=0, decimate=0))
     assert_closed(mesh)
     # faces half a voxel outside the outer voxel centres, also at the volume's borders
     np.testing.assert_allclose(mesh.bounds, [4.5, 13.5, 2.5, 8.5, -0.5, 9.5], atol=1e-6)
@@ -248,8 +247,8 @@ def test_small_islands_are_removed():
     mask = ellipsoid(shape, (15, 15, 12), (10, 10, 10))
     mask |= ellipsoid(shape, (15, 15, 32), (2, 2, 2))      # ~33 mm³
     volume = Volume(np.zeros(shape, np.int16))
-    kept = S.surface_from_mask(volume, mask, min_island_ml=0.0, decimate=0)
-    dropped = S.surface_from_mask(volume, mask, min_island_ml=0.1, decimate=0)
+    kept = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(min_island_ml=0.0, decimate=0))
+    dropped = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(min_island_ml=0.1, decimate=0))
     assert S._components(np.asarray(kept.regular_faces), kept.n_points)[0] == 2
     assert S._components(np.asarray(dropped.regular_faces), dropped.n_points)[0] == 1
     assert dropped.bounds[1] < 25                          # the far blob is gone
@@ -257,9 +256,8 @@ def test_small_islands_are_removed():
 
 def test_mask_smoothing_keeps_the_volume_and_removes_staircases(phantom):
     volume, mask = phantom.volume, phantom.lungs == 1
-    plain = S.surface_from_mask(volume, mask, smooth_iterations=0, decimate=0)
-    blurred = S.surface_from_mask(volume, mask, smooth_iterations=0, decimate=0,
-                                  mask_sigma_mm=1.5)
+    plain = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(smooth_iterations=0, decimate=0))
+    blurred = S.surface_from_mask(volume, mask, options=S.LUNG_SURFACE.with_(smooth_iterations=0, decimate=0, mask_sigma_mm=1.5))
     assert_closed(blurred)
     assert S.mesh_stats(blurred)["volume_ml"] == pytest.approx(
         mask.sum() * voxel_ml(volume), rel=0.02)
@@ -292,10 +290,10 @@ def test_bone_threshold_surface_on_the_phantom(phantom):
     assert S.signed_volume(bone.points, np.asarray(bone.regular_faces)) > 0
     hu = sample_hu(volume, bone.points)
     assert 150 < np.median(hu) < 450
-    raw = S.threshold_surface(volume, 300, smooth_iterations=0, decimate=0)
+    raw = S.threshold_surface(volume, 300, options=S.BONE_SURFACE.with_(smooth_iterations=0, decimate=0))
     assert_closed(raw)                    # closed also where bone leaves the slab
     assert np.median(sample_hu(volume, raw.points)) == pytest.approx(300, abs=5)
-    higher = S.threshold_surface(volume, 700, smooth_iterations=0, decimate=0)
+    higher = S.threshold_surface(volume, 700, options=S.BONE_SURFACE.with_(smooth_iterations=0, decimate=0))
     assert S.mesh_stats(higher)["volume_ml"] < 0.8 * S.mesh_stats(raw)["volume_ml"]
 
 

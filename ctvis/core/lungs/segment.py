@@ -1,10 +1,9 @@
 """Lung segmentation: ``segment_lungs`` (uint8 labels: 0 background, 1 right, 2 left lung).
 
 Public entry of the lung backend (no Qt, no VTK).  ``method="watershed"`` is the seeds'
-marker-controlled watershed made 3-D aware and fast (:mod:`ctvis.core.lungs_watershed`);
+marker-controlled watershed made 3-D aware and fast (:mod:`ctvis.core.lungs.watershed`);
 ``method="kmeans"`` is Howard Chen's per-slice k-means threshold, kept for comparison
-(:mod:`ctvis.core.lungs_kmeans`).  ``lung_metrics`` measures the result and the mask readers
-and writers put it in files 3D Slicer and ITK-SNAP open over the CT.
+(:mod:`ctvis.core.lungs.kmeans`).  Metrics are in :mod:`ctvis.core.lungs.metrics`.
 """
 from __future__ import annotations
 
@@ -13,13 +12,7 @@ import time
 
 import numpy as np
 
-from ctvis.core.lung_masks import read_mask, write_mask
-from ctvis.core.lung_metrics import lung_metrics
-from ctvis.core.lungs_split import LEFT, RIGHT
 from ctvis.core.volume import Volume
-
-__all__ = ["segment_lungs", "lung_metrics", "read_mask", "write_mask", "METHODS",
-           "RIGHT", "LEFT"]
 
 METHODS = ("watershed", "kmeans")
 log = logging.getLogger(__name__)
@@ -40,9 +33,9 @@ def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
         raise TypeError("segment_lungs needs a ctvis Volume")
     start = time.perf_counter()
     if method == "watershed":
-        from ctvis.core.lungs_watershed import segment_watershed as run
+        from ctvis.core.lungs.watershed import segment_watershed as run
     else:
-        from ctvis.core.lungs_kmeans import segment_kmeans as run
+        from ctvis.core.lungs.kmeans import segment_kmeans as run
     labels = run(volume, progress=progress, cancel=cancel)
     log.info("segment_lungs(%s) on %s: %.2f s", method, volume.shape,
              time.perf_counter() - start)

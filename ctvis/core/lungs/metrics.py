@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ctvis.core.labels import LEFT_LUNG, LUNG_LABELS, RIGHT_LUNG
 from ctvis.core.volume import Volume
 
 HIST_RANGE = (-1024, 200)
 HIST_BIN = 10
-PARTS = {"right": (1,), "left": (2,), "total": (1, 2)}
+PARTS = {RIGHT_LUNG.name: (RIGHT_LUNG.value,), LEFT_LUNG.name: (LEFT_LUNG.value,),
+         "total": tuple(label.value for label in LUNG_LABELS)}
 
 
 def _stats(hu: np.ndarray, voxel_ml: float) -> dict:
@@ -41,13 +43,13 @@ def lung_metrics(volume: Volume, labels: np.ndarray) -> dict:
     voxel_ml = volume.voxel_volume_mm3 / 1000.0
     box = np.nonzero(labels)
     if box[0].size == 0:
-        hu_by = {1: np.empty(0, np.int16), 2: np.empty(0, np.int16)}
+        hu_by = {label.value: np.empty(0, np.int16) for label in LUNG_LABELS}
     else:
         lo = [int(b.min()) for b in box]
         hi = [int(b.max()) + 1 for b in box]
         sl = tuple(slice(a, b) for a, b in zip(lo, hi))
         lab, hu = labels[sl], volume.array[sl]
-        hu_by = {v: hu[lab == v] for v in (1, 2)}
+        hu_by = {label.value: hu[lab == label.value] for label in LUNG_LABELS}
     out = {}
     for name, values in PARTS.items():
         hu = np.concatenate([hu_by[v] for v in values])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ctvis.core.slicing import orientation_labels, oriented_slice, slice_axes
+from ctvis.core.image.slicing import orientation_labels, oriented_slice, slice_axes
 
 A = np.arange(3 * 4 * 5).reshape(3, 4, 5)  # [z, y, x]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from ctvis.core.dicom_fastheader import read_fast_header
+from ctvis.core.io.dicom_header import read_fast_header
 
 from ctvis.core.progress import Reporter
 

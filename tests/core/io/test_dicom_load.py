@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import ctvis
-from ctvis.core import dicom_scan
+from ctvis.core.io import dicom_scan
 from ctvis.core.errors import Cancelled, LoadError
 from ctvis.core.volume import Volume
 from tests.helpers.dicom_factory import edit, positions, random_volume, rotation, write
@@ -333,7 +333,7 @@ def test_input_folder_is_not_written(tmp_path):
 
 
 def test_series_too_large_for_memory_is_refused_before_reading(tmp_path, monkeypatch):
-    from ctvis.core import memory
+    from ctvis.core.io import memory
 
     write(random_volume(shape=(4, 16, 16)), tmp_path)
     monkeypatch.setattr(memory, "available_bytes", lambda: 1000)   # 4×16×16×2 = 2048 bytes

@@ -22,10 +22,10 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
-from ctvis.core.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
+from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
                              upsample)
-from ctvis.core.lungs_airway import airway_mask
-from ctvis.core.lungs_split import assign_sides, select_lungs
+from ctvis.core.lungs.airway import airway_mask
+from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ctvis.core.windowing import apply_window
+from ctvis.core.image.windowing import apply_window
 
 
 def test_lung_window_maps_ends_and_middle():

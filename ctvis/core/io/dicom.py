@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ctvis.core.dicom_geometry import StackGeometry, build_geometry
-from ctvis.core.dicom_scan import ScanResult, SeriesInfo, scan
+from ctvis.core.io.dicom_geometry import StackGeometry, build_geometry
+from ctvis.core.io.dicom_scan import ScanResult, SeriesInfo, scan
 from ctvis.core.errors import LoadError
-from ctvis.core.hu import raw_to_hu
-from ctvis.core.memory import ensure_fits
+from ctvis.core.image.hu import raw_to_hu
+from ctvis.core.io.memory import ensure_fits
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 

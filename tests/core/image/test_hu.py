@@ -1,7 +1,7 @@
 """raw_to_hu: exact integer path, float path, no wrap-around, bit masking, padding."""
 import numpy as np
 
-from ctvis.core.hu import AIR_HU, raw_to_hu
+from ctvis.core.image.hu import AIR_HU, raw_to_hu
 
 
 def test_twelve_bit_unsigned_integer_path_masks_overlay_bits():

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from ctvis.core.body import body_mask
+from ctvis.core.image.body import body_mask
 from ctvis.core.errors import Cancelled
-from ctvis.core.lungs import lung_metrics, read_mask, segment_lungs, write_mask
+from ctvis.core.io import read_mask, write_mask
+from ctvis.core.lungs import lung_metrics, segment_lungs
 from ctvis.core.phantom import make_phantom
 from ctvis.core.volume import Volume
 

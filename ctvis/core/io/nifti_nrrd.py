@@ -13,15 +13,6 @@ from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import LoadError
 from ctvis.core.volume import LPS_TO_RAS, Volume
 
-NIFTI_SUFFIXES = (".nii", ".nii.gz")
-NRRD_SUFFIXES = (".nrrd", ".nhdr")
-
-
-def has_suffix(path, suffixes) -> bool:
-    name = str(path).lower()
-    return any(name.endswith(s) for s in suffixes)
-
-
 def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, meta: dict,
                               dtype) -> Volume:
     """[x, y, z] array + 4×4 (i, j, k) → LPS matrix → Volume with [z, y, x] array."""

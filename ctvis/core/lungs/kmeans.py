@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.lungs_split import assign_sides
-from ctvis.core.lungs_watershed import _x_mm
+from ctvis.core.lungs.split import assign_sides
+from ctvis.core.lungs.watershed import _x_mm
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 

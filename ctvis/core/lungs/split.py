@@ -13,7 +13,9 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
-RIGHT, LEFT = 1, 2
+from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
+
+RIGHT, LEFT = RIGHT_LUNG.value, LEFT_LUNG.value
 MIN_LUNG_ML = 5.0             # smaller air components are not lung
 MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
 GAS_HU, GAS_FRACTION = -975, 0.2   # bowel gas: much below −975 HU; lung parenchyma is denser

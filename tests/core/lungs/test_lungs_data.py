@@ -7,9 +7,9 @@ from scipy import ndimage
 from skimage.segmentation import clear_border
 
 import ctvis
-from ctvis.core.body import body_mask
+from ctvis.core.image.body import body_mask
 from ctvis.core.lungs import segment_lungs
-from ctvis.core.volume_files import read_nifti, read_nrrd
+from ctvis.core.io.nifti_nrrd import read_nifti, read_nrrd
 
 
 def dice(a, b) -> float:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ctvis
-from ctvis.core.volume_files import read_nrrd
+from ctvis.core.io.nifti_nrrd import read_nrrd
 
 LPS_AXIAL = np.eye(3)
 

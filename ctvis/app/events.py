@@ -1,0 +1,57 @@
+"""A small synchronous event emitter: one ``Signal`` per field of a model.
+
+Why not psygnal: the state's fields hold Volumes and label arrays whose ``==`` is elementwise
+(or a whole-volume comparison); the state decides itself what counts as a change (identity
+for data, value for settings), so all it needs from an emitter is connect / disconnect /
+emit, in order, on the caller's thread.  The GUI marshals to its own thread where needed.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Signal:
+    """Callbacks called in the order they connected, with the new value."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._slots: list[Callable] = []
+
+    def connect(self, slot: Callable) -> Callable:
+        if slot not in self._slots:
+            self._slots.append(slot)
+        return slot
+
+    def disconnect(self, slot: Callable) -> None:
+        if slot in self._slots:
+            self._slots.remove(slot)
+
+    def emit(self, *args) -> None:
+        for slot in list(self._slots):
+            slot(*args)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+
+class Events:
+    """``events.<field>``: the Signal of one field; iterable over all of them."""
+
+    def __init__(self, names):
+        self._signals = {name: Signal(name) for name in names}
+
+    def __getattr__(self, name: str) -> Signal:
+        try:
+            return self.__dict__["_signals"][name]
+        except KeyError:
+            raise AttributeError(f"no event named {name!r}") from None
+
+    def __iter__(self):
+        return iter(self._signals.values())
+
+    def disconnect_all(self) -> None:
+        for signal in self._signals.values():
+            signal._slots.clear()

@@ -1,0 +1,285 @@
+"""ViewerState: everything the user sees, as plain data with one event per field (no Qt).
+
+Views and docks read the state and listen to ``state.events.<field>``; user actions change
+the state, never another widget.  Settings are small frozen value objects, so a change is a
+new value and an event fires only when the value differs (data — the volume, label arrays —
+counts as changed when it is another object).  Slice indices are derived from the crosshair
+(patient LPS mm), never stored beside it.  ``to_json`` / ``from_json`` are the session file.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from ctvis.app.events import Events
+from ctvis.core.image.slicing import VIEWS, slice_axes
+from ctvis.core.labels import LUNG_LABELS
+from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_window,
+                                window_presets)
+
+SESSION_VERSION = 1
+LAYOUTS = ("four-up", "one-by-three", "axial", "sagittal", "coronal", "3d")
+RENDER_MODES = ("volume", "bone", "lungs", "slices")
+LUNGS = "lungs"                                  # the name of the lung overlay
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the volume came from: a path (None: the built-in phantom) and a series UID."""
+    path: str | None = None
+    series_uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    center: float
+    width: float
+    preset: str | None = None                    # None once the user drags away from a preset
+
+    def __post_init__(self):
+        if not self.width > 0:
+            raise ValueError(f"window width must be positive, got {self.width:g}")
+
+
+@dataclass(frozen=True, eq=False)
+class Overlay:
+    """A label volume on the image's grid, drawn in colour over the slices and in 3D."""
+    labels: np.ndarray | None = None
+    visible: bool = True
+    opacity: float = 0.4
+    colors: tuple = tuple((label.value, label.color) for label in LUNG_LABELS)
+
+    def __post_init__(self):
+        if not 0.0 <= self.opacity <= 1.0:
+            raise ValueError(f"overlay opacity must be in [0, 1], got {self.opacity:g}")
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Overlay) and self.labels is other.labels
+                and (self.visible, self.opacity, self.colors)
+                == (other.visible, other.opacity, other.colors))
+
+    __hash__ = None
+
+    def color_of(self, value: int) -> tuple[int, int, int] | None:
+        return dict(self.colors).get(value)
+
+
+@dataclass(frozen=True)
+class Bone:
+    hu: float = field(default_factory=default_bone_threshold)
+    visible: bool = False
+
+
+@dataclass(frozen=True)
+class View3D:
+    modes: frozenset = frozenset({"volume", "slices"})
+    preset: str = "CT-Chest-Contrast-Enhanced"
+    shift: float = 0.0                           # HU added to every transfer-function point
+
+    def __post_init__(self):
+        unknown = set(self.modes) - set(RENDER_MODES)
+        if unknown:
+            raise ValueError(f"unknown 3D mode(s) {sorted(unknown)} "
+                             f"(choose from {', '.join(RENDER_MODES)})")
+
+
+@dataclass(frozen=True)
+class Camera:
+    position: tuple[float, float, float]
+    focal_point: tuple[float, float, float]
+    view_up: tuple[float, float, float]
+    view_angle: float = 30.0
+    parallel_scale: float | None = None
+
+
+FIELDS = ("volume", "source", "crosshair", "window", "layout", "overlays", "bone", "view3d",
+          "camera")
+
+
+class ViewerState:
+    """What the viewer shows.  Assign a field to change it; ``events.<field>`` fires once."""
+
+    def __init__(self):
+        d = self.__dict__
+        d["events"] = Events(FIELDS)
+        d["volume"] = None
+        d["source"] = Source()
+        d["crosshair"] = (0.0, 0.0, 0.0)
+        preset = default_window()
+        d["window"] = Window(preset.center, preset.width, preset.name)
+        d["layout"] = "four-up"
+        d["overlays"] = {}
+        d["bone"] = Bone()
+        d["view3d"] = View3D()
+        d["camera"] = None
+
+    # ------------------------------------------------------------------ fields
+    def __setattr__(self, name, value):
+        if name not in FIELDS:
+            raise AttributeError(f"ViewerState has no field {name!r}")
+        value = getattr(self, f"_check_{name}", lambda v: v)(value)
+        old = self.__dict__[name]
+        if _same(old, value):
+            return
+        self.__dict__[name] = value
+        if name == "volume":
+            self._volume_replaced(value)
+        getattr(self.events, name).emit(value)
+
+    def _check_crosshair(self, value):
+        point = np.asarray(value, dtype=float).reshape(3)
+        if not np.all(np.isfinite(point)):
+            raise ValueError(f"crosshair must be finite, got {value}")
+        if self.volume is not None:                 # keep it inside the volume
+            kji = np.clip(self.volume.patient_to_index(point), 0,
+                          np.array(self.volume.shape) - 1)
+            point = self.volume.index_to_patient(kji)
+        return tuple(float(v) for v in point)
+
+    def _check_layout(self, value):
+        if value not in LAYOUTS:
+            raise ValueError(f"unknown layout {value!r} (choose from {', '.join(LAYOUTS)})")
+        return value
+
+    def _check_overlays(self, value):
+        for name, overlay in value.items():
+            if self.volume is not None and overlay.labels is not None \
+                    and overlay.labels.shape != self.volume.shape:
+                raise ValueError(f"overlay {name!r} has shape {overlay.labels.shape}, "
+                                 f"the volume {self.volume.shape}")
+        return dict(value)
+
+    def _volume_replaced(self, volume) -> None:
+        """A new volume: crosshair to its centre, its own window if it has one, no overlays."""
+        if volume is None:
+            return
+        self.__dict__["overlays"] = {}
+        self.__dict__["camera"] = None
+        self.events.overlays.emit({})
+        self.events.camera.emit(None)
+        self.crosshair = tuple(volume.center_patient())
+        series = [p for p in window_presets(volume) if p.name == SERIES_PRESET]
+        if series and self.window.preset == SERIES_PRESET:
+            self.window = Window(series[0].center, series[0].width, SERIES_PRESET)
+
+    # ------------------------------------------------------------- conveniences
+    def set_overlay(self, name: str, **changes) -> Overlay:
+        """Create or change one overlay; fires ``events.overlays`` once."""
+        current = self.overlays.get(name, Overlay())
+        overlay = replace(current, **changes)
+        self.overlays = {**self.overlays, name: overlay}
+        return overlay
+
+    def remove_overlay(self, name: str) -> None:
+        if name in self.overlays:
+            self.overlays = {k: v for k, v in self.overlays.items() if k != name}
+
+    def apply_preset(self, name: str) -> None:
+        """Set the window from a named preset (resources/ or the series' own)."""
+        for p in window_presets(self.volume):
+            if p.name.lower() == name.lower():
+                self.window = Window(p.center, p.width, p.name)
+                return
+        raise KeyError(f"no window preset named {name!r}; known: "
+                       + ", ".join(p.name for p in window_presets(self.volume)))
+
+    def crosshair_index(self) -> tuple[int, int, int]:
+        """The voxel (k, j, i) under the crosshair."""
+        self._need_volume()
+        # Half-up with a little slack: a point half-way between voxels (the centre of an
+        # even-sized axis) keeps its voxel through mm <-> index round trips.
+        kji = np.floor(self.volume.patient_to_index(self.crosshair) + 0.5 + 1e-6).astype(int)
+        return tuple(int(v) for v in np.clip(kji, 0, np.array(self.volume.shape) - 1))
+
+    def slice_count(self, view: str) -> int:
+        self._need_volume()
+        return self.volume.shape[slice_axes(self.volume.direction, view).normal]
+
+    def slice_index(self, view: str) -> int:
+        """The slice of ``view`` through the crosshair (derived, never stored)."""
+        self._need_volume()
+        return self.crosshair_index()[slice_axes(self.volume.direction, view).normal]
+
+    def set_slice_index(self, view: str, index: int) -> None:
+        """Move the crosshair along ``view``'s normal to slice ``index`` (clamped)."""
+        self._need_volume()
+        axis = slice_axes(self.volume.direction, view).normal
+        kji = self.volume.patient_to_index(self.crosshair)
+        kji[axis] = min(max(int(index), 0), self.volume.shape[axis] - 1)
+        self.crosshair = tuple(self.volume.index_to_patient(kji))
+
+    def _need_volume(self) -> None:
+        if self.volume is None:
+            raise ValueError("no volume is loaded")
+
+    # ------------------------------------------------------------------ session
+    def to_dict(self) -> dict:
+        """The session: every field but the data itself (volume, label arrays)."""
+        return {
+            "version": SESSION_VERSION,
+            "source": asdict(self.source),
+            "crosshair": list(self.crosshair),
+            "window": asdict(self.window),
+            "layout": self.layout,
+            "overlays": {name: {"visible": o.visible, "opacity": o.opacity,
+                                "colors": [[v, list(c)] for v, c in o.colors]}
+                         for name, o in self.overlays.items()},
+            "bone": asdict(self.bone),
+            "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
+                       "shift": self.view3d.shift},
+            "camera": None if self.camera is None else asdict(self.camera),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def restore(self, session: dict) -> None:
+        """Set every field a session holds (the volume must already be loaded, if any)."""
+        version = session.get("version")
+        if version != SESSION_VERSION:
+            raise ValueError(f"session version {version!r} is not supported "
+                             f"(this ctvis reads version {SESSION_VERSION})")
+        self.source = Source(**session["source"])
+        self.window = Window(**session["window"])
+        self.layout = session["layout"]
+        self.crosshair = tuple(session["crosshair"])
+        overlays = {}
+        for name, o in session.get("overlays", {}).items():
+            old = self.overlays.get(name, Overlay())
+            overlays[name] = replace(old, visible=bool(o["visible"]),
+                                     opacity=float(o["opacity"]),
+                                     colors=tuple((int(v), tuple(c)) for v, c in o["colors"]))
+        self.overlays = overlays
+        self.bone = Bone(**session["bone"])
+        v3 = session["view3d"]
+        self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]))
+        cam = session.get("camera")
+        self.camera = None if cam is None else Camera(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> "ViewerState":
+        state = cls()
+        state.restore(json.loads(text))
+        return state
+
+
+def _same(old, new) -> bool:
+    if old is new:
+        return True
+    if isinstance(old, np.ndarray) or isinstance(new, np.ndarray):
+        return False
+    if type(old) is not type(new):
+        return False
+    if hasattr(old, "array") and hasattr(new, "array"):      # Volumes: identity only
+        return False
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):
+        return False
+
+
+__all__ = ["ViewerState", "Source", "Window", "Overlay", "Bone", "View3D", "Camera",
+           "LAYOUTS", "RENDER_MODES", "VIEWS", "LUNGS", "SESSION_VERSION"]

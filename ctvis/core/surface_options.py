@@ -1,0 +1,44 @@
+"""How a surface mesh is made from a mask or a HU threshold: one options object.
+
+Plain data (no VTK), so the CLI, the viewer and batch can build it; ``ctvis.render.surfaces``
+reads it.  Out-of-range values are refused here with a message a user can act on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+DECIMATE_BACKENDS = ("auto", "fast", "pro", "quadric")
+
+
+@dataclass(frozen=True)
+class SurfaceOptions:
+    smooth_iterations: int = 20          # windowed-sinc iterations (0: no smoothing)
+    pass_band: float = 0.1               # windowed-sinc pass band, lower is smoother
+    decimate: float = 0.5                # fraction of triangles removed (0: none)
+    mask_sigma_mm: float | None = None   # Gaussian blur of the mask before extraction
+    min_island_ml: float = 1.0           # pieces enclosing less are dropped
+    decimate_backend: str = "auto"
+
+    def __post_init__(self):
+        if self.smooth_iterations < 0:
+            raise ValueError(f"smoothing iterations must be 0 or more, got "
+                             f"{self.smooth_iterations}")
+        if not 0 < self.pass_band <= 2:
+            raise ValueError(f"pass band must be in (0, 2], got {self.pass_band:g}")
+        if not 0 <= self.decimate < 1:
+            raise ValueError(f"decimate must be in [0, 1), got {self.decimate:g}")
+        if self.mask_sigma_mm is not None and self.mask_sigma_mm < 0:
+            raise ValueError(f"mask smoothing must be 0 mm or more, got {self.mask_sigma_mm:g}")
+        if self.min_island_ml < 0:
+            raise ValueError(f"minimum island must be 0 mL or more, got {self.min_island_ml:g}")
+        if self.decimate_backend not in DECIMATE_BACKENDS:
+            raise ValueError(f"unknown decimation backend {self.decimate_backend!r} "
+                             f"(choose from {', '.join(DECIMATE_BACKENDS)})")
+
+    def with_(self, **changes) -> "SurfaceOptions":
+        """A copy with ``changes``; None values keep the current setting."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+LUNG_SURFACE = SurfaceOptions()
+BONE_SURFACE = SurfaceOptions(smooth_iterations=10, min_island_ml=0.1)

@@ -1,0 +1,30 @@
+"""NIfTI and NRRD readers and writers keep the geometry."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ctvis.core.io.nifti_nrrd import read_nifti, read_nrrd, write_nifti, write_nrrd
+from tests.helpers.dicom_factory import random_volume, rotation
+
+
+@pytest.mark.parametrize("suffix,writer,reader", [(".nii.gz", write_nifti, read_nifti),
+                                                  (".nrrd", write_nrrd, read_nrrd)])
+def test_volume_file_round_trip_keeps_geometry(tmp_path, suffix, writer, reader):
+    vol = random_volume(direction=rotation("y", 20) @ rotation("z", 10))
+    path = writer(vol, tmp_path / f"vol{suffix}")
+    back = reader(path)
+    np.testing.assert_array_equal(back.array, vol.array)
+    np.testing.assert_allclose(back.index_to_patient_matrix, vol.index_to_patient_matrix,
+                               atol=1e-4)
+    assert [p.name for p in tmp_path.iterdir()] == [f"vol{suffix}"]   # no temp file left
+
+
+def test_nifti_is_written_in_ras(tmp_path):
+    nib = pytest.importorskip("nibabel")
+    vol = random_volume()
+    write_nifti(vol, tmp_path / "v.nii.gz")
+    img = nib.load(str(tmp_path / "v.nii.gz"))
+    # LPS origin (-10, -20, 30) is RAS (10, 20, 30)
+    np.testing.assert_allclose(img.affine[:3, 3], [10, 20, 30])
+    assert nib.aff2axcodes(img.affine) == ("L", "P", "S")   # index axes point to L, P, S

@@ -1,0 +1,64 @@
+"""The worker Task: results, progress, errors and cancellation come back as Qt signals."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ctvis.core.errors import CtvisError
+from ctvis.core.progress import Reporter
+from ctvis.gui.worker import Task
+
+pytestmark = pytest.mark.gui
+
+
+def work(n, progress=None, cancel=None):
+    report = Reporter(progress, cancel)
+    for i in range(n):
+        report(i / n, f"step {i}")
+        time.sleep(0.01)
+    return n * 2
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(qtbot):
+    task = Task(work, 5)
+    seen, threads = [], []
+    task.signals.progress.connect(lambda f, m: (seen.append(m),
+                                                threads.append(threading.current_thread())))
+    with qtbot.waitSignal(task.signals.finished, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args == [10]
+    assert seen == [f"step {i}" for i in range(5)]
+    assert set(threads) == {threading.main_thread()}
+
+
+def test_a_core_error_becomes_its_message(qtbot):
+    def fails(progress=None, cancel=None):
+        raise CtvisError("scan.dcm: truncated header")
+
+    task = Task(fails)
+    with qtbot.waitSignal(task.signals.failed, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args == ["scan.dcm: truncated header"]
+
+
+def test_a_bug_is_reported_not_raised(qtbot):
+    def buggy(progress=None, cancel=None):
+        return 1 / 0
+
+    task = Task(buggy)
+    with qtbot.waitSignal(task.signals.failed, timeout=5000) as blocker:
+        task.start()
+    assert "ZeroDivisionError" in blocker.args[0]
+
+
+def test_cancel_stops_the_work(qtbot):
+    task = Task(work, 1000)
+    finished = []
+    task.signals.finished.connect(finished.append)
+    with qtbot.waitSignal(task.signals.cancelled, timeout=5000):
+        task.start()
+        time.sleep(0.05)
+        task.cancel()
+    assert finished == []
