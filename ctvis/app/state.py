@@ -50,6 +50,9 @@ class Overlay:
     visible: bool = True
     opacity: float = 0.4
     colors: tuple = tuple((label.value, label.color) for label in LUNG_LABELS)
+    # How the labels were made, so a session can make them again: a segmentation method
+    # ("watershed", "kmeans") or the path of a mask file.
+    origin: str | None = None
 
     def __post_init__(self):
         if not 0.0 <= self.opacity <= 1.0:
@@ -57,8 +60,8 @@ class Overlay:
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Overlay) and self.labels is other.labels
-                and (self.visible, self.opacity, self.colors)
-                == (other.visible, other.opacity, other.colors))
+                and (self.visible, self.opacity, self.colors, self.origin)
+                == (other.visible, other.opacity, other.colors, other.origin))
 
     __hash__ = None
 
@@ -224,7 +227,8 @@ class ViewerState:
             "window": asdict(self.window),
             "layout": self.layout,
             "overlays": {name: {"visible": o.visible, "opacity": o.opacity,
-                                "colors": [[v, list(c)] for v, c in o.colors]}
+                                "colors": [[v, list(c)] for v, c in o.colors],
+                                "origin": o.origin}
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
@@ -250,7 +254,8 @@ class ViewerState:
             old = self.overlays.get(name, Overlay())
             overlays[name] = replace(old, visible=bool(o["visible"]),
                                      opacity=float(o["opacity"]),
-                                     colors=tuple((int(v), tuple(c)) for v, c in o["colors"]))
+                                     colors=tuple((int(v), tuple(c)) for v, c in o["colors"]),
+                                     origin=o.get("origin", old.origin))
         self.overlays = overlays
         self.bone = Bone(**session["bone"])
         v3 = session["view3d"]
