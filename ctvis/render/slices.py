@@ -1,0 +1,133 @@
+"""Slice pictures for the viewer and for headless screenshots: numpy in, RGB uint8 out.
+
+No Qt, no VTK: the window's slice views only turn :func:`slice_rgb`'s array into an image and
+paint annotations over it; a headless command can save the same array.  The geometry helpers
+map between a view's pixels (row, column of the oriented slice) and voxel indices (k, j, i),
+and name the patient direction of each screen edge from the true direction cosines, so an
+oblique or tilted series gets e.g. "LA" instead of a letter that is only nearly right.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctvis.core.image.slicing import SliceAxes, oriented_slice, slice_axes
+from ctvis.core.image.windowing import apply_window
+from ctvis.core.labels import BONE
+
+# 3D Slicer's view colours: Red = axial, Yellow = sagittal, Green = coronal.
+VIEW_COLORS = {"axial": (243, 74, 51), "sagittal": (237, 213, 76), "coronal": (110, 176, 75)}
+BONE_OPACITY = 0.5
+# A patient direction gets a letter when its cosine with the screen axis exceeds this
+# (about 10°), as ITK-SNAP and Slicer do for oblique planes.
+LETTER_COSINE = 0.17
+_LETTERS = (("R", "L"), ("A", "P"), ("I", "S"))
+
+
+@dataclass(frozen=True)
+class SliceGeometry:
+    """How one view cuts a volume: array axes, picture size and pixel size in mm."""
+    axes: SliceAxes
+    size: tuple[int, int]           # (rows, columns) of the oriented slice
+    pixel_mm: tuple[float, float]   # (row, column) spacing
+    count: int                      # slices along the view's normal
+
+    def pixel_to_index(self, slice_index: float, row: float, col: float) -> np.ndarray:
+        """Continuous voxel index (k, j, i) of a (row, column) position on slice ``slice_index``."""
+        a = self.axes
+        kji = np.zeros(3)
+        kji[a.normal] = slice_index
+        kji[a.rows] = (self.size[0] - 1 - row) if a.flip_rows else row
+        kji[a.cols] = (self.size[1] - 1 - col) if a.flip_cols else col
+        return kji
+
+    def index_to_pixel(self, kji) -> tuple[float, float, float]:
+        """(slice index, row, column) of a continuous voxel index (k, j, i)."""
+        a = self.axes
+        row = (self.size[0] - 1 - kji[a.rows]) if a.flip_rows else kji[a.rows]
+        col = (self.size[1] - 1 - kji[a.cols]) if a.flip_cols else kji[a.cols]
+        return float(kji[a.normal]), float(row), float(col)
+
+
+def slice_geometry(volume, view: str) -> SliceGeometry:
+    axes = slice_axes(volume.direction, view)
+    shape = volume.shape
+    return SliceGeometry(axes, (shape[axes.rows], shape[axes.cols]),
+                         (volume.spacing[axes.rows], volume.spacing[axes.cols]),
+                         shape[axes.normal])
+
+
+def _screen_vectors(volume, geometry: SliceGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Patient (LPS) unit vectors pointing to the screen's right and down."""
+    def column(array_axis, flip):
+        v = np.asarray(volume.direction, float)[:, 2 - array_axis]
+        v = v / np.linalg.norm(v)
+        return -v if flip else v
+    a = geometry.axes
+    return column(a.cols, a.flip_cols), column(a.rows, a.flip_rows)
+
+
+def direction_letters(vector) -> str:
+    """"L", "LA", "SLP" ...: the patient directions of a unit LPS vector, strongest first."""
+    vector = np.asarray(vector, float)
+    order = np.argsort(-np.abs(vector))
+    return "".join(_LETTERS[p][int(vector[p] > 0)] for p in order if abs(vector[p]) > LETTER_COSINE)
+
+
+def edge_letters(volume, view: str) -> dict[str, str]:
+    """Patient-direction letters of the left, right, top and bottom edges of a view."""
+    right, down = _screen_vectors(volume, slice_geometry(volume, view))
+    return {"left": direction_letters(-right), "right": direction_letters(right),
+            "top": direction_letters(-down), "bottom": direction_letters(down)}
+
+
+def _window_parts(window) -> tuple[float, float]:
+    if hasattr(window, "center"):
+        return float(window.center), float(window.width)
+    center, width = window
+    return float(center), float(width)
+
+
+def _blend(rgb: np.ndarray, mask: np.ndarray, color, opacity: float) -> None:
+    """Mix ``color`` into the masked pixels of ``rgb`` in place."""
+    if opacity <= 0 or not mask.any():
+        return
+    pixels = rgb[mask].astype(np.float32)
+    pixels += (np.asarray(color, np.float32) - pixels) * np.float32(opacity)
+    rgb[mask] = np.rint(pixels).astype(np.uint8)
+
+
+def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None) -> np.ndarray:
+    """The picture of slice ``index`` of ``view``: rows × columns × RGB uint8, screen order.
+
+    ``window``: a ``Window`` (center, width attributes) or a (center, width) pair.
+    ``overlays``: label overlays (``labels``, ``visible``, ``opacity``, ``colors`` as
+    ((value, (r, g, b)), ...)) mixed in their colours over the labelled pixels.
+    ``bone``: a ``Bone`` (``hu``, ``visible``): pixels at or above ``hu`` HU in bone colour.
+    """
+    axes = slice_axes(volume.direction, view)
+    hu = oriented_slice(volume.array, axes, index)
+    grey = apply_window(hu, *_window_parts(window))
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    if bone is not None and bone.visible:
+        _blend(rgb, hu >= bone.hu, BONE.color, BONE_OPACITY)
+    for overlay in overlays:
+        if not overlay.visible or overlay.labels is None:
+            continue
+        labels = oriented_slice(overlay.labels, axes, index)
+        if not labels.any():
+            continue
+        for value, color in overlay.colors:
+            _blend(rgb, labels == value, color, overlay.opacity)
+    return rgb
+
+
+def state_slice_rgb(state, view: str) -> np.ndarray:
+    """:func:`slice_rgb` of what a ViewerState shows in ``view`` (its crosshair's slice)."""
+    return slice_rgb(state.volume, view, state.slice_index(view), state.window,
+                     tuple(state.overlays.values()), state.bone)
+
+
+__all__ = ["VIEW_COLORS", "SliceGeometry", "slice_geometry", "edge_letters",
+           "direction_letters", "slice_rgb", "state_slice_rgb"]
