@@ -136,35 +136,61 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_more_commands(sub) -> None:
     """Subcommands defined in their own modules (segment, mesh)."""
-    from ctvis import cli_mesh, cli_segment
+    from ctvis import cli_mesh, cli_report, cli_segment
 
-    for module in (cli_segment, cli_mesh):
+    for module in (cli_segment, cli_mesh, cli_report):
         module.register(sub)
 
 
+def _configure_logging(verbose: bool) -> None:
+    """ctvis's own warnings on stderr; libraries' logs and Python warnings (pydicom, numpy)
+    only with -v, so a handled problem never prints a foreign traceback."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda record: record.name.split(".")[0] == "ctvis")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message as one line (file names may hold newlines)."""
+    return " ".join(str(exc).splitlines()) or type(exc).__name__
+
+
 def main(argv=None) -> int:
+    for stream in (sys.stdout, sys.stderr):     # odd file names must not crash printing
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    _configure_logging(args.verbose)
     if args.command is None:
         args = parser.parse_args(["view"])
     try:
         return args.func(args)
     except CtvisError as exc:
-        print(f"ctvis: error: {exc}", file=sys.stderr)
+        print(f"ctvis: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:                # `ctvis info ... | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:                 # permission denied, disk full, ...
-        print(f"ctvis: error: {exc}", file=sys.stderr)
+        print(f"ctvis: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("ctvis: interrupted", file=sys.stderr)
         return 130
     except MemoryError:
         print(f"ctvis: error: not enough memory for {getattr(args, 'path', 'this input')}",
+              file=sys.stderr)
+        return 1
+    except Exception as exc:               # a bug: one line for the user, the trace in -v
+        logging.getLogger("ctvis").debug("internal error", exc_info=True)
+        if args.verbose:
+            raise
+        print(f"ctvis: error: internal error ({type(exc).__name__}: {_one_line(exc)}) on "
+              f"{getattr(args, 'path', 'this input')}; run with -v for the traceback",
               file=sys.stderr)
         return 1
 

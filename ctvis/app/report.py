@@ -1,0 +1,240 @@
+"""The lung report for the record: one self-contained HTML file (pictures embedded), and a
+PDF made from the same HTML by WeasyPrint (CSS paged media, not a second layout).
+
+``report_html`` is pure: facts, metrics and PNG pictures in, HTML out.  Series facts are
+de-identified unless asked: no patient ID, dates, UIDs or paths.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+from pathlib import Path
+
+import numpy as np
+
+import ctvis
+from ctvis.core.atomic import atomic_path
+from ctvis.core.errors import CtvisError
+from ctvis.core.labels import LUNG_LABELS
+
+# Meta keys that identify a patient or a study: shown only with identifiers asked for.
+IDENTIFYING = ("patient_id", "patient_name", "study_date", "study_uid", "series_uid",
+               "frame_of_reference_uid", "source")
+PICTURES = {"axial": "Axial", "coronal": "Coronal", "sagittal": "Sagittal",
+            "lungs3d": "Lung surfaces (3D)", "bone3d": "Bone (3D)"}
+METRIC_ROWS = (("volume_ml", "Volume (mL)", "{:.0f}"), ("mld_hu", "Mean lung density (HU)",
+                                                          "{:.1f}"),
+               ("laa950_pct", "LAA%−950 (%)", "{:.2f}"), ("pd15_hu", "PD15 (HU)", "{:.1f}"))
+
+
+def series_facts(volume, with_identifiers: bool = False) -> list[tuple[str, str]]:
+    """(name, value) rows describing the series; identifiers only when asked."""
+    meta = volume.meta
+    nz, ny, nx = volume.shape
+    dz, dy, dx = volume.spacing
+    rows = [("Description", meta.get("description") or "—"),
+            ("Modality", meta.get("modality") or "CT"),
+            ("Manufacturer", meta.get("manufacturer") or "—"),
+            ("Kernel", meta.get("kernel") or "—"),
+            ("Voxels (x × y × z)", f"{nx} × {ny} × {nz}"),
+            ("Spacing (mm, x × y × z)", f"{dx:.3g} × {dy:.3g} × {dz:.3g}"),
+            ("Slice thickness (mm)", _number(meta.get("slice_thickness"))),
+            ("Gantry tilt (°)", _number(meta.get("gantry_tilt_deg"))),
+            ("HU range", f"{int(volume.array.min())} … {int(volume.array.max())}")]
+    if with_identifiers:
+        labels = {"patient_id": "Patient ID", "patient_name": "Patient name",
+                  "study_date": "Study date", "study_uid": "Study UID",
+                  "series_uid": "Series UID", "frame_of_reference_uid": "Frame of reference",
+                  "source": "Source"}
+        rows += [(labels[k], str(meta[k])) for k in IDENTIFYING if meta.get(k)]
+    return rows
+
+
+def _number(value) -> str:
+    return "—" if value is None else f"{float(value):.3g}"
+
+
+def histogram_svg(histogram: dict, width: int = 640, height: int = 220) -> str:
+    """The lung HU histogram as inline SVG (crisp in HTML and PDF, no plotting library)."""
+    edges = np.asarray(histogram["edges"], float)
+    counts = np.asarray(histogram["counts"], float)
+    left, bottom, top = 48, 28, 10
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    peak = counts.max() if counts.size and counts.max() > 0 else 1.0
+    lo, hi = edges[0], edges[-1]
+
+    def x(hu):
+        return left + (hu - lo) / (hi - lo) * plot_w
+
+    bars = "".join(
+        f'<rect x="{x(a):.1f}" y="{top + plot_h * (1 - c / peak):.1f}" '
+        f'width="{max(x(b) - x(a) - 0.5, 0.5):.1f}" height="{plot_h * c / peak:.1f}"/>'
+        for a, b, c in zip(edges[:-1], edges[1:], counts) if c > 0)
+    ticks = "".join(
+        f'<line x1="{x(t):.1f}" y1="{top + plot_h}" x2="{x(t):.1f}" y2="{top + plot_h + 4}"/>'
+        f'<text x="{x(t):.1f}" y="{height - 8}" text-anchor="middle">{t}</text>'
+        for t in range(-1000, int(hi) + 1, 200) if t >= lo)
+    laa = x(-950)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" class="histogram" role="img" '
+            f'aria-label="Lung HU histogram">'
+            f'<g fill="#4a7ab8">{bars}</g>'
+            f'<g stroke="#333" font-size="11" fill="#333">'
+            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}"/>'
+            f'{ticks}</g>'
+            f'<line x1="{laa:.1f}" y1="{top}" x2="{laa:.1f}" y2="{top + plot_h}" '
+            f'stroke="#c0392b" stroke-dasharray="4 3"/>'
+            f'<text x="{laa + 4:.1f}" y="{top + 12}" font-size="11" fill="#c0392b">−950 HU</text>'
+            f'<text x="{left - 6}" y="{top + 10}" font-size="11" text-anchor="end" '
+            f'fill="#333">n</text></svg>')
+
+
+def metrics_table(metrics: dict) -> str:
+    parts = [(label.name, label.title.capitalize()) for label in LUNG_LABELS]
+    parts.append(("total", "Both lungs"))
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in parts)
+    rows = []
+    for key, title, fmt in METRIC_ROWS:
+        cells = "".join(
+            "<td>—</td>" if metrics[p][key] != metrics[p][key]          # NaN: empty lung
+            else f"<td>{fmt.format(metrics[p][key])}</td>" for p, _ in parts)
+        rows.append(f"<tr><th>{html.escape(title)}</th>{cells}</tr>")
+    return (f'<table class="metrics"><thead><tr><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+CSS = """
+@page { size: A4; margin: 14mm; }
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 10.5pt;
+       color: #222; max-width: 60em; margin: 1.5em auto; }
+h1 { font-size: 18pt; margin-bottom: 0.2em; } h2 { font-size: 13pt; margin-top: 1.4em;
+     border-bottom: 1px solid #ccc; break-after: avoid; }
+.sub { color: #666; } table { border-collapse: collapse; margin: 0.4em 0; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th:first-child { text-align: left; } .facts td { text-align: left; }
+.row { display: flex; gap: 6px; flex-wrap: wrap; break-inside: avoid; }
+figure { margin: 0; break-inside: avoid; } figcaption { font-size: 9pt; color: #555; }
+.row img { width: 100%; } .row figure { flex: 1 1 0; min-width: 0; }
+.warn { color: #a04000; }
+"""
+
+
+def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
+                with_identifiers: bool = False, date: _dt.datetime | None = None) -> str:
+    """The report as one HTML string; ``pictures`` maps keys of PICTURES to PNG bytes."""
+    missing = [k for k in PICTURES if k not in pictures]
+    if missing:
+        raise CtvisError(f"report: pictures missing: {', '.join(missing)}")
+    date = date or _dt.datetime.now()
+    facts = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                    for k, v in series_facts(volume, with_identifiers))
+    mpr = "".join(f"<figure>{_img(pictures[k], PICTURES[k])}<figcaption>{PICTURES[k]}, lung "
+                  f"window, lung overlay</figcaption></figure>"
+                  for k in ("axial", "coronal", "sagittal"))
+    views3d = "".join(f"<figure>{_img(pictures[k], PICTURES[k])}<figcaption>{PICTURES[k]}"
+                      f"</figcaption></figure>" for k in ("lungs3d", "bone3d"))
+    params = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                     for k, v in method.items())
+    warnings = "".join(f'<li class="warn">{html.escape(w)}</li>'
+                       for w in metrics.get("warnings", []))
+    title = "Lung CT report" + ("" if with_identifiers else " (de-identified)")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{CSS}</style></head><body>
+<h1>{title}</h1>
+<p class="sub">ctvis {ctvis.__version__} · {date:%Y-%m-%d %H:%M}</p>
+<h2>Series</h2><table class="facts">{facts}</table>
+<h2>Views</h2><div class="row">{mpr}</div>
+<div class="row">{views3d}</div>
+<h2>Lung metrics</h2>{metrics_table(metrics)}
+{f'<ul>{warnings}</ul>' if warnings else ''}
+<h2>Lung HU histogram</h2>{histogram_svg(metrics["total"]["histogram"])}
+<h2>Method</h2><table class="facts">{params}</table>
+<p class="sub">Volumes count voxels × voxel volume; MLD is the mean HU; LAA%−950 the
+percentage of lung voxels below −950 HU; PD15 the 15th percentile of lung HU.
+Produced by ctvis {ctvis.__version__} on {date:%Y-%m-%d}. Not for diagnosis.</p>
+</body></html>
+"""
+
+
+def write_html(text: str, path) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_pdf(text: str, path) -> Path:
+    """The PDF of the same HTML (WeasyPrint)."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    with atomic_path(path) as tmp:
+        HTML(string=text).write_pdf(str(tmp))
+    return Path(path)
+
+
+
+
+def lung_state(volume, labels, method: str):
+    """A ViewerState showing ``labels`` over ``volume`` at lung window, crosshair in the lungs."""
+    from ctvis.app.state import LUNGS, ViewerState
+
+    state = ViewerState()
+    state.volume = volume
+    state.apply_preset("Lung")
+    state.set_overlay(LUNGS, labels=labels, origin=method)
+    inside = np.argwhere(labels[::2, ::2, ::2] > 0)
+    if len(inside):
+        state.crosshair = tuple(volume.index_to_patient(inside.mean(axis=0) * 2))
+    return state
+
+
+def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
+                with_identifiers: bool = False, progress=None, cancel=None) -> dict:
+    """Open ``path``, segment the lungs, draw the pictures, write the HTML (and PDF).
+
+    Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s}}.
+    """
+    import time
+
+    from ctvis.app.pipeline import open_volume, segment
+    from ctvis.core.progress import Reporter
+    from ctvis.render.pictures import report_pictures
+
+    report = Reporter(progress, cancel)
+    seconds, t = {}, time.perf_counter()
+    volume = open_volume(path, series_uid=series_uid, progress=report.sub(0.0, 0.2))
+    seconds["open"], t = time.perf_counter() - t, time.perf_counter()
+    result = segment(volume, method, progress=report.sub(0.2, 0.5))
+    seconds["segment"], t = time.perf_counter() - t, time.perf_counter()
+    if result.empty:
+        raise CtvisError(f"{path}: no lungs found; no report written")
+    state = lung_state(volume, result.labels, method)
+    pictures = report_pictures(state, progress=report.sub(0.5, 0.9))
+    seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
+    parameters = {"Segmentation": f"{method} (ctvis.core.lungs, docs/lungs.md)",
+                  "Mask": "right and left lungs", "Segmentation time": f"{result.seconds:.1f} s",
+                  "Window": f"Lung: W {state.window.width:g} L {state.window.center:g}",
+                  "Bone surface": f"{state.bone.hu:g} HU, flying edges",
+                  "Lung surfaces": "flying edges, windowed-sinc smoothing"}
+    text = report_html(volume, result.metrics, pictures, parameters, with_identifiers)
+    write_html(text, html_path)
+    report(0.95, "writing the PDF")
+    if pdf_path is not None:
+        write_pdf(text, pdf_path)
+    seconds["write"] = time.perf_counter() - t
+    report(1.0, "report written")
+    return {"html": Path(html_path), "pdf": None if pdf_path is None else Path(pdf_path),
+            "metrics": result.metrics, "seconds": seconds}
+
+
+__all__ = ["make_report", "lung_state", "report_html", "series_facts", "histogram_svg",
+           "metrics_table", "write_html", "write_pdf", "PICTURES", "IDENTIFYING"]

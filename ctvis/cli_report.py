@@ -1,0 +1,69 @@
+"""``ctvis report PATH -o report.html [--pdf report.pdf] [--with-identifiers]``.
+
+Headless (no Qt; VTK renders the 3D pictures off-screen, through EGL when there is no X
+server): opens the series, segments the lungs, draws the pictures and writes one
+self-contained HTML file, and the PDF of the same HTML when asked.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ctvis.core.errors import CtvisError
+
+
+def register(subparsers) -> None:
+    from ctvis.core.lungs.segment import METHODS
+
+    p = subparsers.add_parser("report", help="lung report: HTML (pictures embedded), and PDF")
+    p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    p.add_argument("-o", "--output", required=True, help="the HTML report (.html)")
+    p.add_argument("--pdf", help="also write the PDF of the same report here")
+    p.add_argument("--with-identifiers", action="store_true",
+                   help="show patient ID, dates, UIDs and paths (default: de-identified)")
+    p.add_argument("--method", choices=METHODS, default=METHODS[0],
+                   help=f"lung segmentation method (default {METHODS[0]})")
+    p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=cmd_report)
+
+
+def headless_vtk() -> None:
+    """Off-screen VTK with no X server: EGL, without VTK's warning about the missing display.
+
+    Set when the command runs (not at import), before VTK is first imported.
+    """
+    import os
+
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
+def _check(args) -> None:
+    if Path(args.output).suffix.lower() not in (".html", ".htm"):
+        raise CtvisError(f"{args.output}: the report must end in .html")
+    if args.pdf and Path(args.pdf).suffix.lower() != ".pdf":
+        raise CtvisError(f"{args.pdf}: the PDF must end in .pdf")
+    for out in filter(None, (args.output, args.pdf)):
+        if Path(out).is_dir():
+            raise CtvisError(f"{out}: is a folder, give a file name")
+
+
+def cmd_report(args) -> int:
+    from ctvis.app.report import make_report
+    from ctvis.cli import progress_bar
+
+    _check(args)
+    headless_vtk()
+    with progress_bar(not args.quiet, "report") as progress:
+        result = make_report(args.path, args.output, args.pdf, series_uid=args.series,
+                             method=args.method, with_identifiers=args.with_identifiers,
+                             progress=progress)
+    if not args.quiet:
+        total = result["metrics"]["total"]
+        print(f"lungs {total['volume_ml']:.0f} mL, MLD {total['mld_hu']:.1f} HU, "
+              f"LAA%-950 {total['laa950_pct']:.2f}")
+        for key in ("html", "pdf"):
+            if result[key] is not None:
+                print(f"wrote {result[key]}")
+        print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["seconds"].items()))
+    return 0

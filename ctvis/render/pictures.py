@@ -1,0 +1,148 @@
+"""Pictures without a window: slice views at their true aspect with annotations, 3D surface
+pictures off-screen (VTK through EGL when there is no X server), PNG bytes.
+
+The slice pixels come from :func:`ctvis.render.slices.slice_rgb`, the same function the
+viewer's slice views draw, so a headless picture of a state matches the viewer's.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ctvis.core.labels import BONE, STRUCTURES
+from ctvis.core.progress import Reporter
+
+# Standard 3D views: direction from the focal point to the camera (LPS), and view-up.
+STANDARD_VIEWS = {"anterior": ((0, -1, 0), (0, 0, 1)), "posterior": ((0, 1, 0), (0, 0, 1)),
+                  "right": ((-1, 0, 0), (0, 0, 1)), "left": ((1, 0, 0), (0, 0, 1)),
+                  "superior": ((0, 0, 1), (0, -1, 0)), "inferior": ((0, 0, -1), (0, -1, 0))}
+TEXT_COLOR = (255, 200, 40)      # as the viewer's: never mistaken for image pixels
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def true_aspect(rgb: np.ndarray, pixel_mm, scale: float = 1.0) -> np.ndarray:
+    """Resample so one picture pixel is square in mm; ``scale`` × the finer pixel size."""
+    from PIL import Image
+
+    row_mm, col_mm = pixel_mm
+    step = min(row_mm, col_mm) / scale
+    height = max(1, int(round(rgb.shape[0] * row_mm / step)))
+    width = max(1, int(round(rgb.shape[1] * col_mm / step)))
+    if (height, width) == rgb.shape[:2]:
+        return rgb
+    image = Image.fromarray(np.ascontiguousarray(rgb)).resize((width, height),
+                                                             Image.Resampling.BILINEAR)
+    return np.asarray(image)
+
+
+def annotate(rgb: np.ndarray, view: str, letters: dict, lines=()) -> np.ndarray:
+    """Orientation letters at the edges, the view's name and ``lines`` top left."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.fromarray(np.ascontiguousarray(rgb))
+    draw = ImageDraw.Draw(image)
+    size = max(11, min(image.size) // 24)
+    font = ImageFont.load_default(size=size)
+    w, h = image.size
+
+    def text(xy, s, anchor):
+        x, y = xy
+        draw.text((x + 1, y + 1), s, fill=(0, 0, 0), font=font, anchor=anchor)
+        draw.text((x, y), s, fill=TEXT_COLOR, font=font, anchor=anchor)
+
+    pad = size // 2
+    text((pad, h / 2), letters["left"], "lm")
+    text((w - pad, h / 2), letters["right"], "rm")
+    text((w / 2, pad), letters["top"], "mt")
+    text((w / 2, h - pad), letters["bottom"], "mb")
+    for i, line in enumerate((view.capitalize(), *lines)):
+        text((pad, pad + i * (size + 2)), line, "lt")
+    return np.asarray(image)
+
+
+def pad_square(rgb: np.ndarray) -> np.ndarray:
+    """Centre the picture on a black square (pictures side by side get the same size)."""
+    h, w = rgb.shape[:2]
+    n = max(h, w)
+    out = np.zeros((n, n, rgb.shape[2]), rgb.dtype)
+    out[(n - h) // 2:(n - h) // 2 + h, (n - w) // 2:(n - w) // 2 + w] = rgb
+    return out
+
+
+def slice_picture(state, view: str, scale: float = 1.0, annotations: bool = True) -> np.ndarray:
+    """What ``state`` shows in slice ``view``, at true aspect, as RGB."""
+    from ctvis.render.slices import edge_letters, slice_geometry, state_slice_rgb
+
+    geometry = slice_geometry(state.volume, view)
+    rgb = true_aspect(state_slice_rgb(state, view), geometry.pixel_mm, scale)
+    if annotations:
+        index = state.slice_index(view)
+        window = state.window
+        rgb = annotate(rgb, view, edge_letters(state.volume, view), (
+            f"slice {index + 1}/{geometry.count}",
+            f"W {window.width:g} L {window.center:g}"))
+    return rgb
+
+
+def surfaces_picture(meshes, view: str = "anterior", size=(800, 800),
+                     transparent: bool = False) -> np.ndarray:
+    """An off-screen picture of ``meshes`` = [(PolyData, (r, g, b), opacity), ...]."""
+    import pyvista as pv
+
+    plotter = pv.Plotter(off_screen=True, window_size=size)
+    try:
+        plotter.set_background("black")
+        for mesh, color, opacity in meshes:
+            plotter.add_mesh(mesh, color=np.asarray(color) / 255.0, opacity=opacity,
+                             smooth_shading=True, specular=0.2)
+        to_camera, up = STANDARD_VIEWS[view]
+        plotter.view_vector(to_camera, viewup=up)
+        plotter.reset_camera()
+        return plotter.screenshot(transparent_background=transparent, return_img=True)
+    finally:
+        plotter.close()
+
+
+def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
+    """The report's pictures of a state with a lung overlay: three slice views, 3D lungs,
+    3D bone, as PNG bytes."""
+    from ctvis.app.state import LUNGS
+    from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE
+    from ctvis.render.surfaces import lung_surfaces, threshold_surface
+
+    report = Reporter(progress, cancel)
+    from ctvis.core.image.body import body_mask
+
+    pictures = {view: png_bytes(pad_square(slice_picture(state, view)))
+                for view in ("axial", "coronal", "sagittal")}
+    report(0.1, "lung surfaces")
+    labels = state.overlays[LUNGS].labels
+    present = [name for name in ("right", "left")
+               if np.any(labels == STRUCTURES[name].value)]
+    lungs = lung_surfaces(state.volume, labels, present,
+                          options=LUNG_SURFACE.with_(decimate=0.7),
+                          progress=report.sub(0.1, 0.5)) if present else {}
+    pictures["lungs3d"] = png_bytes(surfaces_picture(
+        [(mesh, STRUCTURES[name].color, 1.0) for name, mesh in lungs.items()]))
+    report(0.5, "bone surface")
+    volume = state.volume                     # the body only: no table, no leads outside
+    inside_body = volume.with_array(np.where(body_mask(volume), volume.array,
+                                             np.int16(-1024)))
+    bone = threshold_surface(inside_body, state.bone.hu,
+                             options=BONE_SURFACE.with_(decimate=0.7, min_island_ml=1.0),
+                             progress=report.sub(0.5, 0.9))
+    pictures["bone3d"] = png_bytes(surfaces_picture([(bone, BONE.color, 1.0)]))
+    report(1.0, "pictures done")
+    return pictures
+
+
+__all__ = ["STANDARD_VIEWS", "png_bytes", "true_aspect", "annotate", "slice_picture",
+           "surfaces_picture", "report_pictures", "pad_square"]
