@@ -110,7 +110,8 @@ def cmd_info(args) -> int:
 def cmd_view(args) -> int:
     from ctvis.gui.app import run
 
-    return run(args.path, series_uid=args.series)
+    return run(args.path, series_uid=args.series, preset=args.preset,
+               screenshot=args.screenshot)
 
 
 # --------------------------------------------------------------------------- main
@@ -122,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     view = sub.add_parser("view", help="open the viewer (default: the built-in demo phantom)")
     view.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD")
     view.add_argument("--series", help="SeriesInstanceUID to open")
+    view.add_argument("--preset", metavar="NAME",
+                      help="window preset to show (Lung, Mediastinum, Bone, ...; Series)")
+    view.add_argument("--screenshot", metavar="FILE",
+                      help="save the whole window to FILE (PNG) once drawn, then exit")
     view.set_defaults(func=cmd_view)
 
     info = sub.add_parser("info", help="list the series in PATH and describe the chosen one")

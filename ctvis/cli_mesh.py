@@ -12,6 +12,8 @@ from ctvis.core.labels import STRUCTURES
 from ctvis.core.presets import default_bone_threshold
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE
 
+THRESHOLD_HU = (-1024.0, 32767.0)        # what an int16 HU volume can hold above air
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -60,6 +62,9 @@ def mesh_request(args):
     from ctvis.app.pipeline import MeshRequest
 
     structure = "bone" if args.threshold is not None else args.structure
+    lo, hi = THRESHOLD_HU
+    if args.threshold is not None and not lo <= args.threshold <= hi:   # NaN fails too
+        raise CtvisError(f"--threshold must be in [{lo:g}, {hi:g}] HU, got {args.threshold:g}")
     if structure == "bone" and args.mask:
         raise CtvisError("--mask selects lungs; bone comes from --threshold")
     base = BONE_SURFACE if structure == "bone" else LUNG_SURFACE

@@ -51,10 +51,25 @@ class LungResult:
         return self.metrics["total"]["voxels"] == 0
 
 
+MIN_SLICES = 3
+
+
+def require_volume(volume: Volume, task: str) -> None:
+    """Refuse a stack too thin for 3-D work: one slice has no lung volume or closed surface."""
+    n = volume.shape[0]
+    if n < MIN_SLICES:
+        source = volume.meta.get("source") or "the input"
+        raise CtvisError(f"{source}: {n} slice(s); {task} needs a 3-D stack of at least "
+                         f"{MIN_SLICES} slices (one slice has no volume and no closed "
+                         f"surface)")
+
+
 def segment(volume: Volume, method: str = "watershed", progress=None,
             cancel=None) -> LungResult:
     """Segment the lungs of ``volume`` and measure them."""
     from ctvis.core.lungs import lung_metrics, segment_lungs
+
+    require_volume(volume, "lung segmentation")
 
     report = Reporter(progress, cancel)
     start = time.perf_counter()
@@ -121,6 +136,7 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
     """
     from ctvis.render.surfaces import lung_surfaces, threshold_surface
 
+    require_volume(volume, "meshing")
     report = Reporter(progress, cancel)
     options = request.surface_options
     if request.structure == "bone":
@@ -135,5 +151,5 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
     return lung_surfaces(volume, labels, names, options=options, progress=report.sub(lo, 1.0))
 
 
-__all__ = ["open_volume", "segment", "LungResult", "MeshRequest", "build_meshes",
+__all__ = ["open_volume", "segment", "require_volume", "MIN_SLICES", "LungResult", "MeshRequest", "build_meshes",
            "lung_structures", "MESH_STRUCTURES", "LUNG_STRUCTURES"]

@@ -5,9 +5,18 @@ reads it.  Out-of-range values are refused here with a message a user can act on
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 DECIMATE_BACKENDS = ("auto", "fast", "pro", "quadric")
+# Upper bounds keep a typo from running for hours (10⁹ iterations, a 1 km blur).
+MAX_SMOOTH_ITERATIONS = 1000
+MAX_MASK_SIGMA_MM = 50.0
+MAX_ISLAND_ML = 100_000.0
+
+
+def _in(value, lo, hi) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi
 
 
 @dataclass(frozen=True)
@@ -20,17 +29,19 @@ class SurfaceOptions:
     decimate_backend: str = "auto"
 
     def __post_init__(self):
-        if self.smooth_iterations < 0:
-            raise ValueError(f"smoothing iterations must be 0 or more, got "
-                             f"{self.smooth_iterations}")
-        if not 0 < self.pass_band <= 2:
+        if not _in(self.smooth_iterations, 0, MAX_SMOOTH_ITERATIONS):
+            raise ValueError(f"smoothing iterations must be in [0, {MAX_SMOOTH_ITERATIONS}], "
+                             f"got {self.smooth_iterations}")
+        if not (_in(self.pass_band, 0, 2) and self.pass_band > 0):
             raise ValueError(f"pass band must be in (0, 2], got {self.pass_band:g}")
-        if not 0 <= self.decimate < 1:
+        if not (_in(self.decimate, 0, 1) and self.decimate < 1):
             raise ValueError(f"decimate must be in [0, 1), got {self.decimate:g}")
-        if self.mask_sigma_mm is not None and self.mask_sigma_mm < 0:
-            raise ValueError(f"mask smoothing must be 0 mm or more, got {self.mask_sigma_mm:g}")
-        if self.min_island_ml < 0:
-            raise ValueError(f"minimum island must be 0 mL or more, got {self.min_island_ml:g}")
+        if self.mask_sigma_mm is not None and not _in(self.mask_sigma_mm, 0, MAX_MASK_SIGMA_MM):
+            raise ValueError(f"mask smoothing must be in [0, {MAX_MASK_SIGMA_MM:g}] mm, got "
+                             f"{self.mask_sigma_mm:g}")
+        if not _in(self.min_island_ml, 0, MAX_ISLAND_ML):
+            raise ValueError(f"minimum island must be in [0, {MAX_ISLAND_ML:g}] mL, got "
+                             f"{self.min_island_ml:g}")
         if self.decimate_backend not in DECIMATE_BACKENDS:
             raise ValueError(f"unknown decimation backend {self.decimate_backend!r} "
                              f"(choose from {', '.join(DECIMATE_BACKENDS)})")

@@ -6,6 +6,8 @@ is less dense than air, so anything below it is fill, not anatomy.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 AIR_HU = -1024
@@ -37,6 +39,9 @@ def raw_to_hu(raw: np.ndarray, slope: float = 1.0, intercept: float = 0.0, paddi
               ) -> tuple[np.ndarray, int]:
     """HU of one plane as int16 (written into ``out`` if given) and the count of voxels set
     to air (padding, fill, anything below −1024 HU)."""
+    if not (math.isfinite(slope) and math.isfinite(intercept)) or slope == 0:
+        # NaN would make every voxel one value; the loader refuses such slices before this.
+        raise ValueError(f"rescale slope {slope:g} / intercept {intercept:g} is no HU rescale")
     raw = _valid_bits(raw, bits_stored, signed)
     if out is None:
         out = np.empty(raw.shape, np.int16)

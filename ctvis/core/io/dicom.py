@@ -6,6 +6,7 @@ a reused buffer (no second header parse); compressed or odd files go through pyd
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,11 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ctvis.core.io import plausible
 from ctvis.core.io.dicom_geometry import StackGeometry, build_geometry
 from ctvis.core.io.dicom_scan import ScanResult, SeriesInfo, scan
 from ctvis.core.errors import LoadError
 from ctvis.core.image.hu import raw_to_hu
 from ctvis.core.io.memory import ensure_fits
+from ctvis.core.io.quiet import c_stderr_to_log
+from ctvis.core.io.walk import open_regular
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
 
@@ -70,19 +74,28 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
     series = choose_series(result, series_uid, path)
     label = f"{path} (series {series.uid})"
     geometry = build_geometry(series.slices, label)
-    warnings = list(geometry.warnings)
-    if result.skipped:
-        warnings.append(f"{len(result.skipped)} file(s) skipped (not DICOM images or unreadable)")
-    if len(result.series) > 1:
-        warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
-                        f"({series.n_images} images)")
 
     first = geometry.slices[0]
     # int16 planes, plus the regular grid when gaps are interpolated.
     n_planes = len(geometry.slices) + (0 if geometry.regular else geometry.n_out)
     ensure_fits(n_planes * first.rows * first.columns * 2,
                 f"{label}: {geometry.n_out} × {first.rows} × {first.columns} voxels")
-    array, filled = _read_pixels(geometry, report.sub(0.4, 0.95), label)
+    array, filled, failed = _read_pixels(geometry, report.sub(0.4, 0.95), label)
+    warnings = []
+    if failed:
+        # One unreadable slice costs that slice, not the series: it becomes a missing one.
+        array, geometry = _without_failed(array, geometry, failed, label)
+        result.skipped.extend({"path": p, "reason": why} for p, why in failed.values())
+        warnings.append(f"{len(failed)} slice(s) with unreadable pixel data skipped like "
+                        f"missing ones: " + ", ".join(p for p, _ in list(failed.values())[:3]))
+    plausible.check_volume(geometry.spacing, geometry.origin, geometry.direction, label)
+    warnings = list(geometry.warnings) + warnings
+    if result.skipped:
+        warnings.append(f"{len(result.skipped)} file(s) skipped (not DICOM images or unreadable)")
+    if len(result.series) > 1:
+        warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
+                        f"({series.n_images} images)")
+    first = geometry.slices[0]
     if filled:
         warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
     if not geometry.regular:
@@ -100,6 +113,19 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
     return Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
 
 
+def _without_failed(array, geometry: StackGeometry, failed: dict, label: str):
+    """(planes, geometry) of the slices whose pixels were read; the geometry is rebuilt, so
+    a failed slice inside the stack is interpolated like a missing file."""
+    if len(failed) == len(geometry.slices):
+        path, why = next(iter(failed.values()))
+        raise LoadError(f"{path}: {why}" + (f" (and {len(failed) - 1} other slice(s) "
+                                            f"failed too)" if len(failed) > 1 else ""))
+    kept = [s for k, s in enumerate(geometry.slices) if k not in failed]
+    rebuilt = build_geometry(kept, label)
+    where = {id(s): k for k, s in enumerate(geometry.slices)}
+    return array[[where[id(s)] for s in rebuilt.slices]], rebuilt
+
+
 def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
     """HU planes in slice order.  Native files are read by two threads (file reads and numpy
     release the GIL); progress and cancel stay on the calling thread."""
@@ -110,8 +136,10 @@ def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
     encoded = [k for k, s in enumerate(slices) if s.pixel_offset is None]
     chunks = [native[i:i + CHUNK] for i in range(0, len(native), CHUNK)]
     filled, done = 0, 0
+    failed: dict[int, tuple] = {}            # slice index → (path, reason)
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        futures = [pool.submit(_read_native_chunk, slices, chunk, out) for chunk in chunks]
+        futures = [pool.submit(_read_native_chunk, slices, chunk, out, failed)
+                   for chunk in chunks]
         try:
             for future in futures:
                 filled += future.result()
@@ -121,32 +149,54 @@ def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
             for future in futures:
                 future.cancel()
     decoded: dict[str, np.ndarray] = {}       # multi-frame files decoded once
+    with c_stderr_to_log("pixel decoders") if encoded else contextlib.nullcontext():
+        filled += _decode_planes(slices, encoded, len(native), out, decoded, failed, report)
+    return out, filled, failed
+
+
+def _decode_planes(slices, encoded, start, out, decoded, failed, report) -> int:
+    filled = 0
     for n, k in enumerate(encoded):
-        report((len(native) + n) / len(slices), f"decoding pixels {len(native) + n}")
+        report((start + n) / len(slices), f"decoding pixels {start + n}")
         s = slices[k]
-        filled += raw_to_hu(_decode(s, decoded), s.slope, s.intercept, s.padding,
-                            s.bits_stored, s.signed, out[k])[1]
-    return out, filled
+        try:
+            filled += raw_to_hu(_decode(s, decoded), s.slope, s.intercept, s.padding,
+                                s.bits_stored, s.signed, out[k])[1]
+        except MemoryError:
+            raise
+        except Exception as exc:             # corrupt codestream, wrong frame count ...
+            failed[k] = (s.path, _failure(exc))
+    return filled
 
 
-def _read_native_chunk(slices, indices, out) -> int:
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, LoadError):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"pixel data unreadable ({type(exc).__name__}{': ' + text if text else ''})"
+
+
+def _read_native_chunk(slices, indices, out, failed) -> int:
     buffer, filled = None, 0
     for k in indices:
         s = slices[k]
         if buffer is None or buffer.dtype != s.raw_dtype:
             buffer = np.empty(s.rows * s.columns, s.raw_dtype)
-        raw = _read_native(s, buffer).reshape(s.rows, s.columns)
-        filled += raw_to_hu(raw, s.slope, s.intercept, s.padding, s.bits_stored, s.signed,
-                            out[k])[1]
+        try:
+            raw = _read_native(s, buffer).reshape(s.rows, s.columns)
+            filled += raw_to_hu(raw, s.slope, s.intercept, s.padding, s.bits_stored,
+                                s.signed, out[k])[1]
+        except (OSError, ValueError) as exc:     # the file changed or went since the scan
+            failed[k] = (s.path, _failure(exc))
     return filled
 
 
 def _read_native(s, buffer: np.ndarray) -> np.ndarray:
-    with open(s.path, "rb") as fp:
+    with open_regular(s.path) as fp:
         fp.seek(s.pixel_offset)
         n = fp.readinto(memoryview(buffer).cast("B"))
     if n != buffer.nbytes:
-        raise LoadError(f"{s.path}: truncated pixel data ({n} of {buffer.nbytes} bytes)")
+        raise LoadError(f"truncated pixel data ({n} of {buffer.nbytes} bytes)")
     return buffer
 
 
@@ -157,8 +207,11 @@ def _decode(s, cache: dict) -> np.ndarray:
     pixels = cache.get(s.path)
     if pixels is None:
         try:
-            ds = pydicom.dcmread(s.path)
-            pixels = ds.pixel_array
+            with open_regular(s.path) as fp:
+                ds = pydicom.dcmread(fp)
+                pixels = ds.pixel_array
+        except MemoryError:
+            raise
         except Exception as exc:
             raise LoadError(_decode_message(s, exc)) from None
         if s.n_frames > 1:
@@ -177,11 +230,25 @@ def _decode_message(s, exc: Exception) -> str:
     name = ts.name if ts.is_valid else s.transfer_syntax
     hint = DECODER_HINTS.get(s.transfer_syntax)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if hint and ("plugin" in text.lower() or "decod" in text.lower() or "handler" in text.lower()
-                 or "missing" in text.lower()):
-        return (f"{s.path}: pixel data compressed as {name} ({s.transfer_syntax}) and no "
+    lower = text.lower()
+    if hint and ("plugin" in lower or "decod" in lower or "handler" in lower
+                 or "missing" in lower):
+        # "raised by all available plugins": decoders exist and the data is bad.
+        if "raised by all" in lower and _decoders_installed(s.transfer_syntax):
+            return f"pixel data compressed as {name} is corrupt (every installed decoder failed)"
+        return (f"pixel data compressed as {name} ({s.transfer_syntax}) and no "
                 f"decoder could read it; install: pip install {hint}")
-    return f"{s.path}: cannot decode pixel data ({name}): {text}"
+    return f"cannot decode pixel data ({name}): {text}"
+
+
+def _decoders_installed(transfer_syntax: str) -> bool:
+    """Whether pydicom has a working decoder for the syntax (then a failure is bad data)."""
+    try:
+        from pydicom.pixels.decoders.base import get_decoder
+
+        return bool(get_decoder(transfer_syntax).available_plugins)
+    except Exception:
+        return False
 
 
 def _regularise(array: np.ndarray, positions: np.ndarray, n_out: int) -> np.ndarray:

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ctvis.core.errors import LoadError
+from ctvis.core.io.plausible import MAX_TILT_DEG
 
 
 ORIENTATION_TOLERANCE = 1e-2      # direction cosine difference (about 0.6°)
+MAX_GAP_STEPS = 16                # a wider gap splits the stack; the larger part is kept
+INPLANE_TOLERANCE_MM = 1.0        # a slice this far off the stack's line is an outlier
 
 
 @dataclass
@@ -63,6 +66,12 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
         n = sum((s.rows, s.columns) != size for s in stack)
         warnings.append(f"{n} image(s) of another size excluded (kept {size[0]}×{size[1]})")
         stack = [s for s in stack if (s.rows, s.columns) == size]
+    spacing_key = _majority([_spacing_key(s) for s in stack])
+    if any(_spacing_key(s) != spacing_key for s in stack):
+        n = sum(_spacing_key(s) != spacing_key for s in stack)
+        warnings.append(f"{n} image(s) with another PixelSpacing excluded: "
+                        f"{_names([s for s in stack if _spacing_key(s) != spacing_key])}")
+        stack = [s for s in stack if _spacing_key(s) == spacing_key]
 
     # The key is rounded for grouping only; the geometry uses the files' own cosines.
     ori = np.mean([s.orientation for s in stack], axis=0)
@@ -86,8 +95,16 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
         warnings.append("no PixelSpacing: 1 mm assumed")
     dy, dx = float(spacing_yx[0]), float(spacing_yx[1])
 
+    if len(stack) > 1:
+        stack, proj = _drop_far_slices(stack, proj, warnings)
+    if len(stack) > 2:
+        stack, proj = _drop_off_line_slices(stack, proj, normal, warnings, series_label)
+
     if len(stack) == 1:
-        thickness = stack[0].meta.get("slice_thickness") or 1.0
+        thickness = stack[0].meta.get("slice_thickness")
+        if thickness is None:
+            warnings.append("one slice without a valid SliceThickness: 1 mm assumed")
+            thickness = 1.0
         direction = np.column_stack([row_dir, col_dir, normal])
         return StackGeometry(stack, np.asarray(stack[0].position, float), direction,
                              (float(thickness), dy, dx), proj, True, 1, 0.0, warnings)
@@ -96,6 +113,10 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
     step = float(np.median(steps))
     regular = bool(np.all(np.abs(steps - step) <= max(0.01 * step, 1e-3)))
     n_out = len(stack) if regular else int(round((proj[-1] - proj[0]) / step)) + 1
+    if n_out > 2 * len(stack):
+        raise LoadError(f"{series_label}: slice positions are too irregular to make a grid "
+                        f"({len(stack)} slices would fill {n_out} planes of "
+                        f"{step:.3g} mm)")
     if not regular:
         step = (proj[-1] - proj[0]) / (n_out - 1)     # the regular grid spans the same ends
         big = steps[steps > 1.5 * step]
@@ -116,6 +137,9 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
     per_mm = coef[1]                       # d(position)/d(normal distance), ·normal == 1
     shear = per_mm - normal * np.dot(per_mm, normal)
     tilt = float(np.degrees(np.arctan(np.linalg.norm(shear))))
+    if tilt > MAX_TILT_DEG:
+        raise LoadError(f"{series_label}: slice positions imply a gantry tilt of {tilt:.1f}° "
+                        f"(more than {MAX_TILT_DEG:g}°: no scanner tilts that far)")
     if tilt > 0.05:
         z_dir = _unit(normal + shear)
         dz = step * float(np.linalg.norm(normal + shear))
@@ -126,6 +150,51 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
     direction = np.column_stack([row_dir, col_dir, z_dir])
     return StackGeometry(stack, positions[0], direction, (dz, dy, dx), proj,
                          regular, n_out, tilt, warnings)
+
+
+def _spacing_key(s) -> tuple | None:
+    return None if s.pixel_spacing is None else tuple(np.round(s.pixel_spacing, 3))
+
+
+def _names(slices, most: int = 3) -> str:
+    names = [str(s.path) for s in slices[:most]]
+    return ", ".join(names) + (f" and {len(slices) - most} more" if len(slices) > most else "")
+
+
+def _drop_far_slices(stack, proj, warnings):
+    """Keep the largest run of slices whose gaps stay under MAX_GAP_STEPS median steps.
+
+    One slice moved a kilometre away would otherwise stretch the grid to 250,000 planes;
+    dropping it (with a warning) before anything is allocated keeps the series.
+    """
+    steps = np.diff(proj)
+    limit = MAX_GAP_STEPS * float(np.median(steps))
+    cuts = np.flatnonzero(steps > limit) + 1
+    if not len(cuts):
+        return stack, proj
+    runs = np.split(np.arange(len(stack)), cuts)
+    keep = max(runs, key=len)
+    dropped = [s for k, s in enumerate(stack) if k < keep[0] or k > keep[-1]]
+    warnings.append(f"{len(dropped)} slice(s) more than {MAX_GAP_STEPS} slice steps "
+                    f"({limit:.1f} mm) away from the rest dropped: {_names(dropped)}")
+    return [stack[k] for k in keep], proj[keep]
+
+
+def _drop_off_line_slices(stack, proj, normal, warnings, label):
+    """Drop slices displaced within their plane, off the line (or tilted line) of the rest."""
+    positions = np.array([s.position for s in stack], float)
+    inplane = positions - proj[:, None] * normal
+    shear = np.median(np.diff(inplane, axis=0) / np.diff(proj)[:, None], axis=0)
+    base = np.median(inplane - proj[:, None] * shear, axis=0)
+    off = np.linalg.norm(inplane - base - proj[:, None] * shear, axis=1) > INPLANE_TOLERANCE_MM
+    if not off.any():
+        return stack, proj
+    if off.sum() * 2 >= len(stack):
+        raise LoadError(f"{label}: slice positions do not lie along a line (half of the "
+                        f"slices are more than {INPLANE_TOLERANCE_MM:g} mm off it)")
+    warnings.append(f"{int(off.sum())} slice(s) displaced off the stack's axis dropped: "
+                    f"{_names([s for s, o in zip(stack, off) if o])}")
+    return [s for s, o in zip(stack, off) if not o], proj[~off]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

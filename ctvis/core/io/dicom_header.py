@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import struct
 
+from ctvis.core.io.walk import open_regular
+
 IMPLICIT_LE = "1.2.840.10008.1.2"
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 UNSUPPORTED = {"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}   # big endian, deflate
@@ -41,7 +43,7 @@ class _NeedMore(Exception):
 
 
 def read_fast_header(path: str, file_size: int) -> FastHeader | None:
-    with open(path, "rb") as fp:
+    with open_regular(path) as fp:
         data = fp.read(CHUNK)
         if len(data) < 132 or data[128:132] != b"DICM":
             return None

@@ -7,6 +7,7 @@ skipped with a reason, never fatal.
 """
 from __future__ import annotations
 
+import logging
 import os
 import struct
 from dataclasses import dataclass, field
@@ -16,9 +17,15 @@ from typing import Optional
 import numpy as np
 from ctvis.core.io.dicom_header import read_fast_header
 
+from ctvis.core.errors import LoadError
+from ctvis.core.io import plausible
+from ctvis.core.io.walk import open_regular, regular_files, special_file_reason
 from ctvis.core.progress import Reporter
 
+log = logging.getLogger(__name__)
+
 DICOMDIR_UID = "1.2.840.10008.1.3.10"
+BITS_ALLOCATED = (8, 16, 32)          # what a CT plane can be stored in
 UNCOMPRESSED_LE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"}
 
 
@@ -87,7 +94,7 @@ class RawTags:
         if raw is None:
             return default
         if not hasattr(raw, "value"):
-            return int(raw)
+            return plausible.safe_int(raw, default)
         if len(raw.value) < 2:
             return default
         vr = raw.VR
@@ -130,7 +137,7 @@ class SliceHeader:
     @property
     def raw_dtype(self) -> np.dtype:
         kind = "i" if self.signed else "u"
-        return np.dtype(f"<{kind}{max(self.bits_allocated, 8) // 8}")
+        return np.dtype(f"<{kind}{self.bits_allocated // 8}")     # 8, 16 or 32 (checked)
 
     @property
     def is_localizer(self) -> bool:
@@ -190,7 +197,8 @@ T = dict(
 
 def _read_file(path: str) -> list[SliceHeader]:
     """Header-only read of one file; raises ValueError with the reason to skip it."""
-    size = os.path.getsize(path)
+    with open_regular(path) as fp:
+        size = os.fstat(fp.fileno()).st_size
     fast = read_fast_header(path, size)
     if fast is not None and fast.truncated:
         raise ValueError("truncated: the file ends inside its header")
@@ -217,8 +225,10 @@ def _read_file(path: str) -> list[SliceHeader]:
         raise ValueError("colour image (SamplesPerPixel > 1), not CT")
     if pixel_length is None:
         raise ValueError("no pixel data")
-    n_frames = int(tags.number(T["frames"], 1) or 1)
+    n_frames = _frame_count(tags.number(T["frames"], 1), size)
     bits = tags.binary_int(T["bits_allocated"]) or 16
+    if bits not in BITS_ALLOCATED:
+        raise ValueError(f"BitsAllocated {bits} is not one of {BITS_ALLOCATED}")
     frame_bytes = rows * cols * bits // 8
     offset = None
     if ts in UNCOMPRESSED_LE and pixel_length != 0xFFFFFFFF:
@@ -226,10 +236,25 @@ def _read_file(path: str) -> list[SliceHeader]:
         have = min(pixel_length, size - pixel_value_offset)
         if have < need:
             raise ValueError(f"truncated: pixel data holds {max(have, 0)} of {need} bytes")
+        if pixel_length > need + 1:            # +1: an odd length padded to even
+            raise ValueError(f"pixel data holds {pixel_length} bytes, not the {need} that "
+                             f"Rows × Columns × BitsAllocated × frames make")
         offset = pixel_value_offset
     elif ts in UNCOMPRESSED_LE:
         ts = "encapsulated"                  # mislabelled file: let pydicom try to decode
     return _slices_from_dataset(ds, tags, path, ts, offset, n_frames, rows, cols, bits)
+
+
+def _frame_count(value, size: int) -> int:
+    """NumberOfFrames, checked: a whole number from 1 to what the file's bytes can hold."""
+    if value is None:
+        return 1
+    n = plausible.safe_int(value, -1)
+    if n == 0:
+        return 1                          # some writers put 0 in single-frame files
+    if n < 1 or n != value or n > max(size // 8, 1):
+        raise ValueError(f"NumberOfFrames {value:g} is not a frame count this file can hold")
+    return n
 
 
 def _read_with_pydicom(path: str):
@@ -237,7 +262,7 @@ def _read_with_pydicom(path: str):
     import pydicom                        # imported only when needed: it costs 0.35 s
     from pydicom.errors import InvalidDicomError
 
-    with open(path, "rb") as fp:
+    with open_regular(path) as fp:
         try:
             ds = pydicom.dcmread(fp, stop_before_pixels=True)
         except InvalidDicomError:
@@ -266,6 +291,9 @@ def _read_with_pydicom(path: str):
 def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, cols, bits
                          ) -> list[SliceHeader]:
     signed = tags.binary_int(T["representation"]) == 1
+    bits_stored = tags.binary_int(T["bits_stored"], default=bits)
+    if not 1 <= bits_stored <= bits:
+        raise ValueError(f"BitsStored {bits_stored} does not fit BitsAllocated {bits}")
     padding = None
     low = tags.binary_int(T["padding"], signed=signed)
     if low is not None:
@@ -274,26 +302,27 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
     meta = {
         "description": tags.text(T["description"]),
         "modality": tags.text(T["modality"]),
-        "series_number": tags.number(T["series_number"]),
+        "series_number": plausible.finite_or_none(tags.number(T["series_number"])),
         "study_uid": tags.text(T["study_uid"]),
         "frame_of_reference_uid": tags.text(T["frame_of_reference"]),
         "manufacturer": tags.text(T["manufacturer"]),
         "study_date": tags.text(T["study_date"]),
         "patient_id": tags.text(T["patient_id"]),
         "patient_position": tags.text(T["patient_position"]),
-        "slice_thickness": tags.number(T["thickness"]),
+        "slice_thickness": _thickness(tags.number(T["thickness"])),
         "kernel": tags.text(T["kernel"]),
-        "window_center": tags.number(T["window_center"]),
-        "window_width": tags.number(T["window_width"]),
-        "gantry_tilt": tags.number(T["tilt"]),
-        "acquisition_number": tags.number(T["acquisition"]),
+        "window_center": plausible.finite_or_none(tags.number(T["window_center"])),
+        "window_width": _positive(tags.number(T["window_width"])),
+        "gantry_tilt": plausible.finite_or_none(tags.number(T["tilt"])),
+        "acquisition_number": plausible.finite_or_none(tags.number(T["acquisition"])),
     }
     image_type = tuple(t for t in tags.text(T["image_type"]).split("\\") if t)
     common = dict(path=path, series_uid=tags.text(T["series_uid"]) or "(no series uid)",
                   n_frames=n_frames, rows=rows, columns=cols, bits_allocated=bits,
-                  bits_stored=tags.binary_int(T["bits_stored"], default=bits), signed=signed,
+                  bits_stored=bits_stored, signed=signed,
                   padding=padding, transfer_syntax=ts,
-                  instance_number=int(tags.number(T["instance"], 0)), image_type=image_type,
+                  instance_number=plausible.safe_int(tags.number(T["instance"], 0)),
+                  image_type=image_type,
                   meta=meta)
     position = _fixed(tags.numbers(T["position"]), 3)
     orientation = _fixed(tags.numbers(T["orientation"]), 6)
@@ -317,14 +346,32 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
                 group = "PixelValueTransformationSequence"
                 slp = _first(_functional(ds, frame, group, "RescaleSlope"))
                 icp = _first(_functional(ds, frame, group, "RescaleIntercept"))
+        slp = 1.0 if slp is None else float(slp)
+        icp = 0.0 if icp is None else float(icp)
+        # A plane whose geometry or rescale is broken is unusable: skip it (like a missing
+        # slice) rather than let it place or scale the whole volume.
+        problem = (plausible.position_problem(pos) or plausible.orientation_problem(ori)
+                   or plausible.spacing_problem(spc) or plausible.rescale_problem(slp, icp))
+        if problem:
+            raise ValueError(problem + (f" (frame {frame + 1})" if n_frames > 1 else ""))
         out.append(SliceHeader(
             frame=frame, position=pos, orientation=ori,
-            pixel_spacing=tuple(spc) if spc is not None else None,
-            slope=1.0 if slp is None else float(slp),
-            intercept=0.0 if icp is None else float(icp),
+            pixel_spacing=tuple(float(v) for v in spc) if spc is not None else None,
+            slope=slp, intercept=icp,
             pixel_offset=None if offset is None else offset + frame * frame_bytes,
             **common))
     return out
+
+
+def _thickness(value):
+    value = plausible.finite_or_none(value)
+    lo, hi = plausible.THICKNESS_MM
+    return value if value is not None and lo <= value <= hi else None
+
+
+def _positive(value):
+    value = plausible.finite_or_none(value)
+    return value if value is not None and value > 0 else None
 
 
 def _fixed(values, n):
@@ -341,29 +388,30 @@ def _fixed(values, n):
 def _first(value):
     if value is None or value == "":
         return None
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
-        return float(value[0]) if len(value) else None
-    return float(value)
+    try:
+        if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+            return float(value[0]) if len(value) else None
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")               # present but not a number: refused as such
 
 
-def iter_files(path: Path):
-    """All regular files below ``path`` (or the file itself), in a stable order."""
-    if path.is_file():
-        yield path
-        return
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(root) / name
+def iter_files(path: Path) -> tuple[list[Path], list[dict]]:
+    """(regular files below ``path`` or the file itself, entries passed over with reasons)."""
+    if path.is_dir():
+        return regular_files(path)
+    reason = special_file_reason(path)
+    if reason:
+        raise LoadError(f"{path}: {reason}, not a DICOM file or folder")
+    return [path], []
 
 
 def scan(path, progress=None, cancel=None) -> ScanResult:
     """Group the DICOM images under ``path`` by SeriesInstanceUID; list skipped files."""
     path = Path(path)
     report = Reporter(progress, cancel)
-    files = list(iter_files(path))
+    files, skipped = iter_files(path)
     by_series: dict[str, list[SliceHeader]] = {}
-    skipped = []
     for n, file in enumerate(files):
         if n % 16 == 0:
             report(n / max(len(files), 1), f"reading headers {n}/{len(files)}")
@@ -372,6 +420,12 @@ def scan(path, progress=None, cancel=None) -> ScanResult:
                 by_series.setdefault(header.series_uid, []).append(header)
         except (ValueError, OSError, EOFError) as exc:
             skipped.append({"path": str(file), "reason": str(exc) or type(exc).__name__})
+        except MemoryError:
+            raise
+        except Exception as exc:          # a header broken in a way nobody foresaw
+            log.debug("header of %s", file, exc_info=True)
+            skipped.append({"path": str(file), "reason": f"unreadable DICOM header "
+                                                         f"({type(exc).__name__}: {exc})"})
     report(1.0, "headers read")
     series = [_summarise(uid, slices) for uid, slices in by_series.items()]
     series.sort(key=lambda s: (s.modality != "CT", -s.n_images))

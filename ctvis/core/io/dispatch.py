@@ -38,7 +38,9 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
     """A HU Volume from a DICOM folder/file, a NIfTI or an NRRD file."""
     path = Path(path)
     if not path.exists():
-        raise LoadError(f"{path}: no such file or folder")
+        what = "broken symbolic link or link loop" if path.is_symlink() else \
+            "no such file or folder"
+        raise LoadError(f"{path}: {what}")
     volume = _read_file(path, np.int16) if path.is_file() else None
     if volume is None:
         from ctvis.core.io.dicom import load_dicom

@@ -11,17 +11,52 @@ import numpy as np
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import LoadError
+from ctvis.core.io import plausible
+from ctvis.core.io.memory import ensure_fits
+from ctvis.core.io.walk import special_file_reason
 from ctvis.core.volume import LPS_TO_RAS, Volume
+
+MAX_BYTES_PER_VOXEL = 8          # what a reader may hold per voxel (float64 after scaling)
+
+
+def _check_header(path, shape) -> None:
+    """Refuse a header whose image size is empty or cannot fit, before reading any data."""
+    shape = tuple(int(n) for n in shape)
+    if not shape or min(shape) < 1:
+        raise LoadError(f"{path}: the image is empty (size {shape})")
+    ensure_fits(int(np.prod(shape, dtype=float)) * MAX_BYTES_PER_VOXEL,
+                f"{path}: image of {' × '.join(map(str, shape))} voxels")
+
+
+def _regular_file(path) -> None:
+    reason = special_file_reason(path)
+    if reason:
+        raise LoadError(f"{path}: {reason}, not a readable file")
+
 
 def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, meta: dict,
                               dtype) -> Volume:
     """[x, y, z] array + 4×4 (i, j, k) → LPS matrix → Volume with [z, y, x] array."""
+    source = meta.get("source")
+    if not np.all(np.isfinite(matrix_lps)):
+        raise LoadError(f"{source}: the voxel-to-patient matrix is not finite")
     columns = matrix_lps[:3, :3]
     spacing_xyz = np.linalg.norm(columns, axis=0)
     if np.any(spacing_xyz == 0):
-        raise LoadError(f"{meta.get('source')}: degenerate affine (zero voxel size)")
+        raise LoadError(f"{source}: degenerate affine (zero voxel size)")
     direction = columns / spacing_xyz[None, :]
+    plausible.check_volume(tuple(spacing_xyz[::-1]), matrix_lps[:3, 3], direction, source)
     array = np.ascontiguousarray(np.transpose(array_xyz, (2, 1, 0)))
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+            or array.dtype == bool):
+        raise LoadError(f"{source}: voxels of type {array.dtype} are not numbers")
+    if np.issubdtype(array.dtype, np.floating):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            # NaN/inf voxels hold nothing: the lowest value (air, or background in a mask).
+            fill = plausible.AIR_HU if np.issubdtype(np.dtype(dtype), np.signedinteger) else 0
+            array = np.where(bad, fill, array)
+            meta["warnings"].append(f"{int(bad.sum())} non-finite voxel(s) set to {fill}")
     if np.issubdtype(array.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.integer):
         array = np.rint(array)
     info = np.iinfo(dtype) if np.issubdtype(np.dtype(dtype), np.integer) else None
@@ -34,16 +69,23 @@ def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, met
 def read_nifti(path, dtype=np.int16) -> Volume:
     import nibabel as nib
 
+    _regular_file(path)
     try:
         img = nib.load(str(path))
-        data = np.asanyarray(img.dataobj)       # applies scl_slope / scl_inter
     except Exception as exc:
-        raise LoadError(f"{path}: not a readable NIfTI file ({exc})") from None
+        raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
+    _check_header(path, img.shape)
+    try:
+        data = np.asanyarray(img.dataobj)       # applies scl_slope / scl_inter
+        matrix = np.asarray(img.affine, float).copy()
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:
         raise LoadError(f"{path}: NIfTI image has {data.ndim} dimensions, expected 3")
-    matrix = img.affine.copy()
     matrix[:3, :] = LPS_TO_RAS @ matrix[:3, :]            # RAS → LPS (same flip both ways)
     meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
             "warnings": [], "skipped": []}
@@ -53,14 +95,24 @@ def read_nifti(path, dtype=np.int16) -> Volume:
 def read_nrrd(path, dtype=np.int16) -> Volume:
     import nrrd
 
+    _regular_file(path)
     try:
+        _check_header(path, nrrd.read_header(str(path)).get("sizes", ()))
         data, header = nrrd.read(str(path))          # [x, y, z] (Fortran index order)
+    except (LoadError, MemoryError):
+        raise
     except Exception as exc:
-        raise LoadError(f"{path}: not a readable NRRD file ({exc})") from None
+        raise LoadError(f"{path}: not a readable NRRD file ({_short(exc)})") from None
     if data.ndim != 3:
         raise LoadError(f"{path}: NRRD has {data.ndim} dimensions, expected 3")
-    directions = np.asarray(header.get("space directions", np.eye(3)), float)
-    origin = np.asarray(header.get("space origin", np.zeros(3)), float)
+    try:
+        directions = np.asarray(header.get("space directions", np.eye(3)), float)
+        origin = np.asarray(header.get("space origin", np.zeros(3)), float)
+        if directions.shape != (3, 3) or origin.shape != (3,):
+            raise ValueError(f"space directions {directions.shape}, origin {origin.shape}")
+    except (TypeError, ValueError) as exc:
+        raise LoadError(f"{path}: NRRD geometry is not three 3-D axes and an origin "
+                        f"({_short(exc)})") from None
     space = str(header.get("space", "left-posterior-superior")).lower()
     matrix = np.eye(4)
     matrix[:3, :3] = directions.T            # rows of 'space directions' are the axes
@@ -72,6 +124,11 @@ def read_nrrd(path, dtype=np.int16) -> Volume:
     meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
             "warnings": [], "skipped": []}
     return _volume_from_index_matrix(data, matrix, meta, dtype)
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:200] + "…" if len(text) > 200 else text) or type(exc).__name__
 
 
 def write_nifti(volume: Volume, path) -> Path:
