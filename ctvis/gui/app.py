@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import sys
 
-from PyQt5.QtWidgets import QApplication, QMessageBox
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QApplication
 
-import ctvis
-from ctvis.core.errors import LoadError
 from ctvis.gui.main_window import MainWindow
+from ctvis.gui.series_chooser import first_series
+
+SCREENSHOT_SETTLE_MS = 300        # let every pane, the 3D one included, draw the new data
 
 
 def display_problem() -> str | None:
@@ -20,28 +22,56 @@ def display_problem() -> str | None:
         return None                                    # offscreen, vnc, ...: no X needed
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return ("no display: DISPLAY is not set (run on a desktop, with ssh -X, or under "
-            "xvfb-run); the headless commands (ctvis info/segment/mesh) need none")
+    return ("no display: DISPLAY is not set (run on a desktop, with ssh -X, or with "
+            "./dev view, which starts a virtual X server); the headless commands "
+            "(ctvis info/segment/mesh) need none")
 
 
-def run(path=None, series_uid=None) -> int:
-    """Open the viewer on ``path`` (or the demo phantom); return the process exit code."""
+def run(path=None, series_uid=None, preset=None, screenshot=None) -> int:
+    """Open the viewer on ``path`` (or the demo phantom); return the process exit code.
+
+    ``preset``: a window preset name applied once the volume is shown.  ``screenshot``: save
+    the whole window to this file once the data is drawn, then exit (0, or 1 on any error).
+    """
     problem = display_problem()
     if problem:
         print(f"ctvis: error: {problem}", file=sys.stderr)
         return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ctvis")
-    if path is None:
-        from ctvis.core.phantom import demo_volume  # lazy: only the no-path start needs it
-
-        volume = demo_volume()
-    else:
-        try:
-            volume = ctvis.load(path, series_uid=series_uid)
-        except LoadError as exc:
-            QMessageBox.critical(None, "ctvis: could not open", str(exc))
-            return 1
-    window = MainWindow(volume)
+    app.setOrganizationName("ctvis")
+    window = MainWindow()
+    if screenshot:
+        window.quiet_errors = True
+        window.choose_series = first_series
+    window.fit_to_screen()
     window.show()
-    return app.exec_()
+    outcome = {"code": 0}
+
+    def finish(code: int) -> None:
+        outcome["code"] = code
+        window.close()
+        app.exit(code)
+
+    def opened(_volume) -> None:
+        if preset:
+            try:
+                window.state.apply_preset(preset)
+            except KeyError as exc:
+                window.show_error("Unknown preset", exc.args[0])
+                finish(1)
+                return
+        if screenshot:
+            QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+
+    def shoot() -> None:
+        saved = window.save_screenshot(screenshot)
+        if saved:
+            print(f"saved {saved}")
+        finish(0 if saved else 1)
+
+    window.volume_opened.connect(opened)
+    window.open_failed.connect(lambda _message: finish(1))
+    window.open_path(path, series_uid)
+    code = app.exec_()
+    return outcome["code"] or code

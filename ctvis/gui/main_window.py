@@ -1,93 +1,381 @@
-"""The main window: axial, coronal and sagittal slice views of one Volume."""
+"""The main window: four views on one ViewerState, dock panels, menus, opening files.
+
+Everything shown is read from ``self.state``; menus, docks and views change the state and the
+others follow its events.  Opening runs on a worker thread; the shown volume stays until the
+new one has loaded, and a failure becomes a dialog with the core's message.
+"""
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt
-from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                             QMessageBox, QProgressDialog, QWidget)
+from pathlib import Path
 
-import ctvis
+from PyQt5.QtCore import QSettings, Qt, QThreadPool, pyqtSignal
+from PyQt5.QtGui import QKeySequence
+from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, QFileDialog,
+                             QLabel, QMainWindow, QMessageBox, QProgressDialog)
+
+from ctvis.app import pipeline
+from ctvis.app.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
+from ctvis.core.presets import window_presets
+from ctvis.gui import series_chooser
+from ctvis.gui.docks.bone import BonePanel
+from ctvis.gui.docks.dicom_info import DicomInfoPanel
+from ctvis.gui.docks.histogram import HistogramPanel
+from ctvis.gui.docks.lungs import LungsPanel
+from ctvis.gui.docks.window_level import WindowLevelPanel
+from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_view import SliceView
+from ctvis.gui.view3d import View3DWidget
+from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task
+
+RECENT_KEY, RECENT_MAX = "recent_files", 8
+OPEN_FILTERS = ("CT images (*.nii *.nii.gz *.nrrd *.nhdr *.dcm *.ima *);;"
+                "NIfTI (*.nii *.nii.gz);;NRRD (*.nrrd *.nhdr);;DICOM file (*.dcm *.ima *)")
+LAYOUT_ACTIONS = (("four-up", "&Four-up", "Ctrl+1"), ("one-by-three", "&One row of three + 3D",
+                  "Ctrl+2"), ("axial", "&Axial only", "Ctrl+3"),
+                  ("sagittal", "&Sagittal only", "Ctrl+4"), ("coronal", "&Coronal only",
+                                                             "Ctrl+5"),
+                  ("3d", "3&D only", "Ctrl+6"))
+SHORTCUTS_HELP = """<table>
+<tr><td><b>Wheel, ↑/↓, PageUp/PageDown</b></td><td>next / previous slice</td></tr>
+<tr><td><b>Home / End</b></td><td>first / last slice</td></tr>
+<tr><td><b>Left click</b></td><td>move the crosshair (all views follow)</td></tr>
+<tr><td><b>Left drag</b></td><td>window (→ wider) and level (↓ higher)</td></tr>
+<tr><td><b>Right drag, Ctrl+wheel</b></td><td>zoom</td></tr>
+<tr><td><b>Middle drag</b></td><td>pan</td></tr>
+<tr><td><b>Double click</b></td><td>maximise the view / back</td></tr>
+<tr><td><b>R</b> (in a view), <b>Ctrl+R</b></td><td>reset the view / all views</td></tr>
+<tr><td><b>1 … 6</b></td><td>window presets (Lung, Mediastinum, …)</td></tr>
+<tr><td><b>Ctrl+1 … Ctrl+6</b></td><td>layouts</td></tr>
+<tr><td><b>Ctrl+L</b></td><td>segment the lungs; <b>L</b> shows/hides their overlay</td></tr>
+<tr><td><b>B</b></td><td>show/hide the bone overlay</td></tr>
+<tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open a DICOM folder / a file</td></tr>
+<tr><td><b>Ctrl+S</b></td><td>save a screenshot</td></tr>
+</table>"""
 
 
 def describe(volume) -> str:
     return volume.meta.get("description") or "untitled series"
 
 
+def open_or_list(path, series_uid=None, progress=None, cancel=None):
+    """The volume at ``path``, or the list of its series when a folder holds several."""
+    if path is not None and series_uid is None and Path(path).is_dir():
+        from ctvis.core.io.dicom_scan import scan
+
+        found = scan(Path(path), cancel=cancel).series
+        if len(found) > 1:
+            return found
+    return pipeline.open_volume(path, series_uid=series_uid, progress=progress, cancel=cancel)
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, volume=None, parent=None):
+    volume_opened = pyqtSignal(object)     # after a volume from open_path is shown
+    open_failed = pyqtSignal(str)          # the message (already shown unless quiet)
+
+    def __init__(self, volume=None, state: ViewerState | None = None, parent=None):
         super().__init__(parent)
-        self.volume = None
-        self._task: Task | None = None            # the load in progress, if any
-        self.views = {name: SliceView(name) for name in VIEWS}
-        central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        for view in self.views.values():
-            layout.addWidget(view)
-        self.setCentralWidget(central)
+        self.state = state or ViewerState()
+        self.quiet_errors = False           # True: errors go to stderr (scripts), no dialog
+        self.choose_series = series_chooser.choose_series
+        self._task: Task | None = None      # the load in progress, if any
+        self.views = {name: SliceView(self.state, name) for name in VIEWS}
+        self.view3d = View3DWidget(self.state)
+        self.layout_widget = ViewLayout(self.state, {**self.views, "3d": self.view3d})
+        self.setCentralWidget(self.layout_widget)
+        self._hover = QLabel()
         self._info = QLabel()
-        self.statusBar().addWidget(self._info)
-        self._build_menu()
+        self.statusBar().addWidget(self._hover, 1)
+        self.statusBar().addPermanentWidget(self._info)
+        for view in self.views.values():
+            view.hovered.connect(self._hover.setText)
+        self._build_docks()
+        self._build_menus()
+        self.setAcceptDrops(True)
         self.setWindowTitle("ctvis")
-        self.resize(1200, 480)
+        self.state.events.volume.connect(self._on_volume)
+        self.state.events.layout.connect(self._on_layout)
+        self._on_layout(self.state.layout)
         if volume is not None:
             self.set_volume(volume)
 
-    def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        self.open_action = QAction("&Open DICOM folder…", self, shortcut=QKeySequence("Ctrl+O"))
-        self.open_action.triggered.connect(self.open_dialog)
-        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
-        self.quit_action.triggered.connect(self.close)
-        menu.addAction(self.open_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
+    # ------------------------------------------------------------------ build
+    def _build_docks(self) -> None:
+        self.panels = {"window": WindowLevelPanel(self.state), "bone": BonePanel(self.state),
+                       "lungs": LungsPanel(self.state), "histogram": HistogramPanel(self.state),
+                       "dicom": DicomInfoPanel(self.state)}
+        titles = {"window": "Window/Level", "bone": "Bone threshold", "lungs": "Lungs",
+                  "histogram": "Histogram", "dicom": "DICOM information"}
+        self.docks = {}
+        for key, panel in self.panels.items():
+            dock = QDockWidget(titles[key], self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(panel)
+            self.addDockWidget(Qt.RightDockWidgetArea, dock)
+            self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["lungs"], self.docks["bone"])
+        self.tabifyDockWidget(self.docks["histogram"], self.docks["dicom"])
+        self.docks["lungs"].raise_()
+        self.docks["histogram"].raise_()
+        self.panels["lungs"].message.connect(lambda text: self.statusBar().showMessage(text,
+                                                                                        8000))
 
-    def set_volume(self, volume) -> None:
-        self.volume = volume
-        for view in self.views.values():
-            view.set_volume(volume)
+    def _action(self, menu, text, slot, shortcut=None, checkable=False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.open_action = self._action(file, "&Open DICOM folder…", self.open_dialog,
+                                        QKeySequence.Open)
+        self._action(file, "Open &file (NIfTI, NRRD, DICOM)…", self.open_file_dialog,
+                     "Ctrl+Shift+O")
+        self._action(file, "Open &demo phantom", lambda: self.open_path(None), "Ctrl+D")
+        self.recent_menu = file.addMenu("&Recent files")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addSeparator()
+        self._action(file, "&Save screenshot…", lambda: self.save_screenshot(), "Ctrl+S")
+        lungs = self.panels["lungs"]
+        self._action(file, "Export lung &mask…", lungs.export_mask, "Ctrl+E")
+        self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
+        file.addSeparator()
+        self.quit_action = self._action(file, "&Quit", self.close, QKeySequence.Quit)
+
+        view = bar.addMenu("&View")
+        group = QActionGroup(self)
+        self.layout_actions = {}
+        for name, text, key in LAYOUT_ACTIONS:
+            action = self._action(view, text, lambda _=False, n=name: setattr(
+                self.state, "layout", n), key, checkable=True)
+            group.addAction(action)
+            self.layout_actions[name] = action
+        view.addSeparator()
+        self._action(view, "&Reset views", self.reset_views, "Ctrl+R")
+        self.series_text_action = self._action(view, "Show series &text", self._series_text,
+                                               "Ctrl+T", checkable=True)
+        self.patient_action = self._action(view, "Show &patient identifiers",
+                                           self._series_text, checkable=True)
+        presets = view.addMenu("Window &presets")
+        for n, preset in enumerate(window_presets()):
+            self._action(presets, preset.name, lambda _=False, p=preset.name:
+                         self.state.apply_preset(p), str(n + 1) if n < 9 else None)
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+
+        tools = bar.addMenu("&Tools")
+        self._action(tools, "&Segment lungs", lambda: lungs.run(), "Ctrl+L")
+        self._action(tools, "Show/hide &lung overlay", self.toggle_lungs, "L")
+        self._action(tools, "Show/hide &bone overlay", self.toggle_bone, "B")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard and mouse", self.show_shortcuts,
+                     QKeySequence.HelpContents)
+        self._action(help_menu, "&About ctvis", self.show_about)
+
+    # ------------------------------------------------------------------ state
+    def set_volume(self, volume, source: Source | None = None) -> None:
+        self.state.source = source or Source()
+        self.state.volume = volume
+
+    @property
+    def volume(self):
+        return self.state.volume
+
+    def _on_volume(self, volume) -> None:
+        if volume is None:
+            self.setWindowTitle("ctvis")
+            self._info.setText("")
+            return
         self.setWindowTitle(f"ctvis — {describe(volume)}")
         nz, ny, nx = volume.shape
         dz, dy, dx = volume.spacing
         self._info.setText(f"{nx} × {ny} × {nz} voxels (x × y × z)   "
                            f"spacing {dx:.3g} × {dy:.3g} × {dz:.3g} mm")
 
+    def _on_layout(self, layout: str) -> None:
+        self.layout_actions[layout].setChecked(True)
+
+    def reset_views(self) -> None:
+        for view in self.views.values():
+            view.reset_view()
+        self.state.camera = None
+
+    def toggle_lungs(self) -> None:
+        overlay = self.state.overlays.get(LUNGS)
+        if overlay is not None:
+            self.state.set_overlay(LUNGS, visible=not overlay.visible)
+
+    def toggle_bone(self) -> None:
+        from dataclasses import replace
+
+        self.state.bone = replace(self.state.bone, visible=not self.state.bone.visible)
+
+    def _series_text(self) -> None:
+        for view in self.views.values():
+            view.show_series_text = self.series_text_action.isChecked()
+            view.show_patient = self.patient_action.isChecked()
+            view.update()
+
+    # ---------------------------------------------------------------- opening
     def open_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
         if path:
             self.open_path(path)
 
-    def open_path(self, path, series_uid=None) -> Task:
-        """Load ``path`` on a worker thread with a cancellable progress dialog.
+    def open_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a CT file", "", OPEN_FILTERS)
+        if path:
+            self.open_path(path)
 
-        The shown volume stays until the new one has loaded; a load error becomes a message
-        box naming the file and the problem.
+    def open_path(self, path, series_uid=None) -> Task:
+        """Open ``path`` (None: the demo phantom) on a worker thread, with a progress dialog.
+
+        A folder with several series asks which one first (``self.choose_series``).
         """
         if self._task is not None:
             self._task.cancel()
-        dialog = QProgressDialog(f"Opening {path}", "Cancel", 0, 1000, self)
+        what = "the demo phantom" if path is None else str(path)
+        dialog = QProgressDialog(f"Opening {what}", "Cancel", 0, 1000, self)
         dialog.setWindowTitle("ctvis")
         dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(300)            # quick loads never flash a dialog
-        task = Task(ctvis.load, path, series_uid=series_uid)
+        dialog.setMinimumDuration(400)            # quick loads never flash a dialog
+        dialog.setAutoReset(False)
+        dialog.setValue(0)
+        task = Task(open_or_list, path, series_uid=series_uid)
         self._task = task
 
-        def done() -> None:
+        def done() -> bool:
             dialog.reset()
-            if self._task is task:
+            dialog.deleteLater()
+            current = self._task is task
+            if current:
                 self._task = None
+            return current
+
+        def finished(result) -> None:
+            if not done():
+                return
+            if isinstance(result, list):           # several series: ask, then open one
+                uid = self.choose_series(self, path, result)
+                if uid:
+                    self.open_path(path, uid)
+                return
+            uid = result.meta.get("series_uid") or series_uid
+            self.set_volume(result, Source(None if path is None else str(path), uid))
+            if path is not None:
+                self.add_recent(str(path))
+            self.volume_opened.emit(result)
+
+        def failed(message: str) -> None:
+            if done():
+                self.show_error("Could not open", message)
+                self.open_failed.emit(message)
 
         task.signals.progress.connect(
             lambda f, msg: (dialog.setValue(int(1000 * f)), dialog.setLabelText(msg)))
-        task.signals.finished.connect(lambda volume: (done(), self.set_volume(volume)))
-        task.signals.failed.connect(
-            lambda message: (done(), QMessageBox.critical(self, "Could not open", message)))
-        task.signals.cancelled.connect(lambda: (done(), self.statusBar().showMessage(
-            f"Opening {path} cancelled", 5000)))
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        task.signals.cancelled.connect(lambda: done() and self.statusBar().showMessage(
+            f"Opening {what} cancelled", 5000))
         dialog.canceled.connect(task.cancel)
         return task.start()
+
+    def show_error(self, title: str, message: str) -> None:
+        if self.quiet_errors:
+            import sys
+
+            print(f"ctvis: error: {message}", file=sys.stderr)
+        else:
+            QMessageBox.critical(self, title, message)
+
+    # ------------------------------------------------------------ recent files
+    def _settings(self) -> QSettings:
+        return QSettings("ctvis", "ctvis")
+
+    def recent_files(self) -> list[str]:
+        value = self._settings().value(RECENT_KEY, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def add_recent(self, path: str) -> None:
+        files = [path] + [p for p in self.recent_files() if p != path]
+        self._settings().setValue(RECENT_KEY, files[:RECENT_MAX])
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # ----------------------------------------------------------- drag and drop
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # ------------------------------------------------------------- screenshot
+    def save_screenshot(self, path=None) -> str | None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "ctvis.png",
+                                                  "PNG image (*.png);;JPEG image (*.jpg)")
+            if not path:
+                return None
+        if not window_image(self).save(str(path)):
+            self.show_error("Screenshot", f"{path}: could not write the image")
+            return None
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return str(path)
+
+    # ------------------------------------------------------------------- help
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard and mouse", SHORTCUTS_HELP)
+
+    def show_about(self) -> None:
+        import ctvis
+
+        QMessageBox.about(self, "About ctvis",
+                          f"ctvis {getattr(ctvis, '__version__', '')}<br>Explore chest CT: "
+                          "slices, 3D, lungs and bone.")
+
+    # ------------------------------------------------------------------ close
+    def fit_to_screen(self) -> None:
+        """A size that fits the screen (at most 1600 × 1000), centred on it."""
+        screen = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        w = min(1600, int(screen.width() * 0.92))
+        h = min(1000, int(screen.height() * 0.92))
+        self.resize(w, h)
+        self.move(screen.left() + (screen.width() - w) // 2,
+                  screen.top() + (screen.height() - h) // 2)
+
+    def closeEvent(self, event) -> None:
+        if getattr(self, "_closed", False):
+            return super().closeEvent(event)
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+        self.panels["lungs"].cancel()
+        # Workers still running would signal into closed widgets.
+        QThreadPool.globalInstance().waitForDone(5000)
+        for view in self.views.values():
+            view.disconnect_state()
+        for panel in self.panels.values():
+            panel.disconnect_state()
+        self.layout_widget.disconnect_state()
+        self.state.events.volume.disconnect(self._on_volume)
+        self.state.events.layout.disconnect(self._on_layout)
+        self.view3d.close()
+        super().closeEvent(event)

@@ -1,0 +1,158 @@
+"""DICOM information: a searchable table of the current axial slice's header.
+
+For a DICOM series the header is read from the slice's file when the dock is shown and the
+slice changes (the files are found once per volume by a header scan of its folder); for NIfTI, NRRD or the phantom,
+the volume's own metadata is listed.  Tags that identify the patient are left out unless
+"Show patient identifiers" is ticked.
+"""
+from __future__ import annotations
+
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import (QCheckBox, QHeaderView, QLabel, QLineEdit, QTableWidget,
+                             QTableWidgetItem, QVBoxLayout, QWidget)
+
+DEBOUNCE_MS = 150
+MAX_VALUE = 200                 # characters of a value shown
+# Keywords of tags that identify a person or an institution (besides group 0010).
+IDENTIFYING = {"AccessionNumber", "ReferringPhysicianName", "InstitutionName",
+               "InstitutionAddress", "OperatorsName", "PerformingPhysicianName",
+               "PhysiciansOfRecord", "RequestingPhysician", "StationName"}
+IDENTIFYING_META = {"patient_name", "patient_id", "patient_birth_date"}
+
+
+def slice_files(volume) -> dict[int, str]:
+    """{slice index k: file} of a volume loaded from DICOM ({} otherwise).
+
+    The series folder's headers are scanned again (header-only, fast) and each file is put
+    on the slice its ImagePositionPatient falls on, so the map is exact on any stack order.
+    """
+    meta = volume.meta
+    source, uid = meta.get("source"), meta.get("series_uid")
+    if not source or not uid or not meta.get("transfer_syntax"):
+        return {}
+    from ctvis.core.io.dicom_scan import scan
+
+    files: dict[int, str] = {}
+    for series in scan(source).series:
+        if series.uid != uid:
+            continue
+        for header in series.slices:
+            if header.position is not None:
+                k = int(round(volume.patient_to_index(header.position)[0]))
+                files.setdefault(k, header.path)
+    return files
+
+
+def nearest_file(files: dict[int, str], k: int) -> str | None:
+    """The file of slice ``k``, or of the nearest slice that has one (interpolated gaps)."""
+    if not files:
+        return None
+    return files.get(k) or files[min(files, key=lambda key: abs(key - k))]
+
+
+def header_rows(path: str) -> list[tuple[str, str, str, str, bool]]:
+    """(tag, name, VR, value, identifying) of every top-level element, pixels excluded."""
+    import pydicom
+
+    ds = pydicom.dcmread(path, stop_before_pixels=True, force=True)
+    rows = []
+    for elem in ds:
+        if elem.VR == "SQ":
+            value = f"<sequence of {len(elem.value)} item(s)>"
+        else:
+            value = str(elem.value)
+        tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
+        identifying = elem.tag.group == 0x0010 or elem.keyword in IDENTIFYING
+        rows.append((tag, elem.keyword or elem.name, str(elem.VR), value[:MAX_VALUE],
+                     identifying))
+    return rows
+
+
+def meta_rows(meta: dict) -> list[tuple[str, str, str, str, bool]]:
+    skip = {"series", "skipped", "warnings"}
+    return [("", key, "", str(value)[:MAX_VALUE], key in IDENTIFYING_META)
+            for key, value in meta.items() if key not in skip]
+
+
+class DicomInfoPanel(QWidget):
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.source = QLabel()
+        self.source.setWordWrap(True)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search tags and values…")
+        self.search.setClearButtonEnabled(True)
+        self.identifiers = QCheckBox("Show patient identifiers")
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Tag", "Name", "VR", "Value"])
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.source)
+        lay.addWidget(self.search)
+        lay.addWidget(self.identifiers)
+        lay.addWidget(self.table, 1)
+        self.rows: list = []
+        self._shown_key = None
+        self._files: tuple = (None, {})      # (volume, {k: file}) found for that volume
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._fill)
+        self.identifiers.toggled.connect(self._fill)
+        state.events.volume.connect(self._later)
+        state.events.crosshair.connect(self._later)
+
+    def disconnect_state(self) -> None:
+        self._timer.stop()
+        self.state.events.volume.disconnect(self._later)
+        self.state.events.crosshair.disconnect(self._later)
+
+    def _later(self, *_args) -> None:
+        if self.isVisible():
+            self._timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        volume = self.state.volume
+        if volume is None:
+            key, rows, source = None, [], "No volume"
+        else:
+            k = self.state.crosshair_index()[0]
+            if self._files[0] is not volume:
+                try:
+                    self._files = (volume, slice_files(volume))
+                except Exception:                   # moved or unreadable: show the metadata
+                    self._files = (volume, {})
+            path = nearest_file(self._files[1], k)
+            key = (id(volume), path)
+            if key == self._shown_key:
+                return
+            if path is None:
+                rows, source = meta_rows(volume.meta), "Volume metadata (not a DICOM series)"
+            else:
+                try:
+                    rows, source = header_rows(path), f"Slice {k + 1}: {path}"
+                except Exception as exc:             # an unreadable file must not break the dock
+                    rows, source = [], f"{path}: {exc}"
+        self._shown_key = key
+        self.rows = rows
+        self.source.setText(source)
+        self._fill()
+
+    def visible_rows(self) -> list:
+        needle = self.search.text().strip().lower()
+        show_ids = self.identifiers.isChecked()
+        return [r for r in self.rows if (show_ids or not r[4])
+                and (not needle or any(needle in field.lower() for field in r[:4]))]
+
+    def _fill(self, *_args) -> None:
+        rows = self.visible_rows()
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row[:4]):
+                self.table.setItem(i, j, QTableWidgetItem(text))

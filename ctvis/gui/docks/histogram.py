@@ -1,0 +1,136 @@
+"""Histogram: the HU distribution (lung voxels only once the lungs are segmented) with the
+current window drawn over it: a shaded band from level − width/2 to level + width/2 and the
+grey ramp across it.  Counts are drawn on a log scale; every second voxel along each axis is
+counted, which changes nothing visible and keeps a 512² series' histogram under 0.1 s."""
+from __future__ import annotations
+
+import numpy as np
+from PyQt5.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
+from PyQt5.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ctvis.app.state import LUNGS
+
+HU_RANGE = (-1100, 1500)
+BIN_HU = 10
+SAMPLE = 2                      # every second voxel along each axis
+
+
+def hu_histogram(array: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Counts per BIN_HU bin over HU_RANGE (values outside go to the end bins)."""
+    lo, hi = HU_RANGE
+    n_bins = (hi - lo) // BIN_HU
+    sample = array[::SAMPLE, ::SAMPLE, ::SAMPLE]
+    if mask is not None:
+        sample = sample[mask[::SAMPLE, ::SAMPLE, ::SAMPLE] != 0]
+    counts = np.zeros(n_bins, np.int64)
+    for plane in (sample if sample.ndim == 3 else [sample]):   # plane by plane: small temps
+        bins = (np.clip(plane, lo, hi - 1).astype(np.int32).ravel() - lo) // BIN_HU
+        counts += np.bincount(bins, minlength=n_bins)
+    return counts
+
+
+class HistogramPlot(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.counts: np.ndarray | None = None
+        self.window = None
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 160)
+
+    def hu_to_x(self, hu: float, rect: QRectF) -> float:
+        lo, hi = HU_RANGE
+        return rect.left() + (hu - lo) / (hi - lo) * rect.width()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(25, 25, 28))
+        rect = QRectF(self.rect()).adjusted(4, 4, -4, -18)
+        if self.counts is not None and self.counts.any():
+            heights = np.log1p(self.counts.astype(float))
+            heights /= heights.max()
+            n = len(heights)
+            points = [QPointF(rect.left(), rect.bottom())]
+            for i, h in enumerate(heights):
+                x0 = rect.left() + i / n * rect.width()
+                x1 = rect.left() + (i + 1) / n * rect.width()
+                y = rect.bottom() - h * rect.height()
+                points += [QPointF(x0, y), QPointF(x1, y)]
+            points.append(QPointF(rect.right(), rect.bottom()))
+            p.setPen(Qt.NoPen)
+            p.setBrush(QColor(150, 160, 175))
+            p.drawPolygon(QPolygonF(points))
+        if self.window is not None:
+            a = self.hu_to_x(self.window.center - self.window.width / 2, rect)
+            b = self.hu_to_x(self.window.center + self.window.width / 2, rect)
+            p.fillRect(QRectF(QPointF(a, rect.top()), QPointF(b, rect.bottom())),
+                       QColor(255, 200, 40, 50))
+            p.setPen(QPen(QColor(255, 200, 40), 2))
+            p.drawLine(QPointF(a, rect.bottom()), QPointF(b, rect.top()))
+        p.setPen(QColor(200, 200, 200))
+        for hu in range(-1000, HU_RANGE[1] + 1, 500):
+            x = self.hu_to_x(hu, rect)
+            p.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 3))
+            p.drawText(QRectF(x - 30, rect.bottom() + 3, 60, 14), Qt.AlignHCenter, f"{hu}")
+        p.end()
+
+
+class HistogramPanel(QWidget):
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.title = QLabel()
+        self.plot = HistogramPlot()
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.plot, 1)
+        self._stale = True
+        self._labels = None                 # the lung labels the shown counts were made of
+        self._slots = {"volume": self._invalidate, "overlays": self._on_overlays,
+                       "window": self._on_window}
+        for name, slot in self._slots.items():
+            getattr(state.events, name).connect(slot)
+        self._on_window(state.window)
+
+    def disconnect_state(self) -> None:
+        for name, slot in self._slots.items():
+            getattr(self.state.events, name).disconnect(slot)
+
+    def lung_labels(self):
+        overlay = self.state.overlays.get(LUNGS)
+        return None if overlay is None else overlay.labels
+
+    def _on_overlays(self, overlays) -> None:
+        overlay = overlays.get(LUNGS)
+        if (None if overlay is None else overlay.labels) is not self._labels:
+            self._invalidate()
+
+    def _invalidate(self, *_args) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_window(self, window) -> None:
+        self.plot.window = window
+        self.plot.update()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Count the histogram now (the dock only does it while it is shown)."""
+        volume, labels = self.state.volume, self.lung_labels()
+        self._labels = labels
+        self._stale = False
+        if volume is None:
+            self.plot.counts = None
+            self.title.setText("No volume")
+        else:
+            self.plot.counts = hu_histogram(volume.array, labels)
+            self.title.setText("Lung voxels (HU)" if labels is not None else "All voxels (HU)")
+        self.plot.update()

@@ -1,0 +1,258 @@
+"""Lungs: segment on a worker thread, show/hide the overlay, its colours and opacity, the
+metrics, and export of the mask (NIfTI/NRRD) and of the surface meshes (STL/PLY/OBJ/VTP)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PyQt5.QtCore import pyqtSignal
+from PyQt5.QtGui import QColor
+from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QGridLayout,
+                             QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
+                             QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ctvis.app import pipeline
+from ctvis.app.state import LUNGS
+from ctvis.core.labels import LUNG_LABELS
+from ctvis.core.lungs import METHODS
+from ctvis.gui.docks.common import SliderSpin, blocked
+from ctvis.gui.worker import Task
+
+MASK_FILTERS = "NIfTI (*.nii.gz *.nii);;NRRD (*.nrrd)"
+MESH_FILTERS = "STL (*.stl);;PLY (*.ply);;OBJ (*.obj);;VTK PolyData (*.vtp)"
+# (metric key, column title, tooltip, format)
+METRIC_COLUMNS = (("volume_ml", "mL", "volume in millilitres", "{:.0f}"),
+                  ("mld_hu", "MLD", "mean lung density (HU)", "{:.0f}"),
+                  ("laa950_pct", "LAA%", "percent of lung voxels below −950 HU (LAA%−950)",
+                   "{:.1f}"),
+                  ("pd15_hu", "PD15", "15th percentile of the lung HU distribution", "{:.0f}"))
+METRIC_ROWS = (("right", "Right"), ("left", "Left"), ("total", "Total"))
+
+
+def _suffix_from_filter(path: str, chosen_filter: str) -> str:
+    """Add the chosen filter's first suffix when the user typed a name without one."""
+    if Path(path).suffix or "*" not in chosen_filter:
+        return path
+    return path + chosen_filter.split("*", 1)[1].split()[0].rstrip(")")
+
+
+def _write_mask(volume, labels, path, progress=None, cancel=None):
+    from ctvis.core.io import write_mask
+
+    return [write_mask(volume, labels, path)]
+
+
+def _write_mesh(volume, labels, path, progress=None, cancel=None):
+    from ctvis.render.mesh_io import write_meshes
+
+    meshes = pipeline.build_meshes(volume, pipeline.MeshRequest("lungs"), labels=labels,
+                                   progress=progress, cancel=cancel)
+    return write_meshes(meshes, path)
+
+
+class LungsPanel(QWidget):
+    message = pyqtSignal(str)          # a line for the status bar
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.result: pipeline.LungResult | None = None
+        self.task: Task | None = None
+        self.export_task: Task | None = None
+        self.method = QComboBox()
+        self.method.addItems(METHODS)
+        self.run_button = QPushButton("Segment lungs")
+        self.cancel_button = QPushButton("Cancel")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Not segmented yet.")
+        self.status.setWordWrap(True)
+        self.show_box = QCheckBox("Show overlay")
+        self.opacity = SliderSpin("Opacity", 0, 100, " %")
+        self.color_buttons = {}
+        colours = QHBoxLayout()
+        for label in LUNG_LABELS:
+            button = QPushButton(label.title.capitalize())
+            button.clicked.connect(lambda _=False, v=label.value: self.choose_color(v))
+            colours.addWidget(button)
+            self.color_buttons[label.value] = button
+        self.table = QTableWidget(len(METRIC_ROWS), len(METRIC_COLUMNS))
+        self.table.setHorizontalHeaderLabels([c[1] for c in METRIC_COLUMNS])
+        for c, column in enumerate(METRIC_COLUMNS):
+            self.table.horizontalHeaderItem(c).setToolTip(column[2])
+        self.table.setVerticalHeaderLabels([r[1] for r in METRIC_ROWS])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setMaximumHeight(130)
+        self.mask_button = QPushButton("Export mask…")
+        self.mesh_button = QPushButton("Export mesh…")
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Method"), 0, 0)
+        grid.addWidget(self.method, 0, 1)
+        grid.addWidget(self.run_button, 1, 0)
+        grid.addWidget(self.cancel_button, 1, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        lay.addWidget(self.show_box)
+        lay.addWidget(self.opacity)
+        lay.addLayout(colours)
+        lay.addWidget(self.table)
+        exports = QHBoxLayout()
+        exports.addWidget(self.mask_button)
+        exports.addWidget(self.mesh_button)
+        lay.addLayout(exports)
+        lay.addStretch(1)
+
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.show_box.toggled.connect(
+            lambda on: self._has_overlay() and self.state.set_overlay(LUNGS, visible=on))
+        self.opacity.changed.connect(
+            lambda v: self._has_overlay() and self.state.set_overlay(LUNGS, opacity=v / 100))
+        self.mask_button.clicked.connect(self.export_mask)
+        self.mesh_button.clicked.connect(self.export_mesh)
+        state.events.volume.connect(self._on_volume)
+        state.events.overlays.connect(self._on_overlays)
+        self._on_overlays(state.overlays)
+
+    def disconnect_state(self) -> None:
+        self.cancel()
+        self.state.events.volume.disconnect(self._on_volume)
+        self.state.events.overlays.disconnect(self._on_overlays)
+
+    # ---------------------------------------------------------------- segment
+    def run(self) -> Task | None:
+        volume = self.state.volume
+        if volume is None or self.task is not None:
+            return None
+        task = Task(pipeline.segment, volume, method=self.method.currentText())
+        self.task = task
+        self.progress.setValue(0)
+        self.status.setText("Segmenting…")
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(lambda result: self._on_result(task, volume, result))
+        task.signals.failed.connect(lambda msg: self._on_failed(task, msg))
+        task.signals.cancelled.connect(lambda: self._on_ended(task, "Segmentation cancelled."))
+        self._enable()
+        return task.start()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(1000 * fraction))
+        self.status.setText(message)
+
+    def _on_ended(self, task: Task, text: str) -> bool:
+        """The task is over; False if it is not the current one any more."""
+        if task is not self.task:
+            return False
+        self.task = None
+        self.status.setText(text)
+        self._enable()
+        return True
+
+    def _on_failed(self, task: Task, message: str) -> None:
+        if self._on_ended(task, "Segmentation failed."):
+            QMessageBox.critical(self, "Lung segmentation failed", message)
+
+    def _on_result(self, task: Task, volume, result) -> None:
+        if not self._on_ended(task, f"Segmented in {result.seconds:.1f} s ({result.method})."):
+            return
+        if volume is not self.state.volume:            # another volume was opened meanwhile
+            return
+        self.progress.setValue(1000)
+        self.result = result
+        self.state.set_overlay(LUNGS, labels=result.labels, visible=True)
+        if result.empty:
+            QMessageBox.warning(self, "No lungs found",
+                                "The segmentation found no lung in this volume.")
+
+    def _on_volume(self, _volume) -> None:
+        self.cancel()
+        self.result = None
+        self.progress.setValue(0)
+        self.status.setText("Not segmented yet.")
+
+    # ---------------------------------------------------------------- overlay
+    def _has_overlay(self) -> bool:
+        return LUNGS in self.state.overlays
+
+    def _on_overlays(self, overlays) -> None:
+        overlay = overlays.get(LUNGS)
+        if self.result is not None and (overlay is None
+                                        or overlay.labels is not self.result.labels):
+            self.result = None                      # the metrics were of other labels
+        if overlay is not None:
+            with blocked(self.show_box):
+                self.show_box.setChecked(overlay.visible)
+            self.opacity.set_value(100 * overlay.opacity)
+            for value, button in self.color_buttons.items():
+                colour = overlay.color_of(value)
+                if colour is not None:
+                    button.setStyleSheet("background-color: rgb({}, {}, {});".format(*colour))
+        self._show_metrics()
+        self._enable()
+
+    def choose_color(self, value: int) -> None:
+        overlay = self.state.overlays.get(LUNGS)
+        if overlay is None:
+            return
+        colour = QColorDialog.getColor(QColor(*overlay.color_of(value)), self,
+                                       "Overlay colour")
+        if colour.isValid():
+            colors = tuple((v, (colour.red(), colour.green(), colour.blue()) if v == value
+                            else c) for v, c in overlay.colors)
+            self.state.set_overlay(LUNGS, colors=colors)
+
+    def _show_metrics(self) -> None:
+        metrics = self.result.metrics if self.result is not None else None
+        for r, (part, _title) in enumerate(METRIC_ROWS):
+            for c, (key, _name, _tip, fmt) in enumerate(METRIC_COLUMNS):
+                value = None if metrics is None else metrics[part][key]
+                text = "–" if value is None or math.isnan(value) else fmt.format(value)
+                self.table.setItem(r, c, QTableWidgetItem(text))
+
+    def _enable(self) -> None:
+        busy = self.task is not None
+        has = self._has_overlay() and self.state.overlays[LUNGS].labels is not None
+        self.run_button.setEnabled(not busy and self.state.volume is not None)
+        self.cancel_button.setEnabled(busy)
+        for w in (self.show_box, self.opacity, self.mask_button, self.mesh_button,
+                  *self.color_buttons.values()):
+            w.setEnabled(has)
+
+    # ----------------------------------------------------------------- export
+    def export_mask(self) -> Task | None:
+        return self._export("Export lung mask", "lungs.nii.gz", MASK_FILTERS, _write_mask)
+
+    def export_mesh(self) -> Task | None:
+        return self._export("Export lung mesh", "lungs.stl", MESH_FILTERS, _write_mesh)
+
+    def _export(self, title, name, filters, writer) -> Task | None:
+        overlay = self.state.overlays.get(LUNGS)
+        if overlay is None or overlay.labels is None:
+            QMessageBox.information(self, title, "Segment the lungs first.")
+            return None
+        path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)
+        if not path:
+            return None
+        path = _suffix_from_filter(path, chosen)
+        task = Task(writer, self.state.volume, overlay.labels, path)
+        self.export_task = task
+        self.status.setText(f"Writing {path}…")
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(lambda paths: self._exported(paths))
+        task.signals.failed.connect(
+            lambda msg: QMessageBox.critical(self, f"{title} failed", msg))
+        return task.start()
+
+    def _exported(self, paths) -> None:
+        self.export_task = None
+        text = "Wrote " + ", ".join(str(p) for p in paths)
+        self.status.setText(text)
+        self.message.emit(text)

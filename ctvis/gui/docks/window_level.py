@@ -1,0 +1,61 @@
+"""Window/level: preset buttons (resources/ and the series' own) and centre/width controls."""
+from __future__ import annotations
+
+from PyQt5.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
+
+from ctvis.app.state import Window
+from ctvis.core.presets import window_presets
+from ctvis.gui.docks.common import SliderSpin
+
+CENTER_RANGE = (-1500, 3000)
+WIDTH_RANGE = (1, 5000)
+COLUMNS = 3
+
+
+class WindowLevelPanel(QWidget):
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.buttons: dict[str, QPushButton] = {}
+        self._grid = QGridLayout()
+        self.center = SliderSpin("Level", *CENTER_RANGE, " HU")
+        self.width = SliderSpin("Width", *WIDTH_RANGE, " HU")
+        lay = QVBoxLayout(self)
+        lay.addLayout(self._grid)
+        lay.addWidget(self.center)
+        lay.addWidget(self.width)
+        lay.addStretch(1)
+        self.center.changed.connect(self._edited)
+        self.width.changed.connect(self._edited)
+        state.events.volume.connect(self._build_buttons)
+        state.events.window.connect(self._show)
+        self._build_buttons(state.volume)
+        self._show(state.window)
+
+    def disconnect_state(self) -> None:
+        self.state.events.volume.disconnect(self._build_buttons)
+        self.state.events.window.disconnect(self._show)
+
+    def _build_buttons(self, volume) -> None:
+        """One button per preset; the series' own appears when the volume carries one."""
+        for button in self.buttons.values():
+            self._grid.removeWidget(button)
+            button.deleteLater()
+        self.buttons = {}
+        for n, preset in enumerate(window_presets(volume)):
+            button = QPushButton(preset.name)
+            button.setCheckable(True)
+            button.setToolTip(f"level {preset.center:g} HU, width {preset.width:g} HU")
+            button.clicked.connect(lambda _=False, name=preset.name: self.state.apply_preset(name))
+            self._grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+            self.buttons[preset.name] = button
+        self._show(self.state.window)
+
+    def _show(self, window) -> None:
+        self.center.set_value(window.center)
+        self.width.set_value(window.width)
+        for name, button in self.buttons.items():
+            button.setChecked(name == window.preset)
+
+    def _edited(self, _value) -> None:
+        self.state.window = Window(self.center.value(), max(1, self.width.value()))
