@@ -42,14 +42,6 @@ def check_folders(source, target) -> tuple[Path, Path]:
     return source, target
 
 
-def _files(source: Path):
-    if source.is_file():
-        yield source
-        return
-    from ctvis.core.io.dicom_scan import iter_files
-
-    for path in iter_files(source):
-        yield Path(path)
 
 
 def anonymize_folder(source, target, key: str, progress=None, cancel=None) -> AnonymizeResult:
@@ -64,8 +56,10 @@ def anonymize_folder(source, target, key: str, progress=None, cancel=None) -> An
         raise CtvisError("anonymization needs a key (the same key gives the same new UIDs)")
     report = Reporter(progress, cancel)
     anonymizer = Anonymizer(seed=key)
-    result = AnonymizeResult()
-    files = list(_files(source))
+    from ctvis.core.io.dicom_scan import iter_files
+
+    files, passed_over = iter_files(source)          # regular files only, bounded walk
+    result = AnonymizeResult(skipped=[(e["path"], e["reason"]) for e in passed_over])
     for n, path in enumerate(files):
         if n % 16 == 0:
             report(n / max(len(files), 1), f"anonymizing {n}/{len(files)}")
