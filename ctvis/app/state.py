@@ -22,6 +22,9 @@ from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_w
 SESSION_VERSION = 1
 LAYOUTS = ("four-up", "one-by-three", "axial", "sagittal", "coronal", "3d")
 RENDER_MODES = ("volume", "bone", "lungs", "slices")
+# Volume clipping in 3D: none, or the half beyond a slice plane at the crosshair cut away
+# (axial: the superior half, coronal: the anterior half, sagittal: the patient's left half).
+CLIP_MODES = ("none", "axial", "coronal", "sagittal")
 LUNGS = "lungs"                                  # the name of the lung overlay
 
 
@@ -80,12 +83,15 @@ class View3D:
     modes: frozenset = frozenset({"volume", "slices"})
     preset: str = "CT-Chest-Contrast-Enhanced"
     shift: float = 0.0                           # HU added to every transfer-function point
+    clip: str = "none"                           # one of CLIP_MODES
 
     def __post_init__(self):
         unknown = set(self.modes) - set(RENDER_MODES)
         if unknown:
             raise ValueError(f"unknown 3D mode(s) {sorted(unknown)} "
                              f"(choose from {', '.join(RENDER_MODES)})")
+        if self.clip not in CLIP_MODES:
+            raise ValueError(f"unknown 3D clip {self.clip!r} (choose from {', '.join(CLIP_MODES)})")
 
 
 @dataclass(frozen=True)
@@ -232,7 +238,7 @@ class ViewerState:
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
-                       "shift": self.view3d.shift},
+                       "shift": self.view3d.shift, "clip": self.view3d.clip},
             "camera": None if self.camera is None else asdict(self.camera),
         }
 
@@ -259,7 +265,8 @@ class ViewerState:
         self.overlays = overlays
         self.bone = Bone(**session["bone"])
         v3 = session["view3d"]
-        self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]))
+        self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]),
+                             v3.get("clip", "none"))
         cam = session.get("camera")
         self.camera = None if cam is None else Camera(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()})

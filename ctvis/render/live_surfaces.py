@@ -1,0 +1,80 @@
+"""Surfaces for the 3D view, fast enough to follow a slider: bone at a HU threshold, lungs
+from a label volume.
+
+These are previews, not the exported meshes of :mod:`ctvis.render.surfaces`: flying edges on
+a grid subsampled to at most ``PREVIEW_VOXELS`` voxels, normals from the gradient, no
+smoothing, decimation or island removal.  Points are in scaled index space (spacing applied,
+origin 0), like the volume: the actor's user matrix (``volume_actor.patient_matrix``) places
+them in LPS mm.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ctvis.core.volume import Volume
+from ctvis.render.surfaces import smp_backend
+from ctvis.render.volume_actor import lod_step, subsampled
+
+PREVIEW_VOXELS = 16_000_000
+LUNG_BLUR_VOXELS = 0.8           # Gaussian sigma on the subsampled 0/1 mask: no staircase
+
+
+def _contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float):
+    import pyvista as pv
+    from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
+
+    smp_backend()
+    nz, ny, nx = field.shape
+    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
+                         origin=tuple(map(float, origin_xyz)))
+    image.point_data["f"] = np.ascontiguousarray(field).ravel(order="C")
+    fe = vtkFlyingEdges3D()
+    fe.SetInputData(image)
+    fe.SetValue(0, float(value))
+    fe.ComputeNormalsOn()
+    fe.ComputeGradientsOff()
+    fe.ComputeScalarsOff()
+    fe.Update()
+    return pv.wrap(fe.GetOutput())
+
+
+def preview_step(shape, budget: int = PREVIEW_VOXELS) -> int:
+    return lod_step(shape, budget)
+
+
+def bone_surface(volume: Volume, hu: float, budget: int = PREVIEW_VOXELS):
+    """Iso-surface of the HU field at ``hu`` on the subsampled grid (may be empty)."""
+    step = preview_step(volume.shape, budget)
+    field = subsampled(volume.array, step)
+    value = float(hu)
+    if np.issubdtype(field.dtype, np.integer) and value == math.floor(value):
+        value -= 0.5            # between integers: the surface of HU >= hu, no flat triangles
+    return _contour(field, np.asarray(volume.spacing_xyz) * step, (0.0, 0.0, 0.0), value)
+
+
+def label_surface(volume: Volume, labels: np.ndarray, value: int,
+                  budget: int = PREVIEW_VOXELS):
+    """Closed surface of ``labels == value`` (subsampled, lightly blurred); None if absent."""
+    from scipy import ndimage
+
+    step = preview_step(volume.shape, budget)
+    mask = subsampled(labels, step) == value
+    if not mask.any():
+        return None
+    # Crop to the structure plus a background margin: faster, and the surface closes where
+    # the structure touches the volume's border.
+    pad = 3
+    lo = [int(np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != ax)))[0])
+          for ax in range(3)]
+    hi = [int(np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != ax)))[-1]) + 1
+          for ax in range(3)]
+    sub = np.pad(mask[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]], pad).astype(np.float32)
+    sub = ndimage.gaussian_filter(sub, LUNG_BLUR_VOXELS, truncate=2.5)
+    spacing = np.asarray(volume.spacing_xyz) * step
+    origin = (np.asarray(lo[::-1]) - pad) * spacing
+    return _contour(sub, spacing, origin, 0.5)
+
+
+__all__ = ["bone_surface", "label_surface", "preview_step", "PREVIEW_VOXELS"]

@@ -1,0 +1,269 @@
+"""The 3D scene of a ViewerState on any pyvista Plotter (a Qt pane or an off-screen plotter).
+
+:class:`Scene` turns state fields into VTK props and keeps them in step:
+
+* ``volume``   the volume-rendered HU volume (:class:`VolumeActor`, two levels of detail),
+               three slice planes on the same buffer, the orientation marker;
+* ``view3d``   which of volume / bone / lungs / slices show, the preset and its HU shift,
+               clipping;
+* ``bone``     the bone iso-surface at ``bone.hu`` (a preview grid, :mod:`live_surfaces`);
+* ``overlays`` the lung surfaces of the "lungs" overlay, in its colours and opacity;
+* ``crosshair`` the slice planes (and a clipping plane) pass through it;
+* ``window``   the slice planes' grey levels;
+* ``camera``   the camera (None: the default standard view).
+
+It never renders and never writes the state: the caller (the Qt pane, an off-screen
+picture) renders after ``sync`` and writes ``state.camera = scene.camera()`` when the user
+has moved it.  No Qt here.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from ctvis.app.state import FIELDS, LUNGS, Camera
+from ctvis.core.labels import BONE
+from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_camera,
+                                 standard_camera)
+from ctvis.render.live_surfaces import bone_surface, label_surface
+from ctvis.render.orientation import OrientationMarker
+from ctvis.render.transfer_functions import vr_preset
+from ctvis.render.volume_actor import VolumeActor, patient_matrix
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = (0.0, 0.0, 0.0)
+# Slice orientation in index space (VTK: 0 = x, 1 = y, 2 = z) -> index in (k, j, i).
+SLICE_AXES = {0: 2, 1: 1, 2: 0}
+
+
+def volume_bounds(volume) -> tuple:
+    """LPS bounding box (xmin, xmax, ymin, ymax, zmin, zmax) of the volume's voxel centres."""
+    corners = np.array([[k, j, i] for k in (0, volume.shape[0] - 1)
+                        for j in (0, volume.shape[1] - 1) for i in (0, volume.shape[2] - 1)])
+    p = volume.index_to_patient(corners)
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    return tuple(float(v) for pair in zip(lo, hi) for v in pair)
+
+
+def clip_planes(volume, crosshair, clip: str) -> list:
+    """[(origin, normal)] in LPS mm keeping the side the normal points to."""
+    if clip == "none" or volume is None:
+        return []
+    keep = {"axial": (0.0, 0.0, -1.0),         # cut the superior half away
+            "coronal": (0.0, 1.0, 0.0),        # cut the anterior half away
+            "sagittal": (-1.0, 0.0, 0.0)}[clip]  # cut the patient's left half away
+    return [(tuple(crosshair), keep)]
+
+
+class Scene:
+    def __init__(self, plotter, mapper: str = "fixed-point"):
+        self.plotter = plotter
+        self.mapper = mapper
+        self.renderer = plotter.renderer
+        # MSAA costs ~50 ms a frame on llvmpipe at 800 × 600 and does nothing for a volume.
+        plotter.ren_win.SetMultiSamples(0)
+        plotter.set_background(BACKGROUND)
+        self.marker = OrientationMarker(plotter.ren_win, self.renderer)
+        self.volume = None
+        self.volume_actor: VolumeActor | None = None
+        self.slices: dict = {}
+        self.bone_actor = None
+        self.lung_actors: dict = {}
+        self._bone_key = None
+        self._lung_key = None
+        self.timings: dict = {}
+        self._state = None
+
+    # ------------------------------------------------------------------ state
+    def sync(self, state, fields=None) -> None:
+        """Bring the props in line with ``state`` (all fields, or the ``fields`` named)."""
+        fields = set(FIELDS if fields is None else fields)
+        self._state = state
+        if "volume" in fields and state.volume is not self.volume:
+            self._set_volume(state.volume)
+            fields |= {"view3d", "bone", "overlays", "crosshair", "window", "camera"}
+        if self.volume is None:
+            return
+        modes = state.view3d.modes
+        if fields & {"view3d"}:
+            t = time.perf_counter()
+            self.volume_actor.set_preset(vr_preset(state.view3d.preset), state.view3d.shift)
+            self.volume_actor.set_visible("volume" in modes)
+            self.timings["preset"] = time.perf_counter() - t
+        if fields & {"view3d", "crosshair"}:
+            self.volume_actor.set_clipping_planes(
+                clip_planes(self.volume, state.crosshair, state.view3d.clip))
+            self._place_slices(state.crosshair_index(), "slices" in modes)
+        if fields & {"view3d", "bone"}:
+            self._update_bone(state.bone.hu, "bone" in modes)
+        if fields & {"view3d", "overlays"}:
+            self._update_lungs(state.overlays.get(LUNGS), "lungs" in modes)
+        if "window" in fields:
+            for s in self.slices.values():
+                s.GetProperty().SetColorWindow(state.window.width)
+                s.GetProperty().SetColorLevel(state.window.center)
+        if "camera" in fields:
+            self.set_camera(state.camera)
+
+    # ----------------------------------------------------------------- volume
+    def _set_volume(self, volume) -> None:
+        self._clear()
+        self.volume = volume
+        if volume is None:
+            return
+        t = time.perf_counter()
+        self.volume_actor = VolumeActor(volume, self.mapper)
+        self.volume_actor.add_to(self.renderer)
+        self._make_slices(volume)
+        self.timings["volume_actor"] = time.perf_counter() - t
+
+    def _clear(self) -> None:
+        if self.volume_actor is not None:
+            self.volume_actor.remove_from(self.renderer)
+        for prop in [*self.slices.values(), self.bone_actor, *self.lung_actors.values()]:
+            if prop is not None:
+                self.renderer.RemoveViewProp(prop)
+        self.volume_actor, self.slices, self.bone_actor, self.lung_actors = None, {}, None, {}
+        self._bone_key = self._lung_key = None
+
+    def _make_slices(self, volume) -> None:
+        from vtkmodules.vtkRenderingCore import vtkImageSlice, vtkImageSliceMapper
+
+        matrix = patient_matrix(volume)
+        for axis in (0, 1, 2):
+            mapper = vtkImageSliceMapper()
+            mapper.SetInputData(self.volume_actor.images["still"])
+            mapper.SetOrientation(axis)
+            mapper.BorderOn()                 # the plane reaches the volume's outer edge
+            prop = vtkImageSlice()
+            prop.SetMapper(mapper)
+            prop.SetUserMatrix(matrix)
+            prop.GetProperty().SetInterpolationTypeToLinear()
+            self.renderer.AddViewProp(prop)
+            self.slices[axis] = prop
+
+    def _place_slices(self, kji, visible: bool) -> None:
+        for axis, prop in self.slices.items():
+            prop.GetMapper().SetSliceNumber(int(kji[SLICE_AXES[axis]]))
+            prop.SetVisibility(visible)
+
+    def slice_numbers(self) -> dict[int, int]:
+        """{VTK axis: slice index} of the three planes (for tests and the status line)."""
+        return {axis: prop.GetMapper().GetSliceNumber() for axis, prop in self.slices.items()}
+
+    # --------------------------------------------------------------- surfaces
+    def _update_bone(self, hu: float, visible: bool) -> None:
+        key = (id(self.volume), float(hu))
+        if visible and key != self._bone_key:
+            t = time.perf_counter()
+            mesh = bone_surface(self.volume, hu)
+            if self.bone_actor is not None:
+                self.renderer.RemoveViewProp(self.bone_actor)
+                self.bone_actor = None
+            if mesh.n_cells:
+                self.bone_actor = self._surface_actor(mesh, np.asarray(BONE.color) / 255, 1.0)
+            self._bone_key = key
+            self.timings["bone"] = time.perf_counter() - t
+            log.debug("bone surface at %g HU: %d triangles in %.2f s", hu,
+                      mesh.n_cells, self.timings["bone"])
+        if self.bone_actor is not None:
+            self.bone_actor.SetVisibility(visible)
+
+    def _update_lungs(self, overlay, visible: bool) -> None:
+        labels = None if overlay is None else overlay.labels
+        show = visible and labels is not None and overlay.visible
+        key = (id(self.volume), id(labels), overlay.colors if overlay is not None else None)
+        if show and key != self._lung_key:
+            t = time.perf_counter()
+            for prop in self.lung_actors.values():
+                self.renderer.RemoveViewProp(prop)
+            self.lung_actors = {}
+            for value, color in overlay.colors:
+                mesh = label_surface(self.volume, labels, value)
+                if mesh is not None and mesh.n_cells:
+                    self.lung_actors[value] = self._surface_actor(
+                        mesh, np.asarray(color) / 255, overlay.opacity)
+            self._lung_key = key
+            self.timings["lungs"] = time.perf_counter() - t
+        for prop in self.lung_actors.values():
+            prop.SetVisibility(show)
+            if overlay is not None:
+                prop.GetProperty().SetOpacity(overlay.opacity)
+
+    def _surface_actor(self, mesh, color, opacity: float):
+        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(mesh)
+        mapper.ScalarVisibilityOff()
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.SetUserMatrix(patient_matrix(self.volume))
+        prop = actor.GetProperty()
+        prop.SetColor(*map(float, color))
+        prop.SetOpacity(float(opacity))
+        prop.SetInterpolationToGouraud()
+        prop.SetSpecular(0.2)
+        prop.SetSpecularPower(20.0)
+        self.renderer.AddActor(actor)
+        return actor
+
+    def triangles(self, what: str) -> int:
+        """Triangles on screen for "bone" or "lungs" (0 when hidden or absent)."""
+        actors = [self.bone_actor] if what == "bone" else list(self.lung_actors.values())
+        return sum(a.GetMapper().GetInput().GetNumberOfCells() for a in actors
+                   if a is not None and a.GetVisibility())
+
+    # ----------------------------------------------------------------- camera
+    def bounds(self) -> tuple:
+        return volume_bounds(self.volume)
+
+    def standard_camera(self, name: str = DEFAULT_VIEW) -> Camera:
+        return standard_camera(name, self.bounds(),
+                               self.renderer.GetActiveCamera().GetViewAngle())
+
+    def set_camera(self, camera: Camera | None) -> None:
+        """Apply ``camera`` (None: the default standard view) unless it is already there."""
+        if self.volume is None:
+            return
+        if camera is None:
+            camera = self.standard_camera()
+        if not same_camera(camera, self.camera()):
+            apply_camera(self.renderer, camera)
+        # pyvista puts an unset camera to its isometric default at the first render.
+        self.renderer.camera_set = True
+        self.renderer.ResetCameraClippingRange()
+
+    def camera(self) -> Camera:
+        return camera_of(self.renderer.GetActiveCamera())
+
+    # ------------------------------------------------------- level of detail
+    def set_interactive(self, interactive: bool) -> None:
+        """Coarse, fast volume while the camera moves; the full volume when it stops."""
+        if self.volume_actor is not None:
+            self.volume_actor.set_interactive(interactive)
+
+    def close(self) -> None:
+        self._clear()
+        self.marker.remove(self.plotter.ren_win)
+
+
+def render_state(state, size=(800, 600), mapper: str = "fixed-point",
+                 transparent: bool = False) -> np.ndarray:
+    """An off-screen picture (H × W × 3 or 4 uint8) of the 3D view of ``state``."""
+    import pyvista as pv
+
+    plotter = pv.Plotter(off_screen=True, window_size=tuple(size))
+    try:
+        scene = Scene(plotter, mapper)
+        scene.sync(state)
+        plotter.ren_win.Render()
+        return plotter.screenshot(transparent_background=transparent, return_img=True)
+    finally:
+        plotter.close()
+
+
+__all__ = ["Scene", "render_state", "volume_bounds", "clip_planes"]
