@@ -1,7 +1,8 @@
 """The label vocabulary: what each value of a ctvis label mask means, its name and colour.
 
 One table for the lungs, the metrics, the meshes, the phantom, the CLI and the viewer
-(DESIGN.md: 0 background, 1 right lung, 2 left lung).  Mesh structures that have no value of
+(DESIGN.md: 0 background, 1 right lung, 2 left lung; 3 airway — trachea and main bronchi,
+written only when asked for).  Mesh structures that have no value of
 their own in a mask (both lungs as one surface, a bone threshold surface) are listed apart
 with values that can never collide with a mask label.
 """
@@ -22,7 +23,8 @@ BACKGROUND = 0
 RIGHT_LUNG = Label(1, "right", "right lung", (230, 120, 60))
 LEFT_LUNG = Label(2, "left", "left lung", (70, 150, 230))
 LUNG_LABELS = (RIGHT_LUNG, LEFT_LUNG)
-MASK_LABELS = {label.value: label for label in LUNG_LABELS}
+AIRWAY = Label(3, "airway", "airway", (120, 220, 120))  # trachea + main bronchi, never lung
+MASK_LABELS = {label.value: label for label in LUNG_LABELS + (AIRWAY,)}
 
 # Mesh-only structures: surfaces of a union of labels or of a HU threshold.
 BOTH_LUNGS = Label(12, "lungs", "both lungs", (200, 140, 150))

@@ -1,12 +1,14 @@
-"""Find the trachea in the upper slices and follow it (and the main bronchi) down.
+"""Find the trachea wherever it is in the scan and follow it (and the main bronchi) down.
 
-Works on the coarse grid of the lung pipeline.  The trachea is the round air region near the
-body's left-right centre in the most superior slices that have one; from there the airway is
-followed slice by slice toward the feet: an air component of the next slice belongs to the
-airway when it overlaps the airway of the slice above and is not much larger than it.  A
-component that suddenly grows (the lumen merging with lung parenchyma, or a bronchus entering
-the lung) is a leak: that branch stops there, so what is returned is the trachea and the
-large-diameter bronchi outside the lungs.
+Works on the coarse grid of the lung pipeline.  The trachea is the longest run of slices, in
+the whole scan, holding a round air region of trachea size near the body's left-right centre
+(the neck, a low or high carina, a slab without any of it, a deviated trachea: the run is
+found wherever it is, or not at all).  From there the airway is followed slice by slice: an
+air component belongs to it when it overlaps the airway of the neighbouring slice and is not
+much larger than it.  A component that suddenly grows (the lumen merging with lung
+parenchyma, a bronchus entering the lung) is a leak: that branch stops there.  Growth toward
+the feet stops ``BELOW_CARINA_MM`` below the carina, so what is returned is the trachea and
+the main bronchi, never the bronchial tree inside the lungs.
 """
 from __future__ import annotations
 
@@ -14,60 +16,112 @@ import numpy as np
 from scipy import ndimage
 
 TRACHEA_AREA_MM2 = (40.0, 900.0)     # about 7–34 mm diameter
-TRACHEA_MAX_OFFSET_MM = 30.0         # from the body's left-right centre
+TRACHEA_MAX_OFFSET_MM = 35.0         # from the body's left-right centre (deviated tracheas)
+TRACHEA_MIN_RUN_MM = 15.0            # a run shorter than this is a bubble, not a trachea
+RUN_AREA_STEP = 1.6                  # a tube's section changes little from slice to slice
 LEAK_GROWTH = 2.0                    # a branch may not grow more than this from one slice
 LEAK_AREA = 3.0                      # nor exceed this multiple of the trachea's area
-SEARCH_FRACTION = 0.4                # look for the trachea in the top 40 % of the lungs
+TOTAL_AREA = 4.0                     # all branches of a slice together: at most this multiple
+BELOW_CARINA_MM = 45.0               # main bronchi: followed this far below the carina
+MAX_LATERAL_MM = 75.0                # a branch further from the trachea's axis is in a lung
+GROW = np.ones((3, 3), bool)
 
 
 def _components_2d(mask2d):
-    lab, n = ndimage.label(mask2d, structure=np.ones((3, 3), bool))
-    return lab, n
+    return ndimage.label(mask2d, structure=GROW)
+
+
+def _candidates(air2d, x2d, pixel_mm2, midline_x):
+    """Round, trachea-sized air regions near the midline in one slice: list of masks."""
+    lab, n = _components_2d(air2d)
+    if n == 0:
+        return []
+    areas = np.bincount(lab.ravel())[1:] * pixel_mm2
+    out = []
+    boxes = ndimage.find_objects(lab)
+    for idx in np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1])):
+        box = boxes[idx]
+        comp = lab[box] == idx + 1
+        if comp.sum() / comp.size < 0.45:                 # not round enough
+            continue
+        if abs(float(x2d[box][comp].mean()) - midline_x) > TRACHEA_MAX_OFFSET_MM:
+            continue
+        full = np.zeros(air2d.shape, bool)
+        full[box] = comp
+        out.append(full)
+    return out
 
 
 def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first: np.ndarray,
                       midline_x: float):
-    """(slice index, 2-D seed mask) of the trachea, or None.
+    """(slice index, 2-D seed mask, trachea area in pixels) of the trachea, or None.
 
-    ``air``: coarse air-in-body mask; ``x_mm``: LPS x of every (j, i) pixel (2-D, for an axial
-    slice; tilt ignored); ``superior_first``: slice indices ordered from head to feet.
+    ``air``: coarse air-in-body mask; ``x_mm``: LPS x of every voxel (broadcastable to
+    ``air``); ``superior_first``: slice indices ordered from head to feet.  The seed is the
+    top slice of the longest vertical run of candidates in the scan.
     """
     pixel_mm2 = spacing[1] * spacing[2]
-    occupied = [k for k in superior_first if air[k].any()]
-    if not occupied:
+    x3 = np.broadcast_to(x_mm, air.shape)
+    chains = []                 # [first pos, first mask, last mask, length, areas]
+    open_chains = []
+    for pos, k in enumerate(superior_first):
+        cands = _candidates(air[k], x3[k], pixel_mm2, midline_x) if air[k].any() else []
+        still = []
+        for cand in cands:
+            grown = ndimage.binary_dilation(cand, GROW)
+            area = int(cand.sum())
+            parent = next((c for c in open_chains if np.any(c[2] & grown)
+                           and 1 / RUN_AREA_STEP <= area / c[4][-1] <= RUN_AREA_STEP), None)
+            if parent is not None and not any(parent is c for c in still):
+                parent[2] = cand
+                parent[3] += 1
+                parent[4].append(int(cand.sum()))
+                still.append(parent)
+            elif parent is None:
+                chain = [pos, cand, cand, 1, [int(cand.sum())]]
+                chains.append(chain)
+                still.append(chain)
+        open_chains = still
+    if not chains:
         return None
-    search = occupied[:max(3, int(len(occupied) * SEARCH_FRACTION))]
-    hits = []
-    for k in search:
-        lab, n = _components_2d(air[k])
-        if n == 0:
-            continue
-        areas = np.bincount(lab.ravel())[1:] * pixel_mm2
-        ok = np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1]))
-        best = None
-        for idx in ok:
-            comp = lab == idx + 1
-            cx = float(x_mm[k][comp].mean())
-            if abs(cx - midline_x) > TRACHEA_MAX_OFFSET_MM:
-                continue
-            js, is_ = np.nonzero(comp)
-            box = (np.ptp(js) + 1) * (np.ptp(is_) + 1)
-            if comp.sum() / box < 0.45:                  # not round enough
-                continue
-            if best is None or areas[idx] > areas[best[0]]:
-                best = (idx, comp)
-        if best is not None:
-            hits.append((k, best[1]))
-            # Two consecutive confirming slices make it the trachea (not a stray bubble).
-            if len(hits) >= 2 and np.any(ndimage.binary_dilation(hits[-2][1], iterations=1)
-                                         & hits[-1][1]):
-                return hits[-2]
+    # A run cut by the top of the scan may be short (the trachea leaving the field of view).
+    runs = [c for c in chains if c[3] >= 2 and (c[3] * spacing[0] >= TRACHEA_MIN_RUN_MM
+                                                 or c[0] == 0)]
+    if not runs:
+        return None
+    best = max(runs, key=lambda c: (c[3], -c[0]))
+    return int(superior_first[best[0]]), best[1], float(np.median(best[4]))
+
+
+def _accept(cand, prev, trachea_area):
+    """Components of ``cand`` touching ``prev`` that are not leaks, and the leaks."""
+    lab, n = _components_2d(cand)
+    if n == 0:
+        return np.zeros_like(cand), np.zeros_like(cand)
+    prev_lab, _ = _components_2d(prev)
+    prev_area = np.bincount(prev_lab.ravel())
+    touch = np.unique(lab[ndimage.binary_dilation(prev, GROW)])
+    areas = np.bincount(lab.ravel(), minlength=n + 1)
+    keep = np.zeros(n + 1, bool)
+    leak = np.zeros(n + 1, bool)
+    for t in touch[touch > 0]:
+        parents = np.unique(prev_lab[ndimage.binary_dilation(lab == t, GROW)])
+        parent = float(prev_area[parents[parents > 0]].sum())
+        if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
+            keep[t] = True
         else:
-            hits.clear()
-    return hits[0] if hits else None
+            leak[t] = True
+    return keep[lab], leak[lab]
 
 
-def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray,
+def _n_branches(mask2d, trachea_area) -> int:
+    lab, n = _components_2d(mask2d)
+    if n == 0:
+        return 0
+    return int(np.count_nonzero(np.bincount(lab.ravel())[1:] >= 0.15 * trachea_area))
+
+
+def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm=None,
                 hu: np.ndarray | None = None, strict_hu: float | None = None) -> np.ndarray:
     """3-D mask of the airway followed from ``seed`` toward the feet (and up to the top).
 
@@ -78,54 +132,55 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray,
     airway = np.zeros(air.shape, bool)
     if seed is None:
         return airway
-    k0, seed_mask = seed
-    trachea_area = float(seed_mask.sum())
+    k0, seed_mask, trachea_area = seed
+    x3 = None if x_mm is None else np.broadcast_to(x_mm, air.shape)
+    axis_x = None if x3 is None else float(x3[k0][seed_mask].mean())
     order = list(superior_first)
     pos = order.index(k0)
     airway[k0] = seed_mask
-    grow = np.ones((3, 3), bool)
-
-    def accept(cand, prev):
-        """Components of ``cand`` touching ``prev`` that are not leaks, and the leaks."""
-        lab, n = _components_2d(cand)
-        if n == 0:
-            return np.zeros_like(cand), np.zeros_like(cand)
-        prev_lab, _ = _components_2d(prev)
-        prev_area = np.bincount(prev_lab.ravel())
-        touch = np.unique(lab[ndimage.binary_dilation(prev, grow)])
-        areas = np.bincount(lab.ravel(), minlength=n + 1)
-        keep = np.zeros(n + 1, bool)
-        leak = np.zeros(n + 1, bool)
-        for t in touch[touch > 0]:
-            parents = np.unique(prev_lab[ndimage.binary_dilation(lab == t, grow)])
-            parent = float(prev_area[parents[parents > 0]].sum())
-            if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
-                keep[t] = True
-            else:
-                leak[t] = True
-        return keep[lab], leak[lab]
-
-    for direction in (order[pos + 1:], order[pos - 1::-1] if pos > 0 else []):
+    down_limit = max(1, int(round(BELOW_CARINA_MM / spacing[0])))
+    for direction, down in ((order[pos + 1:], True), (order[pos - 1::-1] if pos > 0 else [],
+                                                       False)):
         prev = seed_mask
+        below_carina = None                  # slices walked since the carina
         for k in direction:
-            cur, leaked = accept(air[k], prev)
+            cur, leaked = _accept(air[k], prev, trachea_area)
             if leaked.any() and hu is not None and strict_hu is not None:
-                lumen, _ = accept(leaked & (hu[k] < strict_hu), prev)
+                lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev, trachea_area)
                 cur |= lumen
-            if not cur.any():
+            if x3 is not None and cur.any():                  # branches gone into a lung
+                lab, n = _components_2d(cur)
+                xs = ndimage.mean(x3[k], lab, np.arange(1, n + 1))
+                far = np.flatnonzero(np.abs(np.asarray(xs) - axis_x) > MAX_LATERAL_MM) + 1
+                cur &= ~np.isin(lab, far)
+            if not cur.any() or cur.sum() > TOTAL_AREA * trachea_area:
                 break
             airway[k] = cur
             prev = cur
+            if down:
+                if below_carina is None and _n_branches(cur, trachea_area) >= 2:
+                    below_carina = 0
+                elif below_carina is not None:
+                    below_carina += 1
+                    if below_carina >= down_limit:
+                        break
     return airway
 
 
 def airway_mask(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first, midline_x: float,
                 hu: np.ndarray | None = None):
-    """Trachea + main bronchi on the coarse grid (empty when no trachea is found)."""
+    """Trachea + main bronchi on the coarse grid (empty when no trachea is found).
+
+    Holes inside the lumen (an endotracheal tube's wall) are part of the airway.
+    """
     seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x)
     strict = None
     if seed is not None and hu is not None:
         parenchyma = float(np.median(hu[air][::7]))
         lumen = float(np.median(hu[seed[0]][seed[1]]))
         strict = min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
-    return grow_airway(air, seed, spacing, superior_first, hu, strict)
+    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict)
+    if airway.any():
+        from ctvis.core.image.body import fill_holes_slices
+        airway = fill_holes_slices(airway)
+    return airway

@@ -54,7 +54,7 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float) ->
 
 
 def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing):
-    """Split one bilateral component into (right, left) boolean masks."""
+    """Split one bilateral component into (right, left, forced) — forced: cut at the midline."""
     dist = ndimage.distance_transform_edt(comp, sampling=spacing)
     total = comp.sum()
     steps = np.linspace(0, float(dist.max()), 24)[1:-1]
@@ -76,19 +76,24 @@ def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing
         markers[np.isin(cores, right)] = RIGHT
         markers[np.isin(cores, left)] = LEFT
         flooded = watershed(-dist, markers, mask=comp)
-        return flooded == RIGHT, flooded == LEFT
+        return flooded == RIGHT, flooded == LEFT, False
     right = comp & (x_mm < midline)                 # no neck found: cut at the midline
-    return right, comp & ~right
+    return right, comp & ~right, True
 
 
 def assign_sides(labels: np.ndarray, chosen: list[int], x_mm: np.ndarray, midline: float,
-                 spacing) -> np.ndarray:
+                 spacing, info: dict | None = None) -> np.ndarray:
     """uint8 labels 1 (right) / 2 (left) for the chosen components.
 
-    ``x_mm``: LPS x of every voxel (same shape as ``labels``, or broadcastable).
+    ``x_mm``: LPS x of every voxel (same shape as ``labels``, or broadcastable).  The side of
+    a component is where its LPS x lies against ``midline`` — never its size or its
+    contact with the airway.  ``info`` receives ``forced_split`` (a component holding both
+    lungs had to be cut at the midline).
     """
     out = np.zeros(labels.shape, np.uint8)
     boxes = ndimage.find_objects(labels)
+    if info is not None:
+        info["forced_split"] = False
     for c in chosen:
         box = boxes[c - 1]
         comp = labels[box] == c
@@ -96,8 +101,10 @@ def assign_sides(labels: np.ndarray, chosen: list[int], x_mm: np.ndarray, midlin
         on_left = (comp & (xb >= midline)).sum() / comp.sum()
         if min(on_left, 1 - on_left) >= BILATERAL_FRACTION:
             pad = [(1, 1)] * 3
-            right, left = _split_component(np.pad(comp, pad), np.pad(xb, pad, mode="edge"),
-                                           midline, spacing)
+            right, left, forced = _split_component(np.pad(comp, pad),
+                                                   np.pad(xb, pad, mode="edge"), midline, spacing)
+            if info is not None:
+                info["forced_split"] |= forced
             inner = tuple(slice(1, -1) for _ in range(3))
             out[box][right[inner]] = RIGHT
             out[box][left[inner]] = LEFT

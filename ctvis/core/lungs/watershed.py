@@ -23,8 +23,11 @@ from scipy import ndimage
 from skimage.segmentation import watershed
 
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
-                             upsample)
+                                   upsample)
+from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airway import airway_mask
+from ctvis.core.lungs.envelope import aerated as aerated_only
+from ctvis.core.lungs.envelope import closing_2d, envelope  # noqa: F401 (closing_2d re-exported)
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
@@ -33,7 +36,6 @@ INTERNAL_HU = -400          # the seeds' internal-marker threshold
 BAND_MM = 3.0               # the watershed decides the border this far outside the marker
 CLOSING_MM = 4.0            # take-back radius (juxtapleural nodules, small concavities)
 COARSE_MM = 3.0            # in-plane pitch of the coarse grid
-MAX_HOLE_MM2 = 500.0       # larger holes in one lung's slice (the liver dome) stay out
 SLAB = 24                   # slices per watershed call (bounds memory)
 
 PLANE = np.zeros((3, 3, 3), bool)
@@ -57,49 +59,55 @@ def _superior_first(volume: Volume) -> np.ndarray:
     return np.arange(n - 1, -1, -1) if step > 0 else np.arange(n)
 
 
-def closing_2d(mask: np.ndarray, radius_mm: float, spacing_yx) -> np.ndarray:
-    """Per-slice binary closing with a disk of ``radius_mm`` (via two distance transforms)."""
-    if radius_mm <= 0 or not mask.any():
-        return mask.copy()
-    pad = [int(np.ceil(radius_mm / s)) + 1 for s in spacing_yx]
-    m = np.pad(mask, [(0, 0), (pad[0], pad[0]), (pad[1], pad[1])])
-    sampling = (1e6, spacing_yx[0], spacing_yx[1])       # huge z step: slices stay apart
-    dilated = ndimage.distance_transform_edt(~m, sampling=sampling) <= radius_mm
-    closed = ndimage.distance_transform_edt(dilated, sampling=sampling) > radius_mm
-    return closed[:, pad[0]:-pad[0], pad[1]:-pad[1]] | mask
-
-
-def _coarse_lungs(volume, f, report, closing_mm):
-    """Coarse labels (1 right, 2 left), filled lungs, airway cut and body on the coarse grid."""
+def _coarse_lungs(volume, f, report, closing_mm, info):
+    """Coarse labels (1 right, 2 left), their envelopes, airway, airway cut and body."""
     small = subsample(volume.array, f)
     sp = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
     body = body_on_grid(small, sp, -500, 3.0, report.sub(0.0, 0.3))
     air = (small < INTERNAL_HU) & body
     x_mm = _x_mm(volume, f, small.shape)
-    midline = float(x_mm[body].mean()) if body.any() else 0.0
+    midline = _midline(x_mm, body)
     report(0.35, "lungs: trachea")
     airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small)
     cut = ndimage.binary_dilation(airway) if airway.any() else airway
+    info["airway_found"] = bool(airway.any())
     report(0.5, "lungs: 3-D components")
     labels, n = ndimage.label(air & ~cut)
     voxel_ml = float(np.prod(sp)) / 1000.0
     chosen = select_lungs(labels, n, small, voxel_ml)
     report(0.6, "lungs: right and left")
-    lab = assign_sides(labels, chosen, x_mm, midline, sp)
+    lab = assign_sides(labels, chosen, x_mm, midline, sp, info)
     del labels
-    report(0.7, "lungs: take-back and holes")
+    report(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
     for side in (1, 2):
         if side > len(boxes) or boxes[side - 1] is None:
             continue
-        box = boxes[side - 1]
+        box = _grow_box(boxes[side - 1], lab.shape, sp, closing_mm)
         lung = lab[box] == side
-        closed = fill_holes_slices(closing_2d(lung, closing_mm, sp[1:]),
-                                   int(MAX_HOLE_MM2 / (sp[1] * sp[2])))
-        closed &= body[box] & ~cut[box] & (lab[box] != 3 - side)
+        allowed = body[box] & ~cut[box] & (lab[box] != 3 - side) & (filled[box] == 0)
+        closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box])
         filled[box][closed] = side
-    return lab, filled, cut, body
+    return lab, filled, cut, body, airway
+
+
+def _grow_box(box, shape, spacing, closing_mm):
+    """``box`` grown by the closing radius in-plane (the envelope may reach past the air)."""
+    m = [0] + [int(np.ceil(closing_mm / s)) + 1 for s in spacing[1:]]
+    return tuple(slice(max(b.start - k, 0), min(b.stop + k, n))
+                 for b, k, n in zip(box, m, shape))
+
+
+def _midline(x_mm, body) -> float:
+    """LPS x of the body's left-right centre: the median over slices of each slice's centre
+    (arms, head or a table at one side move a whole-volume mean, not this)."""
+    if not body.any():
+        return 0.0
+    counts = body.sum(axis=(1, 2))
+    sums = np.where(body, x_mm, 0).sum(axis=(1, 2), dtype=np.float64)
+    keep = counts > 0.25 * counts.max()
+    return float(np.median(sums[keep] / counts[keep]))
 
 
 def _sobel_2d(a: np.ndarray) -> np.ndarray:
@@ -133,12 +141,22 @@ def _band_watershed(hu: np.ndarray, lab: np.ndarray, band_px: int) -> np.ndarray
 
 
 def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float = BAND_MM,
-                      closing_mm: float = CLOSING_MM) -> np.ndarray:
+                      closing_mm: float = CLOSING_MM, airway: bool = False,
+                      aerated: bool = False, info: dict | None = None) -> np.ndarray:
+    """Labels 1 right, 2 left (the pleural envelope, pathology inside; ``aerated``: aerated
+    parenchyma only) and, with ``airway``, 3 for the trachea and main bronchi.
+
+    ``info`` (a dict, if given) receives ``forced_split`` and ``airway_found``.
+    """
+    info = {} if info is None else info
     report = Reporter(progress, cancel)
     report(0.0, "lungs: coarse grid")
     f = coarse_factor(volume.spacing, COARSE_MM)
-    lab_s, filled_s, cut_s, body_s = _coarse_lungs(volume, f, report.sub(0.0, 0.5), closing_mm)
+    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(volume, f, report.sub(0.0, 0.5),
+                                                             closing_mm, info)
     out = np.zeros(volume.shape, np.uint8)
+    if airway and airway_s.any():
+        _paint_airway(volume, f, cut_s, out)
     if not lab_s.any():
         report(1.0, "lungs: none found")
         return out
@@ -162,6 +180,9 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
                          ndimage.maximum_filter(lab_s, size=(1, 3, 3))).astype(np.uint8)
     interior = filled_s.copy()
     interior[ndimage.minimum_filter(filled_s, size=(1, 3, 3)) != filled_s] = 0
+    # What the envelope took in away from the air (a mass, a nodule) is kept to its edge.
+    taken = (filled_s > 0) & (lab_reach == 0)
+    interior[taken] = filled_s[taken]
     blocked_s = cut_s | ~body_s
     report(0.55, "lungs: full resolution")
     hu = volume.array[cz, J, I]
@@ -179,6 +200,21 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         lab = np.where(inner > 0, inner, lab)
         lab[blocked] = 0
         result[sl] = lab
-    out[cz, J, I] = result
+    if aerated:
+        report(0.96, "lungs: aerated parenchyma")
+        result = aerated_only(result, hu, volume.spacing)
+    region = out[cz, J, I]
+    np.copyto(region, result, where=result > 0)
     report(1.0, "lungs done")
     return out
+
+
+def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, out: np.ndarray) -> None:
+    """Label 3 at full resolution: the air (and a tube's wall) inside the coarse airway cut."""
+    box = ndimage.find_objects(cut_s.astype(np.uint8))[0]
+    J = slice(box[1].start * f, min(box[1].stop * f, volume.shape[1]))
+    I = slice(box[2].start * f, min(box[2].stop * f, volume.shape[2]))
+    shape = (box[0].stop - box[0].start, J.stop - J.start, I.stop - I.start)
+    reach = upsample(cut_s[box], f, shape)
+    lumen = fill_holes_slices(reach & (volume.array[box[0], J, I] < INTERNAL_HU))
+    out[box[0], J, I][lumen] = AIRWAY.value

@@ -1,0 +1,123 @@
+"""The lung as a radiologist outlines it (pathology inside), and the aerated part of it.
+
+Default mask = the lung's pleural envelope: nodules, masses and consolidation inside it are
+lung.  What lies inside the envelope but is not air is found from the air around it:
+
+* per slice, a closing with a small disk (vessels and fissures at the border, small
+  juxta-pleural nodules) and the holes of each lung (intraparenchymal nodules, vessels);
+* along the body's long axis, gaps between lung above and lung below in the same column
+  (``Z_GAP_MM``): a mass against the chest wall, the spine or the mediastinum still has lung
+  above and below it, while the heart and the liver dome have lung only on one side
+  (above the liver, beside the heart) and an effusion lies at the bottom of the pleural space.
+
+``aerated`` removes from a mask the solid blobs thicker than ``SOLID_RADIUS_MM`` (nodules,
+masses, consolidation) and keeps the aerated parenchyma with its vessels.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from ctvis.core.image.body import fill_holes_slices
+
+Z_GAP_MM = 65.0             # lung above and below a gap this tall or less: the gap is lung
+MAX_HOLE_MM2 = 500.0        # larger holes in one lung's slice (the liver dome) stay out
+HILUM_MM = 20.0             # z gaps this close to the trachea and main bronchi: the hilum
+HILUM_REACH_MM = 35.0       # ... and a gap region reaching this close must be thick
+HILAR_MASS_RADIUS_MM = 12.0
+MIN_MASS_RADIUS_MM = 7.0    # a z gap region must be this thick somewhere to be a mass
+BONE_HU = 250               # bone is never lung (ribs, spine in a closing's reach)
+SOLID_HU = -300             # denser than this inside the lung: tissue, not aerated lung
+SOLID_RADIUS_MM = 3.0       # solid blobs at least this thick are pathology, not vessels
+
+
+def closing_2d(mask: np.ndarray, radius_mm: float, spacing_yx) -> np.ndarray:
+    """Per-slice binary closing with a disk of ``radius_mm`` (via two distance transforms)."""
+    if radius_mm <= 0 or not mask.any():
+        return mask.copy()
+    pad = [int(np.ceil(radius_mm / s)) + 1 for s in spacing_yx]
+    m = np.pad(mask, [(0, 0), (pad[0], pad[0]), (pad[1], pad[1])])
+    sampling = (1e6, spacing_yx[0], spacing_yx[1])       # huge z step: slices stay apart
+    dilated = ndimage.distance_transform_edt(~m, sampling=sampling) <= radius_mm
+    closed = ndimage.distance_transform_edt(dilated, sampling=sampling) > radius_mm
+    return closed[:, pad[0]:-pad[0], pad[1]:-pad[1]] | mask
+
+
+def z_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    """Voxels in a run of at most ``max_gap`` False voxels with True above and below it."""
+    if max_gap < 1 or mask.shape[0] < 3:
+        return np.zeros_like(mask)
+    n = mask.shape[0]
+    idx = np.arange(n)[:, None, None]
+    # Index of the nearest True at or below / at or above each voxel along z.
+    below = np.maximum.accumulate(np.where(mask, idx, -1), axis=0)
+    above = np.minimum.accumulate(np.where(mask, idx, n)[::-1], axis=0)[::-1]
+    return ~mask & (below >= 0) & (above < n) & (above - below - 1 <= max_gap)
+
+
+def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
+    """The gap regions that are a mass, not the hilum nor a sliver.
+
+    Nothing within ``HILUM_MM`` of the trachea and main bronchi is kept (there the gaps are
+    the hilar vessels and bronchi).  A region must be thicker in-plane than
+    ``MIN_MASS_RADIUS_MM`` somewhere (the heart's wall under the lingula is a sliver), and
+    than ``HILAR_MASS_RADIUS_MM`` if it comes within ``HILUM_REACH_MM`` of the airway.
+    """
+    if not gaps.any():
+        return gaps
+    near = reach = np.zeros_like(gaps)
+    if airway is not None and airway.any():
+        dist = ndimage.distance_transform_edt(~airway, sampling=spacing)
+        near, reach = dist <= HILUM_MM, dist <= HILUM_REACH_MM
+    gaps = gaps & ~near
+    parts, n = ndimage.label(gaps)
+    if n == 0:
+        return gaps
+    pad = [(0, 0), (1, 1), (1, 1)]
+    depth = ndimage.distance_transform_edt(np.pad(gaps, pad), sampling=(1e6,) + tuple(
+        spacing[1:]))[:, 1:-1, 1:-1]
+    index = np.arange(1, n + 1)
+    radius = np.asarray(ndimage.maximum(depth, parts, index))
+    hilar = np.asarray(ndimage.maximum(reach, parts, index)) > 0
+    keep = np.zeros(n + 1, bool)
+    keep[1:] = radius >= np.where(hilar, HILAR_MASS_RADIUS_MM, MIN_MASS_RADIUS_MM)
+    return keep[parts]
+
+
+def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
+             closing_mm: float, hilum: np.ndarray | None = None) -> np.ndarray:
+    """One lung's envelope on its (coarse) grid: ``lung`` plus what it encloses.
+
+    ``allowed``: where the envelope may be (the body, not the airway, not the other lung);
+    ``hilum``: the trachea and main bronchi (see :func:`_masses`).
+    """
+    allowed = allowed & (hu < BONE_HU)
+    out = closing_2d(lung, closing_mm, spacing[1:]) & allowed
+    gaps = z_gaps(out, int(Z_GAP_MM / spacing[0])) & allowed
+    gaps = _masses(gaps, hilum, spacing)
+    out |= gaps
+    out = fill_holes_slices(out, int(MAX_HOLE_MM2 / (spacing[1] * spacing[2])))
+    return out & allowed
+
+
+def aerated(labels: np.ndarray, hu: np.ndarray, spacing) -> np.ndarray:
+    """``labels`` without the solid blobs (nodules, masses, consolidation) inside them."""
+    solid = (labels > 0) & (hu > SOLID_HU)
+    if not solid.any():
+        return labels.copy()
+    # An opening with a ball keeps what is thicker than SOLID_RADIUS_MM: vessels are thinner.
+    # Done with two distance transforms in mm, on the box of the solid voxels.
+    box = ndimage.find_objects(solid.astype(np.uint8))[0]
+    box = tuple(slice(max(s.start - 2, 0), s.stop + 2) for s in box)
+    part = solid[box]
+    core = ndimage.distance_transform_edt(part, sampling=spacing) > SOLID_RADIUS_MM
+    blobs = np.zeros_like(solid)
+    if core.any():
+        blobs[box] = ndimage.distance_transform_edt(~core, sampling=spacing) \
+            <= SOLID_RADIUS_MM + 1e-6
+    # Their partial-volume rim (between tissue and air) goes with them.
+    blobs = ndimage.binary_dilation(blobs, structure=np.ones((1, 3, 3), bool)) & (labels > 0) \
+        & (hu > -600)
+    out = labels.copy()
+    out[blobs] = 0
+    return out
