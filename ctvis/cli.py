@@ -141,9 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_more_commands(sub) -> None:
     """Subcommands defined in their own modules (segment, mesh)."""
-    from ctvis import cli_mesh, cli_report, cli_segment
+    from ctvis import (cli_anonymize, cli_batch, cli_mesh, cli_report, cli_screenshot,
+                       cli_segment)
 
-    for module in (cli_segment, cli_mesh, cli_report):
+    for module in (cli_segment, cli_mesh, cli_report, cli_screenshot, cli_anonymize,
+                   cli_batch):
         module.register(sub)
 
 

@@ -27,17 +27,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def headless_vtk() -> None:
-    """Off-screen VTK with no X server: EGL, without VTK's warning about the missing display.
-
-    Set when the command runs (not at import), before VTK is first imported.
-    """
-    import os
-
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
-
-
 def _check(args) -> None:
     if Path(args.output).suffix.lower() not in (".html", ".htm"):
         raise CtvisError(f"{args.output}: the report must end in .html")
@@ -53,7 +42,6 @@ def cmd_report(args) -> int:
     from ctvis.cli import progress_bar
 
     _check(args)
-    headless_vtk()
     with progress_bar(not args.quiet, "report") as progress:
         result = make_report(args.path, args.output, args.pdf, series_uid=args.series,
                              method=args.method, with_identifiers=args.with_identifiers,

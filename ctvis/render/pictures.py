@@ -20,6 +20,15 @@ STANDARD_VIEWS = {"anterior": ((0, -1, 0), (0, 0, 1)), "posterior": ((0, 1, 0), 
 TEXT_COLOR = (255, 200, 40)      # as the viewer's: never mistaken for image pixels
 
 
+def offscreen_without_display() -> None:
+    """Off-screen VTK with no X server draws through EGL; say so before VTK makes its first
+    window, so it does not try X first and warn.  Done when a picture is made, not at import."""
+    import os
+
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
 def png_bytes(rgb: np.ndarray) -> bytes:
     from PIL import Image
 
@@ -92,9 +101,82 @@ def slice_picture(state, view: str, scale: float = 1.0, annotations: bool = True
     return rgb
 
 
+def fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``rgb`` scaled to fit (width, height), centred on black (as a pane shows it)."""
+    from PIL import Image
+
+    width, height = size
+    h, w = rgb.shape[:2]
+    factor = min(width / w, height / h)
+    new = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
+    image = np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(
+        new, Image.Resampling.BILINEAR))
+    out = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - new[1]) // 2, (width - new[0]) // 2
+    out[top:top + new[1], left:left + new[0]] = image
+    return out
+
+
+def layout_picture(state, cell: tuple[int, int] = (600, 600), scale: int = 1,
+                   annotations: bool = True, gap: int = 2) -> np.ndarray:
+    """All panes of ``state.layout`` arranged as the window arranges them."""
+    from ctvis.app.layouts import grid
+    from ctvis.render.slices import VIEW_COLORS
+
+    cells = grid(state.layout)
+    cw, ch = cell[0] * scale, cell[1] * scale
+    rows = max(r + rs for r, _, rs, _ in cells.values())
+    cols = max(c + cs for _, c, _, cs in cells.values())
+    out = np.zeros((rows * ch + (rows - 1) * gap, cols * cw + (cols - 1) * gap, 3), np.uint8)
+    out[:] = 60
+    for pane, (r, c, rs, cs) in cells.items():
+        size = (cs * cw + (cs - 1) * gap, rs * ch + (rs - 1) * gap)
+        if pane == "3d":
+            picture = picture_3d(state, size)
+        else:
+            picture = fit(slice_picture(state, pane, scale, annotations=False), size)
+            if annotations:
+                picture = _annotate_pane(state, pane, picture)
+        y, x = r * (ch + gap), c * (cw + gap)
+        out[y:y + size[1], x:x + size[0]] = picture[..., :3]
+        color = VIEW_COLORS.get(pane, (120, 120, 120))
+        out[y:y + 2, x:x + size[0]] = color                  # the pane's coloured tag line
+    return out
+
+
+def _annotate_pane(state, view: str, picture: np.ndarray) -> np.ndarray:
+    from ctvis.render.slices import edge_letters, slice_geometry
+
+    index = state.slice_index(view)
+    window = state.window
+    return annotate(picture, view, edge_letters(state.volume, view), (
+        f"slice {index + 1}/{slice_geometry(state.volume, view).count}",
+        f"W {window.width:g} L {window.center:g}"))
+
+
+def state_picture(state, view: str, scale: int = 1, annotations: bool = True,
+                  transparent: bool = False, size: tuple[int, int] = (800, 800)) -> np.ndarray:
+    """The picture of one pane (``axial``, ``coronal``, ``sagittal``, ``3d``) or of the
+    whole ``layout`` of a ViewerState, rendered at ``scale`` × its size (not upscaled)."""
+    if view == "layout":
+        return layout_picture(state, scale=scale, annotations=annotations)
+    if view == "3d":
+        return picture_3d(state, (size[0] * scale, size[1] * scale), transparent)
+    return slice_picture(state, view, scale, annotations)
+
+
+def picture_3d(state, size: tuple[int, int] = (800, 800), transparent: bool = False):
+    """The 3D pane of ``state`` off-screen: the same Scene the viewer's 3D pane draws."""
+    offscreen_without_display()
+    from ctvis.render.scene import render_state
+
+    return render_state(state, size=size, transparent=transparent)
+
+
 def surfaces_picture(meshes, view: str = "anterior", size=(800, 800),
                      transparent: bool = False) -> np.ndarray:
     """An off-screen picture of ``meshes`` = [(PolyData, (r, g, b), opacity), ...]."""
+    offscreen_without_display()
     import pyvista as pv
 
     plotter = pv.Plotter(off_screen=True, window_size=size)
@@ -145,4 +227,5 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
 
 
 __all__ = ["STANDARD_VIEWS", "png_bytes", "true_aspect", "annotate", "slice_picture",
-           "surfaces_picture", "report_pictures", "pad_square"]
+           "surfaces_picture", "report_pictures", "pad_square", "fit",
+           "layout_picture", "state_picture", "picture_3d"]

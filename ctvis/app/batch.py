@@ -1,0 +1,219 @@
+"""Batch over a cohort: every CT series under a folder, one series per Dask task.
+
+``find_series`` lists the series (one header scan); ``run_series`` runs the chosen steps
+on one series and returns one summary row, never raising for a bad series; ``run_batch``
+spreads the series over a Dask cluster — a local cluster of worker processes by default
+(one per core, each with a memory limit, so one huge series cannot take the machine down),
+or any running cluster by its scheduler address — and writes the summary table as CSV and
+Parquet.  Identifiers appear only as hashes; outputs are written atomically; a series whose
+``row.json`` exists is done, so a rerun goes on where the last one stopped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ctvis.core.atomic import atomic_path
+from ctvis.core.errors import CtvisError
+from ctvis.core.progress import Reporter
+
+log = logging.getLogger(__name__)
+STEPS = ("segment", "mesh", "report")
+ROW_FILE = "row.json"
+COLUMNS = ("series", "patient", "modality", "slices", "status", "error", "seconds",
+           "right_ml", "left_ml", "total_ml", "mld_hu", "laa950_pct", "pd15_hu", "files")
+
+
+def hashed(text: str, length: int = 16) -> str:
+    """A stable pseudonym: identifiers never appear in batch outputs."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    path: str                    # the folder holding the series' files, or a NIfTI/NRRD file
+    series_uid: str | None
+    key: str                     # hashed series identity: the output folder's name
+    patient: str                 # hashed patient ID
+    modality: str
+    slices: int
+
+
+def find_series(folder, progress=None, cancel=None) -> tuple[list[SeriesTask], list[dict]]:
+    """(every series under ``folder``, the files passed over with their reasons)."""
+    from ctvis.core.io import file_kind
+    from ctvis.core.io.dicom_scan import scan
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CtvisError(f"{folder}: not a folder")
+    report = Reporter(progress, cancel)
+    result = scan(folder, progress=report.sub(0.0, 1.0))
+    tasks, skipped = [], []
+    for entry in result.skipped:
+        path = entry["path"]
+        if file_kind(path) != "dicom":               # NIfTI / NRRD volumes are series too
+            rel = str(Path(path).resolve())
+            tasks.append(SeriesTask(path, None, hashed(rel), hashed(rel), "CT", 0))
+        else:
+            skipped.append(entry)
+    for series in result.series:
+        files = [s.path for s in series.slices]
+        common = os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0])
+        patient = series.slices[0].meta.get("patient_id", "") if series.slices else ""
+        tasks.append(SeriesTask(common, series.uid, hashed(series.uid),
+                                hashed(patient or series.uid), series.modality or "",
+                                series.n_images))
+    return tasks, skipped
+
+
+def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
+    """Run ``steps`` on one series; the row says what happened (``status`` ok / error)."""
+    from ctvis.app.pipeline import MeshRequest, build_meshes, open_volume, segment
+    from ctvis.core.io import write_mask
+    from ctvis.core.lungs import flat_metrics
+
+    start = time.perf_counter()
+    target = Path(out) / task.key
+    row = {"series": task.key, "patient": task.patient, "modality": task.modality,
+           "slices": task.slices, "status": "ok", "error": "", "files": ""}
+    files = []
+    try:
+        if task.modality and task.modality != "CT":
+            raise CtvisError(f"not a CT series (modality {task.modality})")
+        volume = open_volume(task.path, series_uid=task.series_uid)
+        row["slices"] = volume.shape[0]
+        result = segment(volume)
+        row.update(flat_metrics(result.metrics))
+        files.append(write_mask(volume, result.labels, target / "lungs.nii.gz"))
+        if "mesh" in steps:
+            from ctvis.render.mesh_io import write_meshes
+
+            meshes = build_meshes(volume, MeshRequest("lungs"), labels=result.labels)
+            files += write_meshes(meshes, target / "lungs.vtp")
+        if "report" in steps:
+            files += _report(volume, result, target)
+    except CtvisError as exc:               # paths may name the patient: say the hash
+        row.update(status="error", error=str(exc).replace(task.path, f"<series {task.key}>"))
+    except MemoryError:
+        row.update(status="error", error="not enough memory for this series")
+    row["files"] = ";".join(str(Path(f).relative_to(out)) for f in files)
+    row["seconds"] = round(time.perf_counter() - start, 2)
+    if row["status"] == "ok":                       # done: a rerun skips it
+        with atomic_path(target / ROW_FILE) as tmp:
+            tmp.write_text(json.dumps(row, indent=2))
+    return row
+
+
+def _report(volume, result, target: Path) -> list[Path]:
+    from ctvis.app.report import lung_state, report_html, write_html
+    from ctvis.render.pictures import report_pictures
+
+    state = lung_state(volume, result.labels, result.method)
+    text = report_html(volume, result.metrics, report_pictures(state),
+                       {"Segmentation": result.method})
+    return [write_html(text, target / "report.html")]
+
+
+def done_rows(tasks, out) -> dict:
+    """Rows of the series a previous run finished, by series key."""
+    rows = {}
+    for task in tasks:
+        path = Path(out) / task.key / ROW_FILE
+        if path.is_file():
+            try:
+                rows[task.key] = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                pass                                 # half-written: run it again
+    return rows
+
+
+def local_cluster(workers: int | None = None):
+    """A local cluster: one single-threaded worker process per core, memory split evenly;
+    a worker that dies takes its task along once, then the task is given up."""
+    import dask
+    from distributed import LocalCluster
+
+    dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                     "distributed.worker.daemon": False})
+    return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                        processes=True, memory_limit="auto", dashboard_address=":0",
+                        host="127.0.0.1")
+
+
+def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
+              workers: int | None = None, progress=None, task_fn=run_series) -> list[dict]:
+    """Run ``steps`` on every series under ``folder``; return and write the summary rows."""
+    from distributed import Client, as_completed
+
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise CtvisError(f"unknown step(s) {', '.join(sorted(unknown))} "
+                         f"(choose from {', '.join(STEPS)})")
+    out = Path(out)
+    if Path(folder).resolve() in [out.resolve(), *out.resolve().parents]:
+        raise CtvisError(f"{out}: the output must not be inside the input {folder}")
+    out.mkdir(parents=True, exist_ok=True)
+    report = Reporter(progress)
+    tasks, skipped = find_series(folder, progress=report.sub(0.0, 0.05))
+    if not tasks:
+        raise CtvisError(f"{folder}: no series found")
+    rows = done_rows(tasks, out)
+    todo = [t for t in tasks if t.key not in rows]
+    log.info("%d series, %d done before, %d to run", len(tasks), len(rows), len(todo))
+    if todo:
+        cluster = None if scheduler else local_cluster(workers)
+        try:
+            with Client(scheduler or cluster, timeout="30s") as client:
+                futures = client.map(task_fn, todo, out=str(out), steps=tuple(steps),
+                                     pure=False, retries=1)
+                by_future = dict(zip(futures, todo))
+                for n, future in enumerate(as_completed(futures), 1):
+                    task = by_future[future]
+                    try:
+                        rows[task.key] = future.result()
+                    except Exception as exc:     # the worker died twice, or a bug
+                        rows[task.key] = {"series": task.key, "patient": task.patient,
+                                          "modality": task.modality, "slices": task.slices,
+                                          "status": "error",
+                                          "error": f"{type(exc).__name__}: {exc}"}
+                    report(0.05 + 0.95 * n / len(todo), f"{n}/{len(todo)} series")
+        except OSError as exc:
+            raise CtvisError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        finally:
+            if cluster is not None:
+                cluster.close()
+    ordered = [rows[t.key] for t in tasks]
+    write_summary(ordered, out)
+    return ordered
+
+
+def write_summary(rows: list[dict], out: Path) -> tuple[Path, Path]:
+    """summary.csv and summary.parquet, one row per series, the same columns."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = [{c: row.get(c) for c in COLUMNS} for row in rows]
+    csv_path, parquet_path = out / "summary.csv", out / "summary.parquet"
+    with atomic_path(csv_path) as tmp:
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(table)
+    schema = pa.schema([(c, pa.float64()) if c.endswith(("_ml", "_hu", "_pct")) or
+                        c == "seconds" else (c, pa.int64()) if c == "slices" else
+                        (c, pa.string()) for c in COLUMNS])
+    with atomic_path(parquet_path) as tmp:
+        pq.write_table(pa.Table.from_pylist(table, schema=schema), tmp)
+    return csv_path, parquet_path
+
+
+__all__ = ["find_series", "run_series", "run_batch", "SeriesTask", "write_summary", "STEPS",
+           "local_cluster", "hashed"]

@@ -1,0 +1,106 @@
+"""Batch on Dask: the right row for good, broken, non-CT series; resumable; through a
+running cluster by address; a killed worker does not lose a series."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pydicom
+import pytest
+
+from ctvis.app.batch import find_series, run_batch, run_series
+from ctvis.cli import main
+from ctvis.core.io import write_dicom_series
+from ctvis.core.phantom import make_phantom
+
+PATIENT = "ZZBATCHPATIENT42"
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cohort")
+    for i in range(2):
+        volume = make_phantom(shape=(40, 96, 96), seed=i).volume
+        volume.meta.update(patient_id=PATIENT)
+        write_dicom_series(volume, root / f"good{i}")
+    broken = write_dicom_series(make_phantom(shape=(8, 32, 32)).volume, root / "broken")
+    for path in broken[1:]:
+        path.unlink()                                   # one slice left: refused
+    mr = write_dicom_series(make_phantom(shape=(6, 32, 32)).volume, root / "mr")
+    for path in mr:
+        ds = pydicom.dcmread(path)
+        ds.Modality = "MR"
+        ds.save_as(path)
+    (root / "readme.txt").write_text("not a series")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as local:
+        yield local
+
+
+def rows_by_kind(rows):
+    return sorted((r["status"], r["error"][:24]) for r in rows)
+
+
+def test_batch_through_a_scheduler_address_gives_the_right_rows(cohort, cluster, tmp_path):
+    out = tmp_path / "out"
+    code = main(["batch", str(cohort), "-o", str(out), "--scheduler", cluster.scheduler_address,
+                 "--quiet"])
+    assert code == 3                                     # some series failed, others went on
+    with open(out / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4
+    ok = [r for r in rows if r["status"] == "ok"]
+    errors = {r["modality"]: r["error"] for r in rows if r["status"] == "error"}
+    assert len(ok) == 2 and all(500 < float(r["total_ml"]) for r in ok)
+    assert "not a CT series (modality MR)" in errors["MR"]
+    assert "slice" in errors["CT"]                       # the one-slice series, with why
+    for r in ok:
+        assert (out / r["files"].split(";")[0]).is_file()
+    table = pq.read_table(out / "summary.parquet")
+    assert table.num_rows == 4 and table.column("total_ml").type == "double"
+    everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert PATIENT.encode() not in everything and str(cohort).encode() not in everything
+
+
+def test_rerun_skips_series_already_done(cohort, cluster, tmp_path):
+    out = tmp_path / "out"
+    first = run_batch(cohort, out, ("segment",), scheduler=cluster.scheduler_address)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("lungs.nii.gz")}
+    calls = []
+    second = run_batch(cohort, out, ("segment",), scheduler=cluster.scheduler_address,
+                       task_fn=lambda task, **kw: calls.append(task) or run_series(task, **kw))
+    assert len(stamps) == 2
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("lungs.nii.gz")} == stamps
+    assert rows_by_kind(first) == rows_by_kind(second)
+
+
+def die_once(task, out, steps):
+    """Kill the worker process the first time a series runs."""
+    marker = Path(out) / f"died-{task.key}"
+    if task.slices > 10 and not marker.exists():
+        marker.write_text("x")
+        os._exit(1)
+    return run_series(task, out, steps)
+
+
+def test_a_killed_worker_does_not_lose_a_series(cohort, tmp_path):
+    out = tmp_path / "out"
+    rows = run_batch(cohort, out, ("segment",), workers=2, task_fn=die_once)
+    assert len(list(out.glob("died-*"))) == 2            # both good series killed a worker
+    assert sum(r["status"] == "ok" for r in rows) == 2
+
+
+def test_find_series_lists_every_series_with_hashed_identity(cohort):
+    tasks, skipped = find_series(cohort)
+    assert sorted(t.modality for t in tasks) == ["CT", "CT", "CT", "MR"]
+    assert all(PATIENT not in t.patient and len(t.key) == 16 for t in tasks)
+    assert [Path(s["path"]).name for s in skipped] == ["readme.txt"]
