@@ -111,13 +111,9 @@ def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
 
 
 def _report(volume, result, target: Path) -> list[Path]:
-    from ctvis.app.report import lung_state, report_html, write_html
-    from ctvis.render.pictures import report_pictures
+    from ctvis.app.report import write_report
 
-    state = lung_state(volume, result.labels, result.method)
-    text = report_html(volume, result.metrics, report_pictures(state),
-                       {"Segmentation": result.method})
-    return [write_html(text, target / "report.html")]
+    return [write_report(volume, result, target / "report.html")["html"]]
 
 
 def done_rows(tasks, out) -> dict:

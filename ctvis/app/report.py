@@ -197,37 +197,33 @@ def lung_state(volume, labels, method: str):
     return state
 
 
-def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
-                with_identifiers: bool = False, progress=None, cancel=None) -> dict:
-    """Open ``path``, segment the lungs, draw the pictures, write the HTML (and PDF).
+def write_report(volume, result, html_path, pdf_path=None, with_identifiers: bool = False,
+                 progress=None, cancel=None) -> dict:
+    """Pictures, HTML (and PDF) for a segmented volume (``result``: a LungResult).
 
     Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s}}.
     """
     import time
 
-    from ctvis.app.pipeline import open_volume, segment
     from ctvis.core.progress import Reporter
     from ctvis.render.pictures import report_pictures
 
+    if result.empty:
+        raise CtvisError("no lungs found; no report written")
     report = Reporter(progress, cancel)
     seconds, t = {}, time.perf_counter()
-    volume = open_volume(path, series_uid=series_uid, progress=report.sub(0.0, 0.2))
-    seconds["open"], t = time.perf_counter() - t, time.perf_counter()
-    result = segment(volume, method, progress=report.sub(0.2, 0.5))
-    seconds["segment"], t = time.perf_counter() - t, time.perf_counter()
-    if result.empty:
-        raise CtvisError(f"{path}: no lungs found; no report written")
-    state = lung_state(volume, result.labels, method)
-    pictures = report_pictures(state, progress=report.sub(0.5, 0.9))
+    state = lung_state(volume, result.labels, result.method)
+    pictures = report_pictures(state, progress=report.sub(0.0, 0.8))
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
-    parameters = {"Segmentation": f"{method} (ctvis.core.lungs, docs/lungs.md)",
-                  "Mask": "right and left lungs", "Segmentation time": f"{result.seconds:.1f} s",
+    parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
+                  "Mask": result.metrics.get("mask", "right and left lungs"),
+                  "Segmentation time": f"{result.seconds:.1f} s",
                   "Window": f"Lung: W {state.window.width:g} L {state.window.center:g}",
                   "Bone surface": f"{state.bone.hu:g} HU, flying edges",
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}
     text = report_html(volume, result.metrics, pictures, parameters, with_identifiers)
     write_html(text, html_path)
-    report(0.95, "writing the PDF")
+    report(0.85, "writing the PDF")
     if pdf_path is not None:
         write_pdf(text, pdf_path)
     seconds["write"] = time.perf_counter() - t
@@ -236,5 +232,27 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
             "metrics": result.metrics, "seconds": seconds}
 
 
-__all__ = ["make_report", "lung_state", "report_html", "series_facts", "histogram_svg",
+def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
+                with_identifiers: bool = False, progress=None, cancel=None) -> dict:
+    """Open ``path``, segment the lungs, then :func:`write_report`."""
+    import time
+
+    from ctvis.app.pipeline import open_volume, segment
+    from ctvis.core.progress import Reporter
+
+    report = Reporter(progress, cancel)
+    t = time.perf_counter()
+    volume = open_volume(path, series_uid=series_uid, progress=report.sub(0.0, 0.2))
+    opened, t = time.perf_counter() - t, time.perf_counter()
+    result = segment(volume, method, progress=report.sub(0.2, 0.5))
+    segmented = time.perf_counter() - t
+    if result.empty:
+        raise CtvisError(f"{path}: no lungs found; no report written")
+    out = write_report(volume, result, html_path, pdf_path, with_identifiers,
+                       progress=report.sub(0.5, 1.0))
+    out["seconds"] = {"open": opened, "segment": segmented, **out["seconds"]}
+    return out
+
+
+__all__ = ["make_report", "write_report", "lung_state", "report_html", "series_facts", "histogram_svg",
            "metrics_table", "write_html", "write_pdf", "PICTURES", "IDENTIFYING"]
