@@ -8,6 +8,7 @@ window can ask the user to locate it and the CLI can print one clear line.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ctvis.app.state import SESSION_VERSION, ViewerState
@@ -54,41 +55,69 @@ def read_session(path) -> dict:
     return data
 
 
-def open_session(path, data_path=None, progress=None, cancel=None) -> ViewerState:
-    """A ViewerState as the session left it: data loaded, overlays made, settings restored.
+@dataclass
+class SessionData:
+    """What a session needs loaded before it can be shown (made off the GUI thread)."""
+    settings: dict
+    volume: object
+    overlays: dict                       # name -> (labels, origin)
+
+
+def check_data(path, data_path=None) -> dict:
+    """The session's settings with its data path checked (raises DataMissing)."""
+    session = read_session(path)
+    source = dict(session["source"])
+    if data_path is not None:
+        source["path"] = str(data_path)
+    if source["path"] is not None and not Path(source["path"]).exists():
+        raise DataMissing(path, source["path"])
+    return dict(session, source=source)
+
+
+def load_session(path, data_path=None, progress=None, cancel=None) -> SessionData:
+    """Load a session's data and make its overlays again (the slow part, any thread).
 
     ``data_path`` replaces the session's data path (the user located moved data).
     """
     from ctvis.app.pipeline import open_volume, segment
     from ctvis.core.io import read_mask
 
-    session = read_session(path)
+    session = check_data(path, data_path)
     report = Reporter(progress, cancel)
-    source = dict(session["source"])
-    if data_path is not None:
-        source["path"] = str(data_path)
-    if source["path"] is not None and not Path(source["path"]).exists():
-        raise DataMissing(path, source["path"])
-    state = ViewerState()
-    state.volume = open_volume(source["path"], series_uid=source.get("series_uid"),
-                               progress=report.sub(0.0, 0.4))
-    overlays = session.get("overlays", {})
-    for i, (name, overlay) in enumerate(overlays.items()):
-        origin = overlay.get("origin")
-        step = report.sub(0.4 + 0.6 * i / len(overlays), 0.4 + 0.6 * (i + 1) / len(overlays))
-        if origin is None:
-            continue
+    source = session["source"]
+    volume = open_volume(source["path"], series_uid=source.get("series_uid"),
+                         progress=report.sub(0.0, 0.4))
+    overlays = {}
+    made = {name: o["origin"] for name, o in session.get("overlays", {}).items()
+            if o.get("origin")}
+    for i, (name, origin) in enumerate(made.items()):
+        step = report.sub(0.4 + 0.6 * i / len(made), 0.4 + 0.6 * (i + 1) / len(made))
         if Path(origin).suffix in (".gz", ".nii", ".nrrd", ".nhdr"):
-            labels = read_mask(origin, like=state.volume).array
+            labels = read_mask(origin, like=volume).array
         else:
-            labels = segment(state.volume, method=origin, progress=step).labels
+            labels = segment(volume, method=origin, progress=step).labels
+        overlays[name] = (labels, origin)
+    report(1.0, "session loaded")
+    return SessionData(session, volume, overlays)
+
+
+def apply_session(state: ViewerState, data: SessionData, path="session") -> ViewerState:
+    """Show a loaded session in ``state`` (on the thread that owns the state's listeners)."""
+    state.volume = data.volume
+    for name, (labels, origin) in data.overlays.items():
         state.set_overlay(name, labels=labels, origin=origin)
     try:
-        state.restore(dict(session, source=source))
+        state.restore(data.settings)
     except (KeyError, TypeError, ValueError) as exc:
         raise SessionError(f"{path}: damaged session ({exc})") from None
-    report(1.0, "session opened")
     return state
 
 
-__all__ = ["save_session", "read_session", "open_session", "SessionError", "DataMissing"]
+def open_session(path, data_path=None, progress=None, cancel=None) -> ViewerState:
+    """A new ViewerState as the session left it: data loaded, overlays made, settings set."""
+    data = load_session(path, data_path, progress, cancel)
+    return apply_session(ViewerState(), data, path)
+
+
+__all__ = ["save_session", "read_session", "open_session", "load_session", "apply_session",
+           "check_data", "SessionData", "SessionError", "DataMissing"]
