@@ -21,6 +21,7 @@ STANDARD_VIEWS = {
     "inferior": ((0.0, 0.0, -1.0), (0.0, -1.0, 0.0)),
 }
 DEFAULT_VIEW = "anterior"
+FIT = 0.7
 
 
 def standard_camera(name: str, bounds, view_angle: float = 30.0) -> Camera:
@@ -34,8 +35,9 @@ def standard_camera(name: str, bounds, view_angle: float = 30.0) -> Camera:
     b = np.asarray(bounds, dtype=float).reshape(3, 2)
     centre = b.mean(axis=1)
     radius = max(0.5 * float(np.linalg.norm(b[:, 1] - b[:, 0])), 1e-3)
-    # As vtkRenderer::ResetCamera: the bounding sphere fits the view angle.
-    distance = radius / np.sin(np.radians(view_angle) / 2.0)
+    # vtkRenderer::ResetCamera fits the bounding sphere; a chest is a squat box whose sphere
+    # leaves the picture half empty, so come closer (the box still fits face-on).
+    distance = FIT * radius / np.sin(np.radians(view_angle) / 2.0)
     position = centre + distance * np.asarray(direction)
     return Camera(tuple(map(float, position)), tuple(map(float, centre)),
                   tuple(map(float, up)), float(view_angle), radius)
@@ -59,7 +61,6 @@ def apply_camera(renderer, camera: Camera) -> None:
     cam.SetViewAngle(camera.view_angle)
     if camera.parallel_scale is not None:
         cam.SetParallelScale(camera.parallel_scale)
-    cam.OrthogonalizeViewUp()
     renderer.ResetCameraClippingRange()
 
 

@@ -13,7 +13,7 @@ FACE_LETTERS = {"x+": "L", "x-": "R", "y+": "P", "y-": "A", "z+": "S", "z-": "I"
 
 
 class OrientationMarker:
-    def __init__(self, render_window, main_renderer, viewport=(0.0, 0.0, 0.18, 0.22)):
+    def __init__(self, render_window, main_renderer, viewport=(0.0, 0.0, 0.14, 0.17)):
         from vtkmodules.vtkRenderingAnnotation import vtkAnnotatedCubeActor
         from vtkmodules.vtkRenderingCore import vtkRenderer
 

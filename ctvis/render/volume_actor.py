@@ -97,7 +97,7 @@ class VolumeActor:
                                  grid(subsampled(volume.array, self.step), spacing * self.step))
         self.property = vtkVolumeProperty()
         matrix = patient_matrix(volume)
-        voxel = float(np.mean(spacing))
+        voxel = float(np.min(spacing))         # the finest axis: no wood grain on thick slices
         self.props = {}
         for level, image in self.images.items():
             m = _mapper(mapper)
