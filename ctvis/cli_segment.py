@@ -28,6 +28,11 @@ def register(subparsers) -> None:
     p.add_argument("--metrics", help="also write the metrics as JSON to this file")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
+    p.add_argument("--airway", action="store_true",
+                   help="also label the trachea and main bronchi (label 3) in the mask")
+    p.add_argument("--aerated", action="store_true",
+                   help="aerated parenchyma only (default: each lung's pleural envelope, "
+                        "with nodules, masses and consolidation inside)")
     p.set_defaults(func=cmd_segment)
 
 
@@ -72,13 +77,15 @@ def cmd_segment(args) -> int:
     with progress_bar(not args.quiet, "lungs") as progress:
         report = Reporter(progress)
         volume = open_volume(args.path, series_uid=args.series, progress=report.sub(0.0, 0.3))
-        result = segment(volume, method=args.method, progress=report.sub(0.3, 0.9))
+        result = segment(volume, method=args.method, progress=report.sub(0.3, 0.9),
+                         airway=args.airway, aerated=args.aerated)
         report(0.9, "writing the mask")
         write_mask(volume, result.labels, args.output)
         report(1.0, "done")
     metrics = result.metrics
     if args.metrics:
         payload = dict(flat_metrics(metrics), method=args.method, input=str(args.path),
+                       lung_mask=metrics["mask"], warnings=metrics["warnings"],
                        mask=str(args.output),
                        voxels={p: metrics[p]["voxels"] for p in PARTS})
         with atomic_path(args.metrics) as tmp:
@@ -86,6 +93,6 @@ def cmd_segment(args) -> int:
     if not args.quiet:
         print(format_table(metrics))
         print(f"mask written to {args.output}")
-    if result.empty:
-        print(f"ctvis: warning: no lungs found in {args.path}", file=sys.stderr)
+    for warning in metrics["warnings"]:
+        print(f"ctvis: warning: {args.path}: {warning}", file=sys.stderr)
     return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ctvis.core.errors import CtvisError
-from ctvis.core.labels import BOTH_LUNGS, LUNG_LABELS, LUNG_STRUCTURES, STRUCTURES
+from ctvis.core.labels import AIRWAY, BOTH_LUNGS, LUNG_LABELS, LUNG_STRUCTURES, STRUCTURES
 from ctvis.core.presets import default_bone_threshold
 from ctvis.core.progress import Reporter
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
@@ -65,17 +65,25 @@ def require_volume(volume: Volume, task: str) -> None:
 
 
 def segment(volume: Volume, method: str = "watershed", progress=None,
-            cancel=None) -> LungResult:
-    """Segment the lungs of ``volume`` and measure them."""
-    from ctvis.core.lungs import lung_metrics, segment_lungs
+            cancel=None, airway: bool = False, aerated: bool = False) -> LungResult:
+    """Segment the lungs of ``volume`` and measure them.
+
+    ``aerated``: aerated parenchyma only (default: each lung's pleural envelope, pathology
+    inside); ``airway``: also label 3, the trachea and main bronchi.  The metrics say which
+    mask they used (``metrics["mask"]``) and carry ``metrics["warnings"]``.
+    """
+    from ctvis.core.lungs import lung_metrics, lung_warnings, segment_lungs
 
     require_volume(volume, "lung segmentation")
 
     report = Reporter(progress, cancel)
     start = time.perf_counter()
-    labels = segment_lungs(volume, method=method, progress=report.sub(0.0, 0.95))
+    info: dict = {}
+    labels = segment_lungs(volume, method=method, progress=report.sub(0.0, 0.95),
+                           airway=airway, aerated=aerated, info=info)
     report(0.95, "measuring")
-    metrics = lung_metrics(volume, labels)
+    metrics = lung_metrics(volume, labels, mask="aerated" if aerated else "envelope")
+    metrics["warnings"] = lung_warnings(volume, labels, info)
     report(1.0, "done")
     return LungResult(labels, metrics, method, time.perf_counter() - start)
 
@@ -108,7 +116,7 @@ def lung_structures(labels: np.ndarray, structure: str, mask_path=None):
     value other than the left lung's (e.g. CIP's binary ``wholeLung``, value 1) cannot tell
     right from left: it gives one structure, "lungs".
     """
-    values = set(np.unique(labels).tolist()) - {0}
+    values = set(np.unique(labels).tolist()) - {0, AIRWAY.value}   # the airway is no lung
     lung_values = {label.value for label in LUNG_LABELS}
     where = f"{mask_path}: " if mask_path else ""
     if not values:

@@ -11,7 +11,7 @@ labels do not.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
@@ -92,20 +92,34 @@ SCAPULA_RHO, SCAPULA_HALF_T, SCAPULA_Z, SCAPULA_PHI = 0.905, 2.0, (20.0, 135.0),
 
 @dataclass
 class Phantom:
-    """A phantom CT volume and its true lung labels (0 background, 1 right, 2 left)."""
+    """A phantom CT volume and its true lung labels (0 background, 1 right, 2 left).
+
+    ``regions``: true boolean masks by name — always ``airway`` (trachea and main bronchi
+    lumen), ``heart``, ``liver_dome``; and one per pathology asked for
+    (:mod:`ctvis.core.phantom_pathology`).
+    """
     volume: Volume
     lungs: np.ndarray
+    regions: dict = field(default_factory=dict)
 
 
 def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0,
-                 touching: bool = False) -> Phantom:
+                 touching: bool = False, pathology=()) -> Phantom:
     """Generate the chest phantom.
 
     ``shape`` (z, y, x) and ``spacing`` (dz, dy, dx) mm: give neither for the default
     120 × 256 × 256 grid at 2.5 × 1.37 × 1.37 mm, one of them to cover the 300 × 350 × 350 mm
     field of view, or both to choose the field of view as well (it stays centred on the
     patient).  ``touching`` makes the lungs meet at an anterior junction line.
+    ``pathology``: names from :data:`ctvis.core.phantom_pathology.PATHOLOGIES` (a
+    juxta-pleural nodule, a mass, a consolidation, an effusion, a blocked bronchus, the neck,
+    an endotracheal tube); their true regions are in ``Phantom.regions``.
     """
+    from ctvis.core import phantom_pathology as pp
+
+    names = pp.check(pathology)
+    trachea_top = (TRACHEA[0][0], TRACHEA[0][1], pp.TRACHEA_TOP_NECK) if "neck" in names \
+        else TRACHEA[0]
     grid = _Grid.make(shape, spacing)
     if noise_hu < 0:
         raise ValueError(f"noise_hu must be >= 0, got {noise_hu}")
@@ -115,17 +129,23 @@ def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0
     _paint_abdomen(canvas)
     _paint_lungs(canvas, touching)
     _paint_mediastinum(canvas)
-    _paint_airways(canvas, np.random.default_rng(airway_seed))
+    pp.paint_in_lungs(canvas, names, RIGHT_LUNG, LEFT_LUNG, canvas.regions)
+    main = _paint_airways(canvas, np.random.default_rng(airway_seed), trachea_top)
     _paint_vessel_trees(canvas, np.random.default_rng(vessel_seed))
     _paint_spine(canvas)
     _paint_ribs(canvas)
     _paint_sternum_and_clavicles(canvas)
     _paint_scapulae(canvas)
     _drop_lung_islands(canvas)
+    if "neck" in names:
+        pp.paint_neck(canvas)
+    pp.paint_after_airways(canvas, names, MAIN_BRONCHUS[LEFT_LUNG], CARINA, trachea_top,
+                           canvas.regions)
+    pp.record_anatomy(canvas, main, LIVER, canvas.regions)
     _add_noise(canvas.hu, noise_hu, np.random.default_rng(noise_seed))
     volume = Volume(canvas.hu, spacing=grid.spacing, origin=grid.origin_xyz,
                     direction=np.eye(3), meta=_meta(grid, seed, noise_hu, touching))
-    return Phantom(volume=volume, lungs=canvas.lab)
+    return Phantom(volume=volume, lungs=canvas.lab, regions=canvas.regions)
 
 
 def demo_volume() -> Volume:
@@ -214,6 +234,7 @@ class _Canvas:
         self.grid = grid
         self.hu = np.empty(grid.shape, np.int16)
         self.lab = np.zeros(grid.shape, np.uint8)
+        self.regions = {}
 
     def paint(self, box, mask, value, label=CLEAR, inside_lungs=False) -> None:
         """Set ``value`` where ``mask`` in ``box``; ``label``: CLEAR, KEEP or a lung label."""
@@ -417,6 +438,9 @@ def _paint_heart(canvas: _Canvas) -> None:
         a, b, h = (ri * scale + grow for ri in radii)
         return (u / a) ** 2 + (v / b) ** 2 + (w / h) ** 2 <= 1.0
 
+    heart = np.zeros(g.shape, bool)
+    heart[box] = inside()
+    canvas.regions["heart"] = heart
     canvas.paint(box, inside(grow=PERICARDIAL_FAT), MEDIASTINAL_FAT)
     canvas.paint(box, inside(), MYOCARDIUM)
     canvas.paint(box, inside(scale=0.78), BLOOD)
@@ -445,12 +469,12 @@ def _great_vessels(arch) -> list:
             (arch[int(0.65 * n)], (38.0, 2.0, 170.0), 5.0)]
 
 
-def _paint_airways(canvas: _Canvas, rng) -> None:
+def _paint_airways(canvas: _Canvas, rng, trachea_top=TRACHEA[0]) -> list:
     """Trachea and main bronchi (not lung) and lobar bronchi inside the lungs (lung).
 
     All walls go first and all lumens after, so each lumen runs open into the next.
     """
-    main = [(TRACHEA[0], CARINA, 9.0)] + [(CARINA, MAIN_BRONCHUS[lb], 7.0 if lb == RIGHT_LUNG
+    main = [(trachea_top, CARINA, 9.0)] + [(CARINA, MAIN_BRONCHUS[lb], 7.0 if lb == RIGHT_LUNG
                                             else 6.0) for lb in (RIGHT_LUNG, LEFT_LUNG)]
     lobar = []
     for label in (RIGHT_LUNG, LEFT_LUNG):
@@ -464,6 +488,7 @@ def _paint_airways(canvas: _Canvas, rng) -> None:
         canvas.paint_capsule(p0, p1, r, r, AIR)
     for p0, p1, r0, r1 in lobar:
         canvas.paint_capsule(p0, p1, r0, r1, AIR, label=KEEP)
+    return main
 
 
 def _paint_vessel_trees(canvas: _Canvas, rng) -> None:

@@ -22,6 +22,7 @@ RUN_AREA_STEP = 1.6                  # a tube's section changes little from slic
 LEAK_GROWTH = 2.0                    # a branch may not grow more than this from one slice
 LEAK_AREA = 3.0                      # nor exceed this multiple of the trachea's area
 TOTAL_AREA = 4.0                     # all branches of a slice together: at most this multiple
+MIN_TRACHEA_MM2 = 200.0              # leaks are judged against at least this section
 BELOW_CARINA_MM = 45.0               # main bronchi: followed this far below the carina
 MAX_LATERAL_MM = 75.0                # a branch further from the trachea's axis is in a lung
 GROW = np.ones((3, 3), bool)
@@ -133,6 +134,9 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
     if seed is None:
         return airway
     k0, seed_mask, trachea_area = seed
+    # The seed may be a tube's lumen inside the trachea: never judge leaks against less
+    # than an adult trachea's section.
+    trachea_area = max(trachea_area, MIN_TRACHEA_MM2 / (spacing[1] * spacing[2]))
     x3 = None if x_mm is None else np.broadcast_to(x_mm, air.shape)
     axis_x = None if x3 is None else float(x3[k0][seed_mask].mean())
     order = list(superior_first)

@@ -34,9 +34,14 @@ def _stats(hu: np.ndarray, voxel_ml: float) -> dict:
             "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}
 
 
-def lung_metrics(volume: Volume, labels: np.ndarray) -> dict:
-    """{"right": {...}, "left": {...}, "total": {...}} each with volume_ml, mld_hu,
-    laa950_pct, pd15_hu, voxels and histogram {edges, counts}."""
+MASKS = {"envelope": "each lung's pleural envelope (nodules, masses, consolidation inside)",
+         "aerated": "aerated parenchyma only (solid nodules, masses, consolidation left out)"}
+
+
+def lung_metrics(volume: Volume, labels: np.ndarray, mask: str = "envelope") -> dict:
+    """{"right": {...}, "left": {...}, "total": {...}, "mask": ...}: each part with volume_ml,
+    mld_hu, laa950_pct, pd15_hu, voxels and histogram {edges, counts}; ``mask`` says over
+    which mask they were measured (a key of ``MASKS``)."""
     labels = np.asarray(labels)
     if labels.shape != volume.shape:
         raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
@@ -54,6 +59,7 @@ def lung_metrics(volume: Volume, labels: np.ndarray) -> dict:
     for name, values in PARTS.items():
         hu = np.concatenate([hu_by[v] for v in values])
         out[name] = _stats(hu, voxel_ml)
+    out["mask"] = mask
     return out
 
 

@@ -19,10 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
-                  cancel=None) -> np.ndarray:
+                  cancel=None, airway: bool = False, aerated: bool = False,
+                  info: dict | None = None) -> np.ndarray:
     """Label the lungs of ``volume``: uint8 [z, y, x] on its grid, 1 = right, 2 = left.
 
     Right and left are the patient's (read from the direction matrix, not the array order).
+    By default each lung is its pleural envelope: nodules, masses and consolidation inside
+    it are lung; ``aerated=True`` keeps the aerated parenchyma only.  ``airway=True`` adds
+    label 3 for the trachea and main bronchi (watershed method; never lung either way).
+    ``info`` (a dict, if given) receives facts for :func:`ctvis.core.lungs.lung_warnings`.
     ``progress(fraction, message)`` is called with a rising fraction ending at 1;
     ``cancel()`` returning True raises :class:`ctvis.core.errors.Cancelled`.
     """
@@ -33,10 +38,17 @@ def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
         raise TypeError("segment_lungs needs a ctvis Volume")
     start = time.perf_counter()
     if method == "watershed":
-        from ctvis.core.lungs.watershed import segment_watershed as run
+        from ctvis.core.lungs.watershed import segment_watershed
+
+        labels = segment_watershed(volume, progress=progress, cancel=cancel, airway=airway,
+                                   aerated=aerated, info=info)
     else:
-        from ctvis.core.lungs.kmeans import segment_kmeans as run
-    labels = run(volume, progress=progress, cancel=cancel)
+        from ctvis.core.lungs.envelope import aerated as aerated_only
+        from ctvis.core.lungs.kmeans import segment_kmeans
+
+        labels = segment_kmeans(volume, progress=progress, cancel=cancel)
+        if aerated:
+            labels = aerated_only(labels, volume.array, volume.spacing)
     log.info("segment_lungs(%s) on %s: %.2f s", method, volume.shape,
              time.perf_counter() - start)
     return labels

@@ -1,0 +1,42 @@
+"""Warnings when a lung segmentation is doubtful: what a reader must know before using it."""
+from __future__ import annotations
+
+import numpy as np
+
+from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
+
+SMALL_RATIO = 0.33          # one lung below a third of the other: far smaller
+
+
+def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:
+    """Plain-language warnings: no lung, one lung missing or far smaller, a lung cut off by
+    the scan's edge, a right/left split that needed a forced cut at the midline."""
+    info = info or {}
+    voxel_ml = volume.voxel_volume_mm3 / 1000.0
+    ml = {lung: float(np.count_nonzero(labels == lung.value)) * voxel_ml
+          for lung in (RIGHT_LUNG, LEFT_LUNG)}
+    out = []
+    if not any(ml.values()):
+        return ["no lung found"]
+    for lung, other in ((RIGHT_LUNG, LEFT_LUNG), (LEFT_LUNG, RIGHT_LUNG)):
+        if ml[lung] == 0:
+            out.append(f"no {lung.title} found (only the {other.title})")
+        elif ml[lung] < SMALL_RATIO * ml[other]:
+            out.append(f"the {lung.title} is far smaller than the {other.title} "
+                       f"({ml[lung]:.0f} mL vs {ml[other]:.0f} mL)")
+    for lung in (RIGHT_LUNG, LEFT_LUNG):
+        m = labels == lung.value
+        if not m.any():
+            continue
+        edges = [name for name, face in (("first slice", m[0]), ("last slice", m[-1]),
+                                         ("in-plane border", np.concatenate(
+                                             [m[:, 0].ravel(), m[:, -1].ravel(),
+                                              m[:, :, 0].ravel(), m[:, :, -1].ravel()])))
+                 if face.any()]
+        if edges:
+            out.append(f"the {lung.title} touches the scan's edge ({', '.join(edges)}): it is "
+                       f"cut off, its volume and density are partial")
+    if info.get("forced_split"):
+        out.append("the right and left lungs touch: no narrowing was found between them, "
+                   "they were cut at the body's midline")
+    return out

@@ -1,0 +1,138 @@
+"""segment_lungs on the pathology phantoms: the airway is never lung, pathology inside the
+pleural envelope is, effusion, heart and liver are not; ``aerated`` leaves pathology out.
+
+Thresholds are the issue's (#11).  Those the method does not reach yet are marked xfail
+(strict), so they turn into failures the day they pass and the marker must go.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ctvis.core.labels import AIRWAY
+from ctvis.core.lungs import lung_warnings, segment_lungs
+from ctvis.core.phantom import make_phantom
+
+SHAPE = (80, 160, 160)                       # 3.75 × 2.19 × 2.19 mm
+NECK = dict(shape=(100, 160, 160), spacing=(4.0, 350 / 160, 350 / 160))   # 400 mm tall
+CASES = ("none", "nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "neck",
+         "tube")
+_cache: dict = {}
+
+
+def dice(a, b) -> float:
+    return 2.0 * np.count_nonzero(a & b) / (np.count_nonzero(a) + np.count_nonzero(b))
+
+
+def run(case):
+    """(phantom, default labels, aerated labels), made once per case."""
+    if case not in _cache:
+        names = () if case == "none" else (case,)
+        ph = make_phantom(pathology=names, **(NECK if case == "neck" else dict(shape=SHAPE)))
+        _cache[case] = (ph, segment_lungs(ph.volume, airway=True),
+                        segment_lungs(ph.volume, aerated=True))
+    return _cache[case]
+
+
+def inside(labels, region) -> float:
+    lung = (labels == 1) | (labels == 2)
+    return float(np.count_nonzero(lung & region)) / max(int(region.sum()), 1)
+
+
+@pytest.mark.parametrize("case", [c if c != "tube" else pytest.param(
+    c, marks=pytest.mark.xfail(strict=True, reason="tube ends above the carina: growth "
+                                                   "stops there, bronchi taken as lung"))
+    for c in CASES])
+def test_trachea_and_main_bronchi_are_never_lung(case):
+    ph, labels, _ = run(case)
+    airway = ph.regions["airway"]
+    assert airway.sum() > 100
+    assert inside(labels, airway) <= 0.01
+
+
+@pytest.mark.parametrize("case", [c if c != "consolidation" else pytest.param(
+    c, marks=pytest.mark.xfail(strict=True, reason="an airless lobe has no lung below it"))
+    for c in CASES])
+def test_dice_against_truth_each_side(case):
+    ph, labels, _ = run(case)
+    for side in (1, 2):
+        assert dice(labels == side, ph.lungs == side) >= 0.97
+
+
+def test_mass_inside_default_mask_outside_aerated():
+    ph, labels, aerated = run("mass")
+    mass = ph.regions["mass"]
+    assert mass.sum() > 500
+    assert inside(labels, mass) >= 0.95
+    assert inside(aerated, mass) <= 0.05
+
+
+def test_juxtapleural_nodule_mostly_inside_and_not_aerated():
+    ph, labels, aerated = run("nodule")
+    nodule = ph.regions["nodule"]
+    assert nodule.sum() > 50
+    assert inside(labels, nodule) >= 0.85          # measured 0.905; the issue asks 0.95
+    assert inside(aerated, nodule) <= 0.05
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.905: the part against the ribs is lost")
+def test_juxtapleural_nodule_95_percent():
+    ph, labels, _ = run("nodule")
+    assert inside(labels, ph.regions["nodule"]) >= 0.95
+
+
+@pytest.mark.xfail(strict=True, reason="an airless lobe at the base has no lung below it: "
+                                       "the z-gap envelope does not reach it")
+def test_consolidation_inside_default_mask():
+    ph, labels, aerated = run("consolidation")
+    region = ph.regions["consolidation"]
+    assert inside(labels, region) >= 0.80 and inside(aerated, region) <= 0.05
+
+
+def test_effusion_heart_and_liver_dome_stay_out():
+    ph, labels, _ = run("effusion")
+    assert ph.regions["effusion"].sum() > 1000
+    assert inside(labels, ph.regions["effusion"]) <= 0.05
+    for case in ("none", "mass", "nodule"):
+        ph, labels, _ = run(case)
+        assert ph.regions["heart"].sum() > 1000 and ph.regions["liver_dome"].sum() > 100
+        assert inside(labels, ph.regions["heart"]) <= 0.01
+        assert inside(labels, ph.regions["liver_dome"]) <= 0.01
+
+
+def test_airway_label_covers_trachea_in_the_neck():
+    ph, labels, _ = run("neck")
+    airway = ph.regions["airway"]
+    z_top = np.flatnonzero(airway.any(axis=(1, 2)))[-1]
+    assert z_top == ph.volume.shape[0] - 1           # the trachea runs out of the field
+    assert np.count_nonzero((labels == AIRWAY.value) & airway) >= 0.8 * airway.sum()
+    # Asked for or not, the lungs are the same.
+    plain = segment_lungs(ph.volume)
+    assert np.array_equal(np.where(labels == AIRWAY.value, 0, labels), plain)
+
+
+@pytest.mark.parametrize("lo, hi", [(0, 24), (10, 34), (25, 45), (40, 60), (55, 80)])
+def test_both_lungs_on_their_own_sides_in_every_slab(lo, hi):
+    ph, _, _ = run("none")
+    v = ph.volume.crop((lo, 0, 0), (hi,) + SHAPE[1:])
+    truth = ph.lungs[lo:hi]
+    labels = segment_lungs(v)
+    for side in (1, 2):
+        assert np.count_nonzero(labels == side) > 0.8 * np.count_nonzero(truth == side)
+        # Each label lies in its own true hemithorax: patient right is -x (LPS).
+        assert np.count_nonzero((labels == side) & (truth == 3 - side)) == 0
+    assert any("edge" in w for w in lung_warnings(v, labels))
+
+
+def test_warnings():
+    v = run("none")[0].volume
+    empty = np.zeros(v.shape, np.uint8)
+    assert lung_warnings(v, empty) == ["no lung found"]
+    labels = np.zeros(v.shape, np.uint8)
+    labels[30:50, 40:120, 30:70] = 1
+    labels[30:50, 40:60, 100:110] = 2
+    text = " ".join(lung_warnings(v, labels, {"forced_split": True}))
+    assert "left lung is far smaller" in text and "cut at the body's midline" in text
+    assert "edge" not in text
+    labels[0, 50, 50] = 1
+    assert "first slice" in " ".join(lung_warnings(v, labels))
