@@ -191,9 +191,19 @@ def lung_state(volume, labels, method: str):
     state.volume = volume
     state.apply_preset("Lung")
     state.set_overlay(LUNGS, labels=labels, origin=method)
-    inside = np.argwhere(labels[::2, ::2, ::2] > 0)
+    # Axial and coronal through the middle of the lungs; sagittal through the right lung
+    # (through both lungs' middle it would show the mediastinum).
+    coarse = labels[::2, ::2, ::2]
+    inside = np.argwhere(coarse > 0)
     if len(inside):
-        state.crosshair = tuple(volume.index_to_patient(inside.mean(axis=0) * 2))
+        kji = inside.mean(axis=0) * 2
+        right = np.argwhere(coarse == LUNG_LABELS[0].value)
+        if len(right):
+            centre = volume.index_to_patient(kji)
+            centre[0] = volume.index_to_patient(right.mean(axis=0) * 2)[0]
+            state.crosshair = tuple(centre)
+        else:
+            state.crosshair = tuple(volume.index_to_patient(kji))
     return state
 
 

@@ -194,34 +194,31 @@ def surfaces_picture(meshes, view: str = "anterior", size=(800, 800),
 
 
 def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
-    """The report's pictures of a state with a lung overlay: three slice views, 3D lungs,
-    3D bone, as PNG bytes."""
-    from ctvis.app.state import LUNGS
-    from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE
-    from ctvis.render.surfaces import lung_surfaces, threshold_surface
+    """The report's pictures of a state with a lung overlay, as PNG bytes: the three slice
+    views, and the 3D view (anterior) with the lung surfaces, then with bone inside the body
+    (no table, no leads) — drawn by the viewer's 3D scene."""
+    from dataclasses import replace
 
-    report = Reporter(progress, cancel)
+    from ctvis.app.state import ViewerState
     from ctvis.core.image.body import body_mask
 
+    report = Reporter(progress, cancel)
     pictures = {view: png_bytes(pad_square(slice_picture(state, view)))
                 for view in ("axial", "coronal", "sagittal")}
-    report(0.1, "lung surfaces")
-    labels = state.overlays[LUNGS].labels
-    present = [name for name in ("right", "left")
-               if np.any(labels == STRUCTURES[name].value)]
-    lungs = lung_surfaces(state.volume, labels, present,
-                          options=LUNG_SURFACE.with_(decimate=0.7),
-                          progress=report.sub(0.1, 0.5)) if present else {}
-    pictures["lungs3d"] = png_bytes(surfaces_picture(
-        [(mesh, STRUCTURES[name].color, 1.0) for name, mesh in lungs.items()]))
-    report(0.5, "bone surface")
-    volume = state.volume                     # the body only: no table, no leads outside
-    inside_body = volume.with_array(np.where(body_mask(volume), volume.array,
+    report(0.2, "3D lung surfaces")
+    lungs = ViewerState()
+    lungs.volume = state.volume
+    lungs.overlays = {name: replace(o, opacity=1.0) for name, o in state.overlays.items()}
+    lungs.view3d = replace(lungs.view3d, modes=frozenset({"lungs"}))
+    pictures["lungs3d"] = png_bytes(picture_3d(lungs))
+    report(0.5, "3D bone")
+    volume = state.volume
+    bone = ViewerState()
+    bone.volume = volume.with_array(np.where(body_mask(volume), volume.array,
                                              np.int16(-1024)))
-    bone = threshold_surface(inside_body, state.bone.hu,
-                             options=BONE_SURFACE.with_(decimate=0.7, min_island_ml=1.0),
-                             progress=report.sub(0.5, 0.9))
-    pictures["bone3d"] = png_bytes(surfaces_picture([(bone, BONE.color, 1.0)]))
+    bone.bone = state.bone
+    bone.view3d = replace(bone.view3d, modes=frozenset({"bone"}))
+    pictures["bone3d"] = png_bytes(picture_3d(bone))
     report(1.0, "pictures done")
     return pictures
 
