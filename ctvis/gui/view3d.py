@@ -1,12 +1,33 @@
-"""The 3D pane: a pyvistaqt QtInteractor that draws what the ViewerState says (first version:
-the volume's outline; volume rendering, isosurfaces and slice planes come next)."""
+"""The 3D pane: a pyvistaqt QtInteractor showing :class:`ctvis.render.scene.Scene` of the
+ViewerState, with a compact bar of 3D controls that write to the state.
+
+What it adds to the Qt-free scene:
+* state events → ``scene.sync`` and one coalesced render; the bone threshold is debounced
+  (a slider fires tens of events a second, each a new iso-surface);
+* level of detail: the coarse volume while the mouse moves the camera, the full one
+  ``STILL_DELAY_MS`` after it stops; then the camera is written back to ``state.camera``;
+* a new volume shows its coarse level first (fast first frame), the full level next.
+"""
 from __future__ import annotations
 
-from PyQt5.QtWidgets import QVBoxLayout, QWidget
+from dataclasses import replace
+
+from PyQt5.QtCore import QSize, Qt, QTimer
+from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolBar,
+                             QToolButton, QVBoxLayout, QWidget)
 from pyvistaqt import QtInteractor
 
-from ctvis.app.state import ViewerState
-from ctvis.render.image_data import image_data
+from ctvis.app.state import CLIP_MODES, RENDER_MODES, ViewerState
+from ctvis.render.camera import STANDARD_VIEWS
+from ctvis.render.scene import Scene
+from ctvis.render.transfer_functions import vr_presets
+
+BONE_DEBOUNCE_MS = 150
+STILL_DELAY_MS = 250            # after the last interaction: full quality well within 1 s
+SHIFT_RANGE = 1000              # HU either way
+VIEW_KEYS = {"anterior": "A", "posterior": "P", "left": "L", "right": "R",
+             "superior": "S", "inferior": "I"}
+EVENTS = ("volume", "view3d", "bone", "overlays", "crosshair", "window", "camera")
 
 
 class View3DWidget(QWidget):
@@ -15,20 +36,202 @@ class View3DWidget(QWidget):
         self.state = state
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.controls = self._make_controls()
+        layout.addWidget(self.controls)
         self.plotter = QtInteractor(self)
-        self.plotter.set_background("black")
-        layout.addWidget(self.plotter.interactor)
-        state.events.volume.connect(self._on_volume)
+        layout.addWidget(self.plotter.interactor, 1)
+        self.scene = Scene(self.plotter)
+
+        self._pending: set[str] = set()
+        self._sync_timer = self._timer(0, self._flush)
+        self._bone_timer = self._timer(BONE_DEBOUNCE_MS, lambda: self._queue("bone"))
+        self._still_timer = self._timer(STILL_DELAY_MS, self._go_still)
+        self._watch_interaction()
+
+        self._slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
+        for name, slot in self._slots.items():
+            getattr(state.events, name).connect(slot)
+        self._show_controls()
         if state.volume is not None:
-            self._on_volume(state.volume)
+            self._on_event("volume")
 
-    def _on_volume(self, volume) -> None:
-        self.plotter.clear()
-        if volume is not None:
-            self.plotter.add_mesh(image_data(volume).outline(), color="white")
-            self.plotter.reset_camera()
+    # ------------------------------------------------------------------ controls
+    def _make_controls(self) -> QWidget:
+        """Two rows: preset and shift; then modes, clipping, views (a tool bar, so a narrow
+        pane folds what does not fit into its overflow menu)."""
+        bar = QWidget(self)
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(2, 2, 2, 0)
+        rows.setSpacing(0)
+        row = QHBoxLayout()
+        row.setSpacing(3)
+        rows.addLayout(row)
+        tools = QToolBar(bar)
+        tools.setIconSize(QSize(12, 12))
+        rows.addWidget(tools)
+        self.preset_box = QComboBox(bar)
+        self.preset_box.addItems(list(vr_presets()))
+        self.preset_box.setToolTip("Volume-rendering preset (3D Slicer's, in HU)")
+        self.preset_box.currentTextChanged.connect(
+            lambda name: self._set_view3d(preset=name))
+        row.addWidget(self.preset_box)
+        self.shift_slider = QSlider(Qt.Horizontal, bar)
+        self.shift_slider.setRange(-SHIFT_RANGE, SHIFT_RANGE)
+        self.shift_slider.setToolTip("Shift the transfer function (HU)")
+        self.shift_slider.setMinimumWidth(60)
+        self.shift_slider.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.shift_slider.valueChanged.connect(lambda v: self._set_view3d(shift=float(v)))
+        row.addWidget(self.shift_slider, 1)
+        self.shift_label = QLabel("0 HU", bar)
+        row.addWidget(self.shift_label)
+        row = _ToolRow(tools)
+        self.mode_buttons = {}
+        for mode in RENDER_MODES:
+            b = QToolButton(bar)
+            b.setText(mode.capitalize())
+            b.setCheckable(True)
+            b.toggled.connect(lambda on, _m=mode: self._toggle_mode(_m, on))
+            row.addWidget(b)
+            self.mode_buttons[mode] = b
+        self.clip_box = QComboBox(bar)
+        self.clip_box.addItems(CLIP_MODES)
+        self.clip_box.setToolTip("Cut the volume at the crosshair")
+        self.clip_box.currentTextChanged.connect(lambda c: self._set_view3d(clip=c))
+        row.addWidget(self.clip_box)
+        self.view_buttons = {}
+        for name, key in VIEW_KEYS.items():
+            b = QToolButton(bar)
+            b.setText(key)
+            b.setToolTip(f"{name.capitalize()} view")
+            b.clicked.connect(lambda _=False, _n=name: self.standard_view(_n))
+            row.addWidget(b)
+            self.view_buttons[name] = b
+        reset = QToolButton(bar)
+        reset.setText("Reset")
+        reset.setToolTip("Reset the 3D view (anterior)")
+        reset.clicked.connect(self.reset_view)
+        row.addWidget(reset)
+        self.reset_button = reset
+        return bar
 
+    def _set_view3d(self, **changes) -> None:
+        if self._updating_controls:
+            return
+        self.state.view3d = replace(self.state.view3d, **changes)
+
+    def _toggle_mode(self, mode: str, on: bool) -> None:
+        modes = set(self.state.view3d.modes)
+        modes = modes | {mode} if on else modes - {mode}
+        self._set_view3d(modes=frozenset(modes))
+
+    _updating_controls = False
+
+    def _show_controls(self) -> None:
+        """Controls show the state (without writing back)."""
+        v = self.state.view3d
+        self._updating_controls = True
+        try:
+            self.preset_box.setCurrentText(v.preset)
+            self.shift_slider.setValue(int(round(v.shift)))
+            self.shift_label.setText(f"{v.shift:+.0f} HU" if v.shift else "0 HU")
+            for mode, b in self.mode_buttons.items():
+                b.setChecked(mode in v.modes)
+            self.clip_box.setCurrentText(v.clip)
+        finally:
+            self._updating_controls = False
+
+    # ------------------------------------------------------------- state → scene
+    def _on_event(self, name: str) -> None:
+        if name == "view3d":
+            self._show_controls()
+        if name == "bone" and self.state.volume is self.scene.volume:
+            self._bone_timer.start()             # debounce: the last threshold wins
+            return
+        if name == "volume":
+            self._bone_timer.stop()
+            self._pending.clear()
+            self.sync_now({"volume"})
+            self.scene.set_interactive(True)     # coarse first frame now, full one next
+            self._render()
+            self._still_timer.start()
+            return
+        self._queue(name)
+
+    def _queue(self, name: str) -> None:
+        self._pending.add(name)
+        self._sync_timer.start()
+
+    def _flush(self) -> None:
+        fields, self._pending = self._pending, set()
+        if fields:
+            self.sync_now(fields)
+            self._render()
+
+    def sync_now(self, fields=None) -> None:
+        """Bring the scene up to date at once (tests, and the debounced slots)."""
+        if fields is None or "bone" in fields:
+            self._bone_timer.stop()
+        self.scene.sync(self.state, fields)
+
+    def _render(self) -> None:
+        self.plotter.render()
+
+    # ------------------------------------------------------- camera and detail
+    def _watch_interaction(self) -> None:
+        style = self.plotter.iren.interactor.GetInteractorStyle()
+        style.AddObserver("StartInteractionEvent", self._on_start_interaction)
+        style.AddObserver("EndInteractionEvent", self._on_end_interaction)
+
+    def _on_start_interaction(self, *_args) -> None:
+        self._still_timer.stop()
+        self.scene.set_interactive(True)
+
+    def _on_end_interaction(self, *_args) -> None:
+        self._still_timer.start()
+
+    def _go_still(self) -> None:
+        self.scene.set_interactive(False)
+        self._render()
+        if self.scene.volume is not None:
+            self.state.camera = self.scene.camera()
+
+    def standard_view(self, name: str) -> None:
+        """Look at the patient from ``name`` (anterior, posterior, left, right, superior,
+        inferior); the camera goes to the state."""
+        if self.state.volume is None:
+            return
+        self.state.camera = self.scene.standard_camera(name)
+
+    def reset_view(self) -> None:
+        self.standard_view("anterior")
+
+    # ------------------------------------------------------------------- close
     def close(self) -> bool:
-        self.state.events.volume.disconnect(self._on_volume)
+        for timer in (self._sync_timer, self._bone_timer, self._still_timer):
+            timer.stop()
+        for name, slot in self._slots.items():
+            getattr(self.state.events, name).disconnect(slot)
+        self.scene.close()
         self.plotter.close()
         return super().close()
+
+    def _timer(self, ms: int, slot) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(ms)
+        timer.timeout.connect(slot)
+        return timer
+
+
+class _ToolRow:
+    """``addWidget`` onto a QToolBar, so the row code reads the same for both rows."""
+
+    def __init__(self, toolbar: QToolBar):
+        self.toolbar = toolbar
+
+    def addWidget(self, widget, stretch: int = 0) -> None:
+        self.toolbar.addWidget(widget)
+
+
+__all__ = ["View3DWidget", "STANDARD_VIEWS"]

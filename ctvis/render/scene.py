@@ -75,14 +75,14 @@ class Scene:
         self._bone_key = None
         self._lung_key = None
         self.timings: dict = {}
-        self._state = None
 
     # ------------------------------------------------------------------ state
     def sync(self, state, fields=None) -> None:
         """Bring the props in line with ``state`` (all fields, or the ``fields`` named)."""
         fields = set(FIELDS if fields is None else fields)
-        self._state = state
-        if "volume" in fields and state.volume is not self.volume:
+        # A new volume fires overlays, camera and crosshair before volume itself: whatever
+        # event comes first rebuilds everything.
+        if state.volume is not self.volume:
             self._set_volume(state.volume)
             fields |= {"view3d", "bone", "overlays", "crosshair", "window", "camera"}
         if self.volume is None:

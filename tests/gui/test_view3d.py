@@ -1,0 +1,174 @@
+"""The 3D pane on a real X server (Xvfb): draws the state, its controls write the state,
+the bone threshold is debounced, the mouse switches the level of detail and the camera is
+written back to the state when it stops."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
+from PyQt5.QtGui import QMouseEvent
+from PyQt5.QtWidgets import QApplication
+
+from ctvis.app.state import Bone, Camera, View3D, ViewerState
+from ctvis.core.phantom import make_phantom
+from ctvis.gui import view3d as view3d_module
+from ctvis.gui.view3d import STILL_DELAY_MS, View3DWidget
+from ctvis.render.camera import same_camera
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return make_phantom(shape=(48, 80, 80))
+
+
+@pytest.fixture
+def state(phantom):
+    s = ViewerState()
+    s.volume = phantom.volume
+    return s
+
+
+@pytest.fixture
+def pane(qtbot, state):
+    widget = View3DWidget(state)
+    widget.resize(640, 520)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.wait(STILL_DELAY_MS + 100)            # the first full-quality frame
+    yield widget
+    widget.close()
+
+
+def frame(pane) -> np.ndarray:
+    pane.plotter.render()
+    QApplication.processEvents()
+    img = pane.plotter.screenshot(return_img=True)[..., :3].astype(int)
+    h, w = img.shape[:2]
+    img[int(h * 0.8):, : int(w * 0.16)] = 0            # the orientation cube
+    return img
+
+
+def test_draws_the_volume_in_the_default_view(pane, state, tmp_path):
+    assert pane.scene.volume is state.volume
+    assert not pane.scene.volume_actor.interactive      # the full level after the first frame
+    img = frame(pane)
+    assert (img.max(axis=2) > 20).mean() > 0.1
+    assert same_camera(pane.scene.camera(), pane.scene.standard_camera("anterior"))
+
+
+def test_controls_write_the_state_and_follow_it(pane, state, qtbot):
+    pane.preset_box.setCurrentText("CT-Bone")
+    assert state.view3d.preset == "CT-Bone"
+    pane.shift_slider.setValue(120)
+    assert state.view3d.shift == 120.0
+    pane.mode_buttons["bone"].click()
+    assert "bone" in state.view3d.modes
+    pane.mode_buttons["volume"].click()
+    assert "volume" not in state.view3d.modes
+    pane.clip_box.setCurrentText("coronal")
+    assert state.view3d.clip == "coronal"
+    # The state changed elsewhere (a dock, a session): the controls show it.
+    state.view3d = View3D(frozenset({"lungs"}), "CT-Lung", -50.0)
+    assert pane.preset_box.currentText() == "CT-Lung"
+    assert pane.shift_slider.value() == -50
+    assert pane.mode_buttons["lungs"].isChecked() and not pane.mode_buttons["bone"].isChecked()
+    assert state.view3d == View3D(frozenset({"lungs"}), "CT-Lung", -50.0)   # no echo
+    qtbot.wait(50)
+    otf = pane.scene.volume_actor.property.GetScalarOpacity()
+    assert otf.GetValue(-500.0 - 50.0) == pytest.approx(0.15)
+
+
+def test_standard_view_buttons_put_the_camera_in_the_state(pane, state, qtbot):
+    pane.view_buttons["posterior"].click()
+    cam = state.camera
+    assert cam is not None and cam.position[1] > cam.focal_point[1]    # LPS: +y posterior
+    qtbot.wait(50)
+    assert same_camera(pane.scene.camera(), cam)
+    pane.reset_button.click()
+    assert state.camera.position[1] < state.camera.focal_point[1]
+
+
+def test_camera_from_the_state_is_restored(pane, state, qtbot):
+    cam = Camera((500.0, -400.0, 300.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), 30.0, 150.0)
+    state.camera = cam
+    qtbot.wait(50)
+    assert same_camera(pane.scene.camera(), cam)
+
+
+def test_bone_threshold_is_debounced_and_follows_the_last_value(pane, state, qtbot,
+                                                                monkeypatch):
+    calls = []
+    real = view3d_module.Scene._update_bone
+
+    def counting(self, hu, visible):
+        if visible:
+            calls.append(hu)
+        return real(self, hu, visible)
+
+    monkeypatch.setattr(view3d_module.Scene, "_update_bone", counting)
+    state.view3d = replace(state.view3d, modes=frozenset({"bone"}))
+    qtbot.wait(50)
+    low = pane.scene.triangles("bone")
+    calls.clear()
+    for hu in range(300, 900, 100):                    # a slider dragged quickly
+        state.bone = Bone(hu=float(hu))
+    qtbot.waitUntil(lambda: bool(calls), timeout=2000)
+    qtbot.wait(view3d_module.BONE_DEBOUNCE_MS)
+    assert calls == [800.0]
+    assert 0 < pane.scene.triangles("bone") < low
+
+
+def test_slice_planes_follow_the_crosshair(pane, state, qtbot, phantom):
+    state.view3d = replace(state.view3d, modes=frozenset({"slices"}))
+    state.crosshair = tuple(phantom.volume.index_to_patient([5, 30, 60]))
+    qtbot.wait(50)
+    assert pane.scene.slice_numbers() == {2: 5, 1: 30, 0: 60}
+
+
+def test_lung_surfaces_appear_with_the_overlay(pane, state, qtbot, phantom):
+    state.view3d = replace(state.view3d, modes=frozenset({"lungs"}))
+    qtbot.wait(50)
+    assert pane.scene.triangles("lungs") == 0
+    state.set_overlay("lungs", labels=phantom.lungs)
+    qtbot.wait(50)
+    assert pane.scene.triangles("lungs") > 500
+
+
+def _mouse(widget, kind, pos, buttons):
+    event = QMouseEvent(kind, QPointF(pos), Qt.LeftButton, buttons, Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def test_mouse_rotation_is_coarse_then_full_and_lands_in_the_state(pane, state, qtbot):
+    target = pane.plotter.interactor
+    centre = QPoint(target.width() // 2, target.height() // 2)
+    before = pane.scene.camera()
+    _mouse(target, QEvent.MouseButtonPress, centre, Qt.LeftButton)
+    for dx in range(10, 110, 20):
+        _mouse(target, QEvent.MouseMove, centre + QPoint(dx, 0), Qt.LeftButton)
+        QApplication.processEvents()
+    assert pane.scene.volume_actor.interactive                  # coarse while moving
+    _mouse(target, QEvent.MouseButtonRelease, centre + QPoint(100, 0), Qt.NoButton)
+    qtbot.waitUntil(lambda: not pane.scene.volume_actor.interactive, timeout=3000)
+    assert not same_camera(pane.scene.camera(), before)         # it did rotate
+    assert same_camera(state.camera, pane.scene.camera())       # and the state has it
+
+
+def test_a_new_volume_resets_the_scene(pane, state, qtbot):
+    other = make_phantom(shape=(30, 64, 64)).volume
+    state.volume = other
+    assert pane.scene.volume is other
+    qtbot.waitUntil(lambda: not pane.scene.volume_actor.interactive, timeout=3000)
+    assert same_camera(pane.scene.camera(), pane.scene.standard_camera("anterior"))
+
+
+def test_close_disconnects_from_the_state(qtbot, state):
+    widget = View3DWidget(state)
+    before = len(state.events.view3d)
+    widget.close()
+    assert len(state.events.view3d) == before - 1
+    state.view3d = replace(state.view3d, preset="CT-Bone")     # no callback into a dead pane
