@@ -111,7 +111,7 @@ def cmd_view(args) -> int:
     from ctvis.gui.app import run
 
     return run(args.path, series_uid=args.series, preset=args.preset,
-               screenshot=args.screenshot)
+               screenshot=args.screenshot, session=args.session)
 
 
 # --------------------------------------------------------------------------- main
@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="window preset to show (Lung, Mediastinum, Bone, ...; Series)")
     view.add_argument("--screenshot", metavar="FILE",
                       help="save the whole window to FILE (PNG) once drawn, then exit")
+    view.add_argument("--session", metavar="FILE",
+                      help="open a saved session (PATH, if given, is where its data is now)")
     view.set_defaults(func=cmd_view)
 
     info = sub.add_parser("info", help="list the series in PATH and describe the chosen one")

@@ -27,11 +27,13 @@ def display_problem() -> str | None:
             "(ctvis info/segment/mesh) need none")
 
 
-def run(path=None, series_uid=None, preset=None, screenshot=None) -> int:
+def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) -> int:
     """Open the viewer on ``path`` (or the demo phantom); return the process exit code.
 
     ``preset``: a window preset name applied once the volume is shown.  ``screenshot``: save
     the whole window to this file once the data is drawn, then exit (0, or 1 on any error).
+    ``session``: open this session file (its data, window, overlays, camera) instead of
+    ``path``; ``path``, if given, is where the session's data is now.
     """
     problem = display_problem()
     if problem:
@@ -72,6 +74,20 @@ def run(path=None, series_uid=None, preset=None, screenshot=None) -> int:
 
     window.volume_opened.connect(opened)
     window.open_failed.connect(lambda _message: finish(1))
-    window.open_path(path, series_uid)
+    if session:
+        from ctvis.app.session import check_data
+        from ctvis.core.errors import CtvisError
+        from ctvis.gui import record
+
+        try:
+            check_data(session, path)
+        except CtvisError as exc:
+            print(f"ctvis: error: {exc}", file=sys.stderr)
+            return 1
+        task = record.open_session_dialog(window, session, data_path=path)
+        task.signals.finished.connect(lambda _data: QTimer.singleShot(0, lambda: opened(None)))
+        task.signals.failed.connect(lambda _message: finish(1))
+    else:
+        window.open_path(path, series_uid)
     code = app.exec_()
     return outcome["code"] or code

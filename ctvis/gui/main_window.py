@@ -17,7 +17,7 @@ from ctvis.app import pipeline
 from ctvis.app.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.presets import window_presets
-from ctvis.gui import series_chooser
+from ctvis.gui import record, series_chooser
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -51,7 +51,9 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+L</b></td><td>segment the lungs; <b>L</b> shows/hides their overlay</td></tr>
 <tr><td><b>B</b></td><td>show/hide the bone overlay</td></tr>
 <tr><td><b>Ctrl+O / Ctrl+Shift+O</b></td><td>open a DICOM folder / a file</td></tr>
-<tr><td><b>Ctrl+S</b></td><td>save a screenshot</td></tr>
+<tr><td><b>Ctrl+S</b></td><td>save a screenshot (a view or the layout, 1–4×)</td></tr>
+<tr><td><b>Ctrl+Shift+S / Ctrl+Shift+L</b></td><td>save / open a session</td></tr>
+<tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
 </table>"""
 
 
@@ -141,10 +143,20 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("&Recent files")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
-        self._action(file, "&Save screenshot…", lambda: self.save_screenshot(), "Ctrl+S")
+        self._action(file, "Open &session…", lambda: record.open_session_dialog(self),
+                     "Ctrl+Shift+L")
+        self._action(file, "Sa&ve session…", lambda: record.save_session_dialog(self),
+                     "Ctrl+Shift+S")
+        file.addSeparator()
+        self._action(file, "&Save screenshot…", lambda: record.screenshot_dialog(self),
+                     "Ctrl+S")
+        self._action(file, "Save &window as shown…", lambda: self.save_screenshot(),
+                     "Ctrl+Alt+S")
         lungs = self.panels["lungs"]
         self._action(file, "Export lung &mask…", lungs.export_mask, "Ctrl+E")
         self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
+        self._action(file, "Export &report (HTML + PDF)…",
+                     lambda: record.export_report_dialog(self), "Ctrl+P")
         file.addSeparator()
         self.quit_action = self._action(file, "&Quit", self.close, QKeySequence.Quit)
 

@@ -113,3 +113,30 @@ def test_export_report_from_the_window(window, qtbot, tmp_path):
         pass
     assert (tmp_path / "r.html").stat().st_size > 10000
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_view_opens_a_session_and_saves_its_screenshot(phantom, tmp_path):
+    import subprocess
+    import sys
+
+    from ctvis.app.session import save_session
+    from ctvis.app.state import ViewerState
+
+    ct = write_nifti(phantom.volume, tmp_path / "ct.nii.gz")
+    state = ViewerState()
+    state.volume = phantom.volume
+    state.source = Source(str(ct))
+    state.layout = "axial"
+    state.apply_preset("Bone")
+    session = save_session(state, tmp_path / "s.json")
+    out = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, "-m", "ctvis.cli", "view", "--session",
+                             str(session), "--screenshot", str(out)],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out).size[0] > 300
+    ct.unlink()
+    moved = subprocess.run([sys.executable, "-m", "ctvis.cli", "view", "--session",
+                            str(session), "--screenshot", str(out)],
+                           capture_output=True, text=True, timeout=180)
+    assert moved.returncode == 1 and "missing" in moved.stderr
