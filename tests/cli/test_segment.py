@@ -60,3 +60,23 @@ def test_segment_errors_are_one_line(tmp_path, ct_file, capsys):
     assert main(["segment", str(tmp_path / "missing"), "-o", str(tmp_path / "l.nii.gz")]) == 1
     assert "missing" in capsys.readouterr().err
     assert not (tmp_path / "l.nii.gz").exists()
+
+
+def test_segment_airway_aerated_and_warnings(tmp_path, ct_file, capsys):
+    path, ph = ct_file
+    out, met = tmp_path / "lungs.nrrd", tmp_path / "m.json"
+    assert main(["segment", str(path), "-o", str(out), "--metrics", str(met), "--airway",
+                 "--quiet"]) == 0
+    mask = read_mask(out).array
+    assert set(np.unique(mask)) == {0, 1, 2, 3}
+    data = json.loads(met.read_text())
+    assert data["lung_mask"] == "envelope" and isinstance(data["warnings"], list)
+    assert main(["segment", str(path), "-o", str(out), "--metrics", str(met), "--aerated",
+                 "--quiet"]) == 0
+    assert json.loads(met.read_text())["lung_mask"] == "aerated"
+    # A slab cut through the lungs: the CLI says they are cut off by the scan's edge.
+    slab = write_nrrd(ph.volume.crop((20, 0, 0), (40, 128, 128)), tmp_path / "slab.nrrd")
+    capsys.readouterr()
+    assert main(["segment", str(slab), "-o", str(tmp_path / "s.nrrd"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "edge" in err

@@ -26,6 +26,8 @@ HILUM_MM = 20.0             # z gaps this close to the trachea and main bronchi:
 HILUM_REACH_MM = 35.0       # ... and a gap region reaching this close must be thick
 HILAR_MASS_RADIUS_MM = 12.0
 MIN_MASS_RADIUS_MM = 3.5    # a z gap region must be this thick somewhere to be a mass
+MIDLINE_MM = 20.0           # z gaps this close to the body's midline: the mediastinum
+OTHER_LUNG_MM = 15.0        # z gaps this close to the other lung: the mediastinum
 BONE_HU = 250               # bone is never lung (ribs, spine in a closing's reach)
 SOLID_HU = -300             # denser than this inside the lung: tissue, not aerated lung
 SOLID_RADIUS_MM = 3.0       # solid blobs at least this thick are pathology, not vessels
@@ -85,15 +87,23 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
 
 
 def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
-             closing_mm: float, hilum: np.ndarray | None = None) -> np.ndarray:
+             closing_mm: float, hilum: np.ndarray | None = None,
+             other: np.ndarray | None = None,
+             central: np.ndarray | None = None) -> np.ndarray:
     """One lung's envelope on its (coarse) grid: ``lung`` plus what it encloses.
 
     ``allowed``: where the envelope may be (the body, not the airway, not the other lung);
-    ``hilum``: the trachea and main bronchi (see :func:`_masses`).
+    ``hilum``: the trachea and main bronchi (see :func:`_masses`); ``other``: the other
+    lung — where the two lungs come close (junction lines) the gaps are mediastinum;
+    ``central``: the strip along the body's midline (heart, great vessels, spine).
     """
     allowed = allowed & (hu < BONE_HU)
     out = closing_2d(lung, closing_mm, spacing[1:]) & allowed
     gaps = z_gaps(out, int(Z_GAP_MM / spacing[0])) & allowed
+    if central is not None:
+        gaps &= ~central
+    if other is not None and other.any() and gaps.any():
+        gaps &= ndimage.distance_transform_edt(~other, sampling=spacing) > OTHER_LUNG_MM
     gaps = _masses(gaps, hilum, spacing)
     out |= gaps
     out = fill_holes_slices(out, int(MAX_HOLE_MM2 / (spacing[1] * spacing[2])))

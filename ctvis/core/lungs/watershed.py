@@ -27,7 +27,8 @@ from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slice
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airway import airway_mask
 from ctvis.core.lungs.envelope import aerated as aerated_only
-from ctvis.core.lungs.envelope import closing_2d, envelope  # noqa: F401 (closing_2d re-exported)
+from ctvis.core.lungs.envelope import MIDLINE_MM, envelope
+from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Reporter
 from ctvis.core.volume import Volume
@@ -81,13 +82,15 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
     report(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
+    central = np.abs(x_mm - midline) < MIDLINE_MM
     for side in (1, 2):
         if side > len(boxes) or boxes[side - 1] is None:
             continue
         box = _grow_box(boxes[side - 1], lab.shape, sp, closing_mm)
         lung = lab[box] == side
         allowed = body[box] & ~cut[box] & (lab[box] != 3 - side) & (filled[box] == 0)
-        closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box])
+        closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box],
+                          lab[box] == 3 - side, central[box])
         filled[box][closed] = side
     return lab, filled, cut, body, airway
 

@@ -48,7 +48,7 @@ def test_cip_dice_beats_threshold_baseline(cip):
     ours = dice(labels > 0, truth)
     baseline = dice(threshold_baseline(volume.array), truth)
     assert baseline == pytest.approx(0.970, abs=0.005)      # the issue's figure
-    assert ours >= 0.98
+    assert ours >= 0.985                                    # issue 11: no regression
     assert ours >= baseline + 0.01
 
 
@@ -87,3 +87,77 @@ def test_totalseg_lung_bases(data_dir):
         x = volume.index_to_patient(np.stack([k, j, i], -1))[:, 0]
         assert np.sign(x.mean() - volume.index_to_patient(
             np.argwhere(body_mask(volume)).mean(0))[0]) == sign
+
+
+# ---------------------------------------------------------------- lungdx-a0001 (issue 11)
+def _tumour_boxes(folder, volume):
+    """The tumour's PASCAL VOC pixel boxes, each on the slice of the file of its name."""
+    import xml.etree.ElementTree as ET
+
+    import pydicom
+
+    boxes = np.zeros(volume.shape, bool)
+    for xml in sorted((folder / "annotations").glob("*.xml")):
+        ds = pydicom.dcmread(folder / "dicom" / f"{xml.stem}.dcm", stop_before_pixels=True)
+        k = int(round(volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]))
+        b = ET.parse(xml).find(".//bndbox")
+        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
+        boxes[k, v["ymin"]:v["ymax"] + 1, v["xmin"]:v["xmax"] + 1] = True
+    return boxes
+
+
+@pytest.fixture(scope="module")
+def lungdx(data_dir):
+    folder = data_dir / "lungdx-a0001"
+    volume = ctvis.load(folder / "dicom")
+    return volume, _tumour_boxes(folder, volume), segment_lungs(volume, airway=True)
+
+
+def _aerated_holes(volume, labels) -> float:
+    """Aerated voxels (< -600 HU) inside a lung's outline on a slice, not in the mask,
+    as a fraction of the mask."""
+    holes = np.zeros(labels.shape, bool)
+    for side in (1, 2):
+        filled = np.stack([ndimage.binary_fill_holes(s) for s in labels == side])
+        holes |= filled & (labels != side) & (labels != 3 - side) & (volume.array < -600)
+    return holes.sum() / np.count_nonzero((labels == 1) | (labels == 2))
+
+
+def test_lungdx_no_aerated_holes_and_airway_out(lungdx):
+    volume, _, labels = lungdx
+    assert _aerated_holes(volume, labels) < 0.003        # was 2 % (airway leaking into lobes)
+    airway = labels == 3
+    assert airway.sum() > 1000
+    # The trachea above the apices is airway; no lung label in the slices above the apices.
+    top = int(np.flatnonzero(((labels == 1) | (labels == 2)).any(axis=(1, 2))).max())
+    assert airway[top + 1:].any()
+    ml = [np.count_nonzero(labels == s) * volume.voxel_volume_mm3 / 1e6 for s in (1, 2)]
+    assert 1.5 < ml[0] < 5 and 1.5 < ml[1] < 5           # litres, each lung whole
+
+
+def test_lungdx_tumour_partly_inside(lungdx):
+    volume, boxes, labels = lungdx
+    tumour = boxes & (volume.array > -300)
+    assert tumour.sum() > 10000
+    assert np.count_nonzero((labels == 2) & tumour) / tumour.sum() >= 0.45   # was 0.048
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.49: the tumour's part against the wall "
+                                       "with no lung above it stays out")
+def test_lungdx_tumour_inside_default_mask(lungdx):
+    volume, boxes, labels = lungdx
+    tumour = boxes & (volume.array > -300)
+    assert np.count_nonzero((labels > 0) & (labels < 3) & tumour) / tumour.sum() >= 0.90
+
+
+@pytest.mark.parametrize("lo, hi", [(0, 16), (10, 25), (20, 35), (30, 45), (48, 64)])
+def test_lungdx_slabs_both_lungs_on_their_sides(lungdx, lo, hi):
+    volume, _, full = lungdx
+    slab = volume.crop((lo, 0, 0), (hi,) + volume.shape[1:])
+    labels = segment_lungs(slab)
+    body_x = slab.index_to_patient(np.argwhere(body_mask(slab))[::97].mean(0))[0]
+    for side, sign in ((1, -1), (2, 1)):
+        k, j, i = np.nonzero(labels == side)
+        assert k.size > 0.5 * np.count_nonzero(full[lo:hi] == side)
+        x = slab.index_to_patient(np.stack([k, j, i], -1)[::53])[:, 0]
+        assert np.sign(x.mean() - body_x) == sign
