@@ -21,6 +21,8 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", default="segment")
     parser.add_argument("--shape", default="120,256,256")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure a worker's peak memory on one 275 × 512² series")
     args = parser.parse_args(argv)
     from ctvis.app.batch import run_batch
     from ctvis.core.io import write_dicom_series
@@ -45,7 +47,37 @@ def main(argv=None) -> int:
         if len(rates) == 2:
             (a, ra), (b, rb) = sorted(rates.items())
             print(f"speed-up {b} vs {a} worker(s): {rb / ra:.2f}×")
+        if args.memory:
+            worker_memory(Path(tmp), args.steps)
     return 0
+
+
+MEMORY_PROBE = """
+import sys
+from ctvis.app.batch import find_series, run_series
+task = find_series(sys.argv[1])[0][0]
+row = run_series(task, sys.argv[2], tuple(sys.argv[3].split(",")))
+peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(row["status"], int(peak) * 1024)
+"""
+
+
+def worker_memory(tmp: Path, steps: str) -> None:
+    """Peak resident memory of one process running one 275 × 512² series (as a worker)."""
+    import subprocess
+
+    from ctvis.core.io import write_dicom_series
+    from ctvis.core.phantom import make_phantom
+
+    volume = make_phantom(shape=(275, 512, 512), spacing=(1.25, 0.7, 0.7)).volume
+    write_dicom_series(volume, tmp / "big" / "s")
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(tmp / "big"),
+                          str(tmp / "bigout"), steps], capture_output=True, text=True,
+                         check=True).stdout.split()
+    peak = int(out[1])
+    print(f"one worker, one 275 × 512² series ({steps}): status {out[0]}, peak memory "
+          f"{peak / 2**30:.2f} GiB = {peak / volume.array.nbytes:.1f}× the int16 volume "
+          f"({volume.array.nbytes / 2**20:.0f} MiB)")
 
 
 if __name__ == "__main__":
