@@ -1,4 +1,5 @@
-"""The main window on a real X server (Xvfb): orientation, windowing, aspect, wheel, run().
+"""The main window on a real X server (Xvfb): orientation, windowing, aspect, wheel, run(),
+opening in the background.
 
 The synthetic volume has a bright marker box in the patient's right-anterior-superior corner
 and a background that brightens slice by slice, so screenshots show where each view put it.
@@ -9,15 +10,15 @@ import shutil
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QPoint, QPointF, Qt, QTimer
-from PyQt5.QtGui import QImage, QWheelEvent
+from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QApplication, QMessageBox
 
-import ctvis
+from ctvis.app import pipeline
 from ctvis.core.errors import LoadError
 from ctvis.core.volume import Volume
 from ctvis.gui import app as app_module
 from ctvis.gui.main_window import MainWindow
+from tests.gui.shots import bbox, coloured, neutral, save, to_rgb, wheel
 
 pytestmark = pytest.mark.gui
 
@@ -44,31 +45,11 @@ def marker_volume() -> Volume:
     return Volume(array, spacing=SPACING, meta={"description": "Marker phantom"})
 
 
-def to_rgb(widget) -> np.ndarray:
-    img = widget.grab().toImage().convertToFormat(QImage.Format_RGB888)
-    ptr = img.constBits()
-    ptr.setsize(img.byteCount())
-    rows = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())
-    return rows[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
-
-
-def neutral(rgb: np.ndarray, lo: int) -> np.ndarray:
-    """Grey pixels brighter than ``lo``: image pixels, never the coloured overlay text."""
-    rgb = rgb.astype(int)
-    return (np.ptp(rgb, axis=2) <= 2) & (rgb[..., 0] > lo)
-
-
-def bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
-    ys, xs = np.nonzero(mask)
-    assert ys.size, "nothing found"
-    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-
-
 @pytest.fixture
 def window(qtbot):
     win = MainWindow(marker_volume())
     qtbot.addWidget(win)
-    win.resize(1200, 480)
+    win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
     return win
@@ -89,16 +70,16 @@ def test_marker_lands_in_the_radiological_quadrant(window, tmp_path):
     for name, view in window.views.items():
         view.set_index(MARKER_CENTRE[NORMAL_AXIS[name]])
         rgb = to_rgb(view)
-        QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.shape[1] * 3,
-               QImage.Format_RGB888).save(str(tmp_path / f"{name}.png"))
+        save(rgb, tmp_path / f"{name}.png")
         x0, y0, x1, y1 = bbox(neutral(rgb, 20))            # the drawn image
         mx0, my0, mx1, my1 = bbox(neutral(rgb, 250))       # the white marker
         w, h = x1 - x0, y1 - y0
         got = ((mx0 - x0) / w, (my0 - y0) / h, (mx1 - x0) / w, (my1 - y0) / h)
         assert got == pytest.approx(EXPECTED_BOX[name], abs=0.02), name
-        # image_rect() (what later mouse mapping will use) agrees with the pixels.
+        # image_rect() (what the mouse mapping uses) agrees with the pixels.
         r = view.image_rect()
-        assert (r.left(), r.top(), r.right(), r.bottom()) == pytest.approx((x0, y0, x1, y1), abs=1.5)
+        assert (r.left(), r.top(), r.right(), r.bottom()) == pytest.approx((x0, y0, x1, y1),
+                                                                           abs=1.5)
     shot = tmp_path / "window.png"
     assert window.grab().save(str(shot))
     shutil.copy(shot, "/tmp/ctvis_window.png")
@@ -114,35 +95,36 @@ def test_physical_aspect_ratio(window, name, height_mm, width_mm):
     assert (y1 - y0) / (x1 - x0) == pytest.approx(height_mm / width_mm, rel=0.03)
 
 
-def test_orientation_letters_are_drawn(window):
-    view = window.views["coronal"]
-    rgb = to_rgb(view).astype(int)
-    coloured = np.ptp(rgb, axis=2) > 60  # the overlay colour, absent from grey image pixels
-    h, w = coloured.shape
-    edges = {"left": coloured[h // 2 - 20:h // 2 + 20, :25],
-             "right": coloured[h // 2 - 20:h // 2 + 20, -25:],
-             "top": coloured[:25, w // 2 - 20:w // 2 + 20],
-             "bottom": coloured[-25:, w // 2 - 20:w // 2 + 20]}
+@pytest.mark.parametrize("name, letters", [
+    ("axial", {"left": "R", "right": "L", "top": "A", "bottom": "P"}),
+    ("coronal", {"left": "R", "right": "L", "top": "S", "bottom": "I"}),
+    ("sagittal", {"left": "A", "right": "P", "top": "S", "bottom": "I"}),
+])
+def test_orientation_letters_are_drawn_on_their_edges(window, name, letters):
+    # Crosshair in a corner, so its coloured lines do not cross the middle of the edges.
+    window.state.crosshair = tuple(window.volume.index_to_patient((2, 2, 2)))
+    view = window.views[name]
+    assert view.letters == letters
+    colour = coloured(to_rgb(view), 60)
+    h, w = colour.shape
+    edges = {"left": colour[h // 2 - 12:h // 2 + 12, :22],
+             "right": colour[h // 2 - 12:h // 2 + 12, -22:],
+             "top": colour[:24, w // 2 - 12:w // 2 + 12],
+             "bottom": colour[-24:, w // 2 - 12:w // 2 + 12]}
     for edge, region in edges.items():
         assert region.sum() > 10, f"no letter on the {edge} edge"
-    assert view.labels == {"left": "R", "right": "L", "top": "S", "bottom": "I"}
-
-
-def wheel(widget, notches: int) -> None:
-    centre = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(centre, widget.mapToGlobal(centre.toPoint()), QPoint(0, 0),
-                        QPoint(0, 120 * notches), Qt.NoButton, Qt.NoModifier,
-                        Qt.NoScrollPhase, False)
-    QApplication.sendEvent(widget, event)
+    # and nothing coloured in the middle of the image between them
+    assert not colour[h // 2 - 12:h // 2 + 12, w // 2 - 60:w // 2 - 20].any()
 
 
 def test_wheel_scrolls_one_slice_per_notch_and_clamps(window):
     view = window.views["axial"]
+    window.state.crosshair = tuple(window.volume.index_to_patient((20, 90, 120)))
     before_index, before = view.index, to_rgb(view)
     wheel(view, 1)
     assert view.index == before_index + 1
     after = to_rgb(view)
-    image = neutral(before, 20)
+    image = neutral(before, 20) & neutral(after, 20)
     # The background brightens 10 HU (1.7 grey levels in the lung window) per slice.
     assert (after[image].astype(int) - before[image]).mean() == pytest.approx(1.7, abs=0.8)
     wheel(view, -3)
@@ -153,25 +135,28 @@ def test_wheel_scrolls_one_slice_per_notch_and_clamps(window):
     assert view.index == 0
 
 
-def test_run_bad_path_shows_error_and_returns_1(qtbot, tmp_path, monkeypatch, capsys):
+def test_run_bad_path_shows_error_and_returns_1(qtbot, tmp_path, message_boxes, capsys):
     (tmp_path / "notes.txt").write_text("not an image")
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args))
     assert app_module.run(str(tmp_path)) == 1
-    assert len(shown) == 1
-    message = shown[0][2]
+    errors = [m for m in message_boxes if m[0] == "critical"]
+    assert len(errors) == 1
+    message = errors[0][3]
     assert tmp_path.name in message or "notes.txt" in message
     assert "Traceback" not in capsys.readouterr().err
 
 
-def run_and_capture(path) -> dict:
-    """Run the app, and from inside its event loop note the window's title, then quit."""
+def run_and_capture(path, **kwargs) -> dict:
+    """Run the app; once its window shows a volume, note its title, then quit."""
     seen = {}
 
     def inspect_and_quit():
         wins = [w for w in QApplication.topLevelWidgets()
                 if isinstance(w, MainWindow) and w.isVisible()]
+        if not wins or any(w.volume is None for w in wins):
+            QTimer.singleShot(20, inspect_and_quit)          # still loading
+            return
         seen["titles"] = [w.windowTitle() for w in wins]
+        seen["windows"] = [w.state.window for w in wins]
         for w in wins:
             w.close()
         QApplication.quit()
@@ -182,35 +167,52 @@ def run_and_capture(path) -> dict:
     app.setQuitOnLastWindowClosed(False)
     QTimer.singleShot(0, inspect_and_quit)
     try:
-        seen["code"] = app_module.run(path)
+        seen["code"] = app_module.run(path, **kwargs)
     finally:
         app.setQuitOnLastWindowClosed(True)
     return seen
 
 
-def test_run_opens_the_loaded_volume(qtbot, monkeypatch):
-    monkeypatch.setattr(ctvis, "load", lambda path, series_uid=None, **kw: marker_volume())
-    seen = run_and_capture("/some/series")
-    assert seen == {"titles": ["ctvis — Marker phantom"], "code": 0}
+def test_run_opens_the_loaded_volume_with_a_preset(qtbot, monkeypatch):
+    monkeypatch.setattr(pipeline, "open_volume",
+                        lambda path, series_uid=None, **kw: marker_volume())
+    seen = run_and_capture("/some/series", preset="mediastinum")
+    assert seen["titles"] == ["ctvis — Marker phantom"] and seen["code"] == 0
+    assert seen["windows"][0].preset == "Mediastinum"
+    assert (seen["windows"][0].center, seen["windows"][0].width) == (40, 400)
 
 
 def test_run_without_path_shows_the_demo(qtbot):
-    pytest.importorskip("ctvis.core.phantom")
     seen = run_and_capture(None)
     assert seen["code"] == 0 and len(seen["titles"]) == 1
-    assert seen["titles"][0].startswith("ctvis — ")
+    assert seen["titles"][0] == "ctvis — ctvis demo phantom"
 
 
-def test_open_path_reports_load_errors(window, qtbot, monkeypatch):
+def test_run_screenshot_saves_the_window_and_exits_0(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "open_volume",
+                        lambda path, series_uid=None, **kw: marker_volume())
+    out = tmp_path / "shot.png"
+    app = QApplication.instance()
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        assert app_module.run("/some/series", screenshot=str(out)) == 0
+    finally:
+        app.setQuitOnLastWindowClosed(True)
+    from PyQt5.QtGui import QImage
+
+    image = QImage(str(out))
+    assert not image.isNull() and image.width() > 600 and image.height() > 400
+
+
+def test_open_path_reports_load_errors(window, qtbot, monkeypatch, message_boxes):
     def fail(path, series_uid=None, **kw):
         raise LoadError(f"{path}: no DICOM series found")
-    monkeypatch.setattr(ctvis, "load", fail)
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args))
+    monkeypatch.setattr(pipeline, "open_volume", fail)
     task = window.open_path("/data/empty")
-    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
-    assert "/data/empty: no DICOM series found" in shown[0][2]
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=5000)
+    assert "/data/empty: no DICOM series found" in message_boxes[0][3]
     assert window.windowTitle() == "ctvis — Marker phantom"  # the shown volume is kept
+    assert window.volume.shape == SHAPE
     assert window._task is None and task is not None
 
 
@@ -221,11 +223,12 @@ def test_open_path_loads_a_real_series_in_the_background(window, qtbot, tmp_path
     vol.meta["description"] = "background series"
     write(vol, tmp_path)
     before = to_rgb(window.views["axial"])
-    task = window.open_path(str(tmp_path))
-    with qtbot.waitSignal(task.signals.finished, timeout=10000):
-        pass
-    qtbot.waitUntil(lambda: window.windowTitle() == "ctvis — background series", timeout=5000)
+    with qtbot.waitSignal(window.volume_opened, timeout=10000):
+        window.open_path(str(tmp_path))
+    assert window.windowTitle() == "ctvis — background series"
     assert window.volume.shape == (6, 20, 24)
+    assert window.state.source.path == str(tmp_path)
+    assert window.recent_files()[0] == str(tmp_path)
     assert not np.array_equal(to_rgb(window.views["axial"]), before)   # redrawn
 
 
@@ -241,9 +244,37 @@ def test_open_path_can_be_cancelled(window, qtbot, monkeypatch):
         from ctvis.core.errors import Cancelled
         raise Cancelled("cancelled")
 
-    monkeypatch.setattr(ctvis, "load", slow)
+    monkeypatch.setattr(pipeline, "open_volume", slow)
     task = window.open_path("/slow/series")
     assert started.wait(5)
     with qtbot.waitSignal(task.signals.cancelled, timeout=5000):
         task.cancel()
     assert window.windowTitle() == "ctvis — Marker phantom"
+
+
+def test_a_folder_with_two_series_asks_which(window, qtbot, tmp_path):
+    from tests.helpers.dicom_factory import random_volume, write
+
+    small, big = random_volume(shape=(4, 20, 24)), random_volume(shape=(7, 20, 24))
+    write(small, tmp_path / "a")
+    write(big, tmp_path / "b")
+    asked = []
+
+    def choose(parent, path, series):
+        asked.append(sorted(s.n_images for s in series))
+        return next(s.uid for s in series if s.n_images == 4)
+
+    window.choose_series = choose
+    with qtbot.waitSignal(window.volume_opened, timeout=10000):
+        window.open_path(str(tmp_path))
+    assert asked == [[4, 7]]
+    assert window.volume.shape == (4, 20, 24)
+
+
+def test_no_display_is_one_clear_message(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setattr(QApplication, "instance", staticmethod(lambda: None))
+    problem = app_module.display_problem()
+    assert problem.startswith("no display") and "./dev view" in problem
