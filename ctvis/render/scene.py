@@ -30,7 +30,7 @@ from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_cam
 from ctvis.render.live_surfaces import bone_surface, label_surface
 from ctvis.render.orientation import OrientationMarker
 from ctvis.render.transfer_functions import vr_preset
-from ctvis.render.volume_actor import VolumeActor, patient_matrix
+from ctvis.render.volume_actor import STILL_VOXELS, VolumeActor, patient_matrix
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,20 @@ def clip_planes(volume, crosshair, clip: str) -> list:
 
 
 class Scene:
-    def __init__(self, plotter, mapper: str = "fixed-point"):
+    def __init__(self, plotter, mapper: str = "fixed-point",
+                 still_voxels: int | None = STILL_VOXELS):
         self.plotter = plotter
         self.mapper = mapper
+        self.still_voxels = still_voxels
         self.renderer = plotter.renderer
         # MSAA costs ~50 ms a frame on llvmpipe at 800 × 600 and does nothing for a volume.
         plotter.ren_win.SetMultiSamples(0)
         plotter.set_background(BACKGROUND)
         self.marker = OrientationMarker(plotter.ren_win, self.renderer)
+        # Frame times of the moving level steer its coarseness (VolumeActor.adapt).
+        self._frame_start = 0.0
+        self.renderer.AddObserver("StartEvent", self._on_frame_start)
+        self.renderer.AddObserver("EndEvent", self._on_frame_end)
         self.volume = None
         self.volume_actor: VolumeActor | None = None
         self.slices: dict = {}
@@ -115,7 +121,7 @@ class Scene:
         if volume is None:
             return
         t = time.perf_counter()
-        self.volume_actor = VolumeActor(volume, self.mapper)
+        self.volume_actor = VolumeActor(volume, self.mapper, still_voxels=self.still_voxels)
         self.volume_actor.add_to(self.renderer)
         self._make_slices(volume)
         self.timings["volume_actor"] = time.perf_counter() - t
@@ -135,7 +141,7 @@ class Scene:
         matrix = patient_matrix(volume)
         for axis in (0, 1, 2):
             mapper = vtkImageSliceMapper()
-            mapper.SetInputData(self.volume_actor.images["still"])
+            mapper.SetInputData(self.volume_actor.full_image)
             mapper.SetOrientation(axis)
             mapper.BorderOn()                 # the plane reaches the volume's outer edge
             prop = vtkImageSlice()
@@ -245,6 +251,14 @@ class Scene:
         """Coarse, fast volume while the camera moves; the full volume when it stops."""
         if self.volume_actor is not None:
             self.volume_actor.set_interactive(interactive)
+
+    def _on_frame_start(self, *_args) -> None:
+        self._frame_start = time.perf_counter()
+
+    def _on_frame_end(self, *_args) -> None:
+        actor = self.volume_actor
+        if actor is not None and actor.interactive and actor.visible:
+            actor.adapt(time.perf_counter() - self._frame_start)
 
     def close(self) -> None:
         self._clear()

@@ -1,9 +1,17 @@
 """The volume-rendered HU volume with two levels of detail, on a CPU or GPU ray caster.
 
-* still: the full volume, whose int16 buffer VTK reads in place (no copy), one ray per pixel;
-* moving: a copy subsampled by an integer step (``lod_step``: at most ``moving_voxels``
-  voxels, 1/8 of the volume's memory at step 2) with an image sample distance of 2 pixels,
-  so a CPU renderer turns it at interactive rates.
+* still: the volume itself, whose int16 buffer VTK reads in place (no copy), one ray per
+  pixel, one sample per finest voxel.  Volumes above ``still_voxels`` (default 32 M voxels)
+  are subsampled in-plane by 2 first (a 1/4 int16 copy): the CPU ray caster computes a
+  gradient for every voxel before its first shaded frame, single-threaded and holding the
+  GIL, and on a 512 × 512 × 300 chest that froze the window for 6–17 s; ``still_voxels=None``
+  keeps the full grid whatever its size.
+* moving: a copy subsampled by an integer step (at most ``moving_voxels``, 6 M: step 3 on a
+  512² × 300 chest, 1/27 of its memory) whose image sample distance (pixels per ray) follows
+  the measured frame time towards ``MOVING_FPS`` (:meth:`VolumeActor.adapt`).  VTK's own
+  AutoAdjustSampleDistances splits the frame time among renderers and props and, with the
+  orientation marker's renderer and the slice props beside the volume, always chose the
+  coarsest image.
 
 Both levels share one ``vtkVolumeProperty`` (transfer functions, lighting), so a preset or a
 shift changes them together.  Data sit in "scaled index space" (spacing applied, origin 0);
@@ -11,7 +19,7 @@ the prop's user matrix (``patient_matrix``) takes them to LPS mm, exact for obli
 sheared grids, and the same matrix places the slice planes and the surfaces.
 
 On llvmpipe the fixed-point ray caster is the fast one (DESIGN.md, docs/performance.md);
-"gpu" selects ``vtkSmartVolumeMapper``'s OpenGL ray caster for machines with a real GPU.
+"gpu" selects VTK's OpenGL ray caster for machines with a real GPU.
 """
 from __future__ import annotations
 
@@ -23,8 +31,10 @@ from ctvis.core.volume import Volume
 from ctvis.render.transfer_functions import VRPreset, apply_preset
 
 MAPPERS = ("fixed-point", "gpu")
-MOVING_VOXELS = 12_000_000
-MOVING_IMAGE_SAMPLE_DISTANCE = 2.0
+MOVING_VOXELS = 6_000_000
+STILL_VOXELS = 32_000_000
+MOVING_FPS = 20.0                             # aim above the 15 asked for: noisy machines
+MOVING_IMAGE_SAMPLE_DISTANCE = (1.5, 6.0)     # pixels per ray: at best, at worst
 
 
 def lod_step(shape, budget: int = MOVING_VOXELS) -> int:
@@ -33,6 +43,18 @@ def lod_step(shape, budget: int = MOVING_VOXELS) -> int:
     while math.prod(-(-n // step) for n in shape) > budget:
         step += 1
     return step
+
+
+def still_steps(shape, budget: int | None = STILL_VOXELS) -> tuple[int, int, int]:
+    """Steps (z, y, x) of the still level: none under ``budget``, else in-plane by 2 (the
+    finest axes of a CT), else the same step on every axis."""
+    if budget is None or math.prod(shape) <= budget:
+        return (1, 1, 1)
+    nz, ny, nx = shape
+    if nz * -(-ny // 2) * -(-nx // 2) <= budget:
+        return (1, 2, 2)
+    step = lod_step(shape, budget)
+    return (step, step, step)
 
 
 def grid(array: np.ndarray, spacing_xyz, name: str = "HU"):
@@ -58,24 +80,24 @@ def patient_matrix(volume: Volume):
     return out
 
 
-def subsampled(array: np.ndarray, step: int) -> np.ndarray:
-    return array if step == 1 else np.ascontiguousarray(array[::step, ::step, ::step])
+def subsampled(array: np.ndarray, step) -> np.ndarray:
+    """``array`` [z, y, x] taking every ``step``-th voxel (an int, or one per axis)."""
+    steps = (step,) * 3 if np.isscalar(step) else tuple(step)
+    if steps == (1, 1, 1):
+        return array
+    return np.ascontiguousarray(array[::steps[0], ::steps[1], ::steps[2]])
 
 
 def _mapper(kind: str):
     if kind == "fixed-point":
         from vtkmodules.vtkRenderingVolume import vtkFixedPointVolumeRayCastMapper
 
-        mapper = vtkFixedPointVolumeRayCastMapper()
-        mapper.AutoAdjustSampleDistancesOff()      # the level of detail is ours, explicit
-        return mapper
+        return vtkFixedPointVolumeRayCastMapper()
     if kind == "gpu":
         import vtkmodules.vtkRenderingVolumeOpenGL2  # noqa: F401  (registers the factory)
         from vtkmodules.vtkRenderingVolume import vtkGPUVolumeRayCastMapper
 
-        mapper = vtkGPUVolumeRayCastMapper()
-        mapper.AutoAdjustSampleDistancesOff()
-        return mapper
+        return vtkGPUVolumeRayCastMapper()
     raise ValueError(f"unknown volume mapper {kind!r} (choose from {', '.join(MAPPERS)})")
 
 
@@ -83,7 +105,7 @@ class VolumeActor:
     """Two ``vtkVolume`` props (still, moving) of one Volume; one is visible at a time."""
 
     def __init__(self, volume: Volume, mapper: str = "fixed-point",
-                 moving_voxels: int = MOVING_VOXELS):
+                 moving_voxels: int = MOVING_VOXELS, still_voxels: int | None = STILL_VOXELS):
         from vtkmodules.vtkRenderingCore import vtkVolume, vtkVolumeProperty
 
         if volume.array.dtype != np.int16:
@@ -91,21 +113,34 @@ class VolumeActor:
         self.kind = mapper
         self._array = volume.array
         self.step = lod_step(volume.shape, moving_voxels)
-        spacing = np.asarray(volume.spacing_xyz, dtype=float)
-        self.images = {"still": grid(volume.array, spacing)}
-        self.images["moving"] = (self.images["still"] if self.step == 1 else
-                                 grid(subsampled(volume.array, self.step), spacing * self.step))
+        self.still_steps = still_steps(volume.shape, still_voxels)
+        spacing = np.asarray(volume.spacing_xyz, dtype=float)          # (x, y, z)
+        still_spacing = spacing * np.asarray(self.still_steps[::-1])
+        # The full grid on the volume's own buffer (the slice planes use it, and the still
+        # level when it is not subsampled).
+        self.full_image = grid(volume.array, spacing)
+        self.images = {"still": (self.full_image if self.still_steps == (1, 1, 1) else
+                                 grid(subsampled(volume.array, self.still_steps), still_spacing)),
+                       "moving": grid(subsampled(volume.array, self.step), spacing * self.step)}
         self.property = vtkVolumeProperty()
         matrix = patient_matrix(volume)
-        voxel = float(np.min(spacing))         # the finest axis: no wood grain on thick slices
+        # One sample per voxel along the finest axis: thick slices would otherwise show
+        # wood-grain rings.
+        sample = {"still": float(still_spacing.min()), "moving": float(spacing.min()) * self.step}
         self.props = {}
         for level, image in self.images.items():
             m = _mapper(mapper)
             m.SetInputData(image)
-            moving = level == "moving"
-            m.SetSampleDistance(voxel * (self.step if moving else 1))
-            if mapper == "fixed-point":
-                m.SetImageSampleDistance(MOVING_IMAGE_SAMPLE_DISTANCE if moving else 1.0)
+            m.SetSampleDistance(sample[level])
+            if level == "still":
+                m.AutoAdjustSampleDistancesOff()
+                if mapper == "fixed-point":
+                    m.SetImageSampleDistance(1.0)
+            elif mapper == "fixed-point":
+                m.AutoAdjustSampleDistancesOff()           # adapt() does it
+                m.SetImageSampleDistance(3.0)
+            else:
+                m.AutoAdjustSampleDistancesOn()            # the GPU ray caster: VTK's own
             prop = vtkVolume()
             prop.SetMapper(m)
             prop.SetProperty(self.property)
@@ -133,6 +168,19 @@ class VolumeActor:
         """Moving level while the camera moves, still level otherwise."""
         self.interactive = bool(interactive)
         self._show()
+
+    def adapt(self, frame_seconds: float, fps: float = MOVING_FPS) -> float:
+        """After a frame of the moving level: pixels per ray for the next one, so frames take
+        about 1/``fps`` (the ray count goes with the inverse square of the distance)."""
+        m = self.props["moving"].GetMapper()
+        if self.kind != "fixed-point" or frame_seconds <= 0:
+            return 0.0
+        lo, hi = MOVING_IMAGE_SAMPLE_DISTANCE
+        isd = m.GetImageSampleDistance()
+        wanted = isd * math.sqrt(frame_seconds * fps)
+        isd = min(max(0.5 * isd + 0.5 * wanted, lo), hi)          # damped: frames are noisy
+        m.SetImageSampleDistance(isd)
+        return isd
 
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)

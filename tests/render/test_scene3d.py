@@ -11,8 +11,8 @@ import pytest
 from ctvis.app.state import Bone, Camera, View3D, ViewerState
 from ctvis.core.phantom import make_phantom
 from ctvis.render.camera import STANDARD_VIEWS, same_camera, standard_camera
-from ctvis.render.scene import Scene, render_state
-from ctvis.render.volume_actor import lod_step
+from ctvis.render.scene import Scene, render_state, volume_bounds
+from ctvis.render.volume_actor import MOVING_IMAGE_SAMPLE_DISTANCE, lod_step, still_steps
 
 pv = pytest.importorskip("pyvista")
 SIZE = (240, 200)
@@ -249,8 +249,47 @@ def test_volume_buffer_is_shared_and_moving_level_is_coarse(state, scene):
     actor = scene.volume_actor
     assert actor.shares_buffer
     assert actor.step == 1                                     # a small volume needs no copy
-    assert lod_step((300, 512, 512)) == 2                      # a chest: 1/8 copy while moving
+    assert lod_step((300, 512, 512)) == 3                      # a chest: 1/27 copy while moving
+    assert still_steps((300, 512, 512)) == (1, 2, 2)           # in-plane by 2 when still
+    assert still_steps((300, 512, 512), None) == (1, 1, 1)
+    assert still_steps((100, 512, 512)) == (1, 1, 1)
+    # The moving level's rays follow the frame time: slow frames coarser, fast ones finer.
+    actor.set_interactive(True)
+    first = actor.adapt(0.2)
+    assert first > 3.0
+    assert actor.adapt(0.2) > first
+    for _ in range(20):
+        actor.adapt(0.2)
+    assert actor.adapt(0.2) == MOVING_IMAGE_SAMPLE_DISTANCE[1]
+    for _ in range(20):
+        actor.adapt(0.001)
+    assert actor.adapt(0.001) == MOVING_IMAGE_SAMPLE_DISTANCE[0]
     actor.set_interactive(True)
     assert actor.props["moving"].GetVisibility() and not actor.props["still"].GetVisibility()
     actor.set_interactive(False)
     assert actor.props["still"].GetVisibility() and not actor.props["moving"].GetVisibility()
+
+
+def test_subsampled_still_level_keeps_full_slices_and_its_place(state, phantom):
+    plotter = pv.Plotter(off_screen=True, window_size=SIZE)
+    scene = Scene(plotter, still_voxels=200_000)       # forces the in-plane subsampled copy
+    try:
+        state.view3d = View3D(frozenset({"volume", "slices"}), "CT-Bone")
+        point = phantom.volume.index_to_patient([10, 21, 71])        # odd: not on the copy
+        state.crosshair = tuple(point)
+        scene.sync(state)
+        actor = scene.volume_actor
+        assert actor.still_steps == (1, 2, 2) and not actor.shares_buffer
+        assert np.shares_memory(actor.full_image.point_data["HU"], phantom.volume.array)
+        assert scene.slice_numbers() == {2: 10, 1: 21, 0: 71}
+        # Both levels cover the same patient box as the full grid (to within a voxel).
+        full = np.reshape(volume_bounds(phantom.volume), (3, 2))
+        for level in ("still", "moving"):
+            b = np.reshape(actor.props[level].GetBounds(), (3, 2))
+            assert np.allclose(b[:, 0], full[:, 0], atol=1e-6)
+            assert np.all(np.abs(b[:, 1] - full[:, 1]) <= 2 * actor.step * max(
+                phantom.volume.spacing) + 1e-6)
+        assert lit(shot(scene)).mean() > 0.1
+    finally:
+        scene.close()
+        plotter.close()
