@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._task: Task | None = None      # the load in progress, if any
         self.views = {name: SliceView(self.state, name) for name in VIEWS}
         self.view3d = View3DWidget(self.state)
+        self._stop_3d_polling()
         self.layout_widget = ViewLayout(self.state, {**self.views, "3d": self.view3d})
         self.setCentralWidget(self.layout_widget)
         self._hover = QLabel()
@@ -103,6 +104,15 @@ class MainWindow(QMainWindow):
             self.set_volume(volume)
 
     # ------------------------------------------------------------------ build
+    def _stop_3d_polling(self) -> None:
+        """pyvistaqt re-renders its pane 5 times a second by default; a volume rendering
+        takes ~0.4 s on llvmpipe, so that timer alone would keep the GUI thread busy most of
+        the time.  The 3D pane renders when its scene or camera changes and when Qt repaints
+        it, so the timer adds nothing."""
+        timer = getattr(getattr(self.view3d, "plotter", None), "render_timer", None)
+        if timer is not None:
+            timer.stop()
+
     def _build_docks(self) -> None:
         self.panels = {"window": WindowLevelPanel(self.state), "bone": BonePanel(self.state),
                        "lungs": LungsPanel(self.state), "histogram": HistogramPanel(self.state),

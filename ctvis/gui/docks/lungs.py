@@ -9,7 +9,7 @@ from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QGridLayout,
                              QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
-                             QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                             QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ctvis.app import pipeline
 from ctvis.app.state import LUNGS
@@ -66,7 +66,9 @@ class LungsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status = QLabel("Not segmented yet.")
-        self.status.setWordWrap(True)
+        # A progress message must never resize the dock: that would re-lay out the window
+        # and redraw every view (the 3D one is slow) on each message.
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.show_box = QCheckBox("Show overlay")
         self.opacity = SliderSpin("Opacity", 0, 100, " %")
         self.color_buttons = {}

@@ -1,0 +1,278 @@
+"""The dock panels driven like a user: presets, window sliders, bone threshold, lungs
+(segmentation on a worker, overlay, metrics, exports), histogram, DICOM tags."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QTimer
+from PyQt5.QtWidgets import QColorDialog, QFileDialog
+from scipy import ndimage
+
+from ctvis.app.state import LUNGS
+from ctvis.core.labels import BONE, LEFT_LUNG, RIGHT_LUNG
+from ctvis.core.phantom import make_phantom
+from ctvis.gui.main_window import MainWindow
+from tests.gui.shots import coloured, save, slice_on_screen, to_rgb
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    return make_phantom(shape=(40, 96, 96))
+
+
+@pytest.fixture
+def window(qtbot, phantom):
+    win = MainWindow(phantom.volume)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()                 # menu shortcuts need the active window
+    qtbot.waitActive(win)
+    return win
+
+
+def segment(window, qtbot):
+    panel = window.panels["lungs"]
+    panel.method.setCurrentText("kmeans")           # the faster method on a small phantom
+    with qtbot.waitSignal(window.state.events.overlays and panel.run_button.clicked,
+                          timeout=1000):
+        panel.run_button.click()
+    qtbot.waitUntil(lambda: LUNGS in window.state.overlays and panel.task is None,
+                    timeout=60000)
+    return panel
+
+
+def test_preset_buttons_and_window_controls(window, qtbot):
+    panel = window.panels["window"]
+    assert {"Lung", "Mediastinum", "Bone", "Soft tissue", "Series"} <= set(panel.buttons)
+    panel.buttons["Bone"].click()
+    assert (window.state.window.center, window.state.window.width) == (400, 1800)
+    assert panel.buttons["Bone"].isChecked() and not panel.buttons["Lung"].isChecked()
+    assert panel.center.spin.value() == 400 and panel.width.slider.value() == 1800
+    assert "W 1800  L 400  (Bone)" in window.views["axial"].annotation_lines()["top_left"]
+    panel.width.spin.setValue(900)
+    assert window.state.window.width == 900 and window.state.window.preset is None
+    assert not any(b.isChecked() for b in panel.buttons.values())
+    panel.center.slider.setValue(-500)
+    assert window.state.window.center == -500
+    # Keys 1..n choose the presets in their order (1 = Lung).
+    qtbot.keyClick(window.views["axial"], "2")
+    assert window.state.window.preset == "Mediastinum"
+
+
+def test_bone_threshold_tints_exactly_the_pixels_above_it(window, qtbot, phantom, tmp_path):
+    panel = window.panels["bone"]
+    view = window.views["axial"]
+    window.state.apply_preset("Mediastinum")
+    panel.show_box.setChecked(True)
+    panel.threshold.slider.setValue(700)
+    # Debounced: the state follows after a short pause.
+    qtbot.waitUntil(lambda: window.state.bone.hu == 700, timeout=2000)
+    assert window.state.bone.visible
+    rgb = to_rgb(view)
+    save(rgb, tmp_path / "bone.png")
+    hu, inside = slice_on_screen(view, phantom.volume.array)
+    bone = ndimage.binary_erosion(hu >= 700, np.ones((3, 3), bool)) & inside
+    clear = ~ndimage.binary_dilation(hu >= 700, np.ones((3, 3), bool)) & inside
+    tint = coloured(rgb, 10)
+    assert bone.sum() > 50
+    assert tint[bone].mean() > 0.99
+    # Bone colour mixed over white: the blue channel drops the most.
+    assert np.median(rgb[bone][:, 2]) < np.median(rgb[bone][:, 0])
+    clear &= ~_annotation_pixels(view)
+    assert tint[clear].mean() < 0.002
+    qtbot.keyClick(window.views["axial"], "b")                                  # B hides it
+    assert not window.state.bone.visible
+    assert coloured(to_rgb(view), 10)[bone].mean() < 0.05
+
+
+def _annotation_pixels(view) -> np.ndarray:
+    """Where texts, letters and crosshair lines may be: the borders and the two lines."""
+    mask = np.zeros((view.height(), view.width()), bool)
+    mask[:70, :] = mask[-60:, :] = mask[:, :30] = mask[:, -30:] = True
+    point = view.index_to_widget(view.state.volume.patient_to_index(view.state.crosshair))
+    x, y = int(point.x()), int(point.y())
+    mask[:, max(x - 2, 0):x + 3] = True
+    mask[max(y - 2, 0):y + 3, :] = True
+    return mask
+
+
+def test_lungs_segment_on_a_worker_and_colour_exactly_their_pixels(window, qtbot, tmp_path):
+    panel = segment(window, qtbot)
+    overlay = window.state.overlays[LUNGS]
+    assert overlay.visible and overlay.labels.shape == window.volume.shape
+    assert {1, 2} <= set(np.unique(overlay.labels).tolist())
+    view = window.views["coronal"]
+    rgb = to_rgb(view)
+    save(rgb, tmp_path / "lungs.png")
+    labels, inside = slice_on_screen(view, overlay.labels)
+    # One voxel of slack at the lungs' borders, where the smooth scaling mixes neighbours.
+    cube = np.ones((3, 3, 3), bool)
+    plane_dil, _ = slice_on_screen(view, ndimage.binary_dilation(overlay.labels > 0, cube))
+    plane_ero, _ = slice_on_screen(view, ndimage.binary_erosion(overlay.labels > 0, cube))
+    free = inside & ~_annotation_pixels(view)
+    tint = coloured(rgb, 20)
+    assert plane_ero[free].sum() > 200
+    assert tint[free & plane_ero].all()                          # every lung pixel coloured
+    assert not tint[free & ~plane_dil].any()                     # nothing else
+    # Right lung orange on the screen's left, left lung blue on its right.
+    right = free & slice_on_screen(view, ndimage.binary_erosion(
+        overlay.labels == RIGHT_LUNG.value, cube))[0]
+    left = free & slice_on_screen(view, ndimage.binary_erosion(
+        overlay.labels == LEFT_LUNG.value, cube))[0]
+    assert np.median(rgb[right][:, 0]) > np.median(rgb[right][:, 2])
+    assert np.median(rgb[left][:, 2]) > np.median(rgb[left][:, 0])
+    assert np.nonzero(right)[1].mean() < np.nonzero(left)[1].mean()
+    # Metrics table: volumes per lung and their total.
+    table = panel.table
+    right_ml, left_ml, total_ml = (float(table.item(r, 0).text()) for r in range(3))
+    assert right_ml > 0 and left_ml > 0 and total_ml == pytest.approx(right_ml + left_ml,
+                                                                       abs=1)
+    assert -1000 < float(table.item(2, 1).text()) < -500           # MLD of air-filled lungs
+    # Show/hide: the checkbox and the L key.
+    panel.show_box.setChecked(False)
+    assert not window.state.overlays[LUNGS].visible
+    assert not coloured(to_rgb(view), 20)[free & plane_ero].any()
+    qtbot.keyClick(window.views["axial"], "l")
+    assert window.state.overlays[LUNGS].visible
+    # Opacity 100 %: exactly the label colour inside the lungs.
+    panel.opacity.spin.setValue(100)
+    rgb = to_rgb(view)
+    assert (np.abs(rgb[right].astype(int) - RIGHT_LUNG.color) <= 2).all()
+
+
+def test_lung_colour_can_be_changed(window, qtbot, monkeypatch):
+    panel = segment(window, qtbot)
+    from PyQt5.QtGui import QColor
+
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor(0, 255, 0))
+    panel.color_buttons[LEFT_LUNG.value].click()
+    assert window.state.overlays[LUNGS].color_of(LEFT_LUNG.value) == (0, 255, 0)
+    assert window.state.overlays[LUNGS].color_of(RIGHT_LUNG.value) == RIGHT_LUNG.color
+
+
+def _wait_until_idle(qtbot, quiet_s: float = 0.3, limit_s: float = 20.0) -> None:
+    """Process events until a 10 ms timer has ticked without a gap for ``quiet_s``."""
+    ticks = [time.perf_counter()]
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    qtbot.waitUntil(lambda: len(ticks) > 2 and ticks[-1] - _last_gap_end(ticks) > quiet_s,
+                    timeout=int(limit_s * 1000))
+    timer.stop()
+
+
+def _last_gap_end(ticks) -> float:
+    gaps = np.nonzero(np.diff(ticks) > 0.05)[0]
+    return ticks[gaps[-1] + 1] if gaps.size else ticks[0]
+
+
+def test_the_window_stays_responsive_while_the_lungs_are_segmented(qtbot):
+    win = MainWindow(make_phantom(shape=(60, 160, 160)).volume)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    _wait_until_idle(qtbot)              # the 3D pane's first volume rendering is done
+    ticks = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    panel = win.panels["lungs"]
+    panel.method.setCurrentText("kmeans")
+    timer.start()
+    start = time.perf_counter()
+    task = panel.run()
+    done = []                 # when the worker reported its end (before the overlay is drawn)
+    task.signals.progress.connect(lambda f, _m: f >= 1.0 and done.append(time.perf_counter()))
+    with qtbot.waitSignal(task.signals.finished, timeout=120000):
+        pass
+    timer.stop()
+    end = done[0]
+    ticks = [t for t in ticks if start <= t <= end]
+    gaps = np.diff([start] + ticks + [end])
+    assert end - start > 0.3, "segmentation too quick to show anything"
+    assert gaps.max() < 0.1, f"the event loop stalled for {gaps.max() * 1000:.0f} ms"
+
+
+def test_cancel_stops_the_segmentation(window, qtbot):
+    panel = window.panels["lungs"]
+    task = panel.run()
+    assert panel.cancel_button.isEnabled()
+    with qtbot.waitSignal(task.signals.cancelled, timeout=30000):
+        panel.cancel_button.click()
+    assert LUNGS not in window.state.overlays
+    assert panel.run_button.isEnabled() and panel.status.text() == "Segmentation cancelled."
+
+
+def test_export_mask_and_mesh_through_save_dialogs(window, qtbot, tmp_path, monkeypatch):
+    panel = segment(window, qtbot)
+    answers = iter([(str(tmp_path / "lungs"), "NRRD (*.nrrd)"),
+                    (str(tmp_path / "lungs.ply"), "PLY (*.ply)")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
+    task = panel.export_mask()
+    with qtbot.waitSignal(task.signals.finished, timeout=30000):
+        pass
+    from ctvis.core.io import read_mask
+
+    mask = read_mask(tmp_path / "lungs.nrrd", like=window.volume)
+    assert np.array_equal(mask.array, window.state.overlays[LUNGS].labels)
+    task = panel.export_mesh()
+    with qtbot.waitSignal(task.signals.finished, timeout=60000):
+        pass
+    text = (tmp_path / "lungs.ply").read_bytes()[:400]
+    assert b"SPACE=LPS" in text and b"structure 1 right" in text
+    assert "Wrote" in panel.status.text()
+
+
+def test_histogram_shows_the_window_and_turns_lung_only(window, qtbot):
+    panel = window.panels["histogram"]
+    window.docks["histogram"].raise_()
+    qtbot.waitUntil(lambda: panel.plot.counts is not None, timeout=2000)
+    all_counts = panel.plot.counts.copy()
+    assert panel.title.text() == "All voxels (HU)"
+    # The soft-tissue peak (0–100 HU) is there before the lungs are segmented ...
+    bins = lambda lo, hi: slice((lo + 1100) // 10, (hi + 1100) // 10)  # noqa: E731
+    assert all_counts[bins(0, 100)].sum() > 1000
+    plot_before = to_rgb(panel.plot)
+    window.state.apply_preset("Bone")
+    assert panel.plot.window.center == 400
+    assert not np.array_equal(to_rgb(panel.plot), plot_before)    # the window band moved
+    segment(window, qtbot)
+    qtbot.waitUntil(lambda: panel.title.text() == "Lung voxels (HU)", timeout=5000)
+    lung = panel.plot.counts
+    assert lung.sum() < all_counts.sum() / 3
+    assert lung[bins(-1100, -500)].sum() > 0.9 * lung.sum()       # ... and gone after
+
+
+def test_dicom_tags_of_the_current_slice_from_a_real_series(qtbot, data_dir):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    with qtbot.waitSignal(win.volume_opened, timeout=30000):
+        win.open_path(str(data_dir / "lungdx-a0001" / "dicom"))
+    win.docks["dicom"].raise_()
+    panel = win.panels["dicom"]
+    qtbot.waitUntil(lambda: bool(panel.rows), timeout=10000)
+    names = {row[1] for row in panel.visible_rows()}
+    assert {"Modality", "ImagePositionPatient", "SliceThickness"} <= names
+    assert "PatientName" not in names                          # identifiers hidden ...
+    panel.identifiers.setChecked(True)
+    assert "PatientName" in {row[1] for row in panel.visible_rows()}   # ... unless asked
+    # The header is the one of the slice under the crosshair.
+    z_of = lambda: float(next(r for r in panel.rows  # noqa: E731
+                              if r[1] == "ImagePositionPatient")[3].strip("[]").split(",")[2])
+    k = win.state.crosshair_index()[0]
+    assert z_of() == pytest.approx(win.volume.index_to_patient((k, 0, 0))[2], abs=0.01)
+    win.views["axial"].step(3)
+    qtbot.waitUntil(lambda: win.state.crosshair_index()[0] != k and abs(
+        z_of() - win.volume.index_to_patient((k, 0, 0))[2]) > 1, timeout=3000)
+    assert z_of() == pytest.approx(
+        win.volume.index_to_patient((win.state.crosshair_index()[0], 0, 0))[2], abs=0.01)
+    panel.search.setText("modality")
+    assert [row[1] for row in panel.visible_rows()] == ["Modality"]
+    assert panel.table.rowCount() == 1
