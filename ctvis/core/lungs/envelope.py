@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.image.body import fill_holes_slices
+from ctvis.core.image.body import PLANE_CROSS, fill_holes_slices
 
 Z_GAP_MM = 65.0             # lung above and below a gap this tall or less: the gap is lung
 MAX_HOLE_MM2 = 500.0        # larger holes in one lung's slice (the liver dome) stay out
@@ -26,7 +26,12 @@ HILUM_MM = 20.0             # z gaps this close to the trachea and main bronchi:
 HILUM_REACH_MM = 35.0       # ... and a gap region reaching this close must be thick
 HILAR_MASS_RADIUS_MM = 12.0
 MIN_MASS_RADIUS_MM = 3.5    # a z gap region must be this thick somewhere to be a mass
-MIDLINE_MM = 20.0           # z gaps this close to the body's midline: the mediastinum
+MIDLINE_MM = 12.0           # z gaps this close to the body's midline: the mediastinum
+WALL_MASS_ML = 0.8          # gap regions this large are masses that may reach the wall
+RIB_GROW = 1                # pixels the ribs are thickened by to close the gaps between them
+WALL_HU = 150               # ribs and spine (marrow included) for the wall closing
+WALL_CLOSING_MM = 18.0      # the ball of the wall closing: wider than an intercostal space
+WALL_REACH_MM = 25.0        # how far from a mass the wall closing may take tissue
 OTHER_LUNG_MM = 15.0        # z gaps this close to the other lung: the mediastinum
 BONE_HU = 250               # bone is never lung (ribs, spine in a closing's reach)
 SOLID_HU = -300             # denser than this inside the lung: tissue, not aerated lung
@@ -86,6 +91,59 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
     return keep[parts]
 
 
+def _big_parts(gaps: np.ndarray, spacing) -> np.ndarray:
+    """The gap regions of at least ``WALL_MASS_ML`` (a nodule or a mass, not a rib's
+    impression on the lung)."""
+    parts, n = ndimage.label(gaps)
+    if n == 0:
+        return gaps
+    ml = np.bincount(parts.ravel()) * float(np.prod(spacing)) / 1000.0
+    ml[0] = 0
+    return (ml >= WALL_MASS_ML)[parts]
+
+
+def _to_the_wall(lung: np.ndarray, masses: np.ndarray, hu: np.ndarray, keep_out: np.ndarray,
+                 spacing) -> np.ndarray:
+    """The rest of a mass that reaches the chest wall or the spine.
+
+    Part of such a mass has no lung above or below it.  With the ribs and the spine counted
+    as a wall, the mass, the lung and the wall enclose it: a 3-D closing of (lung ∪ wall)
+    with a ball of ``WALL_CLOSING_MM`` (the ribs' gaps are narrower than the ball, so it
+    cannot come in between them) fills it.  Only what lies within ``WALL_REACH_MM`` of a
+    mass, under or over lung in its column, outside ``keep_out`` and connected to the mass
+    is taken.
+    """
+    box = ndimage.find_objects(masses.astype(np.uint8))[0]
+    grow = [int(np.ceil(WALL_REACH_MM / s)) + 2 for s in spacing]
+    box = tuple(slice(max(b.start - g, 0), min(b.stop + g, n))
+                for b, g, n in zip(box, grow, masses.shape))
+    wall = hu[box] > WALL_HU
+    solid = lung[box] | wall
+    r = WALL_CLOSING_MM
+    pad = [(g, g) for g in (int(np.ceil(r / s)) + 1 for s in spacing)]
+    m = np.pad(solid, pad)
+    dilated = ndimage.distance_transform_edt(~m, sampling=spacing) <= r
+    closed = ndimage.distance_transform_edt(dilated, sampling=spacing) > r
+    closed = closed[tuple(slice(a, -b) for a, b in pad)]
+    near = ndimage.distance_transform_edt(~masses[box], sampling=spacing) <= WALL_REACH_MM
+    # Inside the pleural line: lung lies above or below in the same column (the chest wall
+    # outside the ribs and the descending aorta have none).
+    reach = 2 * int(Z_GAP_MM / spacing[0]) + 1
+    column = ndimage.maximum_filter1d(lung[box] & ~masses[box], size=reach, axis=0)
+    new = closed & ~solid & near & column & ~keep_out[box]
+    # Reached from the mass in its slice without passing the ribs (thickened by a pixel so
+    # the gaps between rib arcs close): the chest wall outside them stays out.
+    ribs = ndimage.binary_dilation(wall, structure=PLANE_CROSS, iterations=RIB_GROW)
+    parts, n = ndimage.label((new & ~ribs) | masses[box], structure=PLANE_CROSS)
+    touching = np.unique(parts[masses[box]])
+    reached = np.isin(parts, touching[touching > 0])
+    # ... then the rim along the ribs that the thickening hid.
+    reached = ndimage.binary_dilation(reached, structure=PLANE_CROSS, iterations=RIB_GROW)
+    out = np.zeros_like(masses)
+    out[box] = reached & new
+    return out
+
+
 def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
              closing_mm: float, hilum: np.ndarray | None = None,
              other: np.ndarray | None = None,
@@ -100,12 +158,21 @@ def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
     allowed = allowed & (hu < BONE_HU)
     out = closing_2d(lung, closing_mm, spacing[1:]) & allowed
     gaps = z_gaps(out, int(Z_GAP_MM / spacing[0])) & allowed
+    # Judge each gap region whole (a sliver joined to the hilum is the hilum's), then drop
+    # what lies in the mediastinum.
+    gaps = _masses(gaps, hilum, spacing)
     if central is not None:
         gaps &= ~central
     if other is not None and other.any() and gaps.any():
         gaps &= ndimage.distance_transform_edt(~other, sampling=spacing) > OTHER_LUNG_MM
-    gaps = _masses(gaps, hilum, spacing)
     out |= gaps
+    big = _big_parts(gaps, spacing)
+    if big.any():
+        keep_out = ~allowed | (central if central is not None else False)
+        if hilum is not None and hilum.any():
+            keep_out = keep_out | (ndimage.distance_transform_edt(~hilum, sampling=spacing)
+                                   <= HILUM_MM)
+        out |= _to_the_wall(out, big, hu, keep_out, spacing)
     out = fill_holes_slices(out, int(MAX_HOLE_MM2 / (spacing[1] * spacing[2])))
     return out & allowed
 

@@ -27,7 +27,7 @@ from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slice
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airway import airway_mask
 from ctvis.core.lungs.envelope import aerated as aerated_only
-from ctvis.core.lungs.envelope import MIDLINE_MM, envelope
+from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Reporter
@@ -37,21 +37,36 @@ INTERNAL_HU = -400          # the seeds' internal-marker threshold
 BAND_MM = 3.0               # the watershed decides the border this far outside the marker
 CLOSING_MM = 4.0            # take-back radius (juxtapleural nodules, small concavities)
 COARSE_MM = 3.0            # in-plane pitch of the coarse grid
+ANTERIOR_MEDIASTINUM_MM = 50.0   # half-width of the mediastinum in front of the spine
 SLAB = 24                   # slices per watershed call (bounds memory)
 
 PLANE = np.zeros((3, 3, 3), bool)
 PLANE[1] = True             # 8-connected in-plane, no link across slices
 
 
-def _x_mm(volume: Volume, f: int, shape) -> np.ndarray:
-    """LPS x of every voxel of the coarse grid (float32, broadcast from three axes)."""
+def _x_mm(volume: Volume, f: int, shape, axis: int = 0) -> np.ndarray:
+    """LPS x (``axis`` 0; 1 for y) of every voxel of the coarse grid (float32)."""
     m = volume.index_to_patient_matrix
     c = (f - 1) // 2
     k = np.arange(shape[0], dtype=np.float32)[:, None, None]
     j = (np.arange(shape[1], dtype=np.float32) * f + c)[None, :, None]
     i = (np.arange(shape[2], dtype=np.float32) * f + c)[None, None, :]
-    return (np.float32(m[0, 3]) + np.float32(m[0, 0]) * i + np.float32(m[0, 1]) * j
-            + np.float32(m[0, 2]) * k).astype(np.float32)
+    return (np.float32(m[axis, 3]) + np.float32(m[axis, 0]) * i + np.float32(m[axis, 1]) * j
+            + np.float32(m[axis, 2]) * k).astype(np.float32)
+
+
+def _mediastinum(volume, f, small, body, x_mm, midline) -> np.ndarray:
+    """Where the mediastinum is (no pathology take-back there), per slice: a narrow strip
+    along the midline, wide (``ANTERIOR_MEDIASTINUM_MM``) in front of the spine (heart,
+    aortic arch, great vessels); beside the spine a mass may reach the vertebrae."""
+    y_mm = _x_mm(volume, f, small.shape, axis=1)
+    central = np.abs(x_mm - midline) < MIDLINE_MM
+    spine = central & body & (small > 150)
+    centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2)) / np.maximum(body.sum(axis=(1, 2)), 1)
+    behind = spine & (y_mm > centre_y[:, None, None])          # not the sternum
+    front = np.where(behind, y_mm, np.inf).min(axis=(1, 2))     # the vertebral body's front
+    wide = (np.abs(x_mm - midline) < ANTERIOR_MEDIASTINUM_MM) & (y_mm < front[:, None, None])
+    return central | wide
 
 
 def _superior_first(volume: Volume) -> np.ndarray:
@@ -82,7 +97,7 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
     report(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
-    central = np.abs(x_mm - midline) < MIDLINE_MM
+    central = _mediastinum(volume, f, small, body, x_mm, midline)
     for side in (1, 2):
         if side > len(boxes) or boxes[side - 1] is None:
             continue
@@ -96,8 +111,9 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
 
 
 def _grow_box(box, shape, spacing, closing_mm):
-    """``box`` grown by the closing radius in-plane (the envelope may reach past the air)."""
-    m = [0] + [int(np.ceil(closing_mm / s)) + 1 for s in spacing[1:]]
+    """``box`` grown by how far the envelope may reach past the air."""
+    reach = max(closing_mm, WALL_REACH_MM)
+    m = [int(np.ceil(reach / spacing[0]))] + [int(np.ceil(reach / s)) + 1 for s in spacing[1:]]
     return tuple(slice(max(b.start - k, 0), min(b.stop + k, n))
                  for b, k, n in zip(box, m, shape))
 

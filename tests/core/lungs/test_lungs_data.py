@@ -139,11 +139,11 @@ def test_lungdx_tumour_partly_inside(lungdx):
     volume, boxes, labels = lungdx
     tumour = boxes & (volume.array > -300)
     assert tumour.sum() > 10000
-    assert np.count_nonzero((labels == 2) & tumour) / tumour.sum() >= 0.45   # was 0.048
+    assert np.count_nonzero((labels == 2) & tumour) / tumour.sum() >= 0.70   # was 0.048
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.49: the tumour's part against the wall "
-                                       "with no lung above it stays out")
+@pytest.mark.xfail(strict=True, reason="measured 0.77: the part in front of the spine counts as "
+                                       "mediastinum and stays out")
 def test_lungdx_tumour_inside_default_mask(lungdx):
     volume, boxes, labels = lungdx
     tumour = boxes & (volume.array > -300)
