@@ -23,7 +23,7 @@ from ctvis.render.scene import Scene
 from ctvis.render.transfer_functions import vr_presets
 
 BONE_DEBOUNCE_MS = 150
-STILL_DELAY_MS = 250            # after the last interaction: full quality well within 1 s
+STILL_DELAY_MS = 150            # after the last interaction; then the full-quality frame
 SHIFT_RANGE = 1000              # HU either way
 VIEW_KEYS = {"anterior": "A", "posterior": "P", "left": "L", "right": "R",
              "superior": "S", "inferior": "I"}
