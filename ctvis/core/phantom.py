@@ -130,7 +130,11 @@ def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0
     _paint_lungs(canvas, touching)
     _paint_mediastinum(canvas)
     pp.paint_in_lungs(canvas, names, RIGHT_LUNG, LEFT_LUNG, canvas.regions)
-    main = _paint_airways(canvas, np.random.default_rng(airway_seed), trachea_top)
+    if "small_lung" in names:
+        pp.paint_small_lung(canvas, RIGHT_LUNG)
+    main = _paint_airways(canvas, np.random.default_rng(airway_seed), trachea_top,
+                          pp.carina_dz(names), pp.DEVIATION if "deviated_trachea" in names
+                          else 0.0)
     _paint_vessel_trees(canvas, np.random.default_rng(vessel_seed))
     _paint_spine(canvas)
     _paint_ribs(canvas)
@@ -139,7 +143,7 @@ def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0
     _drop_lung_islands(canvas)
     if "neck" in names:
         pp.paint_neck(canvas)
-    pp.paint_after_airways(canvas, names, MAIN_BRONCHUS[LEFT_LUNG], CARINA, trachea_top,
+    pp.paint_after_airways(canvas, names, main[-1][1], main[-1][0], trachea_top,
                            canvas.regions)
     pp.record_anatomy(canvas, main, LIVER, canvas.regions)
     _add_noise(canvas.hu, noise_hu, np.random.default_rng(noise_seed))
@@ -469,16 +473,25 @@ def _great_vessels(arch) -> list:
             (arch[int(0.65 * n)], (38.0, 2.0, 170.0), 5.0)]
 
 
-def _paint_airways(canvas: _Canvas, rng, trachea_top=TRACHEA[0]) -> list:
+def _paint_airways(canvas: _Canvas, rng, trachea_top=TRACHEA[0], carina_dz: float = 0.0,
+                   deviation: float = 0.0) -> list:
     """Trachea and main bronchi (not lung) and lobar bronchi inside the lungs (lung).
 
-    All walls go first and all lumens after, so each lumen runs open into the next.
+    ``carina_dz`` moves the carina and the main bronchi up or down (mm); ``deviation`` bows
+    the trachea sideways (LPS x, mm, at its middle).  All walls go first and all lumens
+    after, so each lumen runs open into the next.  Returns the trachea and main bronchi as
+    (p0, p1, radius) segments.
     """
-    main = [(trachea_top, CARINA, 9.0)] + [(CARINA, MAIN_BRONCHUS[lb], 7.0 if lb == RIGHT_LUNG
-                                            else 6.0) for lb in (RIGHT_LUNG, LEFT_LUNG)]
+    carina = np.add(CARINA, (0.0, 0.0, carina_dz))
+    bronchus = {lb: tuple(np.add(MAIN_BRONCHUS[lb], (0.0, 0.0, carina_dz)))
+                for lb in (RIGHT_LUNG, LEFT_LUNG)}
+    middle = tuple(np.add(np.add(trachea_top, carina) / 2, (deviation, 0.0, 0.0)))
+    main = [(trachea_top, middle, 9.0), (middle, tuple(carina), 9.0)] + [
+        (tuple(carina), bronchus[lb], 7.0 if lb == RIGHT_LUNG else 6.0)
+        for lb in (RIGHT_LUNG, LEFT_LUNG)]
     lobar = []
     for label in (RIGHT_LUNG, LEFT_LUNG):
-        lobar += _grow_trees(rng, MAIN_BRONCHUS[label], _mirror(LOBAR_DIRECTIONS, label), 4.5,
+        lobar += _grow_trees(rng, bronchus[label], _mirror(LOBAR_DIRECTIONS, label), 4.5,
                              22.0, 2, _points_in_lung(label))
     for p0, p1, r in main:
         canvas.paint_capsule(p0, p1, r + 2.0, r + 2.0, AIRWAY_WALL)

@@ -13,6 +13,10 @@ Options (``make_phantom(pathology=(...))``) and their true label:
   top of the field: not lung.
 * ``tube`` — an endotracheal tube (wall +100 HU) in the trachea down to 25 mm above the
   carina: airway, not lung.
+* ``deviated_trachea`` — the trachea bowed 28 mm to the left; ``carina_low`` /
+  ``carina_high`` — the carina and main bronchi 30 mm lower / 25 mm higher.
+* ``small_lung`` — the right lung below z = 50 mm replaced by soft tissue (raised
+  hemidiaphragm, collapsed base): a right lung far smaller than the left.
 
 Regions always recorded: ``airway`` (trachea and main bronchi lumen), ``heart`` and
 ``liver_dome`` (liver above the lowest lung voxel).
@@ -22,7 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 PATHOLOGIES = ("nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "neck",
-               "tube")
+               "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
+DEVIATION = 28.0                        # mm toward the patient's left at the trachea's middle
+CARINA_DZ = {"carina_low": -30.0, "carina_high": 25.0}
+SMALL_LUNG_Z = 50.0                     # the right lung below this is airless (collapsed)
 NODULE = ((-126.0, 5.0, 0.0), 9.0)
 MASS = ((75.0, 15.0, 5.0), 18.0)
 CONSOLIDATION_Z, CONSOLIDATION_Y = -45.0, -10.0      # below / behind these: airless
@@ -77,6 +84,16 @@ def paint_in_lungs(canvas, names, right, left, regions) -> None:
         m = (canvas.lab == left) & (z < EFFUSION_Z) & (y > EFFUSION_Y)
         canvas.paint((slice(None),) * 3, m, FLUID)          # clears the lung label
         regions["effusion"] = m
+
+
+def carina_dz(names) -> float:
+    return sum(CARINA_DZ.get(n, 0.0) for n in names)
+
+
+def paint_small_lung(canvas, right) -> None:
+    z = canvas.grid.axis(0)[:, None, None]
+    m = (canvas.lab == right) & (z < SMALL_LUNG_Z)
+    canvas.paint((slice(None),) * 3, m, SOLID)              # not lung any more
 
 
 def paint_neck(canvas) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 
 from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 
-SMALL_RATIO = 0.33          # one lung below a third of the other: far smaller
+SMALL_RATIO = 0.5           # one lung below half the other (normally ~0.8-1.2): far smaller
 
 
 def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:

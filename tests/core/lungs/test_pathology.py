@@ -16,7 +16,7 @@ from ctvis.core.phantom import make_phantom
 SHAPE = (80, 160, 160)                       # 3.75 × 2.19 × 2.19 mm
 NECK = dict(shape=(100, 160, 160), spacing=(4.0, 350 / 160, 350 / 160))   # 400 mm tall
 CASES = ("none", "nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "neck",
-         "tube")
+         "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
 _cache: dict = {}
 
 
@@ -39,10 +39,7 @@ def inside(labels, region) -> float:
     return float(np.count_nonzero(lung & region)) / max(int(region.sum()), 1)
 
 
-@pytest.mark.parametrize("case", [c if c != "tube" else pytest.param(
-    c, marks=pytest.mark.xfail(strict=True, reason="tube ends above the carina: growth "
-                                                   "stops there, bronchi taken as lung"))
-    for c in CASES])
+@pytest.mark.parametrize("case", CASES)
 def test_trachea_and_main_bronchi_are_never_lung(case):
     ph, labels, _ = run(case)
     airway = ph.regions["airway"]
@@ -98,6 +95,14 @@ def test_effusion_heart_and_liver_dome_stay_out():
         assert ph.regions["heart"].sum() > 1000 and ph.regions["liver_dome"].sum() > 100
         assert inside(labels, ph.regions["heart"]) <= 0.01
         assert inside(labels, ph.regions["liver_dome"]) <= 0.01
+
+
+def test_small_lung_is_found_and_warned_about():
+    ph, labels, _ = run("small_lung")
+    assert np.count_nonzero(ph.lungs == 1) < 0.5 * np.count_nonzero(ph.lungs == 2)
+    assert any("right lung is far smaller" in w for w in lung_warnings(ph.volume, labels))
+    ph, labels, _ = run("none")
+    assert not any("far smaller" in w for w in lung_warnings(ph.volume, labels))
 
 
 def test_airway_label_covers_trachea_in_the_neck():
