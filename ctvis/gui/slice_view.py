@@ -59,6 +59,12 @@ class SliceView(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
+        # Its own native window: the 3D pane (a QOpenGLWidget) makes Qt compose the whole
+        # top-level window through OpenGL on every update, ~50 ms on llvmpipe; a native child
+        # is flushed on its own, in a few ms.
+        self.setAttribute(Qt.WA_NativeWindow)
+        self._scaled: QImage | None = None      # the picture scaled to its place on screen
+        self._scaled_key = None
         self._slots = {"volume": self._on_volume, "crosshair": self._on_crosshair,
                        "window": self._invalidate, "overlays": self._invalidate,
                        "bone": self._invalidate}
@@ -164,13 +170,33 @@ class SliceView(QWidget):
         if self.state.volume is not None and self.geometry_ is not None:
             if self._dirty or self._image is None:
                 self._render()
-            p.setRenderHint(QPainter.SmoothPixmapTransform)
-            p.drawImage(self.image_rect(), self._image)
+            self._draw_picture(p)
             self._paint_crosshair(p)
             self._paint_annotations(p)
         else:
             ann.draw_tag(p, VIEW_COLORS[self.view], self.view.capitalize(), self.font())
         p.end()
+
+    def _draw_picture(self, p: QPainter) -> None:
+        """The slice at its place.  The scaled picture is kept, so a repaint that only moves
+        the crosshair lines (the other views scrolling) does not scale it again."""
+        rect = self.image_rect()
+        w, h = round(rect.width()), round(rect.height())
+        if w * h > 4 * self.width() * self.height():   # zoomed far in: scale what is seen
+            p.setRenderHint(QPainter.SmoothPixmapTransform)
+            p.drawImage(rect, self._image)
+            return
+        key = (self._image.cacheKey(), w, h)
+        if key != self._scaled_key:
+            # An image, not a pixmap: a pixmap has the screen's depth, and a 16-bit screen
+            # would tint the greys.
+            self._scaled = QImage(w, h, QImage.Format_ARGB32_Premultiplied)
+            painter = QPainter(self._scaled)
+            painter.setRenderHint(QPainter.SmoothPixmapTransform)   # bilinear
+            painter.drawImage(QRectF(0, 0, w, h), self._image)
+            painter.end()
+            self._scaled_key = key
+        p.drawImage(round(rect.left()), round(rect.top()), self._scaled)
 
     def _paint_crosshair(self, p: QPainter) -> None:
         point = self.index_to_widget(self.state.volume.patient_to_index(self.state.crosshair))
