@@ -18,7 +18,6 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlide
 from pyvistaqt import QtInteractor
 
 from ctvis.app.state import CLIP_MODES, RENDER_MODES, ViewerState
-from ctvis.render.camera import STANDARD_VIEWS
 from ctvis.render.scene import Scene
 from ctvis.render.transfer_functions import vr_presets
 
@@ -234,4 +233,4 @@ class _ToolRow:
         self.toolbar.addWidget(widget)
 
 
-__all__ = ["View3DWidget", "STANDARD_VIEWS"]
+__all__ = ["View3DWidget"]

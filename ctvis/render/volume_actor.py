@@ -15,9 +15,11 @@
 
 Both levels get the same transfer functions from one preset and shift; the moving level is
 drawn without shading: the CPU ray caster rebuilds its shading table for every new camera
-direction, which doubled the cost of a coarse frame (25-30 ms of CPU at any ray count).  Data sit in "scaled index space" (spacing applied, origin 0);
-the prop's user matrix (``patient_matrix``) takes them to LPS mm, exact for oblique and
-sheared grids, and the same matrix places the slice planes and the surfaces.
+direction, which doubled the cost of a coarse frame (25-30 ms of CPU at any ray count).
+
+Data sit in "scaled index space" (spacing applied, origin 0); the prop's user matrix
+(``patient_matrix``) takes them to LPS mm, exact for oblique and sheared grids, and the same
+matrix places the slice planes and the surfaces.
 
 On llvmpipe the fixed-point ray caster is the fast one (DESIGN.md, docs/performance.md);
 "gpu" selects VTK's OpenGL ray caster for machines with a real GPU.
