@@ -10,7 +10,7 @@ from PyQt5.QtWidgets import QApplication
 from ctvis.gui.main_window import MainWindow
 from ctvis.gui.series_chooser import first_series
 
-SCREENSHOT_SETTLE_MS = 300        # let every pane, the 3D one included, draw the new data
+SCREENSHOT_SETTLE_MS = 1500       # the 3D pane draws a coarse frame first, the full one after
 
 
 def display_problem() -> str | None:
@@ -42,7 +42,8 @@ def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ctvis")
     app.setOrganizationName("ctvis")
-    window = MainWindow()
+    # The slices paint first; the 3D pane (VTK's import is about half the start-up) follows.
+    window = MainWindow(defer_3d=True)
     if screenshot:
         window.quiet_errors = True
         window.choose_series = first_series
@@ -56,6 +57,9 @@ def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) 
         app.exit(code)
 
     def opened(_volume) -> None:
+        for view in window.views.values():      # the slices on screen before VTK loads
+            view.repaint()
+        QTimer.singleShot(0, window.ensure_3d)
         if preset:
             try:
                 window.state.apply_preset(preset)
@@ -74,6 +78,7 @@ def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) 
 
     window.volume_opened.connect(opened)
     window.open_failed.connect(lambda _message: finish(1))
+    window.open_failed.connect(window.ensure_3d)
     if session:
         from ctvis.app.session import check_data
         from ctvis.core.errors import CtvisError

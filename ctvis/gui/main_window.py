@@ -25,7 +25,6 @@ from ctvis.gui.docks.lungs import LungsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
 from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_view import SliceView
-from ctvis.gui.view3d import View3DWidget
 from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task
 
@@ -76,16 +75,20 @@ class MainWindow(QMainWindow):
     volume_opened = pyqtSignal(object)     # after a volume from open_path is shown
     open_failed = pyqtSignal(str)          # the message (already shown unless quiet)
 
-    def __init__(self, volume=None, state: ViewerState | None = None, parent=None):
+    def __init__(self, volume=None, state: ViewerState | None = None, defer_3d: bool = False,
+                 parent=None):
+        """``defer_3d``: start with a placeholder in the 3D pane and build the 3D view with
+        :meth:`ensure_3d` (importing VTK takes about half the start-up time)."""
         super().__init__(parent)
         self.state = state or ViewerState()
         self.quiet_errors = False           # True: errors go to stderr (scripts), no dialog
         self.choose_series = series_chooser.choose_series
         self._task: Task | None = None      # the load in progress, if any
         self.views = {name: SliceView(self.state, name) for name in VIEWS}
-        self.view3d = View3DWidget(self.state)
-        self._stop_3d_polling()
-        self.layout_widget = ViewLayout(self.state, {**self.views, "3d": self.view3d})
+        self.view3d = None
+        placeholder = QLabel("3D view loading…", alignment=Qt.AlignCenter)
+        placeholder.setStyleSheet("background: black; color: grey;")
+        self.layout_widget = ViewLayout(self.state, {**self.views, "3d": placeholder})
         self.setCentralWidget(self.layout_widget)
         self._hover = QLabel()
         self._info = QLabel()
@@ -100,10 +103,22 @@ class MainWindow(QMainWindow):
         self.state.events.volume.connect(self._on_volume)
         self.state.events.layout.connect(self._on_layout)
         self._on_layout(self.state.layout)
+        if not defer_3d:
+            self.ensure_3d()
         if volume is not None:
             self.set_volume(volume)
 
     # ------------------------------------------------------------------ build
+    def ensure_3d(self) -> None:
+        """Build the 3D pane if it is not there yet."""
+        if self.view3d is not None or getattr(self, "_closed", False):
+            return
+        from ctvis.gui.view3d import View3DWidget
+
+        self.view3d = View3DWidget(self.state)
+        self._stop_3d_polling()
+        self.layout_widget.set_pane("3d", self.view3d)
+
     def _stop_3d_polling(self) -> None:
         """pyvistaqt re-renders its pane 5 times a second by default; a volume rendering
         takes ~0.4 s on llvmpipe, so that timer alone would keep the GUI thread busy most of
@@ -399,5 +414,6 @@ class MainWindow(QMainWindow):
         self.layout_widget.disconnect_state()
         self.state.events.volume.disconnect(self._on_volume)
         self.state.events.layout.disconnect(self._on_layout)
-        self.view3d.close()
+        if self.view3d is not None:
+            self.view3d.close()
         super().closeEvent(event)

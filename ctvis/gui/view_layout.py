@@ -53,11 +53,26 @@ class ViewLayout(QWidget):
         for name in ("axial", "sagittal", "coronal"):
             panes[name].double_clicked.connect(self.toggle_maximised)
         self._filter = _DoubleClick(lambda: self.toggle_maximised("3d"))
-        interactor = getattr(getattr(panes["3d"], "plotter", None), "interactor", None)
-        if interactor is not None:
-            interactor.installEventFilter(self._filter)
+        self._watch_3d(panes["3d"])
         state.events.layout.connect(self._arrange)
         self._arrange(state.layout)
+
+    def _watch_3d(self, pane) -> None:
+        """The VTK widget eats its mouse events: watch it for double clicks."""
+        interactor = getattr(getattr(pane, "plotter", None), "interactor", None)
+        (interactor or pane).installEventFilter(self._filter)
+
+    def set_pane(self, name: str, widget: QWidget) -> None:
+        """Put ``widget`` in pane ``name`` in place of what was there (the 3D view comes
+        after the first paint; a placeholder holds its place until then)."""
+        frame = self.frames[name]
+        old = frame.child
+        frame.layout().replaceWidget(old, widget)
+        old.hide()
+        old.deleteLater()
+        frame.child = widget
+        if name == "3d":
+            self._watch_3d(widget)
 
     def disconnect_state(self) -> None:
         self.state.events.layout.disconnect(self._arrange)
