@@ -38,7 +38,10 @@ class View3DWidget(QWidget):
         layout.setSpacing(0)
         self.controls = self._make_controls()
         layout.addWidget(self.controls)
-        self.plotter = QtInteractor(self)
+        # No 5 Hz re-render timer (a still frame takes ~0.5-3 s on llvmpipe: the timer alone
+        # would keep the GUI thread busy), no MSAA (~50 ms a frame on llvmpipe, nothing gained
+        # for a volume): the pane renders when the scene or the camera changes.
+        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
         layout.addWidget(self.plotter.interactor, 1)
         self.scene = Scene(self.plotter)
 

@@ -54,6 +54,8 @@ def frame(pane) -> np.ndarray:
 
 def test_draws_the_volume_in_the_default_view(pane, state, tmp_path):
     assert pane.scene.volume is state.volume
+    assert not pane.plotter.render_timer.isActive()      # renders on change, never polls
+    assert pane.plotter.ren_win.GetMultiSamples() == 0
     assert not pane.scene.volume_actor.interactive      # the full level after the first frame
     img = frame(pane)
     assert (img.max(axis=2) > 20).mean() > 0.1

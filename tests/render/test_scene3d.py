@@ -78,6 +78,9 @@ def test_every_required_preset_draws_something(state):
         img = picture(state)
         assert lit(img).mean() > 0.1, preset
         assert not lit(img[:4, -4:]).any(), preset           # a corner stays background
+        if preset in ("CT-Chest-Contrast-Enhanced", "CT-Muscle"):
+            shown = img[lit(img)]
+            assert (shown[:, 0] > shown[:, 2]).mean() > 0.8, preset   # tissue reds and tans
 
 
 def test_bone_preset_is_bright_bone_on_dark(state):
@@ -229,8 +232,10 @@ def test_camera_round_trips_through_the_state(state, scene):
     state.camera = cam
     scene.sync(state, {"camera"})
     assert same_camera(scene.camera(), cam)
+    state.view3d = View3D(frozenset({"volume", "bone"}), "CT-Bone", 40.0, "coronal")
     restored = ViewerState.from_json(state.to_json())
     assert same_camera(restored.camera, cam)
+    assert restored.view3d == state.view3d                    # clip included
 
 
 def test_standard_cameras_look_at_the_centre_with_head_up():
