@@ -193,7 +193,12 @@ class View3DWidget(QWidget):
         self._still_timer.start()
 
     def _go_still(self) -> None:
+        if self.scene.first_still_pending():
+            # The next frame blocks for the gradient pass: say so on the coarse frame first.
+            self.scene.set_note("preparing full quality (shading) ...")
+            self._render()
         self.scene.set_interactive(False)
+        self.scene.set_note(None)
         self._render()
         if self.scene.volume is not None:
             self.state.camera = self.scene.camera()

@@ -73,6 +73,7 @@ class Scene:
         self._frame_start = 0.0
         self.renderer.AddObserver("StartEvent", self._on_frame_start)
         self.renderer.AddObserver("EndEvent", self._on_frame_end)
+        self._note = None
         self.volume = None
         self.volume_actor: VolumeActor | None = None
         self.slices: dict = {}
@@ -257,8 +258,34 @@ class Scene:
 
     def _on_frame_end(self, *_args) -> None:
         actor = self.volume_actor
-        if actor is not None and actor.interactive and actor.visible:
+        if actor is None or not actor.visible:
+            return
+        if actor.interactive:
             actor.adapt(time.perf_counter() - self._frame_start)
+        else:
+            actor.still_drawn = True
+
+    def first_still_pending(self) -> bool:
+        """True until the full-quality volume has been drawn once: that frame computes the
+        ray caster's gradients (seconds on a large volume, the window cannot repaint)."""
+        actor = self.volume_actor
+        return actor is not None and actor.visible and not actor.still_drawn
+
+    def set_note(self, text: str | None) -> None:
+        """A short line in the lower right corner (None: none)."""
+        if self._note is None:
+            from vtkmodules.vtkRenderingCore import vtkTextActor
+
+            self._note = vtkTextActor()
+            self._note.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+            self._note.SetPosition(0.98, 0.02)
+            prop = self._note.GetTextProperty()
+            prop.SetJustificationToRight()
+            prop.SetFontSize(13)
+            prop.SetColor(1.0, 200 / 255, 40 / 255)   # the viewer's annotation colour
+            self.renderer.AddViewProp(self._note)
+        self._note.SetInput(text or "")
+        self._note.SetVisibility(bool(text))
 
     def close(self) -> None:
         self._clear()

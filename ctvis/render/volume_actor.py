@@ -152,6 +152,7 @@ class VolumeActor:
             self.props[level] = prop
         self.interactive = False
         self.visible = True
+        self.still_drawn = False       # the first still frame pays the gradient pass
         self._show()
 
     @property

@@ -57,6 +57,8 @@ def test_draws_the_volume_in_the_default_view(pane, state, tmp_path):
     assert not pane.plotter.render_timer.isActive()      # renders on change, never polls
     assert pane.plotter.ren_win.GetMultiSamples() == 0
     assert not pane.scene.volume_actor.interactive      # the full level after the first frame
+    assert not pane.scene.first_still_pending()
+    assert not pane.scene._note.GetVisibility()          # the "preparing" note is gone
     img = frame(pane)
     assert (img.max(axis=2) > 20).mean() > 0.1
     assert same_camera(pane.scene.camera(), pane.scene.standard_camera("anterior"))

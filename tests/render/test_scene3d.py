@@ -249,6 +249,21 @@ def test_standard_cameras_look_at_the_centre_with_head_up():
 
 
 # ------------------------------------------------------------- memory and detail
+def test_first_full_quality_frame_is_known_pending_until_drawn(state, scene):
+    scene.sync(state)
+    scene.set_interactive(True)
+    shot(scene)
+    assert scene.first_still_pending()
+    corner = (slice(-30, None), slice(-120, None))
+    before = lit(shot(scene)[corner]).sum()
+    scene.set_note("preparing")
+    assert lit(shot(scene)[corner]).sum() > before + 20      # the note, lower right
+    scene.set_note(None)
+    scene.set_interactive(False)
+    shot(scene)
+    assert not scene.first_still_pending()
+
+
 def test_volume_buffer_is_shared_and_moving_level_is_coarse(state, scene):
     scene.sync(state)
     actor = scene.volume_actor
