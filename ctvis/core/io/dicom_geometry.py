@@ -66,12 +66,13 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
         n = sum((s.rows, s.columns) != size for s in stack)
         warnings.append(f"{n} image(s) of another size excluded (kept {size[0]}×{size[1]})")
         stack = [s for s in stack if (s.rows, s.columns) == size]
-    spacing_key = _majority([_spacing_key(s) for s in stack])
-    if any(_spacing_key(s) != spacing_key for s in stack):
-        n = sum(_spacing_key(s) != spacing_key for s in stack)
-        warnings.append(f"{n} image(s) with another PixelSpacing excluded: "
-                        f"{_names([s for s in stack if _spacing_key(s) != spacing_key])}")
-        stack = [s for s in stack if _spacing_key(s) == spacing_key]
+    keys = [_spacing_key(s) for s in stack]
+    spacing_key = _majority(keys)
+    if any(k != spacing_key for k in keys):
+        other = [s for s, k in zip(stack, keys) if k != spacing_key]
+        warnings.append(f"{len(other)} image(s) with another PixelSpacing excluded: "
+                        f"{_names(other)}")
+        stack = [s for s, k in zip(stack, keys) if k == spacing_key]
 
     # The key is rounded for grouping only; the geometry uses the files' own cosines.
     ori = np.mean([s.orientation for s in stack], axis=0)
@@ -153,7 +154,7 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
 
 
 def _spacing_key(s) -> tuple | None:
-    return None if s.pixel_spacing is None else tuple(np.round(s.pixel_spacing, 3))
+    return None if s.pixel_spacing is None else tuple(round(v, 3) for v in s.pixel_spacing)
 
 
 def _names(slices, most: int = 3) -> str:

@@ -169,6 +169,8 @@ class ScanResult:
 
 def _functional(ds, frame: int, sequence: str, attr: str):
     """An attribute from the per-frame functional group of ``frame``, else the shared one."""
+    if ds is None:                        # our own header walk: no functional groups there
+        return None
     for groups, index in (("PerFrameFunctionalGroupsSequence", frame),
                           ("SharedFunctionalGroupsSequence", 0)):
         seq = ds.get(groups)
@@ -197,8 +199,7 @@ T = dict(
 
 def _read_file(path: str) -> list[SliceHeader]:
     """Header-only read of one file; raises ValueError with the reason to skip it."""
-    with open_regular(path) as fp:
-        size = os.fstat(fp.fileno()).st_size
+    size = os.path.getsize(path)        # opening refuses anything but a regular file
     fast = read_fast_header(path, size)
     if fast is not None and fast.truncated:
         raise ValueError("truncated: the file ends inside its header")

@@ -39,27 +39,29 @@ def safe_int(value, default: int = 0) -> int:
     return int(value)
 
 
+# Per-slice checks run on every file of a series: plain floats, not numpy (3-6 values each).
 def position_problem(pos) -> str | None:
     if pos is None:
         return "no ImagePositionPatient (or not three numbers)"
-    if not np.all(np.isfinite(pos)):
-        return f"ImagePositionPatient is not finite ({_fmt(pos)})"
-    if np.abs(pos).max() > POSITION_LIMIT_MM:
-        return f"ImagePositionPatient {_fmt(pos)} is more than {POSITION_LIMIT_MM:g} mm away"
+    values = [float(v) for v in pos]
+    if not all(map(math.isfinite, values)):
+        return f"ImagePositionPatient is not finite ({_fmt(values)})"
+    if max(map(abs, values)) > POSITION_LIMIT_MM:
+        return f"ImagePositionPatient {_fmt(values)} is more than {POSITION_LIMIT_MM:g} mm away"
     return None
 
 
 def orientation_problem(ori) -> str | None:
     if ori is None:
         return "no ImageOrientationPatient (or not six numbers)"
-    if not np.all(np.isfinite(ori)):
-        return f"ImageOrientationPatient is not finite ({_fmt(ori)})"
-    row, col = np.asarray(ori[:3], float), np.asarray(ori[3:], float)
-    norms = np.linalg.norm(row), np.linalg.norm(col)
+    v = [float(x) for x in ori]
+    if not all(map(math.isfinite, v)):
+        return f"ImageOrientationPatient is not finite ({_fmt(v)})"
+    norms = math.hypot(*v[:3]), math.hypot(*v[3:])
     if max(abs(n - 1) for n in norms) > COSINE_TOLERANCE:
         return (f"ImageOrientationPatient vectors are not unit length (lengths "
                 f"{norms[0]:.3g}, {norms[1]:.3g})")
-    dot = float(np.dot(row, col))
+    dot = v[0] * v[3] + v[1] * v[4] + v[2] * v[5]
     if abs(dot) > COSINE_TOLERANCE:
         return f"ImageOrientationPatient vectors are not orthogonal (dot product {dot:.3g})"
     return None
@@ -69,8 +71,8 @@ def spacing_problem(spacing, what: str = "PixelSpacing") -> str | None:
     if spacing is None:
         return None                       # absent: the caller assumes 1 mm and says so
     lo, hi = SPACING_MM
-    values = np.asarray(spacing, float)
-    if not np.all(np.isfinite(values)) or values.min() < lo or values.max() > hi:
+    values = [float(v) for v in np.ravel(spacing)]
+    if not all(lo <= v <= hi for v in values):            # NaN fails the comparison too
         return f"{what} {_fmt(values)} is outside {lo:g}–{hi:g} mm"
     return None
 
