@@ -128,9 +128,11 @@ class VolumeActor:
         self.property = vtkVolumeProperty()
         self.moving_property = vtkVolumeProperty()
         matrix = patient_matrix(volume)
-        # One sample per voxel along the finest axis: thick slices would otherwise show
-        # wood-grain rings.
-        sample = {"still": float(still_spacing.min()), "moving": float(spacing.min()) * self.step}
+        # One sample per voxel along two of the three axes (the median spacing): the mean let
+        # 5 mm slices show wood-grain rings, the finest axis cost 1/3 more on an in-plane/2
+        # chest for no visible gain.
+        sample = {"still": float(np.median(still_spacing)),
+                  "moving": float(np.median(spacing)) * self.step}
         self.props = {}
         for level, image in self.images.items():
             m = _mapper(mapper)
