@@ -68,8 +68,13 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     for pos, k in enumerate(superior_first):
         cands = _candidates(air[k], x3[k], pixel_mm2, midline_x) if air[k].any() else []
         still = []
-        for cand in cands:
-            grown = ndimage.binary_dilation(cand, GROW)
+        if cands:                       # all candidates grown by a pixel in one filter
+            numbered = np.zeros(air[k].shape, np.int32)
+            for i, cand in enumerate(cands, 1):
+                numbered[cand] = i
+            grown_all = ndimage.maximum_filter(numbered, size=3)
+        for i, cand in enumerate(cands, 1):
+            grown = grown_all == i
             area = int(cand.sum())
             parent = next((c for c in open_chains if np.any(c[2] & grown)
                            and 1 / RUN_AREA_STEP <= area / c[4][-1] <= RUN_AREA_STEP), None)
@@ -101,12 +106,15 @@ def _accept(cand, prev, trachea_area):
         return np.zeros_like(cand), np.zeros_like(cand)
     prev_lab, _ = _components_2d(prev)
     prev_area = np.bincount(prev_lab.ravel())
-    touch = np.unique(lab[ndimage.binary_dilation(prev, GROW)])
+    # Grown by a pixel with one filter (where two parents meet, one of them wins: the areas
+    # compared below are only a guard against leaks).
+    prev_grown = ndimage.maximum_filter(prev_lab, size=3)
+    touch = np.unique(lab[prev_grown > 0])
     areas = np.bincount(lab.ravel(), minlength=n + 1)
     keep = np.zeros(n + 1, bool)
     leak = np.zeros(n + 1, bool)
     for t in touch[touch > 0]:
-        parents = np.unique(prev_lab[ndimage.binary_dilation(lab == t, GROW)])
+        parents = np.unique(prev_grown[lab == t])
         parent = float(prev_area[parents[parents > 0]].sum())
         if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
             keep[t] = True

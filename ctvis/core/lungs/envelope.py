@@ -74,14 +74,27 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
         return gaps
     near = reach = np.zeros_like(gaps)
     if airway is not None and airway.any():
-        dist = ndimage.distance_transform_edt(~airway, sampling=spacing)
-        near, reach = dist <= HILUM_MM, dist <= HILUM_REACH_MM
+        # Distances to the airway only matter within HILUM_REACH_MM of it: its box.
+        ab = _box(airway, spacing, HILUM_REACH_MM)
+        dist = ndimage.distance_transform_edt(~airway[ab], sampling=spacing)
+        near, reach = np.zeros_like(gaps), np.zeros_like(gaps)
+        near[ab], reach[ab] = dist <= HILUM_MM, dist <= HILUM_REACH_MM
     gaps = gaps & ~near
     parts, n = ndimage.label(gaps)
     if n == 0:
         return gaps
+    # Regions with fewer voxels per slice than the thinnest mass's disk cannot be masses.
+    sizes = np.bincount(parts.ravel(), minlength=n + 1)
+    disk = np.pi * MIN_MASS_RADIUS_MM ** 2 / (spacing[1] * spacing[2])
+    small = sizes < disk
+    small[0] = True
+    if small[1:].all():
+        return np.zeros_like(gaps)
+    big = ~small[parts]
+    bb = _box(big, spacing, spacing[1])
     pad = [(0, 0), (1, 1), (1, 1)]
-    depth = ndimage.distance_transform_edt(np.pad(gaps, pad), sampling=(1e6,) + tuple(
+    depth = np.zeros(gaps.shape, np.float32)
+    depth[bb] = ndimage.distance_transform_edt(np.pad(big[bb], pad), sampling=(1e6,) + tuple(
         spacing[1:]))[:, 1:-1, 1:-1]
     index = np.arange(1, n + 1)
     radius = np.asarray(ndimage.maximum(depth, parts, index))
@@ -103,7 +116,7 @@ def _big_parts(gaps: np.ndarray, spacing) -> np.ndarray:
 
 
 def _to_the_wall(lung: np.ndarray, masses: np.ndarray, hu: np.ndarray, keep_out: np.ndarray,
-                 spacing) -> np.ndarray:
+                 spacing, hilum: np.ndarray | None = None) -> np.ndarray:
     """The rest of a mass that reaches the chest wall or the spine.
 
     Part of such a mass has no lung above or below it.  With the ribs and the spine counted
@@ -113,10 +126,11 @@ def _to_the_wall(lung: np.ndarray, masses: np.ndarray, hu: np.ndarray, keep_out:
     mass, under or over lung in its column, outside ``keep_out`` and connected to the mass
     is taken.
     """
-    box = ndimage.find_objects(masses.astype(np.uint8))[0]
-    grow = [int(np.ceil(WALL_REACH_MM / s)) + 2 for s in spacing]
-    box = tuple(slice(max(b.start - g, 0), min(b.stop + g, n))
-                for b, g, n in zip(box, grow, masses.shape))
+    box = _box(masses, spacing, WALL_REACH_MM + spacing[1])
+    keep_out = keep_out[box]
+    if hilum is not None and hilum[box].any():          # nor the hilum
+        keep_out = keep_out | (ndimage.distance_transform_edt(~hilum[box], sampling=spacing)
+                               <= HILUM_MM)
     wall = hu[box] > WALL_HU
     solid = lung[box] | wall
     r = WALL_CLOSING_MM
@@ -130,7 +144,7 @@ def _to_the_wall(lung: np.ndarray, masses: np.ndarray, hu: np.ndarray, keep_out:
     # outside the ribs and the descending aorta have none).
     reach = 2 * int(Z_GAP_MM / spacing[0]) + 1
     column = ndimage.maximum_filter1d(lung[box] & ~masses[box], size=reach, axis=0)
-    new = closed & ~solid & near & column & ~keep_out[box]
+    new = closed & ~solid & near & column & ~keep_out
     # Reached from the mass in its slice without passing the ribs (thickened by a pixel so
     # the gaps between rib arcs close): the chest wall outside them stays out.
     ribs = ndimage.binary_dilation(wall, structure=PLANE_CROSS, iterations=RIB_GROW)
@@ -158,23 +172,37 @@ def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
     allowed = allowed & (hu < BONE_HU)
     out = closing_2d(lung, closing_mm, spacing[1:]) & allowed
     gaps = z_gaps(out, int(Z_GAP_MM / spacing[0])) & allowed
-    # Judge each gap region whole (a sliver joined to the hilum is the hilum's), then drop
-    # what lies in the mediastinum.
-    gaps = _masses(gaps, hilum, spacing)
-    if central is not None:
-        gaps &= ~central
-    if other is not None and other.any() and gaps.any():
-        gaps &= ndimage.distance_transform_edt(~other, sampling=spacing) > OTHER_LUNG_MM
+    if gaps.any():
+        # Distances are only needed near the gaps: work in their box (speed).
+        margin = max(HILUM_REACH_MM, OTHER_LUNG_MM)
+        gb = _box(gaps, spacing, margin)
+        sub = (lambda a: None if a is None else a[gb])
+        g = _masses(gaps[gb], sub(hilum), spacing)
+        # Judge each gap region whole (a sliver joined to the hilum is the hilum's), then
+        # drop what lies in the mediastinum.
+        if central is not None:
+            g &= ~central[gb]
+        if other is not None and other[gb].any() and g.any():
+            # Within OTHER_LUNG_MM of the other lung (a box, not a ball: separable, fast).
+            size = [2 * int(OTHER_LUNG_MM / s) + 1 for s in spacing]
+            g &= ~ndimage.maximum_filter(other[gb], size=size)
+        gaps = np.zeros_like(gaps)
+        gaps[gb] = g
     out |= gaps
     big = _big_parts(gaps, spacing)
     if big.any():
         keep_out = ~allowed | (central if central is not None else False)
-        if hilum is not None and hilum.any():
-            keep_out = keep_out | (ndimage.distance_transform_edt(~hilum, sampling=spacing)
-                                   <= HILUM_MM)
-        out |= _to_the_wall(out, big, hu, keep_out, spacing)
+        out |= _to_the_wall(out, big, hu, keep_out, spacing, hilum)
     out = fill_holes_slices(out, int(MAX_HOLE_MM2 / (spacing[1] * spacing[2])))
     return out & allowed
+
+
+def _box(mask: np.ndarray, spacing, margin_mm: float) -> tuple:
+    """Index box of ``mask`` grown by ``margin_mm`` on every side, clipped to the array."""
+    box = ndimage.find_objects(mask.astype(np.uint8))[0]
+    grow = [int(np.ceil(margin_mm / s)) + 1 for s in spacing]
+    return tuple(slice(max(b.start - g, 0), min(b.stop + g, n))
+                 for b, g, n in zip(box, grow, mask.shape))
 
 
 def aerated(labels: np.ndarray, hu: np.ndarray, spacing) -> np.ndarray:
