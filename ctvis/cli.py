@@ -100,7 +100,7 @@ def cmd_info(args) -> int:
         volume = open_volume(args.path, series_uid=args.series, progress=progress)
     report = info_report(volume)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, allow_nan=False))    # NaN is not JSON
     else:
         _print_info(report, volume.meta.get("series"))
     return 0
@@ -160,6 +160,8 @@ def _configure_logging(verbose: bool) -> None:
     if not verbose:
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda record: record.name.split(".")[0] == "ctvis")
+        # nibabel logs through a stderr handler of its own ("sizeof_hdr should be 348").
+        logging.getLogger("nibabel.global").setLevel(logging.CRITICAL + 1)
 
 
 def _one_line(exc: BaseException) -> str:

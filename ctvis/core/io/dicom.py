@@ -96,6 +96,10 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
                         f"({series.n_images} images)")
     first = geometry.slices[0]
+    assumed = sum(s.rescale_assumed for s in geometry.slices)
+    if assumed:
+        warnings.append(f"{assumed} slice(s) without RescaleSlope/RescaleIntercept: stored "
+                        f"values taken as HU (slope 1, intercept 0)")
     if filled:
         warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
     if not geometry.regular:

@@ -133,6 +133,7 @@ class SliceHeader:
     instance_number: int
     image_type: tuple
     meta: dict = field(default_factory=dict)
+    rescale_assumed: bool = False       # no RescaleSlope/Intercept: stored values taken as HU
 
     @property
     def raw_dtype(self) -> np.dtype:
@@ -329,6 +330,11 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
     orientation = _fixed(tags.numbers(T["orientation"]), 6)
     spacing = _fixed(tags.numbers(T["pixel_spacing"]), 2)
     slope, intercept = tags.number(T["slope"]), tags.number(T["intercept"])
+    for name, tag, value in (("RescaleSlope", T["slope"], slope),
+                             ("RescaleIntercept", T["intercept"], intercept)):
+        if value is None and tag in tags and tags.text(tag):
+            # Present but not a number: guessing 1 or 0 could shift every HU by 1024.
+            raise ValueError(f"{name} {tags.text(tag)[:20]!r} is not a number")
     frame_bytes = rows * cols * bits // 8
     out = []
     for frame in range(n_frames):
@@ -347,6 +353,7 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
                 group = "PixelValueTransformationSequence"
                 slp = _first(_functional(ds, frame, group, "RescaleSlope"))
                 icp = _first(_functional(ds, frame, group, "RescaleIntercept"))
+        assumed = slp is None or icp is None
         slp = 1.0 if slp is None else float(slp)
         icp = 0.0 if icp is None else float(icp)
         # A plane whose geometry or rescale is broken is unusable: skip it (like a missing
@@ -358,7 +365,7 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
         out.append(SliceHeader(
             frame=frame, position=pos, orientation=ori,
             pixel_spacing=tuple(float(v) for v in spc) if spc is not None else None,
-            slope=slp, intercept=icp,
+            slope=slp, intercept=icp, rescale_assumed=assumed,
             pixel_offset=None if offset is None else offset + frame * frame_bytes,
             **common))
     return out

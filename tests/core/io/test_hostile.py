@@ -291,3 +291,18 @@ def test_truncated_gzip_nifti_is_one_clear_error(tmp_path):
     with pytest.raises(LoadError, match="not a readable NIfTI"):
         ctvis.load(path)
     assert gzip  # the module is what made the file
+
+
+def test_rescale_that_is_not_a_number_skips_the_slice(tmp_path):
+    vol, paths = _series(tmp_path)
+    _set(paths[MIDDLE], INTERCEPT, b"abc")
+    _assert_middle_skipped(tmp_path, paths, vol, ["RescaleIntercept 'abc' is not a number"])
+
+
+@pytest.mark.parametrize("value", [None, b" "])
+def test_absent_rescale_is_taken_as_hu_with_a_warning(tmp_path, value):
+    vol, paths = _series(tmp_path)
+    for p in paths:
+        _set(p, INTERCEPT, value)
+    loaded = ctvis.load(tmp_path / "series")
+    assert any("without RescaleSlope/RescaleIntercept" in w for w in loaded.meta["warnings"])
