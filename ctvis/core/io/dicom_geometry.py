@@ -111,7 +111,7 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
                              (float(thickness), dy, dx), proj, True, 1, 0.0, warnings)
 
     steps = np.diff(proj)
-    step = float(np.median(steps))
+    step = _grid_step(steps)
     regular = bool(np.all(np.abs(steps - step) <= max(0.01 * step, 1e-3)))
     n_out = len(stack) if regular else int(round((proj[-1] - proj[0]) / step)) + 1
     if n_out > 2 * len(stack):
@@ -151,6 +151,17 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
     direction = np.column_stack([row_dir, col_dir, z_dir])
     return StackGeometry(stack, positions[0], direction, (dz, dy, dx), proj,
                          regular, n_out, tilt, warnings)
+
+
+def _grid_step(steps: np.ndarray) -> float:
+    """The slice step: the median, unless every step is a whole multiple of the smallest (a
+    short stack with a gap, where the median can be the gap's half-way value)."""
+    step = float(np.median(steps))
+    smallest = float(steps.min())
+    ratios = steps / smallest
+    if smallest < step and np.all(np.abs(ratios - np.round(ratios)) <= 0.05):
+        return smallest
+    return step
 
 
 def _spacing_key(s) -> tuple | None:

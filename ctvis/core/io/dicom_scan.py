@@ -330,10 +330,10 @@ def _slices_from_dataset(ds, tags: RawTags, path, ts, offset, n_frames, rows, co
     orientation = _fixed(tags.numbers(T["orientation"]), 6)
     spacing = _fixed(tags.numbers(T["pixel_spacing"]), 2)
     slope, intercept = tags.number(T["slope"]), tags.number(T["intercept"])
-    for name, tag, value in (("RescaleSlope", T["slope"], slope),
-                             ("RescaleIntercept", T["intercept"], intercept)):
-        if value is None and tag in tags and tags.text(tag):
-            # Present but not a number: guessing 1 or 0 could shift every HU by 1024.
+    for name, tag in (("RescaleSlope", T["slope"]), ("RescaleIntercept", T["intercept"])):
+        values = tags.numbers(tag)
+        if (values is None or values.size != 1) and tag in tags and tags.text(tag):
+            # Present but not one number: guessing 1 or 0 could shift every HU by 1024.
             raise ValueError(f"{name} {tags.text(tag)[:20]!r} is not a number")
     frame_bytes = rows * cols * bits // 8
     out = []

@@ -306,3 +306,13 @@ def test_absent_rescale_is_taken_as_hu_with_a_warning(tmp_path, value):
         _set(p, INTERCEPT, value)
     loaded = ctvis.load(tmp_path / "series")
     assert any("without RescaleSlope/RescaleIntercept" in w for w in loaded.meta["warnings"])
+
+
+def test_two_valued_intercept_skips_the_slice_and_a_short_stack_keeps_its_step(tmp_path):
+    vol, paths = _series(tmp_path, shape=(4, 8, 8))
+    _set(paths[1], INTERCEPT, b"0.0\\0")
+    loaded = ctvis.load(tmp_path / "series")
+    assert "is not a number" in loaded.meta["skipped"][0]["reason"]
+    # Steps 5 and 2.5 mm: the grid keeps 2.5 mm (not their median, 3.75) and 4 slices.
+    assert loaded.shape == vol.shape
+    assert loaded.spacing[0] == pytest.approx(vol.spacing[0])
