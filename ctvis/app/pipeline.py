@@ -159,5 +159,6 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
     return lung_surfaces(volume, labels, names, options=options, progress=report.sub(lo, 1.0))
 
 
-__all__ = ["open_volume", "segment", "require_volume", "MIN_SLICES", "LungResult", "MeshRequest", "build_meshes",
-           "lung_structures", "MESH_STRUCTURES", "LUNG_STRUCTURES"]
+__all__ = ["open_volume", "segment", "require_volume", "MIN_SLICES", "LungResult",
+           "MeshRequest", "build_meshes", "lung_structures", "MESH_STRUCTURES",
+           "LUNG_STRUCTURES"]

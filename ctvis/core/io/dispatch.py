@@ -5,6 +5,7 @@ through the same choice, so a suffix the volume reader knows the mask reader kno
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,11 @@ def read_mask(path, like: Volume | None = None) -> Volume:
         raise CtvisError(f"{path}: a mask must be NIfTI or NRRD "
                          f"({', '.join(MASK_SUFFIXES)})")
     if not path.is_file():
-        raise CtvisError(f"{path}: no such mask file")
+        from ctvis.core.io.walk import special_file_reason
+
+        reason = special_file_reason(path) if os.path.lexists(path) else None
+        what = f"{reason}, not a mask file" if reason else "no such mask file"
+        raise CtvisError(f"{path}: {what}")
     mask = _read_file(path, np.uint8)
     if like is not None:
         _check_grid(mask, like, path)

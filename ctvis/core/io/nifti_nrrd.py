@@ -127,8 +127,14 @@ def read_nrrd(path, dtype=np.int16) -> Volume:
 
 
 def _short(exc: Exception) -> str:
+    """The reason in one short line; bare KeyError/StopIteration text says nothing alone."""
     text = " ".join(str(exc).split())
-    return (text[:200] + "…" if len(text) > 200 else text) or type(exc).__name__
+    text = text[:200] + "…" if len(text) > 200 else text
+    if isinstance(exc, StopIteration):
+        return "header ends early: empty or truncated file"
+    if not text or isinstance(exc, (KeyError, IndexError)):
+        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text
 
 
 def write_nifti(volume: Volume, path) -> Path:
