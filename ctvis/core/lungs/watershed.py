@@ -38,6 +38,7 @@ BAND_MM = 3.0               # the watershed decides the border this far outside 
 CLOSING_MM = 4.0            # take-back radius (juxtapleural nodules, small concavities)
 COARSE_MM = 3.0            # in-plane pitch of the coarse grid
 ANTERIOR_MEDIASTINUM_MM = 50.0   # half-width of the mediastinum in front of the spine
+HEART_MM = 90.0                  # ... below the main bronchi, where the heart is
 SLAB = 24                   # slices per watershed call (bounds memory)
 
 PLANE = np.zeros((3, 3, 3), bool)
@@ -55,17 +56,24 @@ def _x_mm(volume: Volume, f: int, shape, axis: int = 0) -> np.ndarray:
             + np.float32(m[axis, 2]) * k).astype(np.float32)
 
 
-def _mediastinum(volume, f, small, body, x_mm, midline) -> np.ndarray:
+def _mediastinum(volume, f, small, body, x_mm, midline, airway=None) -> np.ndarray:
     """Where the mediastinum is (no pathology take-back there), per slice: a narrow strip
-    along the midline, wide (``ANTERIOR_MEDIASTINUM_MM``) in front of the spine (heart,
-    aortic arch, great vessels); beside the spine a mass may reach the vertebrae."""
+    along the midline, wide (``ANTERIOR_MEDIASTINUM_MM``) in front of the spine (aortic
+    arch, great vessels), wider still (``HEART_MM``) below the main bronchi, where the heart
+    is (everywhere when no airway was found); beside the spine a mass may reach the
+    vertebrae."""
     y_mm = _x_mm(volume, f, small.shape, axis=1)
     central = np.abs(x_mm - midline) < MIDLINE_MM
     spine = central & body & (small > 150)
     centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2)) / np.maximum(body.sum(axis=(1, 2)), 1)
     behind = spine & (y_mm > centre_y[:, None, None])          # not the sternum
     front = np.where(behind, y_mm, np.inf).min(axis=(1, 2))     # the vertebral body's front
-    wide = (np.abs(x_mm - midline) < ANTERIOR_MEDIASTINUM_MM) & (y_mm < front[:, None, None])
+    half = np.full(small.shape[0], HEART_MM, np.float32)
+    if airway is not None and airway.any():
+        order = _superior_first(volume)                     # head to feet
+        last = np.flatnonzero(airway.any(axis=(1, 2))[order])[-1]    # the airway's lowest
+        half[order[:last + 1]] = ANTERIOR_MEDIASTINUM_MM    # above it: the arch, not the heart
+    wide = (np.abs(x_mm - midline) < half[:, None, None]) & (y_mm < front[:, None, None])
     return central | wide
 
 
@@ -97,7 +105,7 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
     report(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
-    central = _mediastinum(volume, f, small, body, x_mm, midline)
+    central = _mediastinum(volume, f, small, body, x_mm, midline, airway)
     for side in (1, 2):
         if side > len(boxes) or boxes[side - 1] is None:
             continue

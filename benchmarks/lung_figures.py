@@ -1,0 +1,124 @@
+"""Pictures of the lung segmentation's hard cases for docs/lungs.md (axial and coronal, overlay).
+
+    python benchmarks/lung_figures.py [OUT_DIR]        # default docs/images
+
+Phantom cases are generated; ``lungdx-a0001`` is read from ../shared/data (or CTVIS_DATA) and
+skipped when absent.  Overlay: right lung orange, left lung blue, airway (label 3) green;
+yellow: the true region of the pathology (phantom) or the tumour's boxes (lungdx).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ctvis.core.labels import AIRWAY, LEFT_LUNG, RIGHT_LUNG  # noqa: E402
+from ctvis.core.lungs import segment_lungs  # noqa: E402
+from ctvis.core.phantom import make_phantom  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+COLOURS = np.zeros((4, 4))
+for label in (RIGHT_LUNG, LEFT_LUNG, AIRWAY):
+    COLOURS[label.value] = [*(c / 255 for c in label.color), 0.45]
+
+
+def panel(ax, volume, labels, kind, index, outline=None, title=""):
+    """One axial (kind "k") or coronal ("j") view, patient right on the image's left."""
+    if kind == "k":
+        img, lab = volume.array[index], labels[index]
+        out = None if outline is None else outline[index]
+        aspect = volume.spacing[1] / volume.spacing[2]
+    else:
+        img, lab = volume.array[::-1, index], labels[::-1, index]
+        out = None if outline is None else outline[::-1, index]
+        aspect = volume.spacing[0] / volume.spacing[2]
+    ax.imshow(np.clip(img, -1000, 300), cmap="gray", aspect=aspect, interpolation="nearest")
+    ax.imshow(COLOURS[lab], aspect=aspect, interpolation="nearest")
+    if out is not None and out.any():
+        ax.contour(out, [0.5], colors="yellow", linewidths=0.8)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=72)
+    plt.close(fig)
+    print(f"wrote {path}")
+
+
+def phantom_cases(out: Path):
+    cases = [("mass + juxta-pleural nodule", ("mass", "nodule"), ("mass", "nodule")),
+             ("effusion (left base)", ("effusion",), ("effusion",)),
+             ("neck + endotracheal tube", ("neck", "tube"), ("tube",)),
+             ("blocked left main bronchus", ("blocked_bronchus",), ("plug",)),
+             ("deviated trachea", ("deviated_trachea",), ()),
+             ("far smaller right lung", ("small_lung",), ())]
+    fig, axes = plt.subplots(2, len(cases), figsize=(3.2 * len(cases), 6.4))
+    for col, (title, names, shown) in enumerate(cases):
+        kw = dict(shape=(100, 160, 160), spacing=(4.0, 350 / 160, 350 / 160)) \
+            if "neck" in names else dict(shape=(80, 160, 160))
+        ph = make_phantom(pathology=names, **kw)
+        labels = segment_lungs(ph.volume, airway=True)
+        outline = np.zeros(labels.shape, bool)
+        for name in shown:
+            outline |= ph.regions[name]
+        focus = outline if outline.any() else ph.regions["airway"]
+        k = int(np.argmax(focus.sum(axis=(1, 2))))
+        j = int(np.argmax(focus.sum(axis=(0, 2))))
+        panel(axes[0, col], ph.volume, labels, "k", k, outline, f"{title}\naxial")
+        panel(axes[1, col], ph.volume, labels, "j", j, outline, "coronal")
+    save(fig, out / "lungs-phantom-cases.png")
+
+
+def lungdx_case(out: Path):
+    data = Path(os.environ.get("CTVIS_DATA", ROOT.parent / "shared" / "data"))
+    folder = data / "lungdx-a0001"
+    if not folder.is_dir():
+        print(f"skipped lungdx-a0001: {folder} not found")
+        return
+    import xml.etree.ElementTree as ET
+
+    import pydicom
+
+    import ctvis
+
+    volume = ctvis.load(folder / "dicom")
+    boxes = np.zeros(volume.shape, bool)
+    for xml in sorted((folder / "annotations").glob("*.xml")):
+        ds = pydicom.dcmread(folder / "dicom" / f"{xml.stem}.dcm", stop_before_pixels=True)
+        k = int(round(volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]))
+        b = ET.parse(xml).find(".//bndbox")
+        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
+        boxes[k, v["ymin"]:v["ymax"] + 1, v["xmin"]:v["xmax"] + 1] = True
+    labels = segment_lungs(volume, airway=True)
+    ks = np.flatnonzero(boxes.any(axis=(1, 2)))
+    j = int(np.flatnonzero(boxes.any(axis=(0, 2))).mean())
+    airway = labels == AIRWAY.value
+    top = np.flatnonzero(airway.any(axis=(1, 2)))[-10:]          # the trachea in the neck
+    trachea_j = int(np.nonzero(airway[top])[1].mean())
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.6))
+    panel(axes[0], volume, labels, "k", int(ks[len(ks) // 2]), boxes, "tumour, axial")
+    panel(axes[1], volume, labels, "k", int(ks[-2]), boxes, "tumour, upper axial")
+    panel(axes[2], volume, labels, "j", j, boxes, "tumour, coronal")
+    panel(axes[3], volume, labels, "j", trachea_j, None, "trachea (airway, label 3), coronal")
+    save(fig, out / "lungs-lungdx-a0001.png")
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    out = Path(argv[0]) if argv else ROOT / "docs" / "images"
+    out.mkdir(parents=True, exist_ok=True)
+    phantom_cases(out)
+    lungdx_case(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
