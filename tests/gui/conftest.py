@@ -20,6 +20,6 @@ def message_boxes(monkeypatch):
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("settings")
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    for kind in (QSettings.NativeFormat, QSettings.IniFormat):    # the same on Linux
+        QSettings.setPath(kind, QSettings.UserScope, str(folder))
     yield folder

@@ -278,3 +278,59 @@ def test_no_display_is_one_clear_message(monkeypatch):
     monkeypatch.setattr(QApplication, "instance", staticmethod(lambda: None))
     problem = app_module.display_problem()
     assert problem.startswith("no display") and "./dev view" in problem
+
+
+def test_dropping_a_folder_opens_it(window, qtbot, tmp_path):
+    from PyQt5.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PyQt5.QtGui import QDragEnterEvent, QDropEvent
+
+    from tests.helpers.dicom_factory import random_volume, write
+
+    vol = random_volume(shape=(5, 20, 24))
+    vol.meta["description"] = "dropped series"
+    write(vol, tmp_path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    with qtbot.waitSignal(window.volume_opened, timeout=10000):
+        QApplication.sendEvent(window, QDropEvent(QPoint(50, 50), Qt.CopyAction, mime,
+                                                  Qt.LeftButton, Qt.NoModifier))
+    assert window.windowTitle() == "ctvis — dropped series"
+
+
+def test_recent_files_menu_and_screenshot_action(window, qtbot, tmp_path, monkeypatch):
+    from PyQt5.QtGui import QImage
+    from PyQt5.QtWidgets import QFileDialog
+
+    window.add_recent("/data/a")
+    window.add_recent("/data/b")
+    window.add_recent("/data/a")
+    window._fill_recent()
+    assert [a.text() for a in window.recent_menu.actions()] == ["/data/a", "/data/b"]
+    out = tmp_path / "window.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PNG"))
+    save_action = next(a for a in window.menuBar().actions()[0].menu().actions()
+                       if a.text().startswith("Save &window as shown"))
+    assert save_action.shortcut().toString() == "Ctrl+Alt+S"
+    save_action.trigger()
+    image = QImage(str(out))
+    assert image.width() >= window.width() - 2 and image.height() >= window.height() - 2
+
+
+def test_closing_while_segmenting_is_clean(qtbot):
+    from ctvis.core.phantom import make_phantom
+
+    win = MainWindow(make_phantom(shape=(60, 160, 160)).volume)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    task = win.panels["lungs"].run()
+    results = []
+    task.signals.finished.connect(results.append)
+    qtbot.wait(100)
+    win.close()                      # cancels the work and waits for the worker
+    assert not results
+    assert all(len(signal) == 0 for signal in win.state.events
+               if signal.name in ("crosshair", "window", "overlays", "bone", "layout"))
