@@ -208,7 +208,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     interior = filled_s.copy()
     interior[ndimage.minimum_filter(filled_s, size=(1, 3, 3)) != filled_s] = 0
     # What the envelope took in away from the air (a mass, a nodule) is kept to its edge.
-    taken = (filled_s > 0) & (lab_reach == 0)
+    taken = (filled_s > 0) & (lab_s == 0)
     interior[taken] = filled_s[taken]
     blocked_s = cut_s | ~body_s
     report(0.55, "lungs: full resolution")
