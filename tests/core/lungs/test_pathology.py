@@ -135,3 +135,23 @@ def test_warnings():
     assert "edge" not in text
     labels[0, 50, 50] = 1
     assert "first slice" in " ".join(lung_warnings(v, labels))
+
+
+def test_wide_field_with_one_arm_down_keeps_sides_and_airway():
+    """A PET/CT-like field: wider than the body, the neck in it, one arm beside the chest
+    resting against it (asymmetric: it is part of the body mask and pulls its centre)."""
+    ph = make_phantom(pathology=("neck",), shape=(100, 160, 230),
+                      spacing=(4.0, 350 / 160, 350 / 160))
+    v = ph.volume
+    k, j, i = np.indices((1,) + v.shape[1:])
+    lps = v.index_to_patient(np.stack([k[0], j[0], i[0]], -1))
+    x, y = lps[..., 0], lps[..., 1]
+    arm = ((x - 195.0) / 38.0) ** 2 + (y / 45.0) ** 2 <= 1.0       # the patient's left arm
+    bone = ((x - 195.0) / 12.0) ** 2 + (y / 12.0) ** 2 <= 1.0
+    hu = v.array.copy()
+    hu[:, arm] = 50
+    hu[:, bone] = 900
+    labels = segment_lungs(v.with_array(hu))
+    for side in (1, 2):
+        assert dice(labels == side, ph.lungs == side) >= 0.97
+    assert inside(labels, ph.regions["airway"]) <= 0.01
