@@ -269,8 +269,9 @@ def test_dicom_tags_of_the_current_slice_from_a_real_series(qtbot, data_dir):
     k = win.state.crosshair_index()[0]
     assert z_of() == pytest.approx(win.volume.index_to_patient((k, 0, 0))[2], abs=0.01)
     win.views["axial"].step(3)
+    # Long timeout: the 3D pane's first full-quality frame can hold the GUI thread seconds.
     qtbot.waitUntil(lambda: win.state.crosshair_index()[0] != k and abs(
-        z_of() - win.volume.index_to_patient((k, 0, 0))[2]) > 1, timeout=3000)
+        z_of() - win.volume.index_to_patient((k, 0, 0))[2]) > 1, timeout=20000)
     assert z_of() == pytest.approx(
         win.volume.index_to_patient((win.state.crosshair_index()[0], 0, 0))[2], abs=0.01)
     panel.search.setText("modality")
