@@ -21,7 +21,7 @@ from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOption
 from ctvis.core.volume import Volume
 
 log = logging.getLogger(__name__)
-MESH_STRUCTURES = tuple(STRUCTURES)          # right, left, lungs, bone
+MESH_STRUCTURES = tuple(STRUCTURES)          # right, left, lungs, bone, airway
 
 
 def open_volume(path=None, series_uid=None, progress=None, cancel=None) -> Volume:
@@ -122,6 +122,11 @@ def lung_structures(labels: np.ndarray, structure: str, mask_path=None):
     if not values:
         raise CtvisError(f"{where}the lung mask is empty")
     right, left = (label.value for label in LUNG_LABELS)
+    if structure == AIRWAY.name:
+        if not np.any(labels == AIRWAY.value):
+            raise CtvisError(f"{where}the mask has no airway (label {AIRWAY.value}): segment "
+                             f"with --airway")
+        return labels, (AIRWAY.name,)
     if values <= lung_values and (left in values or values == lung_values):
         if structure == BOTH_LUNGS.name:
             return labels, tuple(label.name for label in LUNG_LABELS if label.value in values)
@@ -153,7 +158,8 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
         return {"bone": mesh}
     lo = 0.0
     if labels is None:
-        labels = segment(volume, request.method, progress=report.sub(0.0, 0.5)).labels
+        labels = segment(volume, request.method, progress=report.sub(0.0, 0.5),
+                         airway=request.structure == AIRWAY.name).labels
         lo = 0.5
     labels, names = lung_structures(np.asarray(labels), request.structure, labels_source)
     return lung_surfaces(volume, labels, names, options=options, progress=report.sub(lo, 1.0))

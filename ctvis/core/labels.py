@@ -32,8 +32,9 @@ BONE = Label(100, "bone", "bone", (241, 214, 145))          # 3D Slicer's bone c
 
 # Structure name -> the mask values it is made of.
 LUNG_STRUCTURES = {RIGHT_LUNG.name: (RIGHT_LUNG.value,), LEFT_LUNG.name: (LEFT_LUNG.value,),
-                   BOTH_LUNGS.name: (RIGHT_LUNG.value, LEFT_LUNG.value)}
-STRUCTURES = {label.name: label for label in (RIGHT_LUNG, LEFT_LUNG, BOTH_LUNGS, BONE)}
+                   BOTH_LUNGS.name: (RIGHT_LUNG.value, LEFT_LUNG.value),
+                   AIRWAY.name: (AIRWAY.value,)}
+STRUCTURES = {label.name: label for label in (RIGHT_LUNG, LEFT_LUNG, BOTH_LUNGS, BONE, AIRWAY)}
 
 
 def label_named(name: str) -> Label:

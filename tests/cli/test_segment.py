@@ -80,3 +80,17 @@ def test_segment_airway_aerated_and_warnings(tmp_path, ct_file, capsys):
     assert main(["segment", str(slab), "-o", str(tmp_path / "s.nrrd"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "edge" in err
+
+
+def test_airway_label_can_be_meshed(tmp_path, ct_file):
+    path, _ = ct_file
+    mask = tmp_path / "m.nii.gz"
+    assert main(["segment", str(path), "-o", str(mask), "--airway", "--quiet"]) == 0
+    out = tmp_path / "airway.stl"
+    assert main(["mesh", str(path), "-o", str(out), "--mask", str(mask),
+                 "--structure", "airway"]) == 0
+    assert out.stat().st_size > 10000
+    plain = tmp_path / "plain.nii.gz"
+    assert main(["segment", str(path), "-o", str(plain), "--quiet"]) == 0
+    assert main(["mesh", str(path), "-o", str(tmp_path / "x.stl"), "--mask", str(plain),
+                 "--structure", "airway"]) == 1          # no label 3: one clear message
