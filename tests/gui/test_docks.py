@@ -16,7 +16,10 @@ from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow
 from tests.gui.shots import coloured, save, slice_on_screen, to_rgb
 
-pytestmark = pytest.mark.gui
+# Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
+# of a root session under Xvfb aside).
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
 
 
 @pytest.fixture(scope="module")

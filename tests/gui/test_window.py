@@ -20,7 +20,10 @@ from ctvis.gui import app as app_module
 from ctvis.gui.main_window import MainWindow
 from tests.gui.shots import bbox, coloured, neutral, save, to_rgb, wheel
 
-pytestmark = pytest.mark.gui
+# Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
+# of a root session under Xvfb aside).
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
 
 SHAPE = (40, 96, 128)           # z, y, x
 SPACING = (2.5, 0.7, 0.7)       # dz, dy, dx mm
