@@ -96,11 +96,11 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
     depth = np.zeros(gaps.shape, np.float32)
     depth[bb] = ndimage.distance_transform_edt(np.pad(big[bb], pad), sampling=(1e6,) + tuple(
         spacing[1:]))[:, 1:-1, 1:-1]
-    index = np.arange(1, n + 1)
-    radius = np.asarray(ndimage.maximum(depth, parts, index))
-    hilar = np.asarray(ndimage.maximum(reach, parts, index)) > 0
-    keep = np.zeros(n + 1, bool)
-    keep[1:] = radius >= np.where(hilar, HILAR_MASS_RADIUS_MM, MIN_MASS_RADIUS_MM)
+    radius = np.zeros(n + 1, np.float32)              # per region (ndimage.maximum sorts)
+    np.maximum.at(radius, parts[big], depth[big])
+    hilar = np.bincount(parts[reach & big], minlength=n + 1) > 0
+    keep = radius >= np.where(hilar, HILAR_MASS_RADIUS_MM, MIN_MASS_RADIUS_MM)
+    keep[0] = False
     return keep[parts]
 
 
@@ -170,7 +170,11 @@ def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
     ``central``: the strip along the body's midline (heart, great vessels, spine).
     """
     allowed = allowed & (hu < BONE_HU)
-    out = closing_2d(lung, closing_mm, spacing[1:]) & allowed
+    out = np.zeros_like(lung)
+    if not lung.any():
+        return out
+    lb = _box(lung, (np.inf,) + tuple(spacing[1:]), closing_mm)    # the closing's reach
+    out[lb] = closing_2d(lung[lb], closing_mm, spacing[1:]) & allowed[lb]
     gaps = z_gaps(out, int(Z_GAP_MM / spacing[0])) & allowed
     if gaps.any():
         # Distances are only needed near the gaps: work in their box (speed).
