@@ -5,6 +5,7 @@ NIfTI affines are RAS (the format says so); NRRD is written in LPS space.  Reade
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,40 @@ def _check_header(path, shape) -> None:
         raise LoadError(f"{path}: the image is empty (size {shape})")
     ensure_fits(int(np.prod(shape, dtype=float)) * MAX_BYTES_PER_VOXEL,
                 f"{path}: image of {' × '.join(map(str, shape))} voxels")
+
+
+def _check_scaling(path, img) -> None:
+    """scl_slope/scl_inter held to the same limits as DICOM's rescale (0 or NaN slope means
+    "no scaling" in NIfTI; nibabel then gives slope 1).  nibabel moves the scaling from the
+    header into the data proxy on load, so it is read there."""
+    slope = getattr(img.dataobj, "slope", None)
+    inter = getattr(img.dataobj, "inter", 0.0)
+    if slope is None or (slope == 1 and inter == 0):
+        return
+    problem = plausible.rescale_problem(float(slope), float(inter or 0.0))
+    if problem:
+        problem = problem.replace("RescaleSlope", "scl_slope").replace("RescaleIntercept",
+                                                                         "scl_inter")
+        raise LoadError(f"{path}: {problem}")
+
+
+def _gzip_trailer_problem(path, need: int) -> str | None:
+    """A .gz whose size trailer is not the header + voxels it holds: its end is missing or
+    damaged (nibabel stops reading once it has the voxels, so a cut-off or corrupt trailer
+    would otherwise pass unnoticed; checking it costs 4 bytes, verifying the CRC a second
+    decompression)."""
+    if not str(path).endswith(".gz"):
+        return None
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() < 18:
+            return None
+        f.seek(-4, 2)
+        isize = struct.unpack("<I", f.read(4))[0]
+    if isize != need % 2**32:
+        return (f"the gzip stream's end is missing or damaged (its size field says {isize} "
+                f"bytes, header and voxels make {need})")
+    return None
 
 
 def _regular_file(path) -> None:
@@ -60,7 +95,11 @@ def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, met
     if np.issubdtype(array.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.integer):
         array = np.rint(array)
     info = np.iinfo(dtype) if np.issubdtype(np.dtype(dtype), np.integer) else None
-    if info is not None:
+    if info is not None and not np.can_cast(array.dtype, dtype):
+        outside = int(np.count_nonzero((array < info.min) | (array > info.max)))
+        if outside:
+            meta["warnings"].append(f"{outside} voxel(s) outside {info.min}…{info.max} "
+                                    f"clipped")
         array = np.clip(array, info.min, info.max)
     return Volume(array.astype(dtype, copy=False), tuple(spacing_xyz[::-1]),
                   tuple(matrix_lps[:3, 3]), direction, meta)
@@ -75,6 +114,7 @@ def read_nifti(path, dtype=np.int16) -> Volume:
     except Exception as exc:
         raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
     _check_header(path, img.shape)
+    _check_scaling(path, img)
     try:
         data = np.asanyarray(img.dataobj)       # applies scl_slope / scl_inter
         matrix = np.asarray(img.affine, float).copy()
@@ -82,13 +122,18 @@ def read_nifti(path, dtype=np.int16) -> Volume:
         raise
     except Exception as exc:
         raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
+    try:
+        trailer = _gzip_trailer_problem(path, int(img.dataobj.offset)
+                                        + data.size * img.get_data_dtype().itemsize)
+    except (OSError, ValueError, TypeError, AttributeError):
+        trailer = None
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:
         raise LoadError(f"{path}: NIfTI image has {data.ndim} dimensions, expected 3")
     matrix[:3, :] = LPS_TO_RAS @ matrix[:3, :]            # RAS → LPS (same flip both ways)
     meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
-            "warnings": [], "skipped": []}
+            "warnings": [trailer] if trailer else [], "skipped": []}
     return _volume_from_index_matrix(data, matrix, meta, dtype)
 
 

@@ -316,3 +316,35 @@ def test_two_valued_intercept_skips_the_slice_and_a_short_stack_keeps_its_step(t
     # Steps 5 and 2.5 mm: the grid keeps 2.5 mm (not their median, 3.75) and 4 slices.
     assert loaded.shape == vol.shape
     assert loaded.spacing[0] == pytest.approx(vol.spacing[0])
+
+
+@pytest.mark.parametrize("slope,inter,word", [(1e6, 0.0, "scl_slope"),
+                                              (1.0, 1e6, "scl_inter")])
+def test_nifti_with_absurd_scaling_is_refused(tmp_path, slope, inter, word):
+    path = _nifti(tmp_path)
+    _nifti_field(path, 112, "2f", slope, inter)          # scl_slope, scl_inter
+    with pytest.raises(LoadError, match=word):
+        ctvis.load(path)
+
+
+def test_nifti_gz_with_its_end_cut_off_is_reported(tmp_path):
+    path = _nifti(tmp_path, "v.nii.gz")
+    assert ctvis.load(path).meta["warnings"] == []
+    path.write_bytes(path.read_bytes()[:-1])                 # the size trailer is cut
+    try:
+        loaded = ctvis.load(path)
+    except LoadError as exc:                 # nibabel read to the end and noticed
+        assert "not a readable NIfTI" in str(exc)
+    else:                                    # it had all voxels and stopped: we notice
+        assert any("gzip stream's end is missing" in w for w in loaded.meta["warnings"])
+
+
+def test_nifti_values_beyond_int16_are_clipped_with_a_warning(tmp_path):
+    import nibabel as nib
+
+    data = np.zeros((4, 5, 3), np.float32)
+    data[0, 0, 0] = 1e9
+    nib.save(nib.Nifti1Image(data, np.eye(4)), tmp_path / "big.nii")
+    loaded = ctvis.load(tmp_path / "big.nii")
+    assert loaded.array.max() == 32767
+    assert any("clipped" in w for w in loaded.meta["warnings"])
