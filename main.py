@@ -1,7 +1,8 @@
-"""Start the ctvis viewer: ``python main.py [DICOM folder or file]`` (same as ``ctvis view``)."""
+"""Start the ctvis viewer: ``python main.py [PATH] [--series UID] [--preset NAME]
+[--screenshot FILE]`` — the same as ``ctvis view``."""
 import sys
 
-from ctvis.gui.app import run
+from ctvis.cli import main
 
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1] if len(sys.argv) > 1 else None))
+    sys.exit(main(["view", *sys.argv[1:]]))
