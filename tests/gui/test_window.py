@@ -337,3 +337,25 @@ def test_closing_while_segmenting_is_clean(qtbot):
     assert not results
     assert all(len(signal) == 0 for signal in win.state.events
                if signal.name in ("crosshair", "window", "overlays", "bone", "layout"))
+
+
+def test_main_py_takes_the_view_options_and_saves_a_screenshot(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "main.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--preset", "bone",
+                           "--screenshot", str(out)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "xcb"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.stat().st_size > 10000
+    no_display = {k: v for k, v in os.environ.items() if k not in ("DISPLAY",
+                                                                    "WAYLAND_DISPLAY")}
+    proc = subprocess.run([sys.executable, "-m", "ctvis.cli", "view"], capture_output=True,
+                          text=True, timeout=60, env={**no_display, "QT_QPA_PLATFORM": "xcb"})
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("ctvis: error: no display")
+    assert "Traceback" not in proc.stderr
