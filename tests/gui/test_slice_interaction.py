@@ -170,3 +170,16 @@ def test_slice_number_and_position_readout(window):
     lines = view.annotation_lines()["bottom_left"]
     z = window.volume.index_to_patient((0, 0, 0))[2]
     assert lines == [f"slice 1/40", f"I {abs(z):.1f} mm"]
+
+
+def test_reset_views_action_resets_every_view(window, qtbot):
+    widths = {n: v.image_rect().width() for n, v in window.views.items()}
+    for view in window.views.values():
+        drag(view, Qt.RightButton, QPoint(100, 100), QPoint(100, 40))
+    assert all(v.image_rect().width() > widths[n] * 1.2 for n, v in window.views.items())
+    reset = next(a for a in window.menuBar().actions()[1].menu().actions()
+                 if a.text() == "&Reset views")
+    assert reset.shortcut().toString() == "Ctrl+R"
+    reset.trigger()
+    assert all(v.image_rect().width() == pytest.approx(widths[n])
+               for n, v in window.views.items())
