@@ -188,7 +188,8 @@ class Made:
     target: Path                 # what the command is given
     root: Path                   # everything the case may read (hashed before and after)
     extra_args: list = field(default_factory=list)
-    must_report: list = field(default_factory=list)     # ops that cannot pass silently
+    # (op, the files it broke): ops that cannot pass silently, unless those files go again
+    must_report: list = field(default_factory=list)
     n_files: int = 0
 
 
@@ -264,7 +265,7 @@ def apply(op: dict, made: Made, kind: str, target: Path) -> None:
         _special(op["kind"], folder)
         if op["kind"] in ("fifo", "symlink_loop", "dangling", "dev_zero", "zero_bytes") \
                 and target.is_dir():
-            made.must_report.append(op)         # each must show up in "skipped"
+            made.must_report.append((op, set()))    # each must show up in "skipped"
         return
     if name == "nest":
         deep = folder
@@ -284,27 +285,34 @@ def apply(op: dict, made: Made, kind: str, target: Path) -> None:
         size = path.stat().st_size
         with open(path, "r+b") as f:
             f.truncate(int(size * op["fraction"]))
-        made.must_report.append(op)
+        made.must_report.append((op, {path}))
     elif name == "delete":
         path.unlink()
+        # A broken file deleted afterwards (or one of a duplicate pair) leaves nothing to say.
+        made.must_report = [(o, paths) for o, paths in made.must_report if path not in paths]
     elif name == "duplicate":
         copy = path.with_name(path.name + ".copy.dcm")
         shutil.copyfile(path, copy)
         if op["renumber"]:
             data = copy.read_bytes()
             copy.write_bytes(db.put(data, 0x00200013, b"9999"))
-        made.must_report.append(op)             # a duplicate position must be reported
+        made.must_report.append((op, {path, copy}))   # a duplicate position is reported
     elif name == "rename":
-        path.rename(path.with_name(op["name"]))
+        new = path.with_name(op["name"])
+        path.rename(new)
+        for _, paths in made.must_report:
+            if path in paths:
+                paths.discard(path)
+                paths.add(new)
     elif name == "displace":
         _displace(path, op)
         if op["mm"] >= 2:
-            made.must_report.append(op)
+            made.must_report.append((op, {path}))
     elif name == "tag":
         for p in (files if op["all"] else [path]):
             _set_tag(p, op)
         if _invalid(op):
-            made.must_report.append(op)
+            made.must_report.append((op, set() if op["all"] else {path}))
     elif name == "nifti":
         _nifti_field(path, op)
     elif name == "nrrd":
@@ -370,6 +378,8 @@ def _flip(path: Path, op: dict) -> None:
 
 
 def _numbers(raw: bytes | None) -> np.ndarray:
+    if raw is None:
+        raise ValueError("tag absent")
     return np.array([float(v) for v in raw.decode("latin-1").strip(" \0").split("\\")])
 
 

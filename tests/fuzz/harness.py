@@ -199,7 +199,7 @@ def classify(case: Case, made, code, stdout: str, stderr: str) -> tuple[str, str
     if problem:
         return "nonsense", problem
     if made.must_report and not (report.get("warnings") or report.get("skipped")):
-        return "nonsense", f"accepted without a word: {made.must_report[0]}"
+        return "nonsense", f"accepted without a word: {made.must_report[0][0]}"
     return "clean ok", ""
 
 

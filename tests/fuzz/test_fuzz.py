@@ -111,7 +111,7 @@ def test_classifier(tmp_path):
         == "traceback"
     assert classify(case, made, -11, "", "")[0] == "crash"
     assert classify(case, made, None, "", "")[0] == "hang"
-    made.must_report.append({"op": "tag"})
+    made.must_report.append(({"op": "tag"}, set()))
     assert classify(case, made, 0, ok, "")[0] == "nonsense"             # broken, said nothing
     assert set(OUTCOMES) >= {"clean ok", "input modified", "nonsense"}
 
