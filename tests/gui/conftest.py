@@ -23,3 +23,26 @@ def private_settings(tmp_path_factory):
     for kind in (QSettings.NativeFormat, QSettings.IniFormat):    # the same on Linux
         QSettings.setPath(kind, QSettings.UserScope, str(folder))
     yield folder
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    """A small chest phantom (tests that need another size define their own)."""
+    from ctvis.core.phantom import make_phantom
+
+    return make_phantom(shape=(40, 96, 96))
+
+
+@pytest.fixture
+def phantom_window(qtbot, phantom):
+    """The main window on the phantom, shown and active (menu shortcuts need it active)."""
+    from ctvis.gui.main_window import MainWindow
+
+    win = MainWindow(phantom.volume)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitActive(win)
+    return win

@@ -22,21 +22,9 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
 
 
-@pytest.fixture(scope="module")
-def phantom():
-    return make_phantom(shape=(40, 96, 96))
-
-
 @pytest.fixture
-def window(qtbot, phantom):
-    win = MainWindow(phantom.volume)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()                 # menu shortcuts need the active window
-    qtbot.waitActive(win)
-    return win
+def window(phantom_window):
+    return phantom_window
 
 
 def segment(window, qtbot):

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import QPoint, Qt
 
-from ctvis.core.phantom import make_phantom
-from ctvis.gui.main_window import MainWindow
 from tests.gui.shots import drag, pixel_centre, slice_on_screen, to_rgb, wheel
 
 # Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
@@ -16,19 +14,9 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
 
 
-@pytest.fixture(scope="module")
-def phantom():
-    return make_phantom(shape=(40, 96, 96))
-
-
 @pytest.fixture
-def window(qtbot, phantom):
-    win = MainWindow(phantom.volume)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+def window(phantom_window):
+    return phantom_window
 
 
 def test_keys_scroll_slices(window, qtbot):
