@@ -134,7 +134,7 @@ def slice_updates(phantom_volume, lungs, n: int) -> dict:
     from ctvis.app.state import LUNGS, Bone
     from ctvis.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
     window = MainWindow(phantom_volume)
     window.resize(1600, 1000)
     window.show()

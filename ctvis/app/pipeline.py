@@ -7,9 +7,8 @@ when it runs.
 """
 from __future__ import annotations
 
-import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +19,6 @@ from ctvis.core.progress import Reporter
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
 from ctvis.core.volume import Volume
 
-log = logging.getLogger(__name__)
 MESH_STRUCTURES = tuple(STRUCTURES)          # right, left, lungs, bone, airway
 
 
@@ -95,7 +93,6 @@ class MeshRequest:
     threshold: float | None = None        # bone HU (default: the bone preset)
     options: SurfaceOptions | None = None  # None: the structure's defaults
     method: str = "watershed"             # lung segmentation, when no labels are given
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.structure not in MESH_STRUCTURES:

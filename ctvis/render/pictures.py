@@ -10,7 +10,6 @@ import io
 
 import numpy as np
 
-from ctvis.core.labels import BONE, STRUCTURES
 from ctvis.core.progress import Reporter
 
 # Standard 3D views: direction from the focal point to the camera (LPS), and view-up.

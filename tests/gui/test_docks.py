@@ -11,7 +11,7 @@ from PyQt5.QtWidgets import QColorDialog, QFileDialog
 from scipy import ndimage
 
 from ctvis.app.state import LUNGS
-from ctvis.core.labels import BONE, LEFT_LUNG, RIGHT_LUNG
+from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow
 from tests.gui.shots import coloured, save, slice_on_screen, to_rgb

@@ -157,7 +157,7 @@ def test_slice_number_and_position_readout(window):
     view.set_index(0)
     lines = view.annotation_lines()["bottom_left"]
     z = window.volume.index_to_patient((0, 0, 0))[2]
-    assert lines == [f"slice 1/40", f"I {abs(z):.1f} mm"]
+    assert lines == ["slice 1/40", f"I {abs(z):.1f} mm"]
 
 
 def test_reset_views_action_resets_every_view(window, qtbot):

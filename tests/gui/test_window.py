@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pytest
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import QApplication, QMessageBox
+from PyQt5.QtWidgets import QApplication
 
 from ctvis.app import pipeline
 from ctvis.core.errors import LoadError
