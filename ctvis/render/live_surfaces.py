@@ -14,30 +14,11 @@ import math
 import numpy as np
 
 from ctvis.core.volume import Volume
-from ctvis.render.surfaces import smp_backend
+from ctvis.render.surfaces import contour
 from ctvis.render.volume_actor import lod_step, subsampled
 
 PREVIEW_VOXELS = 16_000_000
 LUNG_BLUR_VOXELS = 0.8           # Gaussian sigma on the subsampled 0/1 mask: no staircase
-
-
-def _contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float):
-    import pyvista as pv
-    from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
-
-    smp_backend()
-    nz, ny, nx = field.shape
-    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
-                         origin=tuple(map(float, origin_xyz)))
-    image.point_data["f"] = np.ascontiguousarray(field).ravel(order="C")
-    fe = vtkFlyingEdges3D()
-    fe.SetInputData(image)
-    fe.SetValue(0, float(value))
-    fe.ComputeNormalsOn()
-    fe.ComputeGradientsOff()
-    fe.ComputeScalarsOff()
-    fe.Update()
-    return pv.wrap(fe.GetOutput())
 
 
 def preview_step(shape, budget: int = PREVIEW_VOXELS) -> int:
@@ -51,7 +32,8 @@ def bone_surface(volume: Volume, hu: float, budget: int = PREVIEW_VOXELS):
     value = float(hu)
     if np.issubdtype(field.dtype, np.integer) and value == math.floor(value):
         value -= 0.5            # between integers: the surface of HU >= hu, no flat triangles
-    return _contour(field, np.asarray(volume.spacing_xyz) * step, (0.0, 0.0, 0.0), value)
+    return contour(field, np.asarray(volume.spacing_xyz) * step, (0.0, 0.0, 0.0), value,
+                   normals=True)
 
 
 def label_surface(volume: Volume, labels: np.ndarray, value: int,
@@ -74,7 +56,7 @@ def label_surface(volume: Volume, labels: np.ndarray, value: int,
     sub = ndimage.gaussian_filter(sub, LUNG_BLUR_VOXELS, truncate=2.5)
     spacing = np.asarray(volume.spacing_xyz) * step
     origin = (np.asarray(lo[::-1]) - pad) * spacing
-    return _contour(sub, spacing, origin, 0.5)
+    return contour(sub, spacing, origin, 0.5, normals=True)
 
 
 __all__ = ["bone_surface", "label_surface", "preview_step", "PREVIEW_VOXELS"]

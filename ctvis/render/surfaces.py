@@ -184,24 +184,32 @@ def _padded_crop(array: np.ndarray, lo, hi, fill) -> np.ndarray:
     return np.pad(sub, pad, constant_values=fill)
 
 
-def _flying_edges(field: np.ndarray, lo_kji, value: float, report: Reporter):
-    """Contour ``field`` ([z, y, x] crop starting at index ``lo_kji``) at ``value``; index space."""
+def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: bool = False,
+            report: Reporter | None = None):
+    """``vtkFlyingEdges3D`` of a [z, y, x] field at ``value`` on a grid with this spacing and
+    origin (x, y, z), on VTK's threaded SMP backend; point normals when asked."""
     import pyvista as pv
     from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
     smp_backend()
     nz, ny, nx = field.shape
-    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=(1.0, 1.0, 1.0),
-                         origin=tuple(float(v) for v in np.asarray(lo_kji)[::-1]))
+    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
+                         origin=tuple(map(float, origin_xyz)))
     image.point_data["f"] = np.ascontiguousarray(field).ravel(order="C")
     fe = vtkFlyingEdges3D()
     fe.SetInputData(image)
     fe.SetValue(0, float(value))
-    fe.ComputeNormalsOff()
+    fe.SetComputeNormals(normals)
     fe.ComputeGradientsOff()
     fe.ComputeScalarsOff()
     fe.InterpolateAttributesOff()
     return pv.wrap(_run(fe, report))
+
+
+def _flying_edges(field: np.ndarray, lo_kji, value: float, report: Reporter):
+    """Contour ``field`` ([z, y, x] crop starting at index ``lo_kji``) at ``value``; index space."""
+    return contour(field, (1.0, 1.0, 1.0), np.asarray(lo_kji, float)[::-1], value,
+                   report=report)
 
 
 def _gaussian(field: np.ndarray, volume: Volume, sigma_mm: float) -> np.ndarray:
