@@ -112,9 +112,22 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
                 transfer_syntax=first.transfer_syntax, warnings=warnings,
                 skipped=result.skipped, series=[s.as_dict() for s in result.series],
                 gantry_tilt_deg=geometry.tilt_deg)
+    volume = Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
+    meta["slice_files"] = _slice_files(volume, geometry.slices)
     report(1.0, "loaded")
     log.info("loaded %s: %s in %.2f s", label, array.shape, time.perf_counter() - t0)
-    return Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
+    return volume
+
+
+def _slice_files(volume: Volume, slices) -> dict[int, str]:
+    """{slice index k: the file it came from}, by each file's ImagePositionPatient, so a
+    viewer can show a slice's header without scanning the folder again."""
+    files: dict[int, str] = {}
+    positions = np.array([s.position for s in slices], float)
+    ks = np.rint(volume.patient_to_index(positions)[:, 0]).astype(int)
+    for k, s in zip(ks.tolist(), slices):
+        files.setdefault(k, s.path)
+    return files
 
 
 def _without_failed(array, geometry: StackGeometry, failed: dict, label: str):

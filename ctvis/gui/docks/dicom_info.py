@@ -1,8 +1,8 @@
 """DICOM information: a searchable table of the current axial slice's header.
 
 For a DICOM series the header is read from the slice's file when the dock is shown and the
-slice changes (the files are found once per volume by a header scan of its folder); for NIfTI, NRRD or the phantom,
-the volume's own metadata is listed.  Tags that identify the patient are left out unless
+slice changes (the loader records which file each slice came from); for NIfTI, NRRD or the
+phantom, the volume's own metadata is listed.  Tags that identify the patient are left out unless
 "Show patient identifiers" is ticked.
 """
 from __future__ import annotations
@@ -21,26 +21,9 @@ IDENTIFYING_META = {"patient_name", "patient_id", "patient_birth_date"}
 
 
 def slice_files(volume) -> dict[int, str]:
-    """{slice index k: file} of a volume loaded from DICOM ({} otherwise).
-
-    The series folder's headers are scanned again (header-only, fast) and each file is put
-    on the slice its ImagePositionPatient falls on, so the map is exact on any stack order.
-    """
-    meta = volume.meta
-    source, uid = meta.get("source"), meta.get("series_uid")
-    if not source or not uid or not meta.get("transfer_syntax"):
-        return {}
-    from ctvis.core.io.dicom_scan import scan
-
-    files: dict[int, str] = {}
-    for series in scan(source).series:
-        if series.uid != uid:
-            continue
-        for header in series.slices:
-            if header.position is not None:
-                k = int(round(volume.patient_to_index(header.position)[0]))
-                files.setdefault(k, header.path)
-    return files
+    """{slice index k: file} of a volume loaded from DICOM ({} otherwise): the loader
+    records it (``meta["slice_files"]``), so no folder is scanned again."""
+    return volume.meta.get("slice_files") or {}
 
 
 def nearest_file(files: dict[int, str], k: int) -> str | None:

@@ -368,3 +368,10 @@ def test_orientation_noise_does_not_split_the_stack(tmp_path):
     assert loaded.shape == vol.shape
     assert not any("excluded" in w for w in loaded.meta["warnings"])
     np.testing.assert_allclose(loaded.direction, direction, atol=1e-3)
+
+
+def test_each_slice_names_the_file_it_came_from(tmp_path):
+    vol = random_volume()
+    paths = write(vol, tmp_path / "s")
+    loaded = ctvis.load(tmp_path / "s")
+    assert loaded.meta["slice_files"] == {k: str(p) for k, p in enumerate(paths)}
