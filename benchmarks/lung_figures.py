@@ -83,20 +83,13 @@ def lungdx_case(out: Path):
     if not folder.is_dir():
         print(f"skipped lungdx-a0001: {folder} not found")
         return
-    import xml.etree.ElementTree as ET
-
-    import pydicom
-
     import ctvis
 
+    sys.path.insert(0, str(ROOT))                  # the tests' helper reads the boxes
+    from tests.helpers.lungdx import tumour_boxes
+
     volume = ctvis.load(folder / "dicom")
-    boxes = np.zeros(volume.shape, bool)
-    for xml in sorted((folder / "annotations").glob("*.xml")):
-        ds = pydicom.dcmread(folder / "dicom" / f"{xml.stem}.dcm", stop_before_pixels=True)
-        k = int(round(volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]))
-        b = ET.parse(xml).find(".//bndbox")
-        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
-        boxes[k, v["ymin"]:v["ymax"] + 1, v["xmin"]:v["xmax"] + 1] = True
+    boxes = tumour_boxes(folder, volume)
     labels = segment_lungs(volume, airway=True)
     ks = np.flatnonzero(boxes.any(axis=(1, 2)))
     j = int(np.flatnonzero(boxes.any(axis=(0, 2))).mean())

@@ -10,6 +10,7 @@ import ctvis
 from ctvis.core.image.body import body_mask
 from ctvis.core.lungs import segment_lungs
 from ctvis.core.io.nifti_nrrd import read_nifti, read_nrrd
+from tests.helpers.lungdx import tumour_boxes
 
 
 def dice(a, b) -> float:
@@ -90,27 +91,11 @@ def test_totalseg_lung_bases(data_dir):
 
 
 # ---------------------------------------------------------------- lungdx-a0001 (issue 11)
-def _tumour_boxes(folder, volume):
-    """The tumour's PASCAL VOC pixel boxes, each on the slice of the file of its name."""
-    import xml.etree.ElementTree as ET
-
-    import pydicom
-
-    boxes = np.zeros(volume.shape, bool)
-    for xml in sorted((folder / "annotations").glob("*.xml")):
-        ds = pydicom.dcmread(folder / "dicom" / f"{xml.stem}.dcm", stop_before_pixels=True)
-        k = int(round(volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]))
-        b = ET.parse(xml).find(".//bndbox")
-        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
-        boxes[k, v["ymin"]:v["ymax"] + 1, v["xmin"]:v["xmax"] + 1] = True
-    return boxes
-
-
 @pytest.fixture(scope="module")
 def lungdx(data_dir):
     folder = data_dir / "lungdx-a0001"
     volume = ctvis.load(folder / "dicom")
-    return volume, _tumour_boxes(folder, volume), segment_lungs(volume, airway=True)
+    return volume, tumour_boxes(folder, volume), segment_lungs(volume, airway=True)
 
 
 def _aerated_holes(volume, labels) -> float:
