@@ -17,6 +17,9 @@ from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 
 RIGHT, LEFT = RIGHT_LUNG.value, LEFT_LUNG.value
 MIN_LUNG_ML = 5.0             # smaller air components are not lung
+MIN_FIRST_LUNG_ML = 20.0      # nor is anything when the largest lung-like one is smaller:
+                              # a stomach bubble or air beside an arm (a lung base cut by the
+                              # scan is 40 mL and more)
 MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
 GAS_HU, GAS_FRACTION = -975, 0.2   # bowel gas: much below −975 HU; lung parenchyma is denser
 AERATED_HU = -600             # ... and most of a lung component is below −600 HU (median)
@@ -41,6 +44,8 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float) ->
         lungish = [int(big[np.argmax(counts[big])])]
     lungish.sort(key=lambda c: -counts[c])
     first = lungish[0]
+    if counts[first] * voxel_ml < MIN_FIRST_LUNG_ML:
+        return []
     zs = ndimage.find_objects(labels)
     z0, z1 = zs[first - 1][0].start, zs[first - 1][0].stop
     chosen = [first]

@@ -8,7 +8,7 @@ from skimage.segmentation import clear_border
 
 import ctvis
 from ctvis.core.image.body import body_mask
-from ctvis.core.lungs import segment_lungs
+from ctvis.core.lungs import lung_warnings, segment_lungs
 from ctvis.core.io.nifti_nrrd import read_nifti, read_nrrd
 from tests.helpers.lungdx import tumour_boxes
 
@@ -88,6 +88,16 @@ def test_totalseg_lung_bases(data_dir):
         x = volume.index_to_patient(np.stack([k, j, i], -1))[:, 0]
         assert np.sign(x.mean() - volume.index_to_patient(
             np.argwhere(body_mask(volume)).mean(0))[0]) == sign
+
+
+def test_upper_abdomen_without_lungs_has_no_lung(data_dir):
+    """totalseg-j2k/dicom shows the upper abdomen only: the stomach's gas bubble (13 mL) and
+    air trapped between an arm and the body (6 mL) were labelled left and right lung."""
+    volume = ctvis.load(data_dir / "totalseg-j2k" / "dicom")
+    info: dict = {}
+    labels = segment_lungs(volume, info=info)
+    assert not np.any((labels == 1) | (labels == 2))
+    assert lung_warnings(volume, labels, info) == ["no lung found"]
 
 
 # ---------------------------------------------------------------- lungdx-a0001 (issue 11)
