@@ -22,9 +22,10 @@ from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_w
 SESSION_VERSION = 1
 LAYOUTS = ("four-up", "one-by-three", "axial", "sagittal", "coronal", "3d")
 RENDER_MODES = ("volume", "bone", "lungs", "slices")
-# Volume clipping in 3D: none, or the half beyond a slice plane at the crosshair cut away
-# (axial: the superior half, coronal: the anterior half, sagittal: the patient's left half).
-CLIP_MODES = ("none", "axial", "coronal", "sagittal")
+# Volume clipping in 3D: none, the half beyond a slice plane at the crosshair cut away
+# (axial: the superior half, coronal: the anterior half, sagittal: the patient's left half),
+# or everything outside ``View3D.box``.
+CLIP_MODES = ("none", "axial", "coronal", "sagittal", "box")
 LUNGS = "lungs"                                  # the name of the lung overlay
 
 
@@ -84,6 +85,10 @@ class View3D:
     preset: str = "CT-Chest-Contrast-Enhanced"
     shift: float = 0.0                           # HU added to every transfer-function point
     clip: str = "none"                           # one of CLIP_MODES
+    # The clip box (clip "box"): patient LPS mm (xmin, xmax, ymin, ymax, zmin, zmax), axis-
+    # aligned in patient space like the crosshair; None: the whole volume.  Kept while
+    # another clip is chosen, so switching back finds it again.
+    box: tuple | None = None
 
     def __post_init__(self):
         unknown = set(self.modes) - set(RENDER_MODES)
@@ -92,6 +97,21 @@ class View3D:
                              f"(choose from {', '.join(RENDER_MODES)})")
         if self.clip not in CLIP_MODES:
             raise ValueError(f"unknown 3D clip {self.clip!r} (choose from {', '.join(CLIP_MODES)})")
+        if self.box is not None:
+            object.__setattr__(self, "box", _box(self.box))
+
+
+def _box(value) -> tuple:
+    """Six finite floats (xmin, xmax, ymin, ymax, zmin, zmax) with min <= max on each axis."""
+    try:
+        b = np.asarray(value, dtype=float).reshape(6)
+    except (TypeError, ValueError):
+        raise ValueError(f"a clip box is six numbers (xmin, xmax, ymin, ymax, zmin, zmax), "
+                         f"got {value!r}") from None
+    if not np.all(np.isfinite(b)) or np.any(b[0::2] > b[1::2]):
+        raise ValueError(f"clip box {tuple(b.tolist())} is not finite with min <= max on "
+                         f"each axis")
+    return tuple(float(v) for v in b)
 
 
 @dataclass(frozen=True)
@@ -161,13 +181,16 @@ class ViewerState:
         return dict(value)
 
     def _volume_replaced(self, volume) -> None:
-        """A new volume: crosshair to its centre, its own window if it has one, no overlays."""
+        """A new volume: crosshair to its centre, its own window if it has one, no overlays,
+        the clip box back to the whole volume (it was in the last patient's space)."""
         if volume is None:
             return
         self.__dict__["overlays"] = {}
         self.__dict__["camera"] = None
         self.events.overlays.emit({})
         self.events.camera.emit(None)
+        if self.view3d.box is not None:
+            self.view3d = replace(self.view3d, box=None)
         self.crosshair = tuple(volume.center_patient())
         series = [p for p in window_presets(volume) if p.name == SERIES_PRESET]
         if series and self.window.preset == SERIES_PRESET:
@@ -238,7 +261,8 @@ class ViewerState:
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
-                       "shift": self.view3d.shift, "clip": self.view3d.clip},
+                       "shift": self.view3d.shift, "clip": self.view3d.clip,
+                       "box": None if self.view3d.box is None else list(self.view3d.box)},
             "camera": None if self.camera is None else asdict(self.camera),
         }
 
@@ -266,7 +290,7 @@ class ViewerState:
         self.bone = Bone(**session["bone"])
         v3 = session["view3d"]
         self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]),
-                             v3.get("clip", "none"))
+                             v3.get("clip", "none"), v3.get("box"))
         cam = session.get("camera")
         self.camera = None if cam is None else Camera(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()})
@@ -294,4 +318,4 @@ def _same(old, new) -> bool:
 
 
 __all__ = ["ViewerState", "Source", "Window", "Overlay", "Bone", "View3D", "Camera",
-           "LAYOUTS", "RENDER_MODES", "VIEWS", "LUNGS", "SESSION_VERSION"]
+           "LAYOUTS", "RENDER_MODES", "CLIP_MODES", "VIEWS", "LUNGS", "SESSION_VERSION"]

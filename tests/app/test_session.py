@@ -8,7 +8,7 @@ import pytest
 
 from ctvis.app.pipeline import segment
 from ctvis.app.session import DataMissing, SessionError, open_session, save_session
-from ctvis.app.state import Bone, Camera, Source, ViewerState, Window
+from ctvis.app.state import Bone, Camera, Source, View3D, ViewerState, Window
 from ctvis.core.io import write_nifti
 from ctvis.core.phantom import make_phantom
 
@@ -29,6 +29,8 @@ def saved_state(tmp_path, phantom):
     state.set_overlay("lungs", labels=result.labels, opacity=0.55, origin="watershed")
     state.bone = Bone(420, True)
     state.camera = Camera((0, -500, 0), (0, 0, 0), (0, 0, 1))
+    state.view3d = View3D(frozenset({"volume"}), "CT-Bone", 0.0, "box",
+                          (-60.0, 5.5, -120.0, 0.0, -40.0, 80.0))
     return state, ct
 
 
@@ -37,6 +39,7 @@ def test_a_session_opens_as_it_was_saved(tmp_path, phantom):
     path = save_session(state, tmp_path / "s.ctvis.json")
     again = open_session(path)
     assert again.to_dict() == state.to_dict()
+    assert again.view3d.clip == "box" and again.view3d.box == (-60.0, 5.5, -120.0, 0.0, -40.0, 80.0)
     np.testing.assert_array_equal(again.overlays["lungs"].labels, state.overlays["lungs"].labels)
     assert again.slice_index("axial") == 7
     assert json.loads(path.read_text())["version"] == 1

@@ -136,19 +136,26 @@ def test_session_json_round_trip(volume):
     state.set_overlay("lungs", labels=np.zeros(volume.shape, np.uint8), opacity=0.6,
                       visible=False)
     state.bone = Bone(450, True)
-    state.view3d = View3D(frozenset({"bone", "lungs"}), "CT-Bone", 25.0)
+    state.view3d = View3D(frozenset({"bone", "lungs"}), "CT-Bone", 25.0, "box",
+                          (-50, 0.0, -80.5, 20, -10, 60))
     state.camera = Camera((1, 2, 3), (0, 0, 0), (0, 0, 1), 25.0)
     text = state.to_json()
     data = json.loads(text)
     assert data["version"] == SESSION_VERSION
+    assert data["view3d"]["box"] == [-50.0, 0.0, -80.5, 20.0, -10.0, 60.0]
     again = ViewerState()
     again.volume = volume
     again.set_overlay("lungs", labels=state.overlays["lungs"].labels)
     again.restore(data)
     assert again.to_dict() == state.to_dict()
     assert again.slice_index("coronal") == 5
+    assert again.view3d == state.view3d                       # the clip box included
     plain = ViewerState.from_json(text)                     # no volume: settings only
     assert plain.window == state.window and plain.camera == state.camera
+    assert plain.view3d.box == (-50.0, 0.0, -80.5, 20.0, -10.0, 60.0)
+    older = json.loads(text)                                # a session from before the box
+    del older["view3d"]["box"]
+    assert ViewerState.from_json(json.dumps(older)).view3d.box is None
     with pytest.raises(ValueError):
         ViewerState().restore(dict(data, version=99))
 
@@ -161,3 +168,21 @@ def test_listeners_can_disconnect():
     state.events.layout.disconnect(slot)
     state.layout = "four-up"
     assert seen == ["axial"]
+
+
+def test_clip_box_is_checked_and_a_new_volume_drops_it(volume):
+    box = View3D(clip="box", box=[-10, 10, -20, 20, -30, 30])
+    assert box.box == (-10.0, 10.0, -20.0, 20.0, -30.0, 30.0) and box.clip == "box"
+    assert View3D(clip="box").box is None                   # None: the whole volume
+    for bad in ((0, 1, 2), (10, -10, 0, 1, 0, 1), (0, 1, 0, 1, 0, float("nan")), "box"):
+        with pytest.raises(ValueError):
+            View3D(clip="box", box=bad)
+    with pytest.raises(ValueError):
+        View3D(clip="cube")
+    state = ViewerState()
+    state.volume = volume
+    state.view3d = box
+    seen = recorder(state)
+    state.volume = make_phantom(shape=(20, 32, 32)).volume  # another patient's space
+    assert state.view3d.box is None and state.view3d.clip == "box"
+    assert "view3d" in seen
