@@ -12,6 +12,9 @@
 * ``window``   the slice planes' grey levels;
 * ``camera``   the camera (None: the default standard view).
 
+``pick`` says which patient point is drawn under a pixel (the Qt pane moves the crosshair
+there on a click).
+
 It never renders and never writes the state: the caller (the Qt pane, an off-screen
 picture) renders after ``sync`` and writes ``state.camera = scene.camera()`` when the user
 has moved it.  No Qt here.
@@ -29,8 +32,9 @@ from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_cam
                                  standard_camera)
 from ctvis.render.live_surfaces import bone_surface, label_surface
 from ctvis.render.orientation import OrientationMarker
+from ctvis.render.picking import display_ray, prop_pick, volume_pick
 from ctvis.render.transfer_functions import vr_preset
-from ctvis.render.volume_actor import STILL_VOXELS, VolumeActor, patient_matrix
+from ctvis.render.volume_actor import MOVING_VOXELS, STILL_VOXELS, VolumeActor, patient_matrix
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +52,26 @@ def volume_bounds(volume) -> tuple:
     return tuple(float(v) for pair in zip(lo, hi) for v in pair)
 
 
-def clip_planes(volume, crosshair, clip: str) -> list:
-    """[(origin, normal)] in LPS mm keeping the side the normal points to."""
+def clip_planes(volume, crosshair, clip: str, box=None) -> list:
+    """[(origin, normal)] in LPS mm keeping the side the normal points to.
+
+    ``clip`` "box": the six faces of ``box`` (xmin, xmax, ymin, ymax, zmin, zmax, LPS mm;
+    None: the whole volume, nothing cut).  World planes act on every level of detail the same
+    way, whatever grid (step, spacing) a level samples."""
     if clip == "none" or volume is None:
         return []
+    if clip == "box":
+        if box is None:
+            return []
+        b = np.asarray(box, dtype=float).reshape(3, 2)
+        centre = b.mean(axis=1)
+        planes = []
+        for axis in range(3):
+            for side, sign in ((0, 1.0), (1, -1.0)):      # min face keeps +, max face keeps -
+                origin, normal = centre.copy(), np.zeros(3)
+                origin[axis], normal[axis] = b[axis, side], sign
+                planes.append((tuple(origin), tuple(normal)))
+        return planes
     keep = {"axial": (0.0, 0.0, -1.0),         # cut the superior half away
             "coronal": (0.0, 1.0, 0.0),        # cut the anterior half away
             "sagittal": (-1.0, 0.0, 0.0)}[clip]  # cut the patient's left half away
@@ -60,10 +80,11 @@ def clip_planes(volume, crosshair, clip: str) -> list:
 
 class Scene:
     def __init__(self, plotter, mapper: str = "fixed-point",
-                 still_voxels: int | None = STILL_VOXELS):
+                 still_voxels: int | None = STILL_VOXELS, moving_voxels: int = MOVING_VOXELS):
         self.plotter = plotter
         self.mapper = mapper
         self.still_voxels = still_voxels
+        self.moving_voxels = moving_voxels
         self.renderer = plotter.renderer
         # MSAA costs ~50 ms a frame on llvmpipe at 800 × 600 and does nothing for a volume.
         plotter.ren_win.SetMultiSamples(0)
@@ -102,7 +123,7 @@ class Scene:
             self.timings["preset"] = time.perf_counter() - t
         if fields & {"view3d", "crosshair"}:
             self.volume_actor.set_clipping_planes(
-                clip_planes(self.volume, state.crosshair, state.view3d.clip))
+                clip_planes(self.volume, state.crosshair, state.view3d.clip, state.view3d.box))
             self._place_slices(state.crosshair_index(), "slices" in modes)
         if fields & {"view3d", "bone"}:
             self._update_bone(state.bone.hu, "bone" in modes)
@@ -122,7 +143,8 @@ class Scene:
         if volume is None:
             return
         t = time.perf_counter()
-        self.volume_actor = VolumeActor(volume, self.mapper, still_voxels=self.still_voxels)
+        self.volume_actor = VolumeActor(volume, self.mapper, moving_voxels=self.moving_voxels,
+                                        still_voxels=self.still_voxels)
         self.volume_actor.add_to(self.renderer)
         self._make_slices(volume)
         self.timings["volume_actor"] = time.perf_counter() - t
@@ -156,6 +178,31 @@ class Scene:
         for axis, prop in self.slices.items():
             prop.GetMapper().SetSliceNumber(int(kji[SLICE_AXES[axis]]))
             prop.SetVisibility(visible)
+
+    # ---------------------------------------------------------------- picking
+    def pick(self, x: float, y: float) -> tuple[float, float, float] | None:
+        """The patient point (LPS mm) drawn at display pixel (x, y) (VTK: from the bottom
+        left): the nearest of the visible slice planes, surfaces and volume rendering
+        (:mod:`ctvis.render.picking`), or None over the background."""
+        if self.volume is None:
+            return None
+        near, far = display_ray(self.renderer, x, y)
+        found = []
+        hit = prop_pick(self.renderer, x, y, [*self.slices.values(), self.bone_actor,
+                                              *self.lung_actors.values()])
+        if hit is not None:
+            found.append(hit)
+        actor = self.volume_actor
+        if actor is not None and actor.visible and actor.preset is not None:
+            hit = volume_pick(self.volume, near, far, actor.preset.shifted(actor.shift)[1],
+                              actor.clipping_planes, actor.preset.blend,
+                              actor.property.GetScalarOpacityUnitDistance())
+            if hit is not None:
+                found.append(hit)
+        if not found:
+            return None
+        best = min(found, key=lambda p: float(np.linalg.norm(p - near)))
+        return tuple(float(v) for v in best)
 
     def slice_numbers(self) -> dict[int, int]:
         """{VTK axis: slice index} of the three planes (for tests and the status line)."""

@@ -155,6 +155,9 @@ class VolumeActor:
         self.interactive = False
         self.visible = True
         self.still_drawn = False       # the first still frame pays the gradient pass
+        self.preset: VRPreset | None = None
+        self.shift = 0.0
+        self.clipping_planes: list = []            # [(origin, normal)] LPS mm, as given
         self._show()
 
     @property
@@ -163,6 +166,7 @@ class VolumeActor:
         return bool(np.shares_memory(self.images["still"].point_data["HU"], self._array))
 
     def set_preset(self, preset: VRPreset, shift: float = 0.0) -> None:
+        self.preset, self.shift = preset, float(shift)
         apply_preset(self.property, preset, shift)
         apply_preset(self.moving_property, preset, shift)
         self.moving_property.ShadeOff()
@@ -199,6 +203,7 @@ class VolumeActor:
         """Clip by ``planes`` [(origin, normal), ...] in LPS mm; the normal points to what stays."""
         from vtkmodules.vtkCommonDataModel import vtkPlane
 
+        self.clipping_planes = [(tuple(o), tuple(n)) for o, n in planes]
         for prop in self.props.values():
             m = prop.GetMapper()
             m.RemoveAllClippingPlanes()

@@ -11,7 +11,7 @@ import pytest
 from ctvis.app.state import Bone, Camera, View3D, ViewerState
 from ctvis.core.phantom import make_phantom
 from ctvis.render.camera import STANDARD_VIEWS, same_camera, standard_camera
-from ctvis.render.scene import Scene, render_state, volume_bounds
+from ctvis.render.scene import Scene, clip_planes, render_state, volume_bounds
 from ctvis.render.volume_actor import MOVING_IMAGE_SAMPLE_DISTANCE, lod_step, still_steps
 
 pv = pytest.importorskip("pyvista")
@@ -193,6 +193,127 @@ def test_axial_clip_cuts_the_superior_half_away(state, scene):
     state.view3d = replace(state.view3d, clip="axial")
     scene.sync(state, {"view3d"})
     assert lit(shot(scene)[top]).mean() < 0.01
+
+
+def display_point(scene, point) -> tuple[float, float]:
+    """VTK display coordinates (from the bottom left) of an LPS point."""
+    ren = scene.renderer
+    ren.SetWorldPoint(*map(float, point), 1.0)
+    ren.WorldToDisplay()
+    x, y, _ = ren.GetDisplayPoint()
+    return x, y
+
+
+def test_box_clip_cuts_that_side_only_on_both_levels_alike(state, phantom):
+    """A box keeping the patient's right half (x <= 0) and a middle band of z: in the
+    anterior view the picture's right half goes dark and its left half does not change; the
+    coarse level (a step-2 copy) and the still level (an in-plane/2 copy) lose the same
+    anatomy, whatever their spacing."""
+    plotter = pv.Plotter(off_screen=True, window_size=SIZE)
+    scene = Scene(plotter, still_voxels=200_000, moving_voxels=100_000)
+    try:
+        state.view3d = View3D(frozenset({"volume"}), "CT-Bone")
+        scene.sync(state)
+        actor = scene.volume_actor
+        assert actor.step == 2 and actor.still_steps == (1, 2, 2)
+        full = volume_bounds(phantom.volume)
+        box = (full[0], 0.0, full[2], full[3], -60.0, 60.0)
+        w, h = SIZE
+        top, bottom = (int(round(h - 1 - display_point(scene, (0.0, full[2], z))[1]))
+                       for z in (60.0, -60.0))               # picture rows of z = +60, -60
+        band = slice(top + 4, bottom - 3)
+        outside = np.r_[0:top - 3, bottom + 4:h]
+        left, right = slice(0, w // 2 - 4), slice(w // 2 + 4, None)
+        extents = {}
+        for level, interactive in (("still", False), ("moving", True)):
+            scene.set_interactive(interactive)
+            state.view3d = replace(state.view3d, clip="none")
+            scene.sync(state, {"view3d"})
+            shot(scene)                               # the moving level settles its rays
+            whole = shot(scene)
+            state.view3d = replace(state.view3d, clip="box", box=box)
+            scene.sync(state, {"view3d"})
+            shot(scene)
+            cut = shot(scene)
+            assert lit(whole[:, right]).mean() > 0.3, level
+            assert lit(whole[outside]).mean() > 0.2, level
+            assert lit(cut[:, right]).mean() < 0.01, level              # that side is gone
+            assert lit(cut[outside]).mean() < 0.01, level               # above and below too
+            inside = (band, left)
+            assert lit(cut[inside]).mean() > 0.9 * lit(whole[inside]).mean() > 0.3, level
+            if level == "still":
+                # As it was, where no ray reaches the cut planes behind the surface (the
+                # camera's perspective: rays near the band's edges leave it inside the body).
+                core = (slice(h * 2 // 5, h * 3 // 5), left)
+                assert np.abs(cut[core] - whole[core]).max() <= 2
+            shown = np.argwhere(lit(cut))
+            extents[level] = (*shown.min(axis=0), *shown.max(axis=0))
+        # The same patient box on screen at both levels (to within two coarse voxels), and
+        # where the box is: rows from z = +60 to z = -60, columns up to the midline.
+        assert np.abs(np.subtract(extents["still"], extents["moving"])).max() <= 4, extents
+        assert abs(extents["still"][0] - top) <= 4 and abs(extents["still"][2] - bottom) <= 4
+        midline = display_point(scene, (0.0, full[2], 0.0))[0]
+        assert abs(extents["still"][3] - midline) <= 4
+    finally:
+        scene.close()
+        plotter.close()
+
+
+def test_clip_planes_of_a_box_and_of_no_box():
+    vol = make_phantom(shape=(10, 16, 16)).volume
+    assert clip_planes(vol, (0, 0, 0), "box", None) == []               # the whole volume
+    planes = clip_planes(vol, (0, 0, 0), "box", (-1, 2, -3, 4, -5, 6))
+    assert len(planes) == 6
+    inside = np.array([0.5, 0.5, 0.5])
+    for origin, normal in planes:                                       # all keep the inside
+        assert np.dot(inside - origin, normal) > 0
+    outside = np.array([2.5, 0.0, 0.0])
+    assert any(np.dot(outside - o, n) < 0 for o, n in planes)
+
+
+# ------------------------------------------------------------------------ picking
+STERNUM_FRONT = (8.0, -108.9, 40.0)      # phantom sternum (y -104, half-depth 6 mm) at x 8
+
+
+def test_pick_finds_what_the_volume_rendering_shows(state, scene):
+    state.view3d = View3D(frozenset({"volume", "slices"}), "CT-Bone")
+    scene.sync(state)
+    shot(scene)
+    p = scene.pick(*display_point(scene, STERNUM_FRONT))
+    assert p is not None and np.linalg.norm(np.subtract(p, STERNUM_FRONT)) < 4.0, p
+    assert scene.pick(3, SIZE[1] - 3) is None                        # the background
+    # The same pixel on the coarse level: the same point (the full grid is marched).
+    scene.set_interactive(True)
+    assert np.allclose(scene.pick(*display_point(scene, STERNUM_FRONT)), p)
+    scene.set_interactive(False)
+    # Clip away everything in front of y = -40: the pick goes through to what is left.
+    full = volume_bounds(state.volume)
+    state.view3d = replace(state.view3d, modes=frozenset({"volume"}), clip="box",
+                           box=(full[0], full[1], -40.0, full[3], full[4], full[5]))
+    scene.sync(state, {"view3d"})
+    q = scene.pick(*display_point(scene, STERNUM_FRONT))
+    assert q is not None and q[1] >= -40.0 - 1e-6, q
+    eye = np.array(scene.renderer.GetActiveCamera().GetPosition())
+    ray = np.subtract(STERNUM_FRONT, eye) / np.linalg.norm(np.subtract(STERNUM_FRONT, eye))
+    off_ray = (q - eye) - np.dot(q - eye, ray) * ray
+    assert np.linalg.norm(off_ray) < 2.0                             # on the same ray
+
+
+def test_pick_finds_slice_planes_and_surfaces(state, scene, phantom):
+    state.view3d = View3D(frozenset({"slices"}))
+    state.crosshair = (0.0, 20.0, 0.0)
+    scene.sync(state)
+    shot(scene)
+    p = scene.pick(*display_point(scene, STERNUM_FRONT))          # the coronal plane at y 20
+    eye = np.array(scene.renderer.GetActiveCamera().GetPosition())
+    t = (20.0 - eye[1]) / (STERNUM_FRONT[1] - eye[1])
+    expected = eye + t * np.subtract(STERNUM_FRONT, eye)          # where the ray meets it
+    assert p is not None and np.linalg.norm(np.subtract(p, expected)) < 1.0, (p, expected)
+    state.view3d = View3D(frozenset({"bone", "slices"}))
+    scene.sync(state, {"view3d"})
+    shot(scene)
+    p = scene.pick(*display_point(scene, STERNUM_FRONT))          # the bone surface, in front
+    assert p is not None and np.linalg.norm(np.subtract(p, STERNUM_FRONT)) < 4.0, p
 
 
 # -------------------------------------------------------------------- slice planes
