@@ -102,6 +102,32 @@ def lungdx_case(out: Path):
     panel(axes[2], volume, labels, "j", j, boxes, "tumour, coronal")
     panel(axes[3], volume, labels, "j", trachea_j, None, "trachea (airway, label 3), coronal")
     save(fig, out / "lungs-lungdx-a0001.png")
+    tumour_misses(volume, boxes, labels, ks, out)
+
+
+def tumour_misses(volume, boxes, labels, ks, out: Path):
+    """The tumour's boxes close up on its four largest slices: which of their soft-tissue
+    voxels (> −300 HU) the default mask leaves out (red)."""
+    tissue = boxes & (volume.array > -300)
+    lung = (labels == RIGHT_LUNG.value) | (labels == LEFT_LUNG.value)
+    missed = tissue & ~lung
+    print(f"lungdx-a0001 tumour boxes: {tissue.sum()} soft-tissue voxels, "
+          f"{missed.sum()} outside the mask ({1 - missed.sum() / tissue.sum():.3f} inside)")
+    largest = sorted(ks, key=lambda k: -int(tissue[k].sum()))[:4]
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
+    for ax, k in zip(axes, sorted(largest)):
+        js, is_ = np.nonzero(boxes[k])
+        win = (slice(max(js.min() - 30, 0), js.max() + 30),
+               slice(max(is_.min() - 30, 0), is_.max() + 30))
+        ax.imshow(np.clip(volume.array[k][win], -160, 240), cmap="gray", interpolation="nearest")
+        red = np.zeros(missed[k][win].shape + (4,))
+        red[missed[k][win]] = (1, 0, 0, 0.45)
+        ax.imshow(red, interpolation="nearest")
+        ax.contour(lung[k][win], [0.5], colors="deepskyblue", linewidths=0.8)
+        ax.contour(boxes[k][win], [0.5], colors="yellow", linewidths=0.8)
+        ax.set_title(f"slice {k}: {missed[k].sum()} of {tissue[k].sum()} left out", fontsize=9)
+        ax.axis("off")
+    save(fig, out / "lungs-lungdx-tumour-boxes.png")
 
 
 def main(argv=None) -> int:

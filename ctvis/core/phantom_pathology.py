@@ -9,6 +9,10 @@ Options (``make_phantom(pathology=(...))``) and their true label:
 * ``effusion`` — fluid (+10 HU) in the posterior base of the left pleural space: not lung.
 * ``blocked_bronchus`` — a plug (+30 HU) in the left main bronchus, so the airway tree reaches
   only the right lung: airway, not lung.
+* ``collapse`` — the left main bronchus plugged as in ``blocked_bronchus`` and the left lower
+  lobe collapsed behind it: an airless wedge (+40 HU, no air bronchograms: its bronchi are
+  blocked) against the spine, below z = −10 mm; the rest of the lower lobe stays aerated
+  (the upper lobe's compensating expansion): lung.
 * ``neck`` — the body narrows to a neck above the shoulders and the trachea runs on up to the
   top of the field: not lung.
 * ``tube`` — an endotracheal tube (wall +100 HU) in the trachea down to 25 mm above the
@@ -25,8 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-PATHOLOGIES = ("nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "neck",
-               "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
+from ctvis.core.labels import LEFT_LUNG
+
+PATHOLOGIES = ("nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "collapse",
+               "neck", "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
 DEVIATION = 28.0                        # mm toward the patient's left at the trachea's middle
 CARINA_DZ = {"carina_low": -30.0, "carina_high": 25.0}
 SMALL_LUNG_Z = 50.0                     # the right lung below this is airless (collapsed)
@@ -34,6 +40,7 @@ NODULE = ((-126.0, 5.0, 0.0), 9.0)
 MASS = ((75.0, 15.0, 5.0), 18.0)
 CONSOLIDATION_Z, CONSOLIDATION_Y = -45.0, -10.0      # below / behind these: airless
 EFFUSION_Z, EFFUSION_Y = -55.0, 15.0
+COLLAPSE_Z, COLLAPSE_Y, COLLAPSE_X = -10.0, 30.0, 60.0   # below / behind / medial of these
 NECK_Z, NECK_AXES, NECK_Y = 135.0, (62.0, 55.0), -5.0
 TRACHEA_TOP_NECK = 400.0
 TUBE_RADII, TUBE_ABOVE_CARINA = (5.5, 4.0), 25.0
@@ -111,13 +118,19 @@ def paint_neck(canvas) -> None:
 
 def paint_after_airways(canvas, names, bronchus_left, carina, trachea_top, regions) -> None:
     g = canvas.grid
-    if "blocked_bronchus" in names:
+    if "blocked_bronchus" in names or "collapse" in names:
         # The plug fills the left main bronchus beyond its first 8 mm.
         c, b = np.asarray(carina, float), np.asarray(bronchus_left, float)
         start = c + (b - c) * 8.0 / np.linalg.norm(b - c)
         box, m = _capsule_mask(g, start, b, 6.5)
         canvas.paint(box, m & (canvas.hu[box] < -500), PLUG)
         regions["plug"] = _full(g, box, m)
+    if "collapse" in names:
+        z, y, x = g.axis(0)[:, None, None], g.axis(1)[None, :, None], g.axis(2)[None, None, :]
+        m = (canvas.lab == LEFT_LUNG.value) & (z < COLLAPSE_Z) & (y > COLLAPSE_Y) & \
+            (x < COLLAPSE_X)
+        canvas.paint((slice(None),) * 3, m, SOLID, label="keep")
+        regions["collapse"] = m
     if "tube" in names:
         end = (carina[0], carina[1] - 2.0, carina[2] + TUBE_ABOVE_CARINA)
         top = (trachea_top[0], trachea_top[1], trachea_top[2])
