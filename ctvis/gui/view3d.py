@@ -6,7 +6,12 @@ What it adds to the Qt-free scene:
   (a slider fires tens of events a second, each a new iso-surface);
 * level of detail: the coarse volume while the mouse moves the camera, the full one
   ``STILL_DELAY_MS`` after it stops; then the camera is written back to ``state.camera``;
-* a new volume shows its coarse level first (fast first frame), the full level next.
+* a new volume shows its coarse level first (fast first frame), the full level next;
+* a click (press and release within ``CLICK_PX``; a drag turns the camera) moves the
+  crosshair to the patient point drawn under the mouse (``Scene.pick``);
+* the clip box: a box widget (:class:`ctvis.render.clip_box.ClipBoxWidget`) shown while the
+  clip is "box"; dragging a handle writes ``state.view3d.box``, and the widget follows the
+  state (sessions, "Reset box").
 """
 from __future__ import annotations
 
@@ -18,12 +23,14 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlide
 from pyvistaqt import QtInteractor
 
 from ctvis.app.state import CLIP_MODES, RENDER_MODES, ViewerState
-from ctvis.render.scene import Scene
+from ctvis.render.clip_box import ClipBoxWidget
+from ctvis.render.scene import Scene, volume_bounds
 from ctvis.render.transfer_functions import vr_presets
 
 BONE_DEBOUNCE_MS = 150
 STILL_DELAY_MS = 150            # after the last interaction; then the full-quality frame
 SHIFT_RANGE = 1000              # HU either way
+CLICK_PX = 3                    # a press and release this close (pixels) is a click
 VIEW_KEYS = {"anterior": "A", "posterior": "P", "left": "L", "right": "R",
              "superior": "S", "inferior": "I"}
 EVENTS = ("volume", "view3d", "bone", "overlays", "crosshair", "window", "camera")
@@ -50,6 +57,12 @@ class View3DWidget(QWidget):
         self._bone_timer = self._timer(BONE_DEBOUNCE_MS, lambda: self._queue("bone"))
         self._still_timer = self._timer(STILL_DELAY_MS, self._go_still)
         self._watch_interaction()
+        self._press = None                 # (x, y) of a left press that may become a click
+        self._watch_clicks()
+        self.clip_widget = ClipBoxWidget(self.plotter.iren.interactor, self.scene.renderer,
+                                         on_start=self._on_start_interaction,
+                                         on_change=self._on_box_dragged,
+                                         on_end=self._on_end_interaction)
 
         self._slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
         for name, slot in self._slots.items():
@@ -98,9 +111,15 @@ class View3DWidget(QWidget):
             self.mode_buttons[mode] = b
         self.clip_box = QComboBox(bar)
         self.clip_box.addItems(CLIP_MODES)
-        self.clip_box.setToolTip("Cut the volume at the crosshair")
+        self.clip_box.setToolTip("Clip the volume: at the crosshair (the superior, anterior or "
+                                 "left half cut away), or to a box with handles")
         self.clip_box.currentTextChanged.connect(lambda c: self._set_view3d(clip=c))
         row.addWidget(self.clip_box)
+        self.reset_box_button = QToolButton(bar)
+        self.reset_box_button.setText("Reset box")
+        self.reset_box_button.setToolTip("Clip box back to the whole volume")
+        self.reset_box_button.clicked.connect(lambda: self._set_view3d(box=None))
+        row.addWidget(self.reset_box_button)
         self.view_buttons = {}
         for name, key in VIEW_KEYS.items():
             b = QToolButton(bar)
@@ -140,13 +159,15 @@ class View3DWidget(QWidget):
             for mode, b in self.mode_buttons.items():
                 b.setChecked(mode in v.modes)
             self.clip_box.setCurrentText(v.clip)
+            self.reset_box_button.setEnabled(v.clip == "box" and v.box is not None)
         finally:
             self._updating_controls = False
 
     # ------------------------------------------------------------- state → scene
     def _on_event(self, name: str) -> None:
-        if name == "view3d":
+        if name in ("view3d", "volume"):
             self._show_controls()
+            self._show_clip_widget()
         if name == "bone" and self.state.volume is self.scene.volume:
             self._bone_timer.start()             # debounce: the last threshold wins
             return
@@ -203,6 +224,69 @@ class View3DWidget(QWidget):
         if self.scene.volume is not None:
             self.state.camera = self.scene.camera()
 
+    # ------------------------------------------------------------------ clip box
+    def _show_clip_widget(self) -> None:
+        """The box widget shows the state's box (the whole volume when None) in box mode."""
+        volume, v = self.state.volume, self.state.view3d
+        on = volume is not None and v.clip == "box"
+        if on:
+            self.clip_widget.place(v.box if v.box is not None else volume_bounds(volume))
+        self.clip_widget.set_enabled(on)
+
+    def _on_box_dragged(self, bounds) -> None:
+        if self.state.volume is None:
+            return
+        self._set_view3d(box=bounds)
+        # Bring the scene in line now: the widget renders right after this callback.
+        fields, self._pending = self._pending, set()
+        if fields:
+            self.sync_now(fields)
+
+    # --------------------------------------------------------- click to point
+    def _watch_clicks(self) -> None:
+        """The press at low priority: the box widget (0.5) and the camera style (0) see it
+        first, and a press the box widget takes never reaches here.  Moves and the release
+        as passive observers: once the camera style has the mouse (VTK's focus grab), only
+        passive observers still hear them."""
+        iren = self.plotter.iren.interactor
+        self._click_tags = [iren.AddObserver("LeftButtonPressEvent", self._on_left_press, -1.0)]
+        for event, handler in (("MouseMoveEvent", self._on_mouse_move),
+                               ("LeftButtonReleaseEvent", self._on_left_release)):
+            tag = iren.AddObserver(event, handler)
+            iren.GetCommand(tag).SetPassiveObserver(1)
+            self._click_tags.append(tag)
+
+    def _event_position(self) -> tuple[int, int]:
+        x, y = self.plotter.iren.interactor.GetEventPosition()
+        return int(x), int(y)
+
+    def _on_left_press(self, *_args) -> None:
+        self._press = self._event_position()
+
+    def _on_mouse_move(self, *_args) -> None:
+        if self._press is not None:
+            x, y = self._event_position()
+            if abs(x - self._press[0]) + abs(y - self._press[1]) > CLICK_PX:
+                self._press = None                # a drag: the camera turns, no click
+
+    def _on_left_release(self, *_args) -> None:
+        press, self._press = self._press, None
+        if press is None or self.state.volume is None:
+            return
+        x, y = self._event_position()
+        if abs(x - press[0]) + abs(y - press[1]) <= CLICK_PX:
+            self.click(x, y)
+
+    def click(self, x: float, y: float) -> tuple | None:
+        """Move the crosshair to the patient point drawn at display pixel (x, y) (VTK: from
+        the bottom left); nothing over the background.  Returns the point."""
+        if self.scene.volume is not self.state.volume:
+            return None
+        point = self.scene.pick(x, y)
+        if point is not None:
+            self.state.crosshair = point
+        return point
+
     def standard_view(self, name: str) -> None:
         """Look at the patient from ``name`` (anterior, posterior, left, right, superior,
         inferior); the camera goes to the state."""
@@ -219,6 +303,12 @@ class View3DWidget(QWidget):
             timer.stop()
         for name, slot in self._slots.items():
             getattr(self.state.events, name).disconnect(slot)
+        iren = self.plotter.iren.interactor if self.plotter.iren is not None else None
+        for tag in getattr(self, "_click_tags", []):
+            if iren is not None:
+                iren.RemoveObserver(tag)
+        self._click_tags = []
+        self.clip_widget.close()
         self.scene.close()
         self.plotter.close()
         return super().close()

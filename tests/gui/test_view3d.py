@@ -1,6 +1,8 @@
 """The 3D pane on a real X server (Xvfb): draws the state, its controls write the state,
 the bone threshold is debounced, the mouse switches the level of detail and the camera is
-written back to the state when it stops."""
+written back to the state when it stops; the clip box widget writes the state and follows
+it; a click moves the crosshair to the point under the mouse, in the pane and in the
+window (the slice views follow)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -16,8 +18,12 @@ from ctvis.core.phantom import make_phantom
 from ctvis.gui import view3d as view3d_module
 from ctvis.gui.view3d import STILL_DELAY_MS, View3DWidget
 from ctvis.render.camera import same_camera
+from ctvis.render.scene import volume_bounds
 
-pytestmark = pytest.mark.gui
+# Any Qt warning fails (the XDG runtime notice of a root session under Xvfb aside).
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
+STERNUM_FRONT = (8.0, -108.9, 40.0)      # phantom sternum (y -104, half-depth 6 mm) at x 8
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +182,112 @@ def test_close_disconnects_from_the_state(qtbot, state):
     widget.close()
     assert len(state.events.view3d) == before - 1
     state.view3d = replace(state.view3d, preset="CT-Bone")     # no callback into a dead pane
+
+
+# ------------------------------------------------------------------- clip box
+def widget_pos(pane, point) -> QPoint:
+    """Qt position in the interactor of an LPS point (VTK's display y is from the bottom)."""
+    ren = pane.scene.renderer
+    ren.SetWorldPoint(*map(float, point), 1.0)
+    ren.WorldToDisplay()
+    x, y, _ = ren.GetDisplayPoint()
+    height = pane.plotter.ren_win.GetSize()[1]
+    return QPoint(int(round(x)), int(round(height - 1 - y)))
+
+
+def drag(target, start: QPoint, end: QPoint, steps: int = 6) -> None:
+    _mouse(target, QEvent.MouseMove, start, Qt.NoButton)
+    _mouse(target, QEvent.MouseButtonPress, start, Qt.LeftButton)
+    for n in range(1, steps + 1):
+        _mouse(target, QEvent.MouseMove, start + (end - start) * n / steps, Qt.LeftButton)
+        QApplication.processEvents()
+    _mouse(target, QEvent.MouseButtonRelease, end, Qt.NoButton)
+
+
+def click(target, pos: QPoint) -> None:
+    _mouse(target, QEvent.MouseMove, pos, Qt.NoButton)
+    _mouse(target, QEvent.MouseButtonPress, pos, Qt.LeftButton)
+    _mouse(target, QEvent.MouseButtonRelease, pos, Qt.NoButton)
+
+
+def test_clip_box_widget_writes_the_state_and_follows_it(pane, state, qtbot, phantom):
+    full = volume_bounds(phantom.volume)
+    state.view3d = replace(state.view3d, modes=frozenset({"volume"}))
+    assert not pane.clip_widget.enabled
+    pane.clip_box.setCurrentText("box")
+    assert state.view3d.clip == "box" and state.view3d.box is None
+    qtbot.wait(50)
+    assert pane.clip_widget.enabled
+    assert np.allclose(pane.clip_widget.bounds(), full)           # None: the whole volume
+    assert not pane.reset_box_button.isEnabled()
+    whole = frame(pane)
+    # Drag the +x face handle (the patient's left, the picture's right) to the midline.
+    handle = pane.clip_widget.handle_position(1)
+    start = widget_pos(pane, handle)
+    end = widget_pos(pane, (0.0, handle[1], handle[2]))
+    camera = state.camera
+    drag(pane.plotter.interactor, start, end)
+    qtbot.waitUntil(lambda: not pane.scene.volume_actor.interactive, timeout=3000)
+    box = state.view3d.box
+    assert box is not None and abs(box[1]) < 8.0, box               # xmax near 0 mm
+    assert np.allclose(np.delete(box, 1), np.delete(full, 1))        # nothing else moved
+    assert state.camera == camera                                   # the camera did not turn
+    assert np.allclose(pane.clip_widget.bounds(), box)
+    planes = pane.scene.volume_actor.clipping_planes
+    assert any(n == (-1.0, 0.0, 0.0) and abs(o[0] - box[1]) < 1e-9 for o, n in planes)
+    cut = frame(pane)
+    w = cut.shape[1]
+    right = slice(end.x() + 12, w)
+    assert (cut[:, right].max(axis=2) > 20).mean() < 0.5 * (whole[:, right].max(axis=2)
+                                                             > 20).mean()
+    # The state changed elsewhere (a session): the widget goes there.
+    state.view3d = replace(state.view3d, box=(-50.0, 50.0, -60.0, 60.0, -70.0, 70.0))
+    qtbot.wait(50)
+    assert np.allclose(pane.clip_widget.bounds(), (-50, 50, -60, 60, -70, 70))
+    assert pane.reset_box_button.isEnabled()
+    pane.reset_box_button.click()
+    assert state.view3d.box is None
+    qtbot.wait(50)
+    assert np.allclose(pane.clip_widget.bounds(), full)
+    assert pane.scene.volume_actor.clipping_planes == []
+    pane.clip_box.setCurrentText("none")
+    qtbot.wait(50)
+    assert not pane.clip_widget.enabled
+
+
+# ------------------------------------------------------------ click to point
+def test_click_moves_the_crosshair_to_the_point_under_the_mouse(pane, state, qtbot):
+    state.view3d = replace(state.view3d, preset="CT-Bone")
+    qtbot.wait(50)
+    target = pane.plotter.interactor
+    before = state.crosshair
+    click(target, widget_pos(pane, STERNUM_FRONT))
+    assert np.linalg.norm(np.subtract(state.crosshair, STERNUM_FRONT)) < 4.0, state.crosshair
+    assert state.crosshair != before
+    # A drag turns the camera and leaves the crosshair.
+    here = state.crosshair
+    start = widget_pos(pane, (60.0, -100.0, 0.0))
+    drag(target, start, start + QPoint(80, 0))
+    qtbot.waitUntil(lambda: not pane.scene.volume_actor.interactive, timeout=3000)
+    assert state.crosshair == here
+    assert not same_camera(pane.scene.camera(), pane.scene.standard_camera("anterior"))
+    # A click on the background leaves it too.
+    click(target, QPoint(target.width() - 3, 3))
+    assert state.crosshair == here
+
+
+def test_click_in_the_window_moves_the_slice_views(phantom_window, qtbot):
+    window = phantom_window
+    pane = window.view3d
+    qtbot.waitUntil(lambda: not pane.scene.first_still_pending(), timeout=10000)
+    window.state.view3d = replace(window.state.view3d, preset="CT-Bone")
+    qtbot.wait(50)
+    before = {name: view.index for name, view in window.views.items()}
+    click(pane.plotter.interactor, widget_pos(pane, STERNUM_FRONT))
+    point = window.state.crosshair
+    assert np.linalg.norm(np.subtract(point, STERNUM_FRONT)) < 4.0, point
+    kji = np.floor(window.state.volume.patient_to_index(STERNUM_FRONT) + 0.5).astype(int)
+    after = {name: view.index for name, view in window.views.items()}
+    assert all(after[name] != before[name] for name in after), (before, after)
+    assert abs(after["axial"] - kji[0]) <= 1 and abs(after["coronal"] - kji[1]) <= 1
+    assert abs(after["sagittal"] - kji[2]) <= 1
