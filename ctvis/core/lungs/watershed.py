@@ -18,6 +18,9 @@ Steps (sizes in mm, converted with the volume's spacing):
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
 import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
@@ -216,8 +219,8 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     band_px = int(round(band_mm / min(volume.spacing[1:])))
     n = shape[0]
     result = np.zeros(shape, np.uint8)
-    for s0 in range(0, n, SLAB):
-        report(0.55 + 0.4 * s0 / n, "lungs: watershed")
+
+    def slab(s0):
         sl = slice(s0, min(s0 + SLAB, n))
         h = hu[sl]
         blocked = up(blocked_s, sl)
@@ -227,6 +230,20 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         lab = np.where(inner > 0, inner, lab)
         lab[blocked] = 0
         result[sl] = lab
+
+    # Slabs are independent and SciPy's filters and the watershed release the GIL: threads
+    # use the other cores.  Progress and cancellation stay on the calling thread.
+    starts = range(0, n, SLAB)
+    with ThreadPoolExecutor(max_workers=_threads(len(starts))) as pool:
+        futures = [pool.submit(slab, s0) for s0 in starts]
+        try:
+            for done, future in enumerate(as_completed(futures)):
+                future.result()
+                report(0.55 + 0.4 * (done + 1) / len(futures), "lungs: watershed")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     if aerated:
         report(0.96, "lungs: aerated parenchyma")
         result = aerated_only(result, hu, volume.spacing)
@@ -234,6 +251,15 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     np.copyto(region, result, where=result > 0)
     report(1.0, "lungs done")
     return out
+
+
+def _threads(tasks: int) -> int:
+    """Threads for the watershed slabs: the cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:                                  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores, tasks))
 
 
 def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, out: np.ndarray) -> None:

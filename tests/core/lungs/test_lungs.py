@@ -154,6 +154,22 @@ def test_progress_monotonic_and_cancel(phantom):
         segment_lungs(phantom.volume, cancel=later)
 
 
+def test_watershed_slabs_on_threads_match_one_thread_and_cancel(phantom, monkeypatch):
+    from ctvis.core.lungs import watershed as ws
+
+    monkeypatch.setattr(ws, "SLAB", 8)                     # several slabs on the small phantom
+    threaded = segment_lungs(phantom.volume)
+    monkeypatch.setattr(ws, "_threads", lambda tasks: 1)
+    assert np.array_equal(threaded, segment_lungs(phantom.volume))
+    monkeypatch.undo()
+    monkeypatch.setattr(ws, "SLAB", 8)
+    seen = []
+    with pytest.raises(Cancelled):                         # cancelled while slabs run
+        segment_lungs(phantom.volume, progress=lambda f, m: seen.append(m),
+                      cancel=lambda: "lungs: watershed" in seen)
+    assert seen.count("lungs: watershed") == 1
+
+
 def test_no_lungs_gives_empty_mask():
     v = Volume(np.full((8, 32, 32), 40, np.int16), spacing=(2.0, 2.0, 2.0))
     assert not segment_lungs(v).any()
