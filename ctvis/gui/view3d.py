@@ -11,7 +11,11 @@ What it adds to the Qt-free scene:
   crosshair to the patient point drawn under the mouse (``Scene.pick``);
 * the clip box: a box widget (:class:`ctvis.render.clip_box.ClipBoxWidget`) shown while the
   clip is "box"; dragging a handle writes ``state.view3d.box``, and the widget follows the
-  state (sessions, "Reset box").
+  state (sessions, "Reset box");
+* one render per frame: pyvistaqt's QOpenGLWidget renders the scene again in ``paintGL``
+  after every render VTK has just made (a camera move, ``plotter.render()``), which halved
+  the frame rate and doubled the wait for the full-quality frame; :class:`_Interactor` shows
+  the fresh frame instead, as VTK's own C++ widget does.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlide
 from pyvistaqt import QtInteractor
 
 from ctvis.app.state import CLIP_MODES, RENDER_MODES, ViewerState
+from ctvis.render.camera import same_camera
 from ctvis.render.clip_box import ClipBoxWidget
 from ctvis.render.scene import Scene, volume_bounds
 from ctvis.render.transfer_functions import vr_presets
@@ -48,7 +53,7 @@ class View3DWidget(QWidget):
         # No 5 Hz re-render timer (a still frame takes ~0.5-3 s on llvmpipe: the timer alone
         # would keep the GUI thread busy), no MSAA (~50 ms a frame on llvmpipe, nothing gained
         # for a volume): the pane renders when the scene or the camera changes.
-        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
+        self.plotter = _Interactor(self, auto_update=False, multi_samples=0)
         layout.addWidget(self.plotter.interactor, 1)
         self.scene = Scene(self.plotter)
 
@@ -171,6 +176,10 @@ class View3DWidget(QWidget):
         if name == "bone" and self.state.volume is self.scene.volume:
             self._bone_timer.start()             # debounce: the last threshold wins
             return
+        if name == "camera" and self.state.camera is not None \
+                and self.scene.volume is self.state.volume \
+                and same_camera(self.state.camera, self.scene.camera()):
+            return                               # written back from here: already drawn
         if name == "volume":
             self._bone_timer.stop()
             self._pending.clear()
@@ -319,6 +328,45 @@ class View3DWidget(QWidget):
         timer.setInterval(ms)
         timer.timeout.connect(slot)
         return timer
+
+
+class _Interactor(QtInteractor):
+    """pyvistaqt's interactor, painting the frame VTK has just rendered instead of rendering
+    it again.
+
+    pyvistaqt (the QOpenGLWidget version) asks Qt for a repaint after each VTK render and
+    renders once more in ``paintGL`` (in case the scene changed unseen); with a CPU ray
+    caster that second render costs as much as the first.  Here a paint that follows a
+    fresh, shown render only copies it to the screen (``_in_paint`` makes pyvistaqt's
+    ``paintGL`` skip its render); any other paint (expose, resize) renders as before.  On a
+    pyvistaqt without these hooks (older, native-window versions) nothing changes."""
+
+    _fresh = False
+
+    def _cb_frame(self, obj, evt):                   # VTK finished a frame
+        rw = getattr(self, "_RenderWindow", None)
+        if rw is not None and not getattr(self, "_in_paint", True) \
+                and not (rw.GetDoubleBuffer() and not rw.GetSwapBuffers()):
+            self._fresh = True
+        return super()._cb_frame(obj, evt)
+
+    def paintGL(self):
+        fresh, self._fresh = self._fresh, False
+        if not fresh or getattr(self, "_in_paint", True):
+            return super().paintGL()
+        self._in_paint = True
+        try:
+            return super().paintGL()
+        finally:
+            self._in_paint = False
+
+    def resizeGL(self, w, h):
+        self._fresh = False                          # the frame has the old size
+        return super().resizeGL(w, h)
+
+
+if not all(hasattr(QtInteractor, name) for name in ("_cb_frame", "paintGL", "resizeGL")):
+    _Interactor = QtInteractor                       # noqa: F811  (no hooks: as it is)
 
 
 class _ToolRow:

@@ -291,3 +291,46 @@ def test_click_in_the_window_moves_the_slice_views(phantom_window, qtbot):
     assert all(after[name] != before[name] for name in after), (before, after)
     assert abs(after["axial"] - kji[0]) <= 1 and abs(after["coronal"] - kji[1]) <= 1
     assert abs(after["sagittal"] - kji[2]) <= 1
+
+
+# ------------------------------------------------------------ one render a frame
+def test_one_render_per_frame_and_the_screen_shows_it(pane, state, qtbot):
+    """pyvistaqt would render every frame twice (once for VTK, once more in paintGL) and the
+    camera written back to the state would cost a third full-quality render."""
+    renders = []
+    tag = pane.scene.renderer.AddObserver(
+        "EndEvent", lambda *_: renders.append(pane.scene.volume_actor.interactive))
+    try:
+        target = pane.plotter.interactor
+        centre = QPoint(target.width() // 2, target.height() // 2)
+        _mouse(target, QEvent.MouseButtonPress, centre, Qt.LeftButton)
+        for dx in range(10, 70, 10):
+            _mouse(target, QEvent.MouseMove, centre + QPoint(dx, 0), Qt.LeftButton)
+            QApplication.processEvents()                        # the paint: no new render
+        assert renders == [True] * 6
+        _mouse(target, QEvent.MouseButtonRelease, centre + QPoint(60, 0), Qt.NoButton)
+        qtbot.waitUntil(lambda: not pane.scene.volume_actor.interactive, timeout=3000)
+        qtbot.wait(100)                                         # the camera reached the state
+        assert same_camera(state.camera, pane.scene.camera())
+        # VTK's style draws once more on the release (still the coarse level); then one
+        # full-quality frame, and none for the camera reaching the state.
+        assert renders == [True] * 6 + [True, False]
+        # What the widget puts on screen is the frame VTK has just rendered.
+        pane.standard_view("anterior")
+        state.view3d = replace(state.view3d, modes=frozenset({"volume"}),
+                               clip="sagittal")                 # the picture's right half
+        pane.sync_now({"view3d", "camera"})
+        pane.plotter.render()
+        shown = target.grabFramebuffer()                        # paints from the fresh frame
+        assert len(renders) == 9
+        img = shown.convertToFormat(shown.Format_RGB888)
+        ptr = img.constBits()
+        ptr.setsize(img.byteCount())
+        rgb = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine())[
+            :, : img.width() * 3].reshape(img.height(), img.width(), 3).astype(int)
+        h, w = rgb.shape[:2]
+        lit_left = (rgb[: int(h * 0.8), w // 8: w // 2 - 20].max(axis=2) > 20).mean()
+        lit_right = (rgb[: int(h * 0.8), w // 2 + 40: w * 7 // 8].max(axis=2) > 20).mean()
+        assert lit_left > 0.3 and lit_right < 0.05, (lit_left, lit_right)
+    finally:
+        pane.scene.renderer.RemoveObserver(tag)
