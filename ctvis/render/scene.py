@@ -39,6 +39,10 @@ from ctvis.render.volume_actor import MOVING_VOXELS, STILL_VOXELS, VolumeActor, 
 log = logging.getLogger(__name__)
 
 BACKGROUND = (0.0, 0.0, 0.0)
+# Time between two frames of the moving level that counts towards the frame's cost: in a
+# window the paint, Qt's composition of the window and the events come between VTK's
+# renders (20-30 ms a frame on llvmpipe); a longer gap is the mouse pausing.
+FRAME_GAP_S = 0.06
 # Slice orientation in index space (VTK: 0 = x, 1 = y, 2 = z) -> index in (k, j, i).
 SLICE_AXES = {0: 2, 1: 1, 2: 0}
 
@@ -92,6 +96,7 @@ class Scene:
         self.marker = OrientationMarker(plotter.ren_win, self.renderer)
         # Frame times of the moving level steer its coarseness (VolumeActor.adapt).
         self._frame_start = 0.0
+        self._last_moving_end = None
         self.renderer.AddObserver("StartEvent", self._on_frame_start)
         self.renderer.AddObserver("EndEvent", self._on_frame_end)
         self._note = None
@@ -304,12 +309,22 @@ class Scene:
         self._frame_start = time.perf_counter()
 
     def _on_frame_end(self, *_args) -> None:
+        """Steer the moving level by what a frame costs: the render, and the time since the
+        last moving frame when that was short (:data:`FRAME_GAP_S`)."""
+        now = time.perf_counter()
         actor = self.volume_actor
         if actor is None or not actor.visible:
             return
         if actor.interactive:
-            actor.adapt(time.perf_counter() - self._frame_start)
+            frame = now - self._frame_start
+            if self._last_moving_end is not None:
+                between = self._frame_start - self._last_moving_end
+                if 0.0 <= between <= FRAME_GAP_S:
+                    frame += between
+            self._last_moving_end = now
+            actor.adapt(frame)
         else:
+            self._last_moving_end = None
             actor.still_drawn = True
 
     def first_still_pending(self) -> bool:

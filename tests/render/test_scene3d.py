@@ -411,6 +411,36 @@ def test_volume_buffer_is_shared_and_moving_level_is_coarse(state, scene):
     assert actor.props["still"].GetVisibility() and not actor.props["moving"].GetVisibility()
 
 
+def test_moving_level_is_steered_by_the_whole_frame(state, scene, monkeypatch):
+    """In a window, Qt's paint and composition come between VTK's renders: a short gap
+    between two moving frames counts towards the frame, a long one (the mouse paused) not."""
+    import ctvis.render.scene as scene_module
+
+    scene.sync(state)
+    clock = [100.0]
+    monkeypatch.setattr(scene_module.time, "perf_counter", lambda: clock[0])
+    seen = []
+    monkeypatch.setattr(scene.volume_actor, "adapt", seen.append)
+    scene.set_interactive(True)
+
+    def frame(render_s, then_s):
+        scene._on_frame_start()
+        clock[0] += render_s
+        scene._on_frame_end()
+        clock[0] += then_s
+
+    frame(0.030, 0.025)
+    frame(0.030, 0.025)                 # 25 ms of paint before it: a 55 ms frame
+    frame(0.030, 0.500)
+    frame(0.030, 0.0)                   # after a pause: the render alone
+    assert seen == pytest.approx([0.030, 0.055, 0.055, 0.030])
+    scene.set_interactive(False)
+    frame(0.4, 0.01)                    # a still frame ends the series
+    scene.set_interactive(True)
+    frame(0.030, 0.0)
+    assert seen[-1] == pytest.approx(0.030)
+
+
 def test_subsampled_still_level_keeps_full_slices_and_its_place(state, phantom):
     plotter = pv.Plotter(off_screen=True, window_size=SIZE)
     scene = Scene(plotter, still_voxels=200_000)       # forces the in-plane subsampled copy
