@@ -131,7 +131,7 @@ def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0
     _paint_mediastinum(canvas)
     pp.paint_in_lungs(canvas, names, RIGHT_LUNG, LEFT_LUNG, canvas.regions)
     if "small_lung" in names:
-        pp.paint_small_lung(canvas, RIGHT_LUNG)
+        pp.paint_small_lung(canvas, RIGHT_LUNG, LIVER)
     main = _paint_airways(canvas, np.random.default_rng(airway_seed), trachea_top,
                           pp.carina_dz(names), pp.DEVIATION if "deviated_trachea" in names
                           else 0.0)

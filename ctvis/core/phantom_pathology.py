@@ -19,8 +19,8 @@ Options (``make_phantom(pathology=(...))``) and their true label:
   carina: airway, not lung.
 * ``deviated_trachea`` — the trachea bowed 28 mm to the left; ``carina_low`` /
   ``carina_high`` — the carina and main bronchi 30 mm lower / 25 mm higher.
-* ``small_lung`` — the right lung below z = 50 mm replaced by soft tissue (raised
-  hemidiaphragm, collapsed base): a right lung far smaller than the left.
+* ``small_lung`` — the right hemidiaphragm raised by 90 mm (its dome keeps its shape, the
+  liver follows it up): a right lung far smaller than the left; below it is not lung.
 
 Regions always recorded: ``airway`` (trachea and main bronchi lumen), ``heart`` and
 ``liver_dome`` (liver above the lowest lung voxel).
@@ -35,7 +35,7 @@ PATHOLOGIES = ("nodule", "mass", "consolidation", "effusion", "blocked_bronchus"
                "neck", "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
 DEVIATION = 28.0                        # mm toward the patient's left at the trachea's middle
 CARINA_DZ = {"carina_low": -30.0, "carina_high": 25.0}
-SMALL_LUNG_Z = 50.0                     # the right lung below this is airless (collapsed)
+SMALL_LUNG_RISE = 90.0                  # mm the right hemidiaphragm is raised by
 NODULE = ((-126.0, 5.0, 0.0), 9.0)
 MASS = ((75.0, 15.0, 5.0), 18.0)
 CONSOLIDATION_Z, CONSOLIDATION_Y = -45.0, -10.0      # below / behind these: airless
@@ -97,10 +97,16 @@ def carina_dz(names) -> float:
     return sum(CARINA_DZ.get(n, 0.0) for n in names)
 
 
-def paint_small_lung(canvas, right) -> None:
-    z = canvas.grid.axis(0)[:, None, None]
-    m = (canvas.lab == right) & (z < SMALL_LUNG_Z)
-    canvas.paint((slice(None),) * 3, m, SOLID)              # not lung any more
+def paint_small_lung(canvas, right, liver_hu) -> None:
+    """Raise the right hemidiaphragm: a lung voxel stays lung only if the voxel
+    ``SMALL_LUNG_RISE`` below it was lung too (the floor moves up in every column, the dome
+    keeps its shape); the rest becomes liver."""
+    g = canvas.grid
+    shift = int(round(SMALL_LUNG_RISE / g.spacing[0]))
+    lung = canvas.lab == right
+    below = np.zeros_like(lung)
+    below[shift:] = lung[:-shift]                   # axis 0 runs upward (z grows with k)
+    canvas.paint((slice(None),) * 3, lung & ~below, liver_hu)       # not lung any more
 
 
 def paint_neck(canvas) -> None:

@@ -28,6 +28,7 @@ from skimage.segmentation import watershed
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
                                    upsample)
 from ctvis.core.labels import AIRWAY
+from ctvis.core.lungs.airless import airless_bases
 from ctvis.core.lungs.airway import airway_mask
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
@@ -118,7 +119,32 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
         closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box],
                           lab[box] == 3 - side, central[box])
         filled[box][closed] = side
+    report(0.9, "lungs: airless bases")
+    # The heart lies left of the midline: on the left its whole zone stays out, on the right
+    # only the midline strip (the right lung's posterior recess reaches in front of the spine).
+    # Lower lobes fill the posterior recesses; in front, under the middle lobe and the
+    # lingula, a high floor is the liver's or the heart's dome.
+    inside = body & ~cut & _behind_centre(volume, f, small.shape, body)
+    allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
+    extra = airless_bases(filled, small, allowed, x_mm, _slice_z(volume), midline, sp)
+    np.copyto(filled, extra, where=extra > 0)
     return lab, filled, cut, body, airway
+
+
+def _behind_centre(volume: Volume, f: int, shape, body: np.ndarray) -> np.ndarray:
+    """The posterior half of the body: behind each slice's body centre (patient y)."""
+    y_mm = _x_mm(volume, f, shape, axis=1)
+    counts = np.maximum(body.sum(axis=(1, 2)), 1)
+    centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2), dtype=np.float64) / counts
+    return y_mm > centre_y[:, None, None]
+
+
+def _slice_z(volume: Volume) -> np.ndarray:
+    """Patient z (LPS, mm) of each slice's centre."""
+    m = volume.index_to_patient_matrix
+    k = np.arange(volume.shape[0], dtype=np.float64)
+    centre = (np.array(volume.shape[1:][::-1], np.float64) - 1) / 2      # (i, j)
+    return m[2, 3] + m[2, 0] * centre[0] + m[2, 1] * centre[1] + m[2, 2] * k
 
 
 def _grow_box(box, shape, spacing, closing_mm):

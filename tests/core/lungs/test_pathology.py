@@ -12,12 +12,12 @@ import pytest
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs import lung_warnings, segment_lungs
 from ctvis.core.phantom import make_phantom
+from ctvis.core.volume import Volume
 
 SHAPE = (80, 160, 160)                       # 3.75 × 2.19 × 2.19 mm
 NECK = dict(shape=(100, 160, 160), spacing=(4.0, 350 / 160, 350 / 160))   # 400 mm tall
 CASES = ("none", "nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "collapse",
          "neck", "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
-AIRLESS = ("consolidation", "collapse")      # airless lung with nothing below: not met yet
 _cache: dict = {}
 
 
@@ -48,9 +48,7 @@ def test_trachea_and_main_bronchi_are_never_lung(case):
     assert inside(labels, airway) <= 0.01
 
 
-@pytest.mark.parametrize("case", [c if c not in AIRLESS else pytest.param(
-    c, marks=pytest.mark.xfail(strict=True, reason="an airless lobe has no lung below it"))
-    for c in CASES])
+@pytest.mark.parametrize("case", CASES)
 def test_dice_against_truth_each_side(case):
     ph, labels, _ = run(case)
     for side in (1, 2):
@@ -73,16 +71,31 @@ def test_juxtapleural_nodule_inside_default_mask_outside_aerated():
     assert inside(aerated, nodule) <= 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="an airless lobe at the base has no lung below it: "
-                                       "the z-gap envelope does not reach it")
 def test_consolidation_inside_default_mask():
     ph, labels, aerated = run("consolidation")
     region = ph.regions["consolidation"]
     assert inside(labels, region) >= 0.80 and inside(aerated, region) <= 0.05
+    assert inside(labels, ph.regions["liver_dome"]) <= 0.01
 
 
-@pytest.mark.xfail(strict=True, reason="a collapsed lower lobe against the spine has lung "
-                                       "above it only, like the consolidation")
+def test_airless_base_follows_the_patient_not_the_array():
+    """The consolidation phantom stored with the x axis reversed (direction −x): the same
+    lung found, on the same side."""
+    ph, labels, _ = run("consolidation")
+    v = ph.volume
+    m = v.index_to_patient_matrix
+    flipped = Volume(v.array[:, :, ::-1].copy(), spacing=v.spacing,
+                     origin=tuple(m[:3, 3] + m[:3, 0] * (v.shape[2] - 1)),
+                     direction=np.diag([-1.0, 1.0, 1.0]))
+    again = segment_lungs(flipped)[:, :, ::-1]
+    region = ph.regions["consolidation"]
+    assert inside(again, region) >= 0.80
+    assert np.count_nonzero(again != np.where(labels == AIRWAY.value, 0, labels)) \
+        <= 0.002 * labels.size
+
+
+@pytest.mark.xfail(strict=True, reason="measured 0.77: the part beside the aorta falls in the "
+                                       "heart's zone, which stays out on the left")
 def test_collapsed_lobe_inside_default_mask():
     ph, labels, aerated = run("collapse")
     region = ph.regions["collapse"]

@@ -1,0 +1,143 @@
+"""Airless lung at a lung's base: a consolidated or collapsed lower lobe, found by its deficit
+against the other lung.
+
+A consolidated or collapsed posterior base has no air and often no lung below it, so neither
+the air nor the envelope's z gaps find it.  What gives it away is the lung's floor: over the
+airless lobe the lowest aerated lung stops high, while the other lung, mirrored across the
+body's midline, goes on down to the diaphragm.  The two floors differ by a fairly even amount
+everywhere else (the right dome is higher, ``offset``), so:
+
+1. per column (y, x), the lowest lung of each side; the other side's floor mirrored in x;
+2. ``offset`` = their usual difference (a median that leaves out the columns far from it, where
+   either lung has a deficit), so that a raised hemidiaphragm (the whole floor
+   higher) is not a deficit;
+3. columns whose floor stands more than ``DEFICIT_MM`` above the mirrored floor + offset,
+   in the lowest ``BASE_FRACTION`` of the lungs' height (higher up a floor is the hilum or
+   the heart's top): the solid tissue between the two floors there is a candidate;
+4. candidate regions of at least ``MIN_ML`` and denser than fluid are lung: a pleural
+   effusion makes the same deficit at water density (``FLUID_HU``).
+
+Both bases airless (nothing to compare with) or a field of view where patient x is not an
+in-plane array axis: nothing is added.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+DEFICIT_MM = 20.0           # a floor this much above the other's (after the offset): a deficit
+MIN_ML = 10.0               # smaller candidate regions: a rib's impression, partial volume
+FLUID_HU = 25               # effusion (water) is below; consolidation and collapse above
+SOLID_HU = -300             # denser than this: tissue, not aerated lung
+BONE_HU = 150               # bone is never lung
+BASE_FRACTION = 0.5         # the base: the lower half of the lungs' height
+NEIGHBOUR_MM = 15.0         # where the mirror says nothing, look this far around
+MIN_COLUMNS = 20            # columns with both floors needed for a trustworthy offset
+
+
+def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.ndarray,
+                  z_mm: np.ndarray, midline: float, spacing) -> np.ndarray:
+    """Labels (1, 2) to add below each lung's floor where it is airless.
+
+    ``labels``: both lungs' envelopes on the coarse grid; ``allowed[side]``: where that lung
+    may be (the body, not the airway, not the mediastinum); ``x_mm``: patient x of every
+    voxel; ``z_mm``: patient z of every slice.
+    """
+    out = np.zeros_like(labels)
+    mirror = _mirror_columns(x_mm, midline)
+    if mirror is None or not labels.any():
+        return out
+    floors = {side: _floor(labels == side, z_mm) for side in (1, 2)}
+    tissue = (labels == 0) & (hu > SOLID_HU) & (hu < BONE_HU)
+    column_mm = float(np.sqrt(spacing[1] * spacing[2]))
+    zs = z_mm[labels.any(axis=(1, 2))]
+    base_top = zs.min() + BASE_FRACTION * (zs.max() - zs.min())
+    voxel_ml = float(np.prod(spacing)) / 1000.0
+    for side in (1, 2):
+        own, other = floors[side], mirror(floors[3 - side])
+        both = np.isfinite(own) & np.isfinite(other)
+        if both.sum() < MIN_COLUMNS:
+            continue
+        offset = _usual_offset(own[both] - other[both])
+        predicted = _informative(other + offset, own, column_mm)
+        # Only at the base: a floor high in the chest is the hilum or the heart's top.
+        deficit = both & (own - predicted > DEFICIT_MM) & (own < base_top)
+        if not deficit.any():
+            continue
+        z = z_mm[:, None, None]
+        between = deficit[None] & (z < own[None]) & (z >= predicted[None])
+        candidate = tissue & allowed[side] & between & (out == 0)
+        parts, n = ndimage.label(candidate)
+        if n == 0:
+            continue
+        index = np.arange(1, n + 1)
+        ml = ndimage.sum_labels(candidate, parts, index) * voxel_ml
+        density = ndimage.median(hu, parts, index)
+        keep = np.zeros(n + 1, bool)
+        keep[1:] = (ml >= MIN_ML) & (np.asarray(density) >= FLUID_HU)
+        out[keep[parts]] = side
+    return out
+
+
+def _informative(predicted: np.ndarray, own: np.ndarray, column_mm: float) -> np.ndarray:
+    """``predicted``, where the mirror image says nothing taken from the columns around.
+
+    Where the other lung's mirrored floor lies far above this lung's own (the other lung
+    stops on the aorta or the heart there), it tells nothing about this lung's floor: the
+    lowest prediction within NEIGHBOUR_MM stands in for it.
+    """
+    silent = np.isfinite(own) & (own < predicted - DEFICIT_MM)
+    if not silent.any():
+        return predicted
+    size = 2 * int(round(NEIGHBOUR_MM / column_mm)) + 1
+    filled = np.where(np.isfinite(predicted), predicted, np.inf)
+    around = ndimage.minimum_filter(filled, size=size)
+    out = predicted.copy()
+    out[silent] = np.where(np.isfinite(around[silent]), around[silent], predicted[silent])
+    return out
+
+
+def _usual_offset(diff: np.ndarray) -> float:
+    """The median of ``diff`` over the columns within DEFICIT_MM of it, a few times over."""
+    offset = float(np.median(diff))
+    for _ in range(3):
+        usual = np.abs(diff - offset) <= DEFICIT_MM
+        if not usual.any():
+            break
+        offset = float(np.median(diff[usual]))
+    return offset
+
+
+def _floor(lung: np.ndarray, z_mm: np.ndarray) -> np.ndarray:
+    """Per column (y, x), the lowest patient z of ``lung``; NaN where it has none."""
+    z = np.where(lung, z_mm[:, None, None], np.inf).min(axis=0)
+    return np.where(np.isfinite(z), z, np.nan).astype(np.float32)
+
+
+def _mirror_columns(x_mm: np.ndarray, midline: float):
+    """A function taking a (y, x) column map to its mirror image across the midline, or None
+    when patient x does not run along one in-plane array axis."""
+    row = x_mm[0]
+    di = float(row[0, 1] - row[0, 0]) if row.shape[1] > 1 else 0.0
+    dj = float(row[1, 0] - row[0, 0]) if row.shape[0] > 1 else 0.0
+    if abs(di) >= 0.95 * np.hypot(di, dj) and di != 0:
+        axis, step, start = 1, di, row[:, 0]
+    elif abs(dj) >= 0.95 * np.hypot(di, dj) and dj != 0:
+        axis, step, start = 0, dj, row[0, :]
+    else:
+        return None
+    n = row.shape[axis]
+    # Mirror image of index i: where patient x is 2·midline − x(i).
+    index = np.arange(n)
+    source = np.rint((2.0 * midline - float(start[0]) - step * index - float(start[0]))
+                     / step).astype(int)
+    valid = (source >= 0) & (source < n)
+
+    def mirror(columns: np.ndarray) -> np.ndarray:
+        out = np.full_like(columns, np.nan)
+        if axis == 1:
+            out[:, valid] = columns[:, source[valid]]
+        else:
+            out[valid, :] = columns[source[valid], :]
+        return out
+    return mirror
