@@ -13,7 +13,8 @@ everywhere else (the right dome is higher, ``offset``), so:
    higher) is not a deficit;
 3. columns whose floor stands more than ``DEFICIT_MM`` above the mirrored floor + offset,
    in the lowest ``BASE_FRACTION`` of the lungs' height (higher up a floor is the hilum or
-   the heart's top): the solid tissue between the two floors there is a candidate;
+   the heart's top), and the columns of a slighter deficit (``SLIGHT_MM``) joined to them:
+   the solid tissue between the two floors there is a candidate;
 4. candidate regions of at least ``MIN_ML`` and denser than fluid are lung: a pleural
    effusion makes the same deficit at water density (``FLUID_HU``).
 
@@ -26,6 +27,7 @@ import numpy as np
 from scipy import ndimage
 
 DEFICIT_MM = 20.0           # a floor this much above the other's (after the offset): a deficit
+SLIGHT_MM = 6.0             # ... and this much, where it joins a clear deficit
 MIN_ML = 10.0               # smaller candidate regions: a rib's impression, partial volume
 FLUID_HU = 25               # effusion (water) is below; consolidation and collapse above
 SOLID_HU = -300             # denser than this: tissue, not aerated lung
@@ -61,11 +63,15 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         offset = _usual_offset(own[both] - other[both])
         predicted = _informative(other + offset, own, column_mm)
         # Only at the base: a floor high in the chest is the hilum or the heart's top.
-        deficit = both & (own - predicted > DEFICIT_MM) & (own < base_top)
-        if not deficit.any():
+        # Hysteresis: columns with a slight deficit count where they join a clear one (the
+        # airless lobe thins out towards its edges).
+        base = both & (own < base_top)
+        clear = base & (own - predicted > DEFICIT_MM)
+        if not clear.any():
             continue
+        slight = base & (own - predicted > SLIGHT_MM)
         z = z_mm[:, None, None]
-        between = deficit[None] & (z < own[None]) & (z >= predicted[None])
+        between = slight[None] & (z < own[None]) & (z >= predicted[None])
         candidate = tissue & allowed[side] & between & (out == 0)
         parts, n = ndimage.label(candidate)
         if n == 0:
@@ -73,8 +79,9 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         index = np.arange(1, n + 1)
         ml = ndimage.sum_labels(candidate, parts, index) * voxel_ml
         density = ndimage.median(hu, parts, index)
+        anchored = np.bincount(parts[candidate & clear[None]], minlength=n + 1)[1:] > 0
         keep = np.zeros(n + 1, bool)
-        keep[1:] = (ml >= MIN_ML) & (np.asarray(density) >= FLUID_HU)
+        keep[1:] = anchored & (ml >= MIN_ML) & (np.asarray(density) >= FLUID_HU)
         out[keep[parts]] = side
     return out
 

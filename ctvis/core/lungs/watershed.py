@@ -120,10 +120,10 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
                           lab[box] == 3 - side, central[box])
         filled[box][closed] = side
     report(0.9, "lungs: airless bases")
-    # The heart lies left of the midline: on the left its whole zone stays out, on the right
-    # only the midline strip (the right lung's posterior recess reaches in front of the spine).
     # Lower lobes fill the posterior recesses; in front, under the middle lobe and the
-    # lingula, a high floor is the liver's or the heart's dome.
+    # lingula, a high floor is the liver's or the heart's dome.  The heart lies left of the
+    # midline and its atria reach back to the spine: on the left its whole zone stays out,
+    # on the right only the midline strip (the right recess reaches in front of the spine).
     inside = body & ~cut & _behind_centre(volume, f, small.shape, body)
     allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
     extra = airless_bases(filled, small, allowed, x_mm, _slice_z(volume), midline, sp)

@@ -78,6 +78,17 @@ def test_consolidation_inside_default_mask():
     assert inside(labels, ph.regions["liver_dome"]) <= 0.01
 
 
+@pytest.mark.parametrize("shape", [(60, 128, 128), (120, 200, 200)])
+def test_consolidation_at_other_resolutions(shape):
+    ph = make_phantom(pathology=("consolidation",), shape=shape)
+    labels = segment_lungs(ph.volume)
+    assert inside(labels, ph.regions["consolidation"]) >= 0.80
+    assert inside(labels, ph.regions["liver_dome"]) <= 0.01
+    assert inside(labels, ph.regions["heart"]) <= 0.01
+    for side in (1, 2):
+        assert dice(labels == side, ph.lungs == side) >= 0.97
+
+
 def test_airless_base_follows_the_patient_not_the_array():
     """The consolidation phantom stored with the x axis reversed (direction −x): the same
     lung found, on the same side."""
