@@ -43,6 +43,7 @@ CLOSING_MM = 4.0            # take-back radius (juxtapleural nodules, small conc
 COARSE_MM = 3.0            # in-plane pitch of the coarse grid
 ANTERIOR_MEDIASTINUM_MM = 50.0   # half-width of the mediastinum in front of the spine
 HEART_MM = 90.0                  # ... below the main bronchi, where the heart is
+DISC_MM = 15.0                   # an intervertebral disc is thinner than this
 SLAB = 24                   # slices per watershed call (bounds memory)
 
 PLANE = np.zeros((3, 3, 3), bool)
@@ -72,6 +73,10 @@ def _mediastinum(volume, f, small, body, x_mm, midline, airway=None) -> np.ndarr
     centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2)) / np.maximum(body.sum(axis=(1, 2)), 1)
     behind = spine & (y_mm > centre_y[:, None, None])          # not the sternum
     front = np.where(behind, y_mm, np.inf).min(axis=(1, 2))     # the vertebral body's front
+    # At a disc (soft, under 150 HU) only the arch behind it is found: the front of the
+    # vertebral bodies above and below stands in (within DISC_MM).
+    reach = 2 * int(np.ceil(DISC_MM / volume.spacing[0])) + 1
+    front = ndimage.minimum_filter1d(front, size=reach, mode="nearest")
     half = np.full(small.shape[0], HEART_MM, np.float32)
     if airway is not None and airway.any():
         order = _superior_first(volume)                     # head to feet
