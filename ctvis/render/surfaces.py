@@ -33,7 +33,6 @@ import time
 import numpy as np
 
 from ctvis.core.errors import CtvisError
-from ctvis.core.image.body import bounding_box
 from ctvis.core.labels import LUNG_STRUCTURES
 from ctvis.core.presets import default_bone_threshold
 from ctvis.core.progress import Reporter
@@ -236,6 +235,8 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     if field.shape != volume.shape:
         raise CtvisError(f"{name}: field shape {field.shape} differs from the volume's "
                          f"{volume.shape}")
+    from ctvis.core.image.body import bounding_box    # SciPy: only once a surface is made
+
     margin = 1 + (int(math.ceil(3.0 * mask_sigma_mm / min(volume.spacing)))
                   if mask_sigma_mm else 0)
     box = bounding_box(inside, (margin,) * 3, clip=False)
