@@ -56,6 +56,8 @@ def save(fig, path):
 def phantom_cases(out: Path):
     cases = [("mass + juxta-pleural nodule", ("mass", "nodule"), ("mass", "nodule")),
              ("effusion (left base)", ("effusion",), ("effusion",)),
+             ("consolidated right base", ("consolidation",), ("consolidation",)),
+             ("collapsed left lower lobe", ("collapse",), ("collapse",)),
              ("neck + endotracheal tube", ("neck", "tube"), ("tube",)),
              ("blocked left main bronchus", ("blocked_bronchus",), ("plug",)),
              ("deviated trachea", ("deviated_trachea",), ()),
