@@ -227,3 +227,26 @@ def test_nifti_mask_affine_is_ras(tmp_path, phantom, labels):
     assert np.allclose(img.affine, phantom.volume.ras_affine(), atol=1e-4)
     # Voxel [0,0,0]'s RAS x is minus its LPS x.
     assert img.affine[0, 3] == pytest.approx(-phantom.volume.origin[0], abs=1e-4)
+
+
+@pytest.mark.parametrize("spacing, radius", [((3.0, 3.0), 4.0), ((2.8, 3.1), 6.5),
+                                             ((1.0, 1.0), 10.0)])
+def test_closing_2d_is_the_distance_map_closing(spacing, radius):
+    """The per-slice closing by a disk footprint equals the closing by two Euclidean distance
+    maps (its former, slower form): within radius of the mask, then not within radius of
+    what is outside that."""
+    from scipy import ndimage
+
+    from ctvis.core.lungs.envelope import closing_2d
+
+    rng = np.random.default_rng(7)
+    mask = ndimage.binary_opening(rng.random((4, 60, 50)) > 0.45)
+    pad = [int(np.ceil(radius / s)) + 1 for s in spacing]
+    m = np.pad(mask, [(0, 0), (pad[0], pad[0]), (pad[1], pad[1])])
+    sampling = (1e6, *spacing)
+    near = ndimage.distance_transform_edt(~m, sampling=sampling) <= radius
+    closed = ndimage.distance_transform_edt(near, sampling=sampling) > radius
+    expected = closed[:, pad[0]:-pad[0], pad[1]:-pad[1]] | mask
+    got = closing_2d(mask, radius, spacing)
+    assert got.sum() > mask.sum()
+    assert np.array_equal(got, expected)
