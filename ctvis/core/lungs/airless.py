@@ -12,7 +12,7 @@ everywhere else (the right dome is higher, ``offset``), so:
    either lung has a deficit), so that a raised hemidiaphragm (the whole floor
    higher) is not a deficit;
 3. columns whose floor stands more than ``DEFICIT_MM`` above the mirrored floor + offset,
-   in the lowest ``BASE_FRACTION`` of the lungs' height (higher up a floor is the hilum or
+   in the lower ``BASE_FRACTION`` of the lungs' height (higher up a floor is the hilum or
    the heart's top), and the columns of a slighter deficit (``SLIGHT_MM``) joined to them:
    the solid tissue between the two floors there is a candidate;
 4. candidate regions of at least ``MIN_ML`` and denser than fluid are lung: a pleural

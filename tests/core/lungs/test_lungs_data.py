@@ -156,3 +156,27 @@ def test_lungdx_slabs_both_lungs_on_their_sides(lungdx, lo, hi):
         assert k.size > 0.5 * np.count_nonzero(full[lo:hi] == side)
         x = slab.index_to_patient(np.stack([k, j, i], -1)[::53])[:, 0]
         assert np.sign(x.mean() - body_x) == sign
+
+
+def test_lungdx_right_lower_lobe_made_airless_is_found(lungdx):
+    """A real chest with its right lower lobe made airless: the posterior half of the right
+    lung's lower 40 % painted +40 HU (noise 15). Measured 72 % of it inside the mask, 24 mL
+    added outside the original lung (partial-volume rims along the ribs, no liver)."""
+    volume, _, labels = lungdx
+    right = labels == 1
+    m = volume.index_to_patient_matrix
+    k = np.arange(volume.shape[0])[:, None, None]
+    j = np.arange(volume.shape[1])[None, :, None]
+    z, y = m[2, 3] + m[2, 2] * k, m[1, 3] + m[1, 1] * j
+    zs = z[:, 0, 0][right.any(axis=(1, 2))]
+    ys = m[1, 3] + m[1, 1] * np.nonzero(right)[1]
+    lobe = right & (z < zs.min() + 0.4 * (zs.max() - zs.min())) & (y > np.median(ys))
+    array = volume.array.copy()
+    noise = np.random.default_rng(0).normal(0, 15, int(lobe.sum()))
+    array[lobe] = (40 + noise).astype(array.dtype)
+    airless = ctvis.Volume(array, spacing=volume.spacing, origin=volume.origin,
+                           direction=volume.direction)
+    found = segment_lungs(airless)
+    assert np.count_nonzero((found == 1) & lobe) >= 0.6 * lobe.sum()
+    outside_ml = np.count_nonzero((found == 1) & ~right) * volume.voxel_volume_mm3 / 1000
+    assert outside_ml < 40
