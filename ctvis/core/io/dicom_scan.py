@@ -228,8 +228,10 @@ def _read_file(path: str) -> list[SliceHeader]:
     if pixel_length is None:
         raise ValueError("no pixel data")
     n_frames = _frame_count(tags.number(T["frames"], 1), size)
-    bits = tags.binary_int(T["bits_allocated"]) or 16
-    if bits not in BITS_ALLOCATED:
+    bits = tags.binary_int(T["bits_allocated"])
+    if bits is None:                                # absent: CT's usual 16
+        bits = 16
+    if bits not in BITS_ALLOCATED:                  # 0 included: not silently taken as 16
         raise ValueError(f"BitsAllocated {bits} is not one of {BITS_ALLOCATED}")
     frame_bytes = rows * cols * bits // 8
     offset = None

@@ -2,8 +2,10 @@
 
 Why not ``os.walk``: on Python 3.11 it recurses (a folder nested 1,100 deep raised
 RecursionError), and it lists FIFOs, sockets and devices as files, where ``open`` blocks
-forever (a FIFO) or reads without end (``/dev/zero``).  Symbolic links to folders are not
-followed (no loops); links to regular files are.  What is passed over is reported.
+forever (a FIFO) or reads without end (``/dev/zero``).  Symbolic links are followed, to
+folders too (a study tree made of links to the scanner's export); every folder and every file
+is taken once, by its device and inode, so a link back up the tree (a loop) or a second link
+to the same folder or file adds nothing twice.  What is passed over is reported.
 """
 from __future__ import annotations
 
@@ -48,15 +50,22 @@ def regular_files(root: Path) -> tuple[list[Path], list[dict]]:
     skipped: list[dict] = []
     stack = [(str(root), 0)]
     seen = 0
+    folders_seen: set = set()
+    files_seen: dict = {}
     while stack:
         folder, depth = stack.pop()
         try:
+            identity = _identity(os.stat(folder))
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             skipped.append({"path": folder, "reason": f"folder not readable "
                                                       f"({_os_reason(exc)})"})
             continue
+        if identity in folders_seen:
+            skipped.append({"path": folder, "reason": "a link to a folder already searched"})
+            continue
+        folders_seen.add(identity)
         subfolders = []
         for entry in entries:
             seen += 1
@@ -65,17 +74,20 @@ def regular_files(root: Path) -> tuple[list[Path], list[dict]]:
                                 "entries: the rest of the folder was not searched"})
                 return files, skipped
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    subfolders.append(entry.path)
-                    continue
-                mode = entry.stat(follow_symlinks=True).st_mode
+                st = entry.stat(follow_symlinks=True)
             except OSError as exc:
                 skipped.append({"path": entry.path, "reason": _os_reason(exc)})
                 continue
-            if stat.S_ISREG(mode):
-                files.append(Path(entry.path))
-            elif not stat.S_ISDIR(mode):               # links to folders are not followed
-                skipped.append({"path": entry.path, "reason": _kind(mode)})
+            if stat.S_ISDIR(st.st_mode):
+                subfolders.append(entry.path)
+            elif stat.S_ISREG(st.st_mode):
+                first = files_seen.setdefault(_identity(st), entry.path)
+                if first == entry.path:
+                    files.append(Path(entry.path))
+                else:
+                    skipped.append({"path": entry.path, "reason": f"the same file as {first}"})
+            else:
+                skipped.append({"path": entry.path, "reason": _kind(st.st_mode)})
         if subfolders and depth + 1 > MAX_DEPTH:
             skipped.append({"path": folder, "reason": f"folders nested deeper than "
                                                       f"{MAX_DEPTH} levels were not searched"})
@@ -83,6 +95,10 @@ def regular_files(root: Path) -> tuple[list[Path], list[dict]]:
         # Reversed onto the stack so that folders are visited in name order.
         stack.extend((sub, depth + 1) for sub in reversed(subfolders))
     return files, skipped
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
 
 
 def open_regular(path):

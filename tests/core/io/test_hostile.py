@@ -175,6 +175,32 @@ def test_fifo_symlink_loop_and_device_are_skipped_without_blocking(tmp_path):
         ctvis.load(folder / "pipe.dcm")
 
 
+def test_bits_allocated_zero_skips_the_slice(tmp_path):
+    """Found by the fuzz sample: 0 was taken as "absent" and silently read as 16."""
+    vol, paths = _series(tmp_path)
+    _set(paths[MIDDLE], 0x00280100, b"\x00\x00")
+    _assert_middle_skipped(tmp_path, paths, vol, ["BitsAllocated 0"])
+
+
+def test_symlinked_folders_are_followed_once_and_loops_end(tmp_path):
+    """A study tree of links (to the series folder, twice, and back up to the top) loads the
+    series once; the loop and the second link are reported, not followed."""
+    vol, paths = _series(tmp_path)
+    study = tmp_path / "study"
+    study.mkdir()
+    os.symlink(tmp_path / "series", study / "link1")
+    os.symlink(tmp_path / "series", study / "link2")
+    os.symlink(study, study / "link1_up")                 # a loop back to the study
+    os.symlink(paths[0], study / "same_slice.dcm")        # a file reached twice
+    loaded = ctvis.load(study)
+    assert loaded.shape == vol.shape
+    np.testing.assert_array_equal(loaded.array, np.maximum(vol.array, -1024))
+    reasons = {os.path.basename(s["path"]): s["reason"] for s in loaded.meta["skipped"]}
+    assert reasons["link1_up"] == "a link to a folder already searched"
+    assert reasons["link2"] == "a link to a folder already searched"
+    assert os.path.basename(str(paths[0])) in reasons or "same_slice.dcm" in reasons
+
+
 def test_series_1100_folders_deep_loads():
     # Outside pytest's tmp_path: its cleanup (shutil.rmtree) recurses, and a tree left by an
     # interrupted run would break every later session.
