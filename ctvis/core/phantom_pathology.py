@@ -4,8 +4,9 @@ Options (``make_phantom(pathology=(...))``) and their true label:
 
 * ``nodule`` — a juxta-pleural nodule (radius 9 mm) on the right lung's lateral pleura: lung.
 * ``mass`` — an intraparenchymal mass (radius 18 mm) in the left lung: lung.
-* ``consolidation`` — the posterior base of the right lung airless (+40 HU) with its bronchi
-  still aerated (air bronchograms): lung.
+* ``consolidation`` — the posterior base of the right lung airless (+40 HU); bronchi crossing
+  it would stay aerated, but the phantom's lobar bronchi end above it, so it shows no air
+  bronchograms: lung.
 * ``effusion`` — fluid (+10 HU) in the posterior base of the left pleural space: not lung.
 * ``blocked_bronchus`` — a plug (+30 HU) in the left main bronchus, so the airway tree reaches
   only the right lung: airway, not lung.
