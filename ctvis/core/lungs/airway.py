@@ -93,6 +93,13 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     # A run cut by the top of the scan may be short (the trachea leaving the field of view).
     runs = [c for c in chains if c[3] >= 2 and (c[3] * spacing[0] >= TRACHEA_MIN_RUN_MM
                                                  or c[0] == 0)]
+    # The trachea starts above the middle of the air in the body (the lungs hold most of it);
+    # a run that starts below it is gas in the bowel or the oesophagus under the lungs (a
+    # scan that begins at the carina has no trachea to find).
+    per_slice = air.sum(axis=(1, 2))[superior_first].astype(np.float64)
+    if per_slice.sum() > 0:
+        middle = float((np.arange(per_slice.size) * per_slice).sum() / per_slice.sum())
+        runs = [c for c in runs if c[0] < middle]
     if not runs:
         return None
     best = max(runs, key=lambda c: (c[3], -c[0]))

@@ -71,6 +71,24 @@ def test_cip_right_left_trachea_body_density(cip):
     assert volume.array[labels > 0].mean() < -600
 
 
+def test_pancreas_no_trachea_in_the_bowel_and_heart_wall_out(data_dir):
+    """pancreas-ct-cb-001 begins at the carina: there is no trachea to find. A 27 mm run of
+    round gas in the bowel below the lungs was taken for it; the heart's zone then started
+    below the bowel, and 76 mL of the left ventricle's wall (median +60 HU) became left lung."""
+    volume = ctvis.load(data_dir / "pancreas-ct-cb-001" / "dicom")
+    info: dict = {}
+    labels = segment_lungs(volume, airway=True, info=info)
+    lungs = (labels == 1) | (labels == 2)
+    lung_slices = np.flatnonzero(lungs.any(axis=(1, 2)))
+    airway_slices = np.flatnonzero((labels == 3).any(axis=(1, 2)))
+    # z grows with the slice index here: any airway lies in the upper half of the lungs.
+    assert volume.index_to_patient_matrix[2, 2] > 0
+    assert airway_slices.size == 0 or airway_slices.min() > lung_slices.mean()
+    solid, n = ndimage.label((labels == 2) & (volume.array > -300))
+    largest_ml = np.bincount(solid.ravel())[1:].max() * volume.voxel_volume_mm3 / 1000
+    assert largest_ml < 40                     # vessels and hilum, not the heart's wall
+
+
 def test_totalseg_lung_bases(data_dir):
     folder = data_dir / "totalseg-j2k"
     volume = read_nifti(folder / "example_ct.nii.gz")
