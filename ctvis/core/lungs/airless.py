@@ -26,11 +26,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.lungs.envelope import SOLID_HU      # denser: tissue, not aerated lung
+
 DEFICIT_MM = 20.0           # a floor this much above the other's (after the offset): a deficit
 SLIGHT_MM = 6.0             # ... and this much, where it joins a clear deficit
 MIN_ML = 10.0               # smaller candidate regions: a rib's impression, partial volume
 FLUID_HU = 25               # effusion (water) is below; consolidation and collapse above
-SOLID_HU = -300             # denser than this: tissue, not aerated lung
 BONE_HU = 150               # bone is never lung
 BASE_FRACTION = 0.5         # the base: the lower half of the lungs' height
 NEIGHBOUR_MM = 15.0         # where the mirror says nothing, look this far around

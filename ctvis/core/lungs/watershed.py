@@ -61,17 +61,16 @@ def _x_mm(volume: Volume, f: int, shape, axis: int = 0) -> np.ndarray:
             + np.float32(m[axis, 2]) * k).astype(np.float32)
 
 
-def _mediastinum(volume, f, small, body, x_mm, midline, airway=None) -> np.ndarray:
+def _mediastinum(volume, small, body, x_mm, y_mm, behind_centre, midline,
+                 airway=None) -> np.ndarray:
     """Where the mediastinum is (no pathology take-back there), per slice: a narrow strip
     along the midline, wide (``ANTERIOR_MEDIASTINUM_MM``) in front of the spine (aortic
     arch, great vessels), wider still (``HEART_MM``) below the main bronchi, where the heart
     is (everywhere when no airway was found); beside the spine a mass may reach the
     vertebrae."""
-    y_mm = _x_mm(volume, f, small.shape, axis=1)
     central = np.abs(x_mm - midline) < MIDLINE_MM
     spine = central & body & (small > 150)
-    centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2)) / np.maximum(body.sum(axis=(1, 2)), 1)
-    behind = spine & (y_mm > centre_y[:, None, None])          # not the sternum
+    behind = spine & behind_centre                             # not the sternum
     front = np.where(behind, y_mm, np.inf).min(axis=(1, 2))     # the vertebral body's front
     # At a disc (soft, under 150 HU) only the arch behind it is found: the front of the
     # vertebral bodies above and below stands in (within DISC_MM).
@@ -114,7 +113,9 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
     report(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
-    central = _mediastinum(volume, f, small, body, x_mm, midline, airway)
+    y_mm = _x_mm(volume, f, small.shape, axis=1)
+    behind_centre = _behind_centre(y_mm, body)
+    central = _mediastinum(volume, small, body, x_mm, y_mm, behind_centre, midline, airway)
     for side in (1, 2):
         if side > len(boxes) or boxes[side - 1] is None:
             continue
@@ -129,16 +130,15 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
     # lingula, a high floor is the liver's or the heart's dome.  The heart lies left of the
     # midline and its atria reach back to the spine: on the left its whole zone stays out,
     # on the right only the midline strip (the right recess reaches in front of the spine).
-    inside = body & ~cut & _behind_centre(volume, f, small.shape, body)
+    inside = body & ~cut & behind_centre
     allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
     extra = airless_bases(filled, small, allowed, x_mm, _slice_z(volume), midline, sp)
     np.copyto(filled, extra, where=extra > 0)
     return lab, filled, cut, body, airway
 
 
-def _behind_centre(volume: Volume, f: int, shape, body: np.ndarray) -> np.ndarray:
+def _behind_centre(y_mm: np.ndarray, body: np.ndarray) -> np.ndarray:
     """The posterior half of the body: behind each slice's body centre (patient y)."""
-    y_mm = _x_mm(volume, f, shape, axis=1)
     counts = np.maximum(body.sum(axis=(1, 2)), 1)
     centre_y = np.where(body, y_mm, 0).sum(axis=(1, 2), dtype=np.float64) / counts
     return y_mm > centre_y[:, None, None]
