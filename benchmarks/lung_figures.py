@@ -107,6 +107,25 @@ def lungdx_case(out: Path):
     tumour_misses(volume, boxes, labels, ks, out)
 
 
+def missed_parts(hu, tissue, missed) -> dict:
+    """What the mask leaves out of the boxes' soft tissue, as shares of it: bone, tissue
+    that aerated lung cuts off from the mass in its slice, and the rest (joined to it)."""
+    from scipy import ndimage
+
+    bone = tissue & (hu > 200)
+    joined = np.zeros_like(tissue)
+    for k in np.flatnonzero(tissue.any(axis=(1, 2))):
+        parts, n = ndimage.label(tissue[k] & ~bone[k])
+        if n:
+            sizes = np.bincount(parts.ravel())
+            sizes[0] = 0
+            joined[k] = parts == sizes.argmax()            # the mass and what touches it
+    total = tissue.sum()
+    return {"bone (> 200 HU)": (missed & bone).sum() / total,
+            "cut off from the mass by aerated lung": (missed & ~bone & ~joined).sum() / total,
+            "joined to the mass": (missed & joined).sum() / total}
+
+
 def tumour_misses(volume, boxes, labels, ks, out: Path):
     """The tumour's boxes close up on its four largest slices: which of their soft-tissue
     voxels (> −300 HU) the default mask leaves out (red)."""
@@ -115,6 +134,8 @@ def tumour_misses(volume, boxes, labels, ks, out: Path):
     missed = tissue & ~lung
     print(f"lungdx-a0001 tumour boxes: {tissue.sum()} soft-tissue voxels, "
           f"{missed.sum()} outside the mask ({1 - missed.sum() / tissue.sum():.3f} inside)")
+    for what, share in missed_parts(volume.array, tissue, missed).items():
+        print(f"  left out, {what}: {100 * share:.1f} %")
     largest = sorted(ks, key=lambda k: -int(tissue[k].sum()))[:4]
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
     for ax, k in zip(axes, sorted(largest)):
