@@ -14,6 +14,7 @@ import shutil
 import stat
 import struct
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,27 @@ def _case_strategy(sources):
 POOL_FACTOR = 4      # draw this many times more than needed, then sample
 
 
+@contextmanager
+def _without_local_constants():
+    """Hypothesis also draws literals harvested from the local modules in ``sys.modules``,
+    so the cases changed with the tests pytest had collected; a fixed sample must not."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+        empty = providers.Constants()
+    except (ImportError, AttributeError):          # an older Hypothesis: nothing harvested
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def draw_cases(sources, n: int, seed_value: int) -> list[Case]:
     """``n`` cases from ``seed_value``: the same list for the same seed and sources.
 
@@ -176,7 +198,8 @@ def draw_cases(sources, n: int, seed_value: int) -> list[Case]:
     def collect(case):
         drawn.append(case)
 
-    collect()
+    with _without_local_constants():
+        collect()
     unique = list({repr(c): c for c in drawn}.values())
     picked = random.Random(seed_value).sample(unique, min(n, len(unique)))
     return [Case(i, *c) for i, c in enumerate(picked)]

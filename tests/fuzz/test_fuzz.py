@@ -67,6 +67,25 @@ def test_cases_are_reproducible_from_the_seed(sources):
     assert a == b and a != c
 
 
+def test_cases_do_not_depend_on_the_modules_loaded(sources, tmp_path, monkeypatch):
+    """Hypothesis mixes in literals of the local modules imported so far; which tests pytest
+    collects must not change the sample."""
+    before = [c.describe() for c in draw_cases(list(sources.values()), 30, 5)]
+    # A local module full of literals that Hypothesis would otherwise harvest.
+    literals = ", ".join([repr(f"lit{i}") for i in range(200)]
+                         + [str(7919 * i + 13) for i in range(200)]
+                         + [repr(0.123 + i) for i in range(200)])
+    (tmp_path / "ctvis_fuzz_literals.py").write_text(f"VALUES = [{literals}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    try:
+        importlib.import_module("ctvis_fuzz_literals")
+        after = [c.describe() for c in draw_cases(list(sources.values()), 30, 5)]
+    finally:
+        sys.modules.pop("ctvis_fuzz_literals", None)
+    assert after == before
+
+
 # --------------------------------------------------------------------------- the harness
 def _script(tmp_path, code: str) -> list[str]:
     path = tmp_path / "s.py"
