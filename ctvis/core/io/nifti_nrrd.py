@@ -5,7 +5,6 @@ NIfTI affines are RAS (the format says so); NRRD is written in LPS space.  Reade
 """
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +12,13 @@ import numpy as np
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import LoadError
 from ctvis.core.io import plausible
+from ctvis.core.io.gunzip import gunzip
 from ctvis.core.io.memory import ensure_fits
 from ctvis.core.io.walk import special_file_reason
 from ctvis.core.volume import LPS_TO_RAS, Volume
 
 MAX_BYTES_PER_VOXEL = 8          # what a reader may hold per voxel (float64 after scaling)
+GZ_SLACK_BYTES = 1 << 20         # a .nii.gz may decompress to this much past its voxels
 
 
 def _check_header(path, shape) -> None:
@@ -42,25 +43,6 @@ def _check_scaling(path, img) -> None:
         problem = problem.replace("RescaleSlope", "scl_slope").replace("RescaleIntercept",
                                                                          "scl_inter")
         raise LoadError(f"{path}: {problem}")
-
-
-def _gzip_trailer_problem(path, need: int) -> str | None:
-    """A .gz whose size trailer is not the header + voxels it holds: its end is missing or
-    damaged (nibabel stops reading once it has the voxels, so a cut-off or corrupt trailer
-    would otherwise pass unnoticed; checking it costs 4 bytes, verifying the CRC a second
-    decompression)."""
-    if not str(path).endswith(".gz"):
-        return None
-    with open(path, "rb") as f:
-        f.seek(0, 2)
-        if f.tell() < 18:
-            return None
-        f.seek(-4, 2)
-        isize = struct.unpack("<I", f.read(4))[0]
-    if isize != need % 2**32:
-        return (f"the gzip stream's end is missing or damaged (its size field says {isize} "
-                f"bytes, header and voxels make {need})")
-    return None
 
 
 def _regular_file(path) -> None:
@@ -115,18 +97,21 @@ def read_nifti(path, dtype=np.int16) -> Volume:
         raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
     _check_header(path, img.shape)
     _check_scaling(path, img)
+    trailer = None
     try:
+        if str(path).endswith(".gz") and hasattr(type(img), "from_bytes"):
+            # The whole stream, its CRC checked (nibabel would stop once it has the voxels).
+            need = int(img.dataobj.offset) + int(np.prod(img.shape)) \
+                * img.get_data_dtype().itemsize
+            raw, trailer = gunzip(path, limit=need + GZ_SLACK_BYTES)
+            img = type(img).from_bytes(raw)
+            del raw
         data = np.asanyarray(img.dataobj)       # applies scl_slope / scl_inter
         matrix = np.asarray(img.affine, float).copy()
-    except MemoryError:
+    except (LoadError, MemoryError):
         raise
     except Exception as exc:
         raise LoadError(f"{path}: not a readable NIfTI file ({_short(exc)})") from None
-    try:
-        trailer = _gzip_trailer_problem(path, int(img.dataobj.offset)
-                                        + data.size * img.get_data_dtype().itemsize)
-    except (OSError, ValueError, TypeError, AttributeError):
-        trailer = None
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:

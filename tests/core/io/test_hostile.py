@@ -365,6 +365,58 @@ def test_nifti_gz_with_its_end_cut_off_is_reported(tmp_path):
         assert any("gzip stream's end is missing" in w for w in loaded.meta["warnings"])
 
 
+def _gz_of(raw: bytes) -> bytes:
+    return gzip.compress(raw, mtime=0)
+
+
+@pytest.mark.parametrize("where", ["middle", "crc"])
+def test_damaged_nifti_gz_is_refused_not_read_wrong(tmp_path, where):
+    """nibabel stops reading once it has the voxels, so the CRC-32 at the stream's end was
+    never checked: a flipped bit decoded to wrong voxels without a word."""
+    path = tmp_path / "v.nii.gz"
+    volume = random_volume(shape=(20, 40, 30))
+    write_nifti(volume, path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 if where == "middle" else -8] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match=r"v\.nii\.gz: the compressed data is damaged"):
+        ctvis.load(path)
+
+
+def test_damaged_gzip_nrrd_is_refused(tmp_path):
+    """pynrrd inflates the whole stream, so zlib checks the CRC-32 (kept so)."""
+    path = tmp_path / "v.nrrd"
+    write_nrrd(random_volume(shape=(20, 40, 30)), path)
+    data = bytearray(path.read_bytes())
+    data[-8] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match=r"v\.nrrd: .*incorrect data check"):
+        ctvis.load(path)
+
+
+def test_nifti_gz_in_two_members_or_zero_padded_reads_whole(tmp_path):
+    plain = _nifti(tmp_path, "v.nii")
+    raw = plain.read_bytes()
+    expected = ctvis.load(plain).array
+    for name, body in [("members.nii.gz", _gz_of(raw[:500]) + _gz_of(raw[500:])),
+                       ("padded.nii.gz", _gz_of(raw) + bytes(4096))]:
+        (tmp_path / name).write_bytes(body)
+        loaded = ctvis.load(tmp_path / name)
+        assert np.array_equal(loaded.array, expected)
+        assert loaded.meta["warnings"] == []
+
+
+def test_nifti_gz_that_decompresses_past_its_voxels_stops(tmp_path):
+    """A small file whose stream goes on for far more than its header accounts for (a
+    decompression bomb) is refused once past the margin, without inflating all of it."""
+    raw = _nifti(tmp_path, "v.nii").read_bytes()
+    path = tmp_path / "bomb.nii.gz"
+    path.write_bytes(_gz_of(raw + bytes(8 << 20)))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(LoadError, match="decompresses to more than"):
+        ctvis.load(path)
+
+
 def test_nifti_values_beyond_int16_are_clipped_with_a_warning(tmp_path):
     import nibabel as nib
 
