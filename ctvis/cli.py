@@ -93,6 +93,13 @@ def _print_info(report: dict, series: list) -> None:
             print(f"  - {w}")
 
 
+def print_warnings(path, lines) -> None:
+    """``ctvis: warning: PATH: …`` on stderr, one line each (what loading repaired or passed
+    over, the lungs' doubts): the commands other than info print no report of the series."""
+    for line in lines:
+        print(f"ctvis: warning: {path}: {line}", file=sys.stderr)
+
+
 def cmd_info(args) -> int:
     from ctvis.app.pipeline import open_volume
 

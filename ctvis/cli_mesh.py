@@ -92,7 +92,8 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
 
 
 def cmd(args) -> int:
-    from ctvis.cli import progress_bar
+    from ctvis.app.pipeline import loading_notes
+    from ctvis.cli import print_warnings, progress_bar
     from ctvis.render.mesh_io import MESH_FORMATS, write_meshes
     from ctvis.render.surfaces import mesh_stats
 
@@ -101,7 +102,7 @@ def cmd(args) -> int:
                          f"{', '.join(MESH_FORMATS)}")
     mesh_request(args)                   # refuse bad options before any loading
     with progress_bar(not args.no_progress, "meshing") as progress:
-        meshes, _volume = build_meshes(args, progress)
+        meshes, volume = build_meshes(args, progress)
     space = "RAS" if args.ras else "LPS"
     for name, mesh in meshes.items():
         s = mesh_stats(mesh)
@@ -112,4 +113,5 @@ def cmd(args) -> int:
     written = write_meshes(meshes, args.output, ras=args.ras, split=args.split)
     for path in written:
         print(f"wrote {path} ({space} mm)")
+    print_warnings(args.path, loading_notes(volume))
     return 0

@@ -39,7 +39,7 @@ def _check(args) -> None:
 
 def cmd_report(args) -> int:
     from ctvis.app.report import make_report
-    from ctvis.cli import progress_bar
+    from ctvis.cli import print_warnings, progress_bar
 
     _check(args)
     with progress_bar(not args.quiet, "report") as progress:
@@ -54,4 +54,5 @@ def cmd_report(args) -> int:
             if result[key] is not None:
                 print(f"wrote {result[key]}")
         print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["seconds"].items()))
+    print_warnings(args.path, result["notes"] + list(result["metrics"].get("warnings", [])))
     return 0

@@ -8,7 +8,6 @@ temporary name; nothing is written anywhere but where ``-o`` / ``--metrics`` say
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from ctvis.core.errors import CtvisError
@@ -66,8 +65,8 @@ def format_table(metrics: dict) -> str:
 
 
 def cmd_segment(args) -> int:
-    from ctvis.app.pipeline import open_volume, segment
-    from ctvis.cli import progress_bar
+    from ctvis.app.pipeline import loading_notes, open_volume, segment
+    from ctvis.cli import print_warnings, progress_bar
     from ctvis.core.atomic import atomic_path
     from ctvis.core.io import write_mask
     from ctvis.core.lungs import flat_metrics
@@ -93,6 +92,5 @@ def cmd_segment(args) -> int:
     if not args.quiet:
         print(format_table(metrics))
         print(f"mask written to {args.output}")
-    for warning in metrics["warnings"]:
-        print(f"ctvis: warning: {args.path}: {warning}", file=sys.stderr)
+    print_warnings(args.path, loading_notes(volume) + list(metrics["warnings"]))
     return 0

@@ -190,6 +190,9 @@ def classify(case: Case, made, code, stdout: str, stderr: str) -> tuple[str, str
     if allowed or (lines and case.command == "info"):
         return "noise", _tail(stderr)
     if case.command != "info":
+        # segment and mesh print what loading passed over as warnings (ctvis: warning: …)
+        if made.must_report and not lines:
+            return "nonsense", f"accepted without a word: {made.must_report[0][0]}"
         return "clean ok", ""
     try:
         report = _strict_json(stdout)

@@ -132,6 +132,10 @@ def test_classifier(tmp_path):
     assert classify(case, made, None, "", "")[0] == "hang"
     made.must_report.append(({"op": "tag"}, set()))
     assert classify(case, made, 0, ok, "")[0] == "nonsense"             # broken, said nothing
+    segment = Case(1, "x", "segment", [])                # segment and mesh must say it too
+    assert classify(segment, made, 0, "", "")[0] == "nonsense"
+    assert classify(segment, made, 0, "", f"ctvis: warning: {made.root}: gap\n")[0] \
+        == "clean ok"
     assert set(OUTCOMES) >= {"clean ok", "input modified", "nonsense"}
 
 
