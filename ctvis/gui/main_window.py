@@ -23,6 +23,7 @@ from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
 from ctvis.gui.docks.lungs import LungsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
+from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_view import SliceView
 from ctvis.gui.view_layout import ViewLayout
@@ -92,7 +93,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.layout_widget)
         self._hover = QLabel()
         self._info = QLabel()
+        self.loading_notes = LoadingNotesButton()
         self.statusBar().addWidget(self._hover, 1)
+        self.statusBar().addPermanentWidget(self.loading_notes)
         self.statusBar().addPermanentWidget(self._info)
         for view in self.views.values():
             view.hovered.connect(self._hover.setText)
@@ -230,7 +233,14 @@ class MainWindow(QMainWindow):
         if volume is None:
             self.setWindowTitle("ctvis")
             self._info.setText("")
+            self.loading_notes.set_notes([])
             return
+        notes = pipeline.loading_notes(volume)
+        self.loading_notes.set_notes(notes, self.state.source.path or describe(volume))
+        if notes:
+            self.statusBar().showMessage(
+                f"Opened with {len(notes)} loading warning{'' if len(notes) == 1 else 's'}: "
+                f"{notes[0]}", 10000)
         self.setWindowTitle(f"ctvis — {describe(volume)}")
         nz, ny, nx = volume.shape
         dz, dy, dx = volume.spacing

@@ -235,6 +235,41 @@ def test_open_path_loads_a_real_series_in_the_background(window, qtbot, tmp_path
     assert not np.array_equal(to_rgb(window.views["axial"]), before)   # redrawn
 
 
+def test_loading_warnings_stay_in_the_status_bar_and_list_on_click(window, qtbot, tmp_path):
+    """A series with a slice missing and a stray file: the status bar shows a warning button
+    (drawn: its icon is coloured) until a clean volume replaces it; a click lists the notes."""
+    from PyQt5.QtCore import Qt
+
+    from tests.helpers.dicom_factory import random_volume, write
+
+    folder = tmp_path / "series"
+    paths = write(random_volume(shape=(8, 20, 24)), folder)
+    paths[4].unlink()
+    (folder / "notes.txt").write_text("export log\n")
+    button = window.loading_notes
+    assert not button.isVisible()
+    bar_before = to_rgb(window.statusBar())
+    assert not coloured(bar_before).any()                  # no warning drawn yet
+    with qtbot.waitSignal(window.volume_opened, timeout=10000):
+        window.open_path(str(folder))
+    assert button.isVisible()
+    assert button.text() == f"{len(button.notes)} loading warnings" and len(button.notes) >= 2
+    assert "Opened with" in window.statusBar().currentMessage()
+    shot = to_rgb(window.statusBar())
+    ys, xs = np.nonzero(coloured(shot))
+    geometry = button.geometry()                           # the warning icon is drawn there
+    assert len(xs) > 20
+    assert geometry.left() <= xs.min() and xs.max() <= geometry.right()
+    qtbot.mouseClick(button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: button.box is not None and button.box.isVisible(), timeout=3000)
+    text = button.box.informativeText()
+    assert "missing slices" in text and "notes.txt" in text and str(folder) in button.box.text()
+    button.box.accept()
+    window.set_volume(marker_volume())                     # a clean volume: gone
+    assert not button.isVisible()
+    qtbot.waitUntil(lambda: not coloured(to_rgb(window.statusBar())).any(), timeout=3000)
+
+
 def test_open_path_can_be_cancelled(window, qtbot, monkeypatch):
     import threading
 
