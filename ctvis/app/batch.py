@@ -25,8 +25,9 @@ from ctvis.core.progress import Reporter
 log = logging.getLogger(__name__)
 STEPS = ("segment", "mesh", "report")
 ROW_FILE = "row.json"
-COLUMNS = ("series", "patient", "modality", "slices", "status", "error", "seconds",
-           "right_ml", "left_ml", "total_ml", "mld_hu", "laa950_pct", "pd15_hu", "files")
+COLUMNS = ("series", "patient", "modality", "slices", "status", "error", "warnings",
+           "seconds", "right_ml", "left_ml", "total_ml", "mld_hu", "laa950_pct", "pd15_hu",
+           "files")
 
 
 def hashed(text: str, length: int = 16) -> str:
@@ -74,14 +75,16 @@ def find_series(folder, progress=None, cancel=None) -> tuple[list[SeriesTask], l
 
 def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
     """Run ``steps`` on one series; the row says what happened (``status`` ok / error)."""
-    from ctvis.app.pipeline import MeshRequest, build_meshes, open_volume, segment
+    from ctvis.app.pipeline import (MeshRequest, build_meshes, loading_notes, open_volume,
+                                    segment)
+    from ctvis.app.report import deidentify_note
     from ctvis.core.io import write_mask
     from ctvis.core.lungs import flat_metrics
 
     start = time.perf_counter()
     target = Path(out) / task.key
     row = {"series": task.key, "patient": task.patient, "modality": task.modality,
-           "slices": task.slices, "status": "ok", "error": "", "files": ""}
+           "slices": task.slices, "status": "ok", "error": "", "warnings": "", "files": ""}
     files = []
     try:
         if task.modality and task.modality != "CT":
@@ -90,6 +93,9 @@ def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
         row["slices"] = volume.shape[0]
         result = segment(volume)
         row.update(flat_metrics(result.metrics))
+        # What loading passed over and the lungs' doubts, with no path or UID in them.
+        notes = [deidentify_note(n, volume) for n in loading_notes(volume)]
+        row["warnings"] = "; ".join(notes + list(result.metrics["warnings"]))
         files.append(write_mask(volume, result.labels, target / "lungs.nii.gz"))
         if "mesh" in steps:
             from ctvis.render.mesh_io import write_meshes

@@ -104,3 +104,27 @@ def test_find_series_lists_every_series_with_hashed_identity(cohort):
     assert sorted(t.modality for t in tasks) == ["CT", "CT", "CT", "MR"]
     assert all(PATIENT not in t.patient and len(t.key) == 16 for t in tasks)
     assert [Path(s["path"]).name for s in skipped] == ["readme.txt"]
+
+
+def test_warnings_column_says_what_loading_passed_over_without_paths(tmp_path):
+    """A series with a slice missing: done, and the row's warnings say so, naming no path
+    and no UID (the table is shared as de-identified)."""
+    import csv as csv_module
+
+    uid = "1.2.826.0.1.3680043.99.6161"
+    folder = tmp_path / "in" / "Doe^John"
+    paths = write_dicom_series(make_phantom(shape=(40, 96, 96)).volume, folder, series_uid=uid)
+    paths[20].unlink()
+    (tmp_path / "in" / "clean").mkdir()
+    write_dicom_series(make_phantom(shape=(40, 96, 96), seed=1).volume,
+                       tmp_path / "in" / "clean")
+    out = tmp_path / "out"
+    rows = run_batch(tmp_path / "in", out, ("segment",), task_fn=run_series, workers=1)
+    by_warning = sorted(rows, key=lambda r: r["warnings"])
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert by_warning[0]["warnings"] == ""
+    assert "missing slices" in by_warning[1]["warnings"]
+    with open(out / "summary.csv") as f:
+        table = f.read()
+    assert "missing slices" in table and "Doe^John" not in table and uid not in table
+    assert list(csv_module.DictReader(table.splitlines()))[0].keys() >= {"warnings"}
