@@ -92,7 +92,7 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
 
 
 def cmd(args) -> int:
-    from ctvis.app.pipeline import loading_notes
+    from ctvis.app.notes import loading_notes
     from ctvis.cli import print_warnings, progress_bar
     from ctvis.render.mesh_io import MESH_FORMATS, write_meshes
     from ctvis.render.surfaces import mesh_stats

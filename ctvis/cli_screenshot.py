@@ -98,7 +98,7 @@ def cmd_screenshot(args) -> int:
         tmp.write_bytes(png_bytes(rgb))
     print(f"wrote {args.output} ({rgb.shape[1]} × {rgb.shape[0]})")
     if state.volume is not None:
-        from ctvis.app.pipeline import loading_notes
+        from ctvis.app.notes import loading_notes
         from ctvis.cli import print_warnings
 
         print_warnings(args.path or state.source.path, loading_notes(state.volume))

@@ -65,7 +65,8 @@ def format_table(metrics: dict) -> str:
 
 
 def cmd_segment(args) -> int:
-    from ctvis.app.pipeline import loading_notes, open_volume, segment
+    from ctvis.app.notes import loading_notes
+    from ctvis.app.pipeline import open_volume, segment
     from ctvis.cli import print_warnings, progress_bar
     from ctvis.core.atomic import atomic_path
     from ctvis.core.io import write_mask

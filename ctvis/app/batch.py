@@ -75,9 +75,8 @@ def find_series(folder, progress=None, cancel=None) -> tuple[list[SeriesTask], l
 
 def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
     """Run ``steps`` on one series; the row says what happened (``status`` ok / error)."""
-    from ctvis.app.pipeline import (MeshRequest, build_meshes, loading_notes, open_volume,
-                                    segment)
-    from ctvis.app.report import deidentify_note
+    from ctvis.app.notes import deidentify_note, loading_notes
+    from ctvis.app.pipeline import MeshRequest, build_meshes, open_volume, segment
     from ctvis.core.io import write_mask
     from ctvis.core.lungs import flat_metrics
 

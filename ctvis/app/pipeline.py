@@ -37,22 +37,6 @@ def open_volume(path=None, series_uid=None, progress=None, cancel=None) -> Volum
     return load(path, series_uid=series_uid, progress=report, cancel=cancel)
 
 
-def loading_notes(volume: Volume) -> list[str]:
-    """What loading repaired or passed over, one line each: its warnings, then the files
-    skipped (the first named, how many more).  Every front end shows these, so a mask, a mesh or a
-    picture never comes from a series with a slice missing or a file left out without a word.
-    """
-    meta = volume.meta
-    notes = [" ".join(str(w).split()) for w in meta.get("warnings", [])]
-    skipped = meta.get("skipped", [])
-    if skipped:
-        first = skipped[0]
-        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
-        notes.append(" ".join(f"skipped {first.get('path')}: {first.get('reason')}{more}"
-                              .split()))
-    return notes
-
-
 @dataclass
 class LungResult:
     labels: np.ndarray                   # uint8 on the volume's grid (ctvis.core.labels)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import re
 from pathlib import Path
 
 import numpy as np
 
 import ctvis
+from ctvis.app.notes import deidentify_note, loading_notes
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_LABELS
@@ -142,8 +142,6 @@ def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
                       f"</figcaption></figure>" for k in ("lungs3d", "bone3d"))
     params = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                      for k, v in method.items())
-    from ctvis.app.pipeline import loading_notes
-
     notes = [note if with_identifiers else deidentify_note(note, volume)
              for note in loading_notes(volume)]
     loading = "".join(f'<li class="warn">{html.escape(n)}</li>' for n in notes)
@@ -168,19 +166,6 @@ percentage of lung voxels below −950 HU; PD15 the 15th percentile of lung HU.
 Produced by ctvis {ctvis.__version__} on {date:%Y-%m-%d}. Not for diagnosis.</p>
 </body></html>
 """
-
-
-UID = re.compile(r"\b\d+(?:\.\d+){3,}\b")       # DICOM UIDs identify a study (PS3.15)
-
-
-def deidentify_note(note: str, volume) -> str:
-    """A loading note fit for a de-identified report: paths relative to the opened folder
-    (its name may be the patient's) and UIDs replaced."""
-    source = str(volume.meta.get("source") or "")
-    if source:
-        folder = source if Path(source).is_dir() else str(Path(source).parent)
-        note = note.replace(folder.rstrip("/") + "/", "").replace(source, "(input)")
-    return UID.sub("(UID)", note)
 
 
 def write_html(text: str, path) -> Path:
@@ -259,8 +244,6 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
         write_pdf(text, pdf_path)
     seconds["write"] = time.perf_counter() - t
     report(1.0, "report written")
-    from ctvis.app.pipeline import loading_notes
-
     return {"html": Path(html_path), "pdf": None if pdf_path is None else Path(pdf_path),
             "metrics": result.metrics, "seconds": seconds, "notes": loading_notes(volume)}
 

@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, Q
                              QLabel, QMainWindow, QMessageBox, QProgressDialog)
 
 from ctvis.app import pipeline
+from ctvis.app.notes import loading_notes
 from ctvis.app.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.presets import window_presets
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
             self._info.setText("")
             self.loading_notes.set_notes([])
             return
-        notes = pipeline.loading_notes(volume)
+        notes = loading_notes(volume)
         self.loading_notes.set_notes(notes, self.state.source.path or describe(volume))
         if notes:
             self.statusBar().showMessage(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ctvis.app.pipeline import loading_notes
+from ctvis.app.notes import loading_notes
 from ctvis.app.report import PICTURES, report_html
 from ctvis.cli import main
 from ctvis.core.phantom import make_phantom

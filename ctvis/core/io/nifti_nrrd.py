@@ -103,6 +103,8 @@ def read_nifti(path, dtype=np.int16) -> Volume:
             # The whole stream, its CRC checked (nibabel would stop once it has the voxels).
             need = int(img.dataobj.offset) + int(np.prod(img.shape)) \
                 * img.get_data_dtype().itemsize
+            # vox_offset is the header's word too: the inflated bytes must fit as well.
+            ensure_fits(need + GZ_SLACK_BYTES, f"{path}: header and voxels")
             raw, trailer = gunzip(path, limit=need + GZ_SLACK_BYTES)
             img = type(img).from_bytes(raw)
             del raw
