@@ -214,6 +214,8 @@ class Made:
     # (op, the files it broke): ops that cannot pass silently, unless those files go again
     must_report: list = field(default_factory=list)
     n_files: int = 0
+    # Net displacement (mm) of each displaced file along each axis: +10 then −10 is no break.
+    shifts: dict = field(default_factory=dict)
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -327,9 +329,15 @@ def apply(op: dict, made: Made, kind: str, target: Path) -> None:
             if path in paths:
                 paths.discard(path)
                 paths.add(new)
+        if path in made.shifts:
+            made.shifts[new] = made.shifts.pop(path)
     elif name == "displace":
         _displace(path, op)
-        if op["mm"] >= 2:
+        net = made.shifts.setdefault(path, {})
+        net[op["axis"]] = net.get(op["axis"], 0.0) + op["sign"] * op["mm"]
+        made.must_report = [(o, paths) for o, paths in made.must_report
+                            if not (o["op"] == "displace" and path in paths)]
+        if any(abs(mm) >= 2 for mm in net.values()):
             made.must_report.append((op, {path}))
     elif name == "tag":
         for p in (files if op["all"] else [path]):

@@ -86,6 +86,18 @@ def test_cases_do_not_depend_on_the_modules_loaded(sources, tmp_path, monkeypatc
     assert after == before
 
 
+@pytest.mark.parametrize("second_sign, broken", [(-1, False), (1, True)])
+def test_a_slice_moved_and_moved_back_is_not_a_break(sources, tmp_path, second_sign, broken):
+    """Two displacements that cancel leave the series whole: nothing must be reported (the
+    2,000-case run flagged such a case as accepted without a word)."""
+    from tests.fuzz.cases import make
+
+    ops = [{"op": "displace", "file": 2, "mm": 10.0, "axis": "column", "sign": 1},
+           {"op": "displace", "file": 2, "mm": 10.0, "axis": "column", "sign": second_sign}]
+    made = make(Case(0, "gen-axial", "info", ops), sources, tmp_path)
+    assert bool(made.must_report) is broken
+
+
 # --------------------------------------------------------------------------- the harness
 def _script(tmp_path, code: str) -> list[str]:
     path = tmp_path / "s.py"
