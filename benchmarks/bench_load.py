@@ -2,6 +2,11 @@
 
     python benchmarks/bench_load.py SERIES [--repeat 3]
     python benchmarks/bench_load.py --phantom [--slices 275]   # writes a 512² phantom series
+    python benchmarks/bench_load.py FILE.nii.gz                # NIfTI: against nibabel, SimpleITK
+    python benchmarks/bench_load.py --phantom --nifti          # the phantom as one .nii.gz
+
+For NIfTI, ctvis inflates the whole gzip stream (its CRC-32 checked) before nibabel parses
+it; the "nibabel" line is nibabel alone, which stops reading once it has the voxels.
 
 Each reader runs ``repeat`` times in turn; the best time is kept (the machine is shared and
 noisy).  Peak memory is measured in a fresh child process per reader (peak resident set minus the
@@ -53,6 +58,30 @@ def run(path):
 """,
 }
 
+NIFTI_READERS = {
+    "ctvis": """
+import ctvis, nibabel
+import ctvis.core.io.dispatch, ctvis.core.io.nifti_nrrd   # imports outside the timing
+def run(path):
+    return ctvis.load(path).array
+""",
+    "nibabel": """
+import numpy as np, nibabel as nib
+def run(path):
+    return np.asanyarray(nib.load(path).dataobj)
+""",
+    "simpleitk": """
+import SimpleITK as sitk
+def run(path):
+    return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
+""",
+    "read bytes": """
+def run(path):
+    with open(path, "rb") as fp:
+        return len(fp.read())
+""",
+}
+
 CHILD = """
 import sys, time, json
 {code}
@@ -71,9 +100,9 @@ print(json.dumps({{"seconds": elapsed, "peak_kb": peak - base,
 """
 
 
-def measure(name: str, path: str) -> dict | None:
+def measure(name: str, path: str, readers: dict) -> dict | None:
     """Run one reader in a fresh interpreter (imports excluded from time and memory)."""
-    code = CHILD.format(code=READERS[name])
+    code = CHILD.format(code=readers[name])
     proc = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
@@ -91,29 +120,41 @@ def make_phantom_series(slices: int, folder: Path) -> Path:
     return folder
 
 
+def make_phantom_nifti(slices: int, folder: Path) -> Path:
+    from ctvis.core.io.nifti_nrrd import write_nifti
+    from ctvis.core.phantom import make_phantom
+
+    phantom = make_phantom(shape=(slices, 512, 512), spacing=(1.25, 0.7, 0.7))
+    return write_nifti(phantom.volume, folder / "phantom.nii.gz")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("series", nargs="?", help="DICOM series folder")
+    parser.add_argument("series", nargs="?", help="DICOM series folder or NIfTI file")
     parser.add_argument("--phantom", action="store_true", help="write and time a phantom series")
+    parser.add_argument("--nifti", action="store_true", help="with --phantom: as one .nii.gz")
     parser.add_argument("--slices", type=int, default=275)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     tmp = None
     if args.phantom:
         tmp = tempfile.TemporaryDirectory(prefix="ctvis-bench-")
-        print(f"writing a {args.slices}-slice 512² phantom series ...")
-        path = str(make_phantom_series(args.slices, Path(tmp.name)))
+        print(f"writing a {args.slices}-slice 512² phantom {'.nii.gz' if args.nifti else 'series'}"
+              " ...")
+        make = make_phantom_nifti if args.nifti else make_phantom_series
+        path = str(make(args.slices, Path(tmp.name)))
     elif args.series:
         path = args.series
     else:
         parser.error("give SERIES or --phantom")
-    n_files = sum(len(f) for _, _, f in os.walk(path))
+    readers = NIFTI_READERS if path.endswith((".nii", ".nii.gz")) else READERS
+    n_files = 1 if os.path.isfile(path) else sum(len(f) for _, _, f in os.walk(path))
     print(f"series: {path if not tmp else 'phantom'} ({n_files} files); "
           f"{os.cpu_count()} cores; best of {args.repeat}")
     results: dict[str, dict] = {}
     for _ in range(args.repeat):
-        for name in READERS:                       # interleaved: noise hits all alike
-            r = measure(name, path)
+        for name in readers:                       # interleaved: noise hits all alike
+            r = measure(name, path, readers)
             if r is None:
                 continue
             best = results.get(name)
