@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QSize, Qt
 from PyQt5.QtWidgets import QMessageBox, QStyle, QToolButton
 
 
@@ -21,6 +21,11 @@ class LoadingNotesButton(QToolButton):
         self.setIcon(self.style().standardIcon(QStyle.SP_MessageBoxWarning))
         self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.setAutoRaise(True)
+        # No taller than a line of status text: the status bar sizes itself to its widgets,
+        # hidden ones too, and a taller bar would shrink the views.
+        line = self.fontMetrics().height()
+        self.setIconSize(QSize(line - 2, line - 2))
+        self.setMaximumHeight(line)
         self.notes: list[str] = []
         self.source = ""
         self.box: QMessageBox | None = None
