@@ -268,3 +268,27 @@ def test_dicom_tags_of_the_current_slice_from_a_real_series(qtbot, data_dir):
     panel.search.setText("modality")
     assert [row[1] for row in panel.visible_rows()] == ["Modality"]
     assert panel.table.rowCount() == 1
+
+
+def test_lung_doubts_are_shown_beside_the_metrics(qtbot, phantom):
+    """Lungs cut off by the scan's last slice: the dock says so under the metrics (drawn in
+    its warning colour), as the CLI does; another volume clears it."""
+    from ctvis.core.volume import Volume
+
+    v = phantom.volume
+    cut = Volume(v.array[:25].copy(), spacing=v.spacing, origin=v.origin,
+                 direction=v.direction, meta={"description": "cut chest"})
+    win = MainWindow(cut, defer_3d=True)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    panel = segment(win, qtbot)
+    assert panel.doubts.isVisible()
+    text = panel.doubts.text()
+    assert "right lung touches the scan's edge" in text and "left lung" in text
+    rgb = to_rgb(panel.doubts)
+    orange = (rgb[..., 0].astype(int) - rgb[..., 2] > 60)        # #a04000 text
+    assert orange.sum() > 50
+    win.set_volume(phantom.volume)
+    assert not panel.doubts.isVisible()

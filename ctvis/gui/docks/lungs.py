@@ -86,6 +86,12 @@ class LungsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setMaximumHeight(130)
+        # The segmentation's doubts (a lung cut off by the scan's edge, one far smaller, a
+        # forced split): the same warnings the CLI prints, beside the metrics they qualify.
+        self.doubts = QLabel()
+        self.doubts.setWordWrap(True)
+        self.doubts.setStyleSheet("color: #a04000;")
+        self.doubts.hide()
         self.mask_button = QPushButton("Export mask…")
         self.mesh_button = QPushButton("Export mesh…")
 
@@ -102,6 +108,7 @@ class LungsPanel(QWidget):
         lay.addWidget(self.opacity)
         lay.addLayout(colours)
         lay.addWidget(self.table)
+        lay.addWidget(self.doubts)
         exports = QHBoxLayout()
         exports.addWidget(self.mask_button)
         exports.addWidget(self.mesh_button)
@@ -179,6 +186,7 @@ class LungsPanel(QWidget):
         self.result = None
         self.progress.setValue(0)
         self.status.setText("Not segmented yet.")
+        self._show_metrics()
 
     # ---------------------------------------------------------------- overlay
     def _has_overlay(self) -> bool:
@@ -213,6 +221,9 @@ class LungsPanel(QWidget):
 
     def _show_metrics(self) -> None:
         metrics = self.result.metrics if self.result is not None else None
+        doubts = [] if metrics is None else list(metrics.get("warnings", []))
+        self.doubts.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in doubts))
+        self.doubts.setVisible(bool(doubts))
         for r, (part, _title) in enumerate(METRIC_ROWS):
             for c, (key, _name, _tip, fmt) in enumerate(METRIC_COLUMNS):
                 value = None if metrics is None else metrics[part][key]
