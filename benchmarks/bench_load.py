@@ -23,13 +23,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-READERS = {
-    "ctvis": """
-import ctvis
-import ctvis.core.io.dispatch   # ctvis.load imports its loader lazily: import it outside the timing
+# ctvis.load imports its loaders (and nibabel) lazily: they are imported outside the timing.
+CTVIS = """
+import ctvis, nibabel
+import ctvis.core.io.dispatch, ctvis.core.io.nifti_nrrd
 def run(path):
     return ctvis.load(path).array
-""",
+"""
+
+READERS = {
+    "ctvis": CTVIS,
     "simpleitk": """
 import SimpleITK as sitk
 def run(path):
@@ -59,12 +62,7 @@ def run(path):
 }
 
 NIFTI_READERS = {
-    "ctvis": """
-import ctvis, nibabel
-import ctvis.core.io.dispatch, ctvis.core.io.nifti_nrrd   # imports outside the timing
-def run(path):
-    return ctvis.load(path).array
-""",
+    "ctvis": CTVIS,
     "nibabel": """
 import numpy as np, nibabel as nib
 def run(path):
