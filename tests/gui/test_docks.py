@@ -292,3 +292,22 @@ def test_lung_doubts_are_shown_beside_the_metrics(qtbot, phantom):
     assert orange.sum() > 50
     win.set_volume(phantom.volume)
     assert not panel.doubts.isVisible()
+
+
+def test_preset_buttons_of_the_last_volume_only_are_drawn(window, qtbot):
+    """Opening another volume rebuilds the buttons; the old ones, deleted only when the event
+    loop next runs, were drawn over the new ones in a window saved right after opening."""
+    from PyQt5.QtWidgets import QPushButton
+
+    from ctvis.core.volume import Volume
+
+    panel = window.panels["window"]
+    old = list(panel.buttons.values())
+    assert all(b.isVisible() for b in old)
+    v = window.volume
+    window.set_volume(Volume(v.array, spacing=v.spacing, meta={"description": "plain"}))
+    assert not any(b.isVisible() for b in old)         # gone at once, not at the next loop
+    qtbot.waitUntil(lambda: all(b.isVisible() for b in panel.buttons.values()), timeout=2000)
+    shown = [b for b in panel.findChildren(QPushButton) if b.isVisible()]
+    assert sorted(b.text() for b in shown) == sorted(panel.buttons)
+    assert "Series" not in panel.buttons              # this volume has no preset of its own

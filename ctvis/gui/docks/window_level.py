@@ -40,7 +40,8 @@ class WindowLevelPanel(QWidget):
         """One button per preset; the series' own appears when the volume carries one."""
         for button in self.buttons.values():
             self._grid.removeWidget(button)
-            button.deleteLater()
+            button.hide()            # now: deletion waits for the event loop, and until then
+            button.deleteLater()     # the old buttons were drawn over the new ones
         self.buttons = {}
         for n, preset in enumerate(window_presets(volume)):
             button = QPushButton(preset.name)
