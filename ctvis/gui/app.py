@@ -76,8 +76,22 @@ def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) 
             print(f"saved {saved}")
         finish(0 if saved else 1)
 
-    window.volume_opened.connect(opened)
-    window.open_failed.connect(lambda _message: finish(1))
+    # Only the command line's own open decides the exit code: a later File ▸ Open or a drop
+    # that fails shows its error and the window keeps what it showed.
+    first_open = {"pending": True}
+
+    def first_opened(_volume) -> None:
+        if first_open["pending"]:
+            first_open["pending"] = False
+            opened(_volume)
+
+    def first_failed(_message) -> None:
+        if first_open["pending"]:
+            first_open["pending"] = False
+            finish(1)
+
+    window.volume_opened.connect(first_opened)
+    window.open_failed.connect(first_failed)
     window.open_failed.connect(window.ensure_3d)
     if session:
         from ctvis.app.session import check_data
