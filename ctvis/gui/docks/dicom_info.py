@@ -8,8 +8,10 @@ phantom, the volume's own metadata is listed.  Tags that identify the patient ar
 from __future__ import annotations
 
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import (QCheckBox, QHeaderView, QLabel, QLineEdit, QTableWidget,
+from PyQt5.QtWidgets import (QCheckBox, QHeaderView, QLineEdit, QTableWidget,
                              QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ctvis.gui.widgets import ElidedLabel
 
 DEBOUNCE_MS = 150
 MAX_VALUE = 200                 # characters of a value shown
@@ -61,8 +63,7 @@ class DicomInfoPanel(QWidget):
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
-        self.source = QLabel()
-        self.source.setWordWrap(True)
+        self.source = ElidedLabel()         # a long path never widens the dock
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search tags and values…")
         self.search.setClearButtonEnabled(True)
