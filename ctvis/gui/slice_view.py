@@ -54,6 +54,7 @@ class SliceView(QWidget):
         self._press = None                 # (button, position, start values) of a drag
         self._dragged = False
         self._wheel_rest = 0
+        self._hover_pos = None             # where the mouse is over this view (None: away)
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -94,6 +95,8 @@ class SliceView(QWidget):
         if self.state.volume is not None and self.index != self._shown_index:
             self._dirty = True
         self.update()                       # the crosshair lines move in any case
+        if self._hover_pos is not None:     # a scroll under a still mouse: what is under it
+            self._report_hover(self._hover_pos)     # changed too
 
     def _invalidate(self, *_args) -> None:
         self._dirty = True
@@ -251,6 +254,7 @@ class SliceView(QWidget):
 
     # ------------------------------------------------------------------ input
     def wheelEvent(self, event) -> None:
+        self._hover_pos = QPointF(event.pos())
         self._wheel_rest += event.angleDelta().y()
         steps = int(self._wheel_rest / WHEEL_NOTCH)     # toward zero, keeps the remainder
         self._wheel_rest -= steps * WHEEL_NOTCH
@@ -284,6 +288,7 @@ class SliceView(QWidget):
             self._dragged = False
 
     def mouseMoveEvent(self, event) -> None:
+        self._hover_pos = QPointF(event.pos())
         if self._press is None:
             self._report_hover(event.pos())
             return
@@ -312,6 +317,7 @@ class SliceView(QWidget):
         self.double_clicked.emit(self.view)
 
     def leaveEvent(self, event) -> None:
+        self._hover_pos = None
         self.hovered.emit("")
 
     def _set_crosshair_at(self, pos) -> None:
@@ -327,6 +333,8 @@ class SliceView(QWidget):
         self._pan = (QPointF(pos) - centre) * (1 - factor) + self._pan * factor
         self._zoom = zoom
         self.update()
+        if self._hover_pos is not None:
+            self._report_hover(self._hover_pos)
 
     def _report_hover(self, pos) -> None:
         kji = self.widget_to_index(pos)

@@ -67,3 +67,54 @@ def test_a_long_tcia_path_never_widens_the_dicom_dock(window, qtbot, monkeypatch
     assert "…" in drawn and drawn.endswith(".dcm")   # the file name stays readable
     assert label.fontMetrics().horizontalAdvance(drawn) <= label.contentsRect().width()
     assert label.geometry().right() <= dock.widget().width()
+
+
+# ------------------------------------------------------------------------------ status bar
+def move_mouse(widget, pos: QPoint) -> None:
+    """A mouse move with no button, sent to the widget (no X cursor warp)."""
+    from PyQt5.QtCore import QEvent, QPointF
+    from PyQt5.QtGui import QMouseEvent
+    from PyQt5.QtWidgets import QApplication
+
+    QApplication.sendEvent(widget, QMouseEvent(
+        QEvent.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.NoButton,
+        Qt.NoButton, Qt.NoModifier))
+
+
+def wheel_at(widget, pos: QPoint, notches: int) -> None:
+    from PyQt5.QtCore import QPointF
+    from PyQt5.QtGui import QWheelEvent
+    from PyQt5.QtWidgets import QApplication
+
+    QApplication.sendEvent(widget, QWheelEvent(
+        QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, 120 * notches),
+        Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False))
+
+
+def test_status_bar_follows_the_wheel_and_keys_under_a_still_mouse(window, qtbot, phantom):
+    """Scrolling changes what lies under the cursor: the status bar's HU, position and voxel
+    follow each wheel notch and key press without the mouse moving."""
+    from tests.gui.shots import pixel_centre
+
+    view, status = window.views["axial"], window._hover
+    array = phantom.volume.array
+
+    def expected() -> tuple[str, str]:
+        k, (j, i) = view.index, (30, 40)
+        x, y, z = phantom.volume.index_to_patient((k, j, i))
+        return (f"{int(array[k, j, i])} HU   LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm",
+                f"voxel i,j,k = 40, 30, {k}")
+
+    # Slices where voxel (j, i) = (30, 40) differs from one slice to the next.
+    view.set_index(5)
+    pos = pixel_centre(view, 30, 40)
+    move_mouse(view, pos)
+    assert all(part in status.text() for part in expected())
+    for act in (lambda: wheel_at(view, pos, 3), lambda: qtbot.keyClick(view, Qt.Key_Up),
+                lambda: qtbot.keyClick(view, Qt.Key_PageDown),
+                lambda: qtbot.keyClick(view, Qt.Key_End)):
+        before = status.text()
+        act()
+        qtbot.wait(10)
+        assert status.text() != before
+        assert all(part in status.text() for part in expected()), (status.text(), expected())
