@@ -14,7 +14,9 @@ def window_image(window) -> QImage:
     QApplication.processEvents()
     view3d = getattr(window, "view3d", None)
     plotter = getattr(view3d, "plotter", None)
-    if plotter is not None and view3d.isVisible():
+    if hasattr(view3d, "draw_now"):
+        view3d.draw_now()                         # the 3D pane up to date, on screen
+    elif plotter is not None and view3d.isVisible():
         plotter.render()                          # the 3D pane's latest frame on screen
     screen = window.screen() or QApplication.primaryScreen()
     frame = window.frameGeometry()

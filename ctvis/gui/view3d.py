@@ -4,6 +4,14 @@ ViewerState, with a compact bar of 3D controls that write to the state.
 What it adds to the Qt-free scene:
 * state events → ``scene.sync`` and one coalesced render; the bone threshold is debounced
   (a slider fires tens of events a second, each a new iso-surface);
+* fields that change many times a second (the crosshair while slices scroll, the window
+  while it is dragged) never cost a full-quality frame each: a single change is drawn at full
+  quality ``STILL_DELAY_MS`` after it; while changes keep coming the pane follows at the
+  moving level of detail, at most one frame every ``MOVING_INTERVAL_MS``, and draws full
+  quality once they stop.  A change the picture does not show (the crosshair with neither
+  slice planes nor a clip at the crosshair) is synced without a render;
+* a hidden pane (a layout without the 3D view) renders nothing: changes wait, and the pane
+  syncs them and renders once when it is shown again;
 * level of detail: the coarse volume while the mouse moves the camera, the full one
   ``STILL_DELAY_MS`` after it stops; then the camera is written back to ``state.camera``;
 * a new volume shows its coarse level first (fast first frame), the full level next;
@@ -34,6 +42,8 @@ from ctvis.render.transfer_functions import vr_presets
 
 BONE_DEBOUNCE_MS = 150
 STILL_DELAY_MS = 150            # after the last interaction; then the full-quality frame
+MOVING_INTERVAL_MS = 100        # between two moving-level frames while the crosshair moves
+CONTINUOUS = ("crosshair", "window")   # fields that a scroll or a drag changes many times
 SHIFT_RANGE = 1000              # HU either way
 CLICK_PX = 3                    # a press and release this close (pixels) is a click
 VIEW_KEYS = {"anterior": "A", "posterior": "P", "left": "L", "right": "R",
@@ -61,6 +71,8 @@ class View3DWidget(QWidget):
         self._sync_timer = self._timer(0, self._flush)
         self._bone_timer = self._timer(BONE_DEBOUNCE_MS, lambda: self._queue("bone"))
         self._still_timer = self._timer(STILL_DELAY_MS, self._go_still)
+        self._moving_timer = self._timer(MOVING_INTERVAL_MS, self._moving_frame)
+        self._interacting = False          # the mouse is turning the camera
         self._watch_interaction()
         self._press = None                 # (x, y) of a left press that may become a click
         self._watch_clicks()
@@ -185,8 +197,12 @@ class View3DWidget(QWidget):
             self._pending.clear()
             self.sync_now({"volume"})
             self.scene.set_interactive(True)     # coarse first frame now, full one next
-            self._render()
+            if self._shown():
+                self._render()
             self._still_timer.start()
+            return
+        if name in CONTINUOUS:
+            self._queue_moving(name)
             return
         self._queue(name)
 
@@ -194,7 +210,33 @@ class View3DWidget(QWidget):
         self._pending.add(name)
         self._sync_timer.start()
 
+    def _queue_moving(self, name: str) -> None:
+        """A crosshair or window change: drawn at full quality once the changes stop; while
+        they keep coming (a scroll), at the moving level every ``MOVING_INTERVAL_MS``."""
+        if self.scene.volume is not self.state.volume:
+            self._queue(name)                    # a new volume on its way: sync it all
+            return
+        if not self.scene.shows(self.state, name):
+            self.sync_now({name})                # nothing to see: in step, no render
+            return
+        self._pending.add(name)
+        if self._interacting:
+            self._sync_timer.start()             # the camera is turning: the next frame
+            return
+        changing = self._still_timer.isActive()  # another change came moments ago
+        self._still_timer.start()                # full quality once the changes stop
+        if changing and not self._moving_timer.isActive():
+            self._moving_timer.start()
+
+    def _moving_frame(self) -> None:
+        if not self._pending or not self._shown():
+            return
+        self.scene.set_interactive(True)
+        self._flush()
+
     def _flush(self) -> None:
+        if not self._shown():
+            return                               # hidden: the changes wait for showEvent
         fields, self._pending = self._pending, set()
         if fields:
             self.sync_now(fields)
@@ -209,6 +251,45 @@ class View3DWidget(QWidget):
     def _render(self) -> None:
         self.plotter.render()
 
+    def draw_now(self) -> None:
+        """Render the pane up to date at once (a picture of the window): what is waiting is
+        synced, and the full-quality frame due after a scroll is drawn now."""
+        if not self._shown():
+            return
+        self._sync_timer.stop()
+        if self._still_timer.isActive() and not self._interacting:
+            self._still_timer.stop()
+            self._go_still()
+            return
+        self._moving_timer.stop()
+        fields, self._pending = self._pending, set()
+        if fields:
+            self.sync_now(fields)
+        self._render()
+
+    def _shown(self) -> bool:
+        """Whether the pane is on screen (a layout without the 3D view hides it)."""
+        return self.isVisible()
+
+    def showEvent(self, event) -> None:
+        """Shown again: bring the scene up to date with what changed while hidden; the
+        paint that follows renders it, once."""
+        super().showEvent(event)
+        self._moving_timer.stop()
+        fields, self._pending = self._pending, set()
+        if fields:
+            self.sync_now(fields)
+        if self._interacting:
+            pass
+        elif self.scene.first_still_pending():
+            self.scene.set_interactive(True)     # coarse now; "preparing", then full next
+            self._still_timer.start()
+        else:
+            self._still_timer.stop()
+            self.scene.set_interactive(False)
+        self.plotter._fresh = False              # the paint renders, never an old frame
+        self.plotter.interactor.update()
+
     # ------------------------------------------------------- camera and detail
     def _watch_interaction(self) -> None:
         style = self.plotter.iren.interactor.GetInteractorStyle()
@@ -216,13 +297,22 @@ class View3DWidget(QWidget):
         style.AddObserver("EndInteractionEvent", self._on_end_interaction)
 
     def _on_start_interaction(self, *_args) -> None:
+        self._interacting = True
         self._still_timer.stop()
+        self._moving_timer.stop()
         self.scene.set_interactive(True)
 
     def _on_end_interaction(self, *_args) -> None:
+        self._interacting = False
         self._still_timer.start()
 
     def _go_still(self) -> None:
+        self._moving_timer.stop()
+        if self._interacting or not self._shown():
+            return                               # the end of the drag / showEvent draws it
+        fields, self._pending = self._pending, set()
+        if fields:
+            self.sync_now(fields)
         if self.scene.first_still_pending():
             # The next frame blocks for the gradient pass: say so on the coarse frame first.
             self.scene.set_note("preparing full quality (shading) ...")
@@ -308,7 +398,8 @@ class View3DWidget(QWidget):
 
     # ------------------------------------------------------------------- close
     def close(self) -> bool:
-        for timer in (self._sync_timer, self._bone_timer, self._still_timer):
+        for timer in (self._sync_timer, self._bone_timer, self._still_timer,
+                      self._moving_timer):
             timer.stop()
         for name, slot in self._slots.items():
             getattr(self.state.events, name).disconnect(slot)

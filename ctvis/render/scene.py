@@ -141,6 +141,18 @@ class Scene:
         if "camera" in fields:
             self.set_camera(state.camera)
 
+    def shows(self, state, field: str) -> bool:
+        """Whether a change of ``field`` can change the picture (a pane need not render
+        for the crosshair when neither slice planes nor a clip at the crosshair show it, nor
+        for the window without slice planes)."""
+        modes = state.view3d.modes
+        if field == "window":
+            return "slices" in modes
+        if field == "crosshair":
+            return "slices" in modes or (
+                "volume" in modes and state.view3d.clip in ("axial", "coronal", "sagittal"))
+        return True
+
     # ----------------------------------------------------------------- volume
     def _set_volume(self, volume) -> None:
         self._clear()

@@ -334,3 +334,86 @@ def test_one_render_per_frame_and_the_screen_shows_it(pane, state, qtbot):
         assert lit_left > 0.3 and lit_right < 0.05, (lit_left, lit_right)
     finally:
         pane.scene.renderer.RemoveObserver(tag)
+
+
+# ------------------------------------------------- scrolling with the 3D pane there
+def _count_renders(pane) -> tuple[list, int]:
+    """Every render of the 3D scene from now on: (moving level?, axial plane's slice)."""
+    renders = []
+    tag = pane.scene.renderer.AddObserver(
+        "EndEvent", lambda *_: renders.append((pane.scene.volume_actor.interactive,
+                                               pane.scene.slice_numbers()[2])))
+    return renders, tag
+
+
+def _scroll(window, steps: int) -> None:
+    """Wheel notches on the axial view, each processed through the event loop (the view
+    has painted) before the next, as a user's fast scroll."""
+    from PyQt5.QtCore import QPointF
+    from PyQt5.QtGui import QWheelEvent
+
+    view = window.views["axial"]
+    centre = QPointF(view.width() / 2, view.height() / 2)
+    for _ in range(steps):
+        event = QWheelEvent(centre, QPointF(view.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                            QPoint(0, 120), Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase,
+                            False)
+        QApplication.postEvent(view, event)
+        QApplication.processEvents()
+
+
+def _settled_window(window, qtbot):
+    pane = window.view3d
+    qtbot.waitUntil(lambda: not pane.scene.first_still_pending()
+                    and not pane.scene.volume_actor.interactive, timeout=10000)
+    window.state.crosshair = tuple(window.state.volume.index_to_patient((5, 48, 48)))
+    qtbot.wait(view3d_module.STILL_DELAY_MS + 150)      # that change drawn: nothing pending
+    return pane
+
+
+def test_a_hidden_3d_view_renders_nothing_while_scrolling(phantom_window, qtbot):
+    window = phantom_window
+    pane = _settled_window(window, qtbot)
+    window.state.layout = "axial"
+    qtbot.waitUntil(lambda: not pane.isVisible(), timeout=2000)
+    renders, tag = _count_renders(pane)
+    try:
+        start = window.views["axial"].index
+        _scroll(window, 20)
+        assert window.views["axial"].index == start + 20           # the slices did move
+        qtbot.wait(view3d_module.STILL_DELAY_MS + 300)             # the scroll has stopped
+        assert renders == []
+        # Shown again: one full-quality frame with the planes where the crosshair is now.
+        window.state.layout = "four-up"
+        qtbot.waitUntil(lambda: bool(renders), timeout=5000)
+        qtbot.wait(view3d_module.STILL_DELAY_MS + 300)
+        axial = window.state.crosshair_index()[0]
+        assert renders == [(False, axial)], renders
+    finally:
+        pane.scene.renderer.RemoveObserver(tag)
+
+
+def test_scrolling_renders_the_3d_view_coarse_then_once_at_full_quality(phantom_window,
+                                                                          qtbot):
+    window = phantom_window
+    pane = _settled_window(window, qtbot)
+    assert pane.isVisible()
+    # The scroll stops when no step came for this long: far above a loaded machine's
+    # step time, so the count below never depends on the machine's speed.
+    pane._still_timer.setInterval(1500)
+    renders, tag = _count_renders(pane)
+    try:
+        _scroll(window, 20)
+        assert all(moving for moving, _ in renders), renders       # coarse while scrolling
+        qtbot.waitUntil(lambda: bool(renders) and not renders[-1][0], timeout=10000)
+        qtbot.wait(300)
+        axial = window.state.crosshair_index()[0]
+        assert window.views["axial"].index == axial
+        # At the moving level at most every few steps (or not at all), then one
+        # full-quality frame once the scroll stops, its axial plane at the crosshair.
+        *moving, last = renders
+        assert all(m for m, _ in moving) and len(moving) <= 5, renders
+        assert last == (False, axial), renders
+        assert pane.scene.slice_numbers()[2] == axial
+    finally:
+        pane.scene.renderer.RemoveObserver(tag)
