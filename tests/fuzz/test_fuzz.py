@@ -106,9 +106,11 @@ def _script(tmp_path, code: str) -> list[str]:
 
 
 def test_harness_sees_a_hang_and_kills_it(tmp_path):
-    code, _, _, seconds, _ = run_command(_script(tmp_path, "import time; time.sleep(60)"),
-                                         tmp_path, timeout=1.0)
-    assert code is None and seconds < 10
+    # Order, not speed: the timeout passed, then the kill came before the child could wake
+    # (a harness that waited for it instead would read "woke" after 60 s).
+    hang = "import time; time.sleep(60); print('woke')"
+    code, out, _, seconds, _ = run_command(_script(tmp_path, hang), tmp_path, timeout=1.0)
+    assert code is None and "woke" not in out and seconds > 1.0
 
 
 def test_harness_limits_memory_and_measures_the_peak(tmp_path):
