@@ -17,7 +17,7 @@ from ctvis.app import pipeline
 from ctvis.app.notes import loading_notes
 from ctvis.app.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
-from ctvis.core.presets import window_presets
+from ctvis.core.presets import SERIES_PRESET, window_presets
 from ctvis.gui import record, series_chooser
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
@@ -26,6 +26,7 @@ from ctvis.gui.docks.lungs import LungsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
 from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
+from ctvis.gui.slice_annotations import series_name as describe
 from ctvis.gui.slice_view import SliceView
 from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task
@@ -56,10 +57,6 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+Shift+S / Ctrl+Shift+L</b></td><td>save / open a session</td></tr>
 <tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
 </table>"""
-
-
-def describe(volume) -> str:
-    return volume.meta.get("description") or "untitled series"
 
 
 def open_or_list(path, series_uid=None, progress=None, cancel=None):
@@ -199,14 +196,22 @@ class MainWindow(QMainWindow):
             self.layout_actions[name] = action
         view.addSeparator()
         self._action(view, "&Reset views", self.reset_views, "Ctrl+R")
+        self._action(view, "Reset the view under the &pointer", self.reset_view_under_pointer,
+                     "R")
         self.series_text_action = self._action(view, "Show series &text", self._series_text,
                                                "Ctrl+T", checkable=True)
         self.patient_action = self._action(view, "Show &patient identifiers",
                                            self._series_text, checkable=True)
         presets = view.addMenu("Window &presets")
-        for n, preset in enumerate(window_presets()):
-            self._action(presets, preset.name, lambda _=False, p=preset.name:
-                         self.state.apply_preset(p), str(n + 1) if n < 9 else None)
+        # The standard presets, then the series' own window ("Series": key 6 after the five
+        # of resources/), there for every volume and enabled when the volume carries one.
+        names = [p.name for p in window_presets()] + [SERIES_PRESET]
+        self.preset_actions = {}
+        for n, name in enumerate(names):
+            self.preset_actions[name] = self._action(
+                presets, name, lambda _=False, p=name: self._apply_preset(p),
+                str(n + 1) if n < 9 else None)
+        self.preset_actions[SERIES_PRESET].setEnabled(False)
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
@@ -242,7 +247,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Opened with {len(notes)} loading warning{'' if len(notes) == 1 else 's'}: "
                 f"{notes[0]}", 10000)
-        self.setWindowTitle(f"ctvis — {describe(volume)}")
+        self.setWindowTitle(f"ctvis — {describe(volume, self.state.source.path)}")
+        own = any(p.name == SERIES_PRESET for p in window_presets(volume))
+        self.preset_actions[SERIES_PRESET].setEnabled(own)
         nz, ny, nx = volume.shape
         dz, dy, dx = volume.spacing
         self._info.setText(f"{nx} × {ny} × {nz} voxels (x × y × z)   "
@@ -250,6 +257,26 @@ class MainWindow(QMainWindow):
 
     def _on_layout(self, layout: str) -> None:
         self.layout_actions[layout].setChecked(True)
+
+    def _apply_preset(self, name: str) -> None:
+        try:
+            self.state.apply_preset(name)
+        except KeyError:
+            self.statusBar().showMessage(f"This volume has no {name} window preset", 5000)
+
+    def view_under_pointer(self) -> SliceView | None:
+        """The slice view the mouse is over, else the one with keyboard focus."""
+        shown = [v for v in self.views.values() if v.isVisible()]
+        under = [v for v in shown if v.pointer is not None]
+        if under:
+            return max(under, key=lambda v: v.pointer_order)
+        focus = QApplication.focusWidget()
+        return focus if focus in shown else None
+
+    def reset_view_under_pointer(self) -> None:
+        view = self.view_under_pointer()
+        if view is not None:
+            view.reset_view()
 
     def reset_views(self) -> None:
         for view in self.views.values():

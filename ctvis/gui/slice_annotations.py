@@ -7,6 +7,7 @@ colour with a dark shadow, so it stays legible on bright tissue and can never be
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from PyQt5.QtCore import QPointF, QRect, QRectF, Qt
 from PyQt5.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
@@ -100,3 +101,19 @@ def draw_scale_bar(p: QPainter, rect: QRect, px_per_mm: float, base: QFont) -> N
     label = f"{length_mm:g} mm"
     shadowed_text(p, QRectF(right - length_px, y + 2, length_px, text_h).toRect(),
                   Qt.AlignHCenter | Qt.AlignTop, label)
+
+
+def series_name(volume, path=None) -> str:
+    """The volume's name for the title bar: its series description, else its modality and
+    series number ("CT series 3000611": LIDC series have no description), else the file's
+    name.  Never a folder's name (it may be the patient's)."""
+    meta = volume.meta
+    if meta.get("description"):
+        return str(meta["description"])
+    number = meta.get("series_number")
+    if number is not None:
+        return f"{meta.get('modality') or 'CT'} series {float(number):.10g}"
+    if path is not None and Path(path).is_file():
+        return Path(path).name
+    nz, ny, nx = volume.shape
+    return f"{meta.get('modality') or 'CT'} volume {nx} × {ny} × {nz}"

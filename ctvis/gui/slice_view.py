@@ -11,11 +11,12 @@ Keys: Up/Down, Left/Right, PageUp/PageDown = slices; Home/End = first/last; R = 
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
-from PyQt5.QtGui import QColor, QImage, QPainter, QPen
+from PyQt5.QtGui import QColor, QCursor, QImage, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from ctvis.core.image.slicing import VIEWS, slice_axes
@@ -30,6 +31,7 @@ ZOOM_PIXELS = 150          # dragging this far zooms by a factor e
 ZOOM_RANGE = (0.2, 40.0)
 _AXIS_LETTERS = (("R", "L"), ("A", "P"), ("I", "S"))
 _NORMAL_PATIENT_AXIS = {"axial": 2, "coronal": 1, "sagittal": 0}
+_POINTER_EVENTS = itertools.count(1)
 STEP_KEYS = {Qt.Key_Up: 1, Qt.Key_Right: 1, Qt.Key_PageUp: 1,
              Qt.Key_Down: -1, Qt.Key_Left: -1, Qt.Key_PageDown: -1}
 
@@ -55,6 +57,7 @@ class SliceView(QWidget):
         self._dragged = False
         self._wheel_rest = 0
         self._hover_pos = None             # where the mouse is over this view (None: away)
+        self._pointer_order = 0
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -113,6 +116,21 @@ class SliceView(QWidget):
     def set_index(self, index: int) -> None:
         if self.state.volume is not None:
             self.state.set_slice_index(self.view, index)
+
+    @property
+    def pointer(self) -> QPointF | None:
+        """Where the mouse is over this view, None when it is elsewhere."""
+        return self._hover_pos
+
+    @property
+    def pointer_order(self) -> int:
+        """Grows with each pointer event: of two views that think the mouse is over them,
+        the higher one heard of it last."""
+        return self._pointer_order
+
+    def _set_pointer(self, pos) -> None:
+        self._hover_pos = QPointF(pos)
+        self._pointer_order = next(_POINTER_EVENTS)
 
     def step(self, steps: int) -> None:
         self.set_index(self.index + steps)
@@ -230,7 +248,7 @@ class SliceView(QWidget):
         if self.show_series_text:
             meta = vol.meta
             nz, ny, nx = vol.shape
-            text = [meta.get("description") or "untitled series",
+            text = [ann.series_name(vol),
                     f"{meta.get('modality', '')} {nx}×{ny}×{nz}".strip()]
             if self.show_patient:
                 text += [str(meta[k]) for k in ("patient_name", "patient_id") if meta.get(k)]
@@ -254,7 +272,7 @@ class SliceView(QWidget):
 
     # ------------------------------------------------------------------ input
     def wheelEvent(self, event) -> None:
-        self._hover_pos = QPointF(event.pos())
+        self._set_pointer(event.pos())
         self._wheel_rest += event.angleDelta().y()
         steps = int(self._wheel_rest / WHEEL_NOTCH)     # toward zero, keeps the remainder
         self._wheel_rest -= steps * WHEEL_NOTCH
@@ -280,6 +298,7 @@ class SliceView(QWidget):
 
     def mousePressEvent(self, event) -> None:
         self.setFocus(Qt.MouseFocusReason)
+        self._set_pointer(event.pos())
         w = self.state.window
         start = {Qt.LeftButton: (w.center, w.width), Qt.RightButton: self._zoom,
                  Qt.MiddleButton: QPointF(self._pan)}.get(event.button())
@@ -288,7 +307,7 @@ class SliceView(QWidget):
             self._dragged = False
 
     def mouseMoveEvent(self, event) -> None:
-        self._hover_pos = QPointF(event.pos())
+        self._set_pointer(event.pos())
         if self._press is None:
             self._report_hover(event.pos())
             return
@@ -315,6 +334,9 @@ class SliceView(QWidget):
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.double_clicked.emit(self.view)
+
+    def enterEvent(self, event) -> None:
+        self._set_pointer(self.mapFromGlobal(QCursor.pos()))
 
     def leaveEvent(self, event) -> None:
         self._hover_pos = None

@@ -118,3 +118,63 @@ def test_status_bar_follows_the_wheel_and_keys_under_a_still_mouse(window, qtbot
         qtbot.wait(10)
         assert status.text() != before
         assert all(part in status.text() for part in expected()), (status.text(), expected())
+
+
+# ------------------------------------------------------------------- presets, title, keys
+def test_key_6_applies_the_series_window_and_the_title_names_the_series(
+        window, qtbot, monkeypatch, data_dir):
+    """Help says 1…6: 6 is the series' own window (LIDC: L −600, W 1600); an LIDC series has
+    no SeriesDescription, and its title names its modality and number, not "untitled"."""
+    open_folder_from_menu(window, qtbot, monkeypatch, data_dir.joinpath(*LIDC_SLAB))
+    assert window.windowTitle() == "ctvis — CT series 3000611"
+    view = window.views["axial"]
+    buttons = window.panels["window"].buttons
+    for key, name in zip((Qt.Key_2, Qt.Key_6, Qt.Key_4, Qt.Key_1, Qt.Key_6),
+                         ("Mediastinum", "Series", "Bone", "Lung", "Series")):
+        qtbot.keyClick(view, key)
+        assert window.state.window.preset == name
+        assert buttons[name].isChecked()
+    assert (window.state.window.center, window.state.window.width) == (-600, 1600)
+    assert view.annotation_lines()["top_left"] == ["W 1600  L -600  (Series)"]
+    # A volume without a window of its own: 6 is greyed in the menu and changes nothing.
+    from ctvis.core.volume import Volume
+
+    window.set_volume(Volume(np.zeros((4, 8, 8), np.int16), meta={"modality": "CT"}))
+    assert window.windowTitle() == "ctvis — CT volume 8 × 8 × 4"
+    assert not window.preset_actions["Series"].isEnabled()
+    before = window.state.window
+    qtbot.keyClick(view, Qt.Key_6)
+    assert window.state.window == before
+
+
+def leave(widget) -> None:
+    from PyQt5.QtCore import QEvent
+    from PyQt5.QtWidgets import QApplication
+
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))
+
+
+def test_r_resets_the_view_under_the_pointer_not_the_focused_one(window, qtbot):
+    axial, coronal = window.views["axial"], window.views["coronal"]
+    home = {v.view: v.image_rect() for v in (axial, coronal)}
+    for view in (coronal, axial):                 # right drag up: zoom in; axial last
+        centre = QPoint(view.width() // 2, view.height() // 2)
+        drag(view, Qt.RightButton, centre, centre - QPoint(0, 80))
+        assert view.image_rect().width() > 1.5 * home[view.view].width()
+    assert QApplication_focus() is axial           # the press gave it the keyboard focus
+    leave(axial)                                   # the pointer moves over the coronal view
+    move_mouse(coronal, QPoint(40, 40))
+    zoomed_axial = to_rgb(axial)
+    qtbot.keyClick(axial, Qt.Key_R)
+    assert coronal.image_rect() == home["coronal"]
+    assert axial.image_rect().width() > 1.5 * home["axial"].width()
+    assert np.array_equal(to_rgb(axial), zoomed_axial)
+    leave(coronal)                                 # the pointer off every view: the focused
+    qtbot.keyClick(axial, Qt.Key_R)                # view is reset
+    assert axial.image_rect() == home["axial"]
+
+
+def QApplication_focus():
+    from PyQt5.QtWidgets import QApplication
+
+    return QApplication.focusWidget()
