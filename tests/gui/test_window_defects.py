@@ -178,3 +178,37 @@ def QApplication_focus():
     from PyQt5.QtWidgets import QApplication
 
     return QApplication.focusWidget()
+
+
+# ------------------------------------------------------------------------------ histogram
+def ink_runs(columns: np.ndarray, gap: int = 6) -> list[tuple[int, int]]:
+    """(first, last) column of each run of inked columns, runs closer than ``gap`` joined."""
+    xs = np.nonzero(columns)[0]
+    runs = []
+    for x in xs:
+        if runs and x - runs[-1][1] < gap:
+            runs[-1][1] = x
+        else:
+            runs.append([x, x])
+    return [tuple(r) for r in runs]
+
+
+def test_histogram_axis_labels_are_drawn_whole(window, qtbot, tmp_path):
+    """Six labels under the plot, each drawn as wide as its text: "−1000" with its minus
+    sign at the left edge, "1500" with its last zero at the right edge."""
+    click_tab(window, qtbot, "Histogram")
+    plot = window.panels["histogram"].plot
+    qtbot.waitUntil(lambda: plot.counts is not None, timeout=5000)
+    rgb = to_rgb(plot)
+    save(rgb, tmp_path / "histogram.png")
+    fm = plot.fontMetrics()
+    strip = rgb[plot.height() - fm.height() - 1:, :, :].astype(int)   # the label line
+    text_ink = (strip.min(axis=2) > 120).any(axis=0)
+    runs = ink_runs(text_ink)
+    texts = ["-1000", "-500", "0", "500", "1000", "1500"]
+    assert len(runs) == len(texts), runs
+    for (a, b), text in zip(runs, texts):
+        want = min(fm.tightBoundingRect(t).width()
+                   for t in (text, text.replace("-", "\u2212")))
+        assert b - a + 1 >= want - 2, (text, a, b, want)
+    assert runs[0][0] >= 0 and runs[-1][1] <= plot.width() - 1

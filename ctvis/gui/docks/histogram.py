@@ -48,7 +48,7 @@ class HistogramPlot(QWidget):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(25, 25, 28))
-        rect = QRectF(self.rect()).adjusted(4, 4, -4, -18)
+        rect = self.plot_rect()
         if self.counts is not None and self.counts.any():
             heights = np.log1p(self.counts.astype(float))
             heights /= heights.max()
@@ -71,11 +71,27 @@ class HistogramPlot(QWidget):
             p.setPen(QPen(QColor(255, 200, 40), 2))
             p.drawLine(QPointF(a, rect.bottom()), QPointF(b, rect.top()))
         p.setPen(QColor(200, 200, 200))
+        for hu, x, box, text in self.axis_labels():
+            p.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 3))
+            p.drawText(box, Qt.AlignCenter, text)
+        p.end()
+
+    def plot_rect(self) -> QRectF:
+        """Where the counts are drawn: a line of axis labels below."""
+        return QRectF(self.rect()).adjusted(4, 4, -4, -(self.fontMetrics().height() + 5))
+
+    def axis_labels(self) -> list[tuple[int, float, QRectF, str]]:
+        """(HU, tick x, text box, text) of each axis label: the box as wide as its text and
+        moved inside the widget, so "−1000" keeps its minus sign and "1500" its last digit."""
+        rect, fm = self.plot_rect(), self.fontMetrics()
+        out = []
         for hu in range(-1000, HU_RANGE[1] + 1, 500):
             x = self.hu_to_x(hu, rect)
-            p.drawLine(QPointF(x, rect.bottom()), QPointF(x, rect.bottom() + 3))
-            p.drawText(QRectF(x - 30, rect.bottom() + 3, 60, 14), Qt.AlignHCenter, f"{hu}")
-        p.end()
+            text = f"{hu}".replace("-", "\u2212")           # a real minus sign
+            w = fm.horizontalAdvance(text) + 2
+            left = min(max(x - w / 2, 0.0), self.width() - w)
+            out.append((hu, x, QRectF(left, rect.bottom() + 3, w, fm.height()), text))
+        return out
 
 
 class HistogramPanel(QWidget):
