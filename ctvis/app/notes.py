@@ -8,15 +8,19 @@ from pathlib import Path
 
 from ctvis.core.volume import Volume
 
+_SKIPPED_COUNT = re.compile(r"\d+ file\(s\) skipped \(not DICOM images or unreadable\)$")
+
 
 def loading_notes(volume: Volume) -> list[str]:
     """One line each: the loader's warnings, then the files skipped (the first named, how
     many more).  Every front end shows these, so a mask, a mesh or a picture never comes
     from a series with a slice missing or a file left out without a word."""
     meta = volume.meta
-    notes = [" ".join(str(w).split()) for w in meta.get("warnings", [])]
     skipped = meta.get("skipped", [])
+    notes = [" ".join(str(w).split()) for w in meta.get("warnings", [])]
     if skipped:
+        # The loader's count of skipped files says again what the note below says.
+        notes = [n for n in notes if not _SKIPPED_COUNT.match(n)]
         first = skipped[0]
         more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
         notes.append(" ".join(f"skipped {first.get('path')}: {first.get('reason')}{more}"

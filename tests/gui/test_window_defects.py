@@ -212,3 +212,22 @@ def test_histogram_axis_labels_are_drawn_whole(window, qtbot, tmp_path):
                    for t in (text, text.replace("-", "\u2212")))
         assert b - a + 1 >= want - 2, (text, a, b, want)
     assert runs[0][0] >= 0 and runs[-1][1] <= plot.width() - 1
+
+
+# ------------------------------------------------------------------------ loading warnings
+def test_one_skipped_file_is_one_loading_warning(window, qtbot, monkeypatch, tmp_path):
+    """A clean series and one stray text file: the status bar says "1 loading warning" and
+    its list names the file once."""
+    from tests.helpers.dicom_factory import random_volume, write
+
+    folder = tmp_path / "series"
+    write(random_volume(shape=(8, 20, 24)), folder)
+    (folder / "export-log.txt").write_text("exported by the scanner\n")
+    open_folder_from_menu(window, qtbot, monkeypatch, folder)
+    button = window.loading_notes
+    assert button.isVisible() and button.text() == "1 loading warning"
+    qtbot.mouseClick(button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: button.box is not None and button.box.isVisible(), timeout=3000)
+    listed = button.box.informativeText()
+    assert listed.count("<li>") == 1 and listed.count("export-log.txt") == 1
+    button.box.accept()
