@@ -28,14 +28,16 @@ def register(subparsers) -> None:
 
 def cmd_batch(args) -> int:
     from ctvis.app.batch import run_batch
-    from ctvis.cli import progress_bar
+    from ctvis.cli import print_warnings, progress_bar
 
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
     if args.workers is not None and not 1 <= args.workers <= 256:
         raise CtvisError(f"--workers must be between 1 and 256, got {args.workers}")
+    passed_over = []                       # printed once the progress bar is gone
     with progress_bar(not args.quiet, "batch") as progress:
         rows = run_batch(args.folder, args.output, steps, scheduler=args.scheduler,
-                         workers=args.workers, progress=progress)
+                         workers=args.workers, progress=progress,
+                         warn=lambda folder, why: passed_over.append((folder, why)))
     failed = [r for r in rows if r.get("status") != "ok"]
     if not args.quiet:
         for row in rows:
@@ -44,4 +46,6 @@ def cmd_batch(args) -> int:
             print(f"{row['series']}  {row.get('status', '?'):5}  {what}")
         print(f"{len(rows) - len(failed)} of {len(rows)} series done; summary in "
               f"{args.output}/summary.csv and summary.parquet")
+    for folder, why in passed_over:        # no row for them: say which and why
+        print_warnings(folder, [why])
     return 0 if not failed else 3

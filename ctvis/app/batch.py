@@ -73,6 +73,70 @@ def find_series(folder, progress=None, cancel=None) -> tuple[list[SeriesTask], l
     return tasks, skipped
 
 
+def passed_over(skipped: list[dict], tasks: list[SeriesTask]) -> list[tuple[str, str]]:
+    """[(folder, why)]: one line for every folder holding files the scan passed over (from
+    ``find_series``), so that no folder of files drops out of a batch without a word: how
+    many files, their reasons, and whether they carry the SeriesInstanceUID of a series
+    that was found elsewhere (a second, broken copy of it) or of none."""
+    by_folder: dict[str, list[dict]] = {}
+    for entry in skipped:
+        path = str(entry["path"])
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        by_folder.setdefault(folder, []).append(entry)
+    found = {t.series_uid: t.path for t in tasks if t.series_uid}
+    lines = []
+    for folder, entries in by_folder.items():
+        files = [e for e in entries if str(e["path"]) != folder]
+        parts = [str(e["reason"]) for e in entries if str(e["path"]) == folder]
+        if files:
+            reasons = [str(e["reason"]) for e in files]
+            first = f"{os.path.basename(files[0]['path'])}: {reasons[0]}"
+            parts.append(f"{len(files)} file(s) passed over: " + (
+                first if len(files) == 1 else reasons[0] if len(set(reasons)) == 1
+                else f"{_kinds(reasons)}, the first {first}"))
+            images = [e["path"] for e in files                # a header worth a look
+                      if not str(e["reason"]).startswith(("not a DICOM file", "DICOMDIR"))]
+            uid = _series_uid(images[:3])
+            if uid and uid in found:
+                where = found[uid]
+                parts.append("the same SeriesInstanceUID as the series in "
+                             + ("this folder" if where == folder else where))
+            elif uid:
+                parts.append("no series was made of them")
+        lines.append((folder, "; ".join(parts)))
+    return lines
+
+
+def _kinds(reasons: list[str]) -> str:
+    """Reasons grouped by kind (the text before ':' or '('), the commonest first, counted."""
+    kinds: dict[str, int] = {}
+    for reason in reasons:
+        kind = reason.split(":")[0].split(" (")[0].strip()
+        kinds[kind] = kinds.get(kind, 0) + 1
+    ranked = sorted(kinds.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{kind} ({n})" for kind, n in ranked[:4]) \
+        + (f" and {len(ranked) - 4} other reasons" if len(ranked) > 4 else "")
+
+
+def _series_uid(paths) -> str | None:
+    """The SeriesInstanceUID in the header of the first of ``paths`` that has one."""
+    import pydicom
+
+    from ctvis.core.io.walk import open_regular
+
+    for path in paths:
+        try:
+            with open_regular(path) as fp:
+                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True,
+                                     specific_tags=["SeriesInstanceUID"])
+            uid = str(ds.get("SeriesInstanceUID", "") or "").strip()
+        except Exception:                # unreadable, truncated in its header: no UID
+            continue
+        if uid:
+            return uid
+    return None
+
+
 def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
     """Run ``steps`` on one series; the row says what happened (``status`` ok / error)."""
     from ctvis.app.notes import deidentify_note, loading_notes
@@ -148,8 +212,13 @@ def local_cluster(workers: int | None = None):
 
 
 def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
-              workers: int | None = None, progress=None, task_fn=run_series) -> list[dict]:
-    """Run ``steps`` on every series under ``folder``; return and write the summary rows."""
+              workers: int | None = None, progress=None, task_fn=run_series,
+              warn=None) -> list[dict]:
+    """Run ``steps`` on every series under ``folder``; return and write the summary rows.
+
+    ``warn(folder, why)`` is called for every folder of files the scan passed over (see
+    ``passed_over``): they make no row, and the table names no path.
+    """
     from distributed import Client, as_completed
 
     unknown = set(steps) - set(STEPS)
@@ -164,6 +233,10 @@ def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
     tasks, skipped = find_series(folder, progress=report.sub(0.0, 0.05))
     if not tasks:
         raise CtvisError(f"{folder}: no series found")
+    for where, why in passed_over(skipped, tasks):
+        log.info("passed over %s: %s", where, why)
+        if warn is not None:
+            warn(where, why)
     rows = done_rows(tasks, out)
     todo = [t for t in tasks if t.key not in rows]
     log.info("%d series, %d done before, %d to run", len(tasks), len(rows), len(todo))
@@ -216,5 +289,5 @@ def write_summary(rows: list[dict], out: Path) -> tuple[Path, Path]:
     return csv_path, parquet_path
 
 
-__all__ = ["find_series", "run_series", "run_batch", "SeriesTask", "write_summary", "STEPS",
-           "local_cluster", "hashed"]
+__all__ = ["find_series", "passed_over", "run_series", "run_batch", "SeriesTask",
+           "write_summary", "STEPS", "local_cluster", "hashed"]

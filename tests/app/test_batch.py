@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pydicom
 import pytest
 
-from ctvis.app.batch import find_series, run_batch, run_series
+from ctvis.app.batch import find_series, passed_over, run_batch, run_series
 from ctvis.cli import main
 from ctvis.core.io import write_dicom_series
 from ctvis.core.phantom import make_phantom
@@ -128,3 +128,47 @@ def test_warnings_column_says_what_loading_passed_over_without_paths(tmp_path):
         table = f.read()
     assert "missing slices" in table and "Doe^John" not in table and uid not in table
     assert list(csv_module.DictReader(table.splitlines()))[0].keys() >= {"warnings"}
+
+
+def test_a_folder_repeating_a_series_in_broken_copies_is_named_with_why(cluster, tmp_path,
+                                                                          capsys):
+    """A cohort holding a series twice, the second copy's 20 files truncated (same
+    SeriesInstanceUID): one row, and a warning naming the copy's folder, why its files were
+    passed over, and whose series they repeat; the table still names no path."""
+    uid = "1.2.826.0.1.3680043.99.9090"
+    cohort = tmp_path / "cohort"
+    paths = write_dicom_series(make_phantom(shape=(20, 96, 96)).volume, cohort / "series",
+                               series_uid=uid)
+    copy = cohort / "series copy"
+    copy.mkdir()
+    for path in paths:
+        data = path.read_bytes()
+        (copy / path.name).write_bytes(data[:len(data) // 2])
+    out = tmp_path / "out"
+    code = main(["batch", str(cohort), "-o", str(out), "--scheduler",
+                 cluster.scheduler_address, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 0
+    with open(out / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["status"] for r in rows] == ["ok"]
+    warning = [line for line in err.splitlines() if line.startswith(f"ctvis: warning: {copy}:")]
+    assert len(warning) == 1, err
+    assert "20 file(s) passed over: truncated" in warning[0]
+    assert f"the same SeriesInstanceUID as the series in {cohort / 'series'}" in warning[0]
+    everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert str(cohort).encode() not in everything and uid.encode() not in everything
+
+
+def test_passed_over_names_every_folder_once_with_its_reasons(cohort, tmp_path):
+    tasks, skipped = find_series(cohort)
+    assert passed_over(skipped, tasks) == [(str(cohort),
+                                            "1 file(s) passed over: readme.txt: "
+                                            + skipped[0]["reason"])]
+    mixed = [{"path": str(tmp_path / "x" / f"{i}.dcm"), "reason": reason}
+             for i, reason in enumerate(["truncated: pixel data holds 10 of 20 bytes",
+                                         "truncated: pixel data holds 12 of 20 bytes",
+                                         "not a DICOM file"])]
+    assert passed_over(mixed, tasks) == [(
+        str(tmp_path / "x"), "3 file(s) passed over: truncated (2), not a DICOM file (1), "
+                             "the first 0.dcm: truncated: pixel data holds 10 of 20 bytes")]
