@@ -231,3 +231,31 @@ def test_one_skipped_file_is_one_loading_warning(window, qtbot, monkeypatch, tmp
     listed = button.box.informativeText()
     assert listed.count("<li>") == 1 and listed.count("export-log.txt") == 1
     button.box.accept()
+
+
+# --------------------------------------------------------------------- preset buttons
+def test_preset_buttons_are_drawn_in_the_first_paint_after_opening(window, qtbot, monkeypatch,
+                                                                     data_dir):
+    """The window/level dock rebuilds its buttons for each volume (the series' own window
+    adds one): all are there, in place, in the first picture taken when the volume opens."""
+    panel = window.panels["window"]
+    first = {}
+
+    def grab(_volume):                 # what the first paint after opening shows
+        first["visible"] = {n: b.isVisible() for n, b in panel.buttons.items()}
+        first["boxes"] = {n: b.geometry() for n, b in panel.buttons.items()}
+        first["rgb"] = to_rgb(panel)
+
+    window.volume_opened.connect(grab)
+    open_folder_from_menu(window, qtbot, monkeypatch, data_dir.joinpath(*LIDC_SLAB))
+    assert list(first["visible"]) == ["Lung", "Mediastinum", "Soft tissue", "Bone", "Brain",
+                                      "Series"]
+    assert all(first["visible"].values()), first["visible"]
+    rgb = first["rgb"]
+    background = rgb[-2, -2]
+    boxes = list(first["boxes"].values())
+    for a in boxes:                    # laid out in a grid: none on top of another
+        assert a.width() > 20 and not any(a.intersects(b) for b in boxes if b is not a)
+    for name, box in first["boxes"].items():
+        inside = rgb[box.top() + 2:box.bottom() - 1, box.left() + 2:box.right() - 1]
+        assert (np.abs(inside.astype(int) - background).sum(axis=2) > 30).any(), name

@@ -49,7 +49,12 @@ class WindowLevelPanel(QWidget):
             button.setToolTip(f"level {preset.center:g} HU, width {preset.width:g} HU")
             button.clicked.connect(lambda _=False, name=preset.name: self.state.apply_preset(name))
             self._grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+            if self.isVisible():       # now: Qt shows a widget added to a shown layout by a
+                button.show()          # queued call, and the first paint after opening (a
+                                       # --screenshot, a grab) had no buttons at all
             self.buttons[preset.name] = button
+        if self.isVisible():
+            self.layout().activate()       # in their grid cells now, not at (0, 0)
         self._show(self.state.window)
 
     def _show(self, window) -> None:
