@@ -188,12 +188,17 @@ def write_pdf(text: str, path) -> Path:
 
 
 
-def lung_state(volume, labels, method: str):
-    """A ViewerState showing ``labels`` over ``volume`` at lung window, crosshair in the lungs."""
+def lung_state(volume, labels, method: str, bone=None):
+    """A ViewerState showing ``labels`` over ``volume`` at lung window, crosshair in the lungs.
+
+    ``bone``: the bone threshold setting (``state.Bone``) to use; None: the preset's.
+    """
     from ctvis.app.state import LUNGS, ViewerState
 
     state = ViewerState()
     state.volume = volume
+    if bone is not None:
+        state.bone = bone
     state.apply_preset("Lung")
     state.set_overlay(LUNGS, labels=labels, origin=method)
     # Axial and coronal through the middle of the lungs; sagittal through the right lung
@@ -213,8 +218,11 @@ def lung_state(volume, labels, method: str):
 
 
 def write_report(volume, result, html_path, pdf_path=None, with_identifiers: bool = False,
-                 progress=None, cancel=None) -> dict:
+                 progress=None, cancel=None, bone=None) -> dict:
     """Pictures, HTML (and PDF) for a segmented volume (``result``: a LungResult).
+
+    ``bone``: the bone threshold setting (``state.Bone``) of the window the report is made
+    from; None (the CLI, batch): the preset's.  ``result.seconds`` None: time not known.
 
     Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s},
     "notes": what loading repaired or passed over}.
@@ -228,12 +236,13 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
         raise CtvisError("no lungs found; no report written")
     report = Reporter(progress, cancel)
     seconds, t = {}, time.perf_counter()
-    state = lung_state(volume, result.labels, result.method)
+    state = lung_state(volume, result.labels, result.method, bone=bone)
     pictures = report_pictures(state, progress=report.sub(0.0, 0.8))
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
                   "Mask": result.metrics.get("mask", "right and left lungs"),
-                  "Segmentation time": f"{result.seconds:.1f} s",
+                  "Segmentation time": ("—" if result.seconds is None
+                                        else f"{result.seconds:.1f} s"),
                   "Window": f"Lung: W {state.window.width:g} L {state.window.center:g}",
                   "Bone surface": f"{state.bone.hu:g} HU, flying edges",
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}

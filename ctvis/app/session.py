@@ -1,17 +1,22 @@
 """Session files: a ViewerState written as versioned JSON, and opened again with its data.
 
-The session names its data (path and series UID) instead of holding it; an overlay names how
-its labels were made (a segmentation method or a mask file), so opening a session makes them
-again.  When the data has moved, :class:`DataMissing` says so and carries the path, so the
-window can ask the user to locate it and the CLI can print one clear line.
+The session names its data (path and series UID) instead of holding it.  The label maps it
+shows are saved beside it as NIfTI (``s.ctvis.json``: ``s.ctvis.lungs.nii.gz``, named in the
+JSON relative to it) with their metrics, warnings and method in the JSON, so opening a
+session shows them again without segmenting anything.  Sessions written before labels were saved
+(an overlay with only ``origin``, a method or a mask file) still open: their labels are made
+again from ``origin``, as then; an overlay with neither is left out.  When the data has
+moved, :class:`DataMissing` says so and carries the path, so the window can ask the user to
+locate it and the CLI can print one clear line.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctvis.app.state import SESSION_VERSION, ViewerState
+from ctvis.app.state import SESSION_VERSION, ViewerState, metrics_from_json
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.progress import Reporter
@@ -28,14 +33,64 @@ class DataMissing(SessionError):
                          f"deleted); locate it (the viewer asks, the CLI takes --data PATH)")
 
 
-def save_session(state: ViewerState, path) -> Path:
-    """Write ``state`` as JSON to ``path`` (through a temporary name)."""
+def labels_file_name(session_path, overlay: str) -> str:
+    """The label map's file name beside the session: ``s.ctvis.json`` ->
+    ``s.ctvis.lungs.nii.gz`` (only ``.json`` dropped, so two sessions of one folder never
+    share a label map)."""
+    name = Path(session_path).name
+    if name.lower().endswith(".json") and len(name) > len(".json"):
+        name = name[:-len(".json")]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in overlay) or "labels"
+    return f"{name}.{safe}.nii.gz"
+
+
+@dataclass
+class SessionSnapshot:
+    """What a session file holds, taken from a state at one moment (cheap: on the thread that
+    owns the state), to be written later on any thread by :func:`write_session`."""
+    settings: dict
+    volume: object
+    labels: dict                         # overlay name -> label array (a copy)
+
+
+def snapshot(state: ViewerState) -> SessionSnapshot:
     data = state.to_dict()
     if data["source"]["path"] is not None:               # absolute: the session can move
         data["source"]["path"] = str(Path(data["source"]["path"]).resolve())
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-    return Path(path)
+    labels = {} if state.volume is None else {
+        name: overlay.labels.copy() for name, overlay in state.overlays.items()
+        if overlay.labels is not None}
+    return SessionSnapshot(data, state.volume, labels)
+
+
+def write_session(snap: SessionSnapshot, path, progress=None, cancel=None) -> Path:
+    """Write a snapshot as JSON to ``path``, and each overlay's labels as NIfTI beside it
+    (named in the JSON, relative to it).  Every file is written to a temporary name first
+    and all are moved into place together at the end, so a cancel or an error leaves the
+    previous session and its label maps as they were."""
+    from ctvis.core.io import write_mask
+
+    path = Path(path)
+    report = Reporter(progress, cancel)
+    data = json.loads(json.dumps(snap.settings))        # a copy to add file names to
+    steps = len(snap.labels) + 1
+    with contextlib.ExitStack() as stack:
+        for i, (name, labels) in enumerate(snap.labels.items()):
+            report(i / steps, f"writing the {name} label map")
+            file_name = labels_file_name(path, name)
+            write_mask(snap.volume, labels,
+                       stack.enter_context(atomic_path(path.parent / file_name)))
+            data["overlays"][name]["labels"] = file_name
+        report((steps - 1) / steps, "writing the session")
+        stack.enter_context(atomic_path(path)).write_text(json.dumps(data, indent=2) + "\n")
+    if progress is not None:                  # written: too late to cancel
+        progress(1.0, "session saved")
+    return path
+
+
+def save_session(state: ViewerState, path, progress=None, cancel=None) -> Path:
+    """Write ``state`` as a session file (and its label maps beside it)."""
+    return write_session(snapshot(state), path, progress, cancel)
 
 
 def read_session(path) -> dict:
@@ -60,7 +115,7 @@ class SessionData:
     """What a session needs loaded before it can be shown (made off the GUI thread)."""
     settings: dict
     volume: object
-    overlays: dict                       # name -> (labels, origin)
+    overlays: dict                       # name -> Overlay fields (labels, origin, metrics, ...)
 
 
 def check_data(path, data_path=None) -> dict:
@@ -88,28 +143,60 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
     volume = open_volume(source["path"], series_uid=source.get("series_uid"),
                          progress=report.sub(0.0, 0.4))
     overlays = {}
-    made = {name: o["origin"] for name, o in session.get("overlays", {}).items()
-            if o.get("origin")}
-    for i, (name, origin) in enumerate(made.items()):
+    entries = session.get("overlays", {})
+    if not isinstance(entries, dict):
+        raise SessionError(f"{path}: damaged session (overlays is not a mapping)")
+    made = {name: o for name, o in entries.items()
+            if isinstance(o, dict) and (o.get("labels") or o.get("origin"))}
+    for i, (name, o) in enumerate(made.items()):
         step = report.sub(0.4 + 0.6 * i / len(made), 0.4 + 0.6 * (i + 1) / len(made))
-        if Path(origin).suffix in (".gz", ".nii", ".nrrd", ".nhdr"):
-            labels = read_mask(origin, like=volume).array
+        origin = o.get("origin")
+        if o.get("labels"):                          # saved beside the session: read it
+            labels = _saved_labels(path, o["labels"], volume)
+            overlays[name] = {"labels": labels, "origin": origin,
+                              "metrics": metrics_from_json(o.get("metrics")),
+                              "seconds": o.get("seconds")}
+        elif Path(origin).suffix in (".gz", ".nii", ".nrrd", ".nhdr"):   # older sessions
+            overlays[name] = {"labels": read_mask(origin, like=volume).array,
+                              "origin": origin}
         else:
-            labels = segment(volume, method=origin, progress=step).labels
-        overlays[name] = (labels, origin)
+            result = segment(volume, method=origin, progress=step)
+            overlays[name] = {"labels": result.labels, "origin": origin,
+                              "metrics": result.metrics, "seconds": result.seconds}
     report(1.0, "session loaded")
     return SessionData(session, volume, overlays)
+
+
+def _saved_labels(session_path, name, volume):
+    """A label map saved with the session (``name`` relative to the session's folder)."""
+    from ctvis.core.io import read_mask
+
+    if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise SessionError(f"{session_path}: damaged session (labels {name!r} is not a file "
+                           f"name beside the session)")
+    where = Path(session_path).parent / name
+    if not where.is_file():
+        raise SessionError(f"{session_path}: its label map {where} is missing (keep it "
+                           f"beside the session file)")
+    try:
+        return read_mask(where, like=volume).array
+    except CtvisError as exc:
+        raise SessionError(f"{session_path}: its label map cannot be used: {exc}") from None
 
 
 def apply_session(state: ViewerState, data: SessionData, path="session") -> ViewerState:
     """Show a loaded session in ``state`` (on the thread that owns the state's listeners)."""
     state.volume = data.volume
-    for name, (labels, origin) in data.overlays.items():
-        state.set_overlay(name, labels=labels, origin=origin)
+    for name, fields in data.overlays.items():
+        state.set_overlay(name, **fields)
     try:
         state.restore(data.settings)
     except (KeyError, TypeError, ValueError) as exc:
         raise SessionError(f"{path}: damaged session ({exc})") from None
+    # An overlay the session has no labels for (sessions written before labels were saved,
+    # by the window, which named no origin) shows nothing: leave it out.
+    for name in [n for n, o in state.overlays.items() if o.labels is None]:
+        state.remove_overlay(name)
     return state
 
 
@@ -119,5 +206,6 @@ def open_session(path, data_path=None, progress=None, cancel=None) -> ViewerStat
     return apply_session(ViewerState(), data, path)
 
 
-__all__ = ["save_session", "read_session", "open_session", "load_session", "apply_session",
-           "check_data", "SessionData", "SessionError", "DataMissing"]
+__all__ = ["save_session", "snapshot", "write_session", "SessionSnapshot", "read_session",
+           "open_session", "load_session", "apply_session", "check_data", "labels_file_name",
+           "SessionData", "SessionError", "DataMissing"]

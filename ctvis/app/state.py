@@ -54,9 +54,14 @@ class Overlay:
     visible: bool = True
     opacity: float = 0.4
     colors: tuple = tuple((label.value, label.color) for label in LUNG_LABELS)
-    # How the labels were made, so a session can make them again: a segmentation method
-    # ("watershed", "kmeans") or the path of a mask file.
+    # How the labels were made: a segmentation method ("watershed", "kmeans") or the path
+    # of a mask file.  A session saves the labels themselves; it makes them again from
+    # ``origin`` only for session files written before labels were saved.
     origin: str | None = None
+    # The labels' measurements when they were made (ctvis.core.lungs.lung_metrics, with
+    # "warnings" and "mask"), and how long making them took (s); None: not measured.
+    metrics: dict | None = None
+    seconds: float | None = None
 
     def __post_init__(self):
         if not 0.0 <= self.opacity <= 1.0:
@@ -64,8 +69,9 @@ class Overlay:
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Overlay) and self.labels is other.labels
-                and (self.visible, self.opacity, self.colors, self.origin)
-                == (other.visible, other.opacity, other.colors, other.origin))
+                and self.metrics is other.metrics
+                and (self.visible, self.opacity, self.colors, self.origin, self.seconds)
+                == (other.visible, other.opacity, other.colors, other.origin, other.seconds))
 
     __hash__ = None
 
@@ -257,7 +263,8 @@ class ViewerState:
             "layout": self.layout,
             "overlays": {name: {"visible": o.visible, "opacity": o.opacity,
                                 "colors": [[v, list(c)] for v, c in o.colors],
-                                "origin": o.origin}
+                                "origin": o.origin,
+                                "metrics": _json_safe(o.metrics), "seconds": o.seconds}
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
@@ -285,7 +292,9 @@ class ViewerState:
             overlays[name] = replace(old, visible=bool(o["visible"]),
                                      opacity=float(o["opacity"]),
                                      colors=tuple((int(v), tuple(c)) for v, c in o["colors"]),
-                                     origin=o.get("origin", old.origin))
+                                     origin=o.get("origin", old.origin),
+                                     metrics=metrics_from_json(o.get("metrics", old.metrics)),
+                                     seconds=o.get("seconds", old.seconds))
         self.overlays = overlays
         self.bone = Bone(**session["bone"])
         v3 = session["view3d"]
@@ -300,6 +309,33 @@ class ViewerState:
         state = cls()
         state.restore(json.loads(text))
         return state
+
+
+def _json_safe(value):
+    """``value`` with every NaN as None (JSON has no NaN; an empty lung has no mean)."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+METRIC_PARTS = ("right", "left", "total")
+METRIC_VALUES = ("volume_ml", "mld_hu", "laa950_pct", "pd15_hu")
+
+
+def metrics_from_json(metrics):
+    """Saved metrics as measured: the values JSON wrote as null are NaN again."""
+    if metrics is None or not isinstance(metrics, dict):
+        return metrics
+    out = dict(metrics)
+    for part in METRIC_PARTS:
+        if isinstance(out.get(part), dict):
+            out[part] = {k: float("nan") if k in METRIC_VALUES and v is None else v
+                         for k, v in out[part].items()}
+    return out
 
 
 def _same(old, new) -> bool:
@@ -318,4 +354,5 @@ def _same(old, new) -> bool:
 
 
 __all__ = ["ViewerState", "Source", "Window", "Overlay", "Bone", "View3D", "Camera",
-           "LAYOUTS", "RENDER_MODES", "CLIP_MODES", "VIEWS", "LUNGS", "SESSION_VERSION"]
+           "metrics_from_json", "LAYOUTS", "RENDER_MODES", "CLIP_MODES", "VIEWS", "LUNGS",
+           "SESSION_VERSION"]

@@ -14,6 +14,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QF
                              QFormLayout, QMessageBox, QProgressDialog, QSpinBox)
 
 from ctvis.app import session as sessions
+from ctvis.app.state import LUNGS
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.gui.worker import Task
@@ -114,19 +115,25 @@ def screenshot_dialog(window) -> Path | None:
 
 
 # ----------------------------------------------------------------------- sessions
-def save_session_dialog(window, path=None) -> Path | None:
+def save_session_dialog(window, path=None) -> Task | None:
+    """Save the session: the state as it is now, written on a worker (its label maps, NIfTI
+    beside the JSON, take seconds on a large series)."""
     if path is None:
         path, _ = QFileDialog.getSaveFileName(window, "Save session", "session.ctvis.json",
                                               SESSION_FILTER)
         if not path:
             return None
+    snap = sessions.snapshot(window.state)
+    return _run(window, f"Saving session {Path(path).name}", _write_session, snap, path,
+                done=lambda saved: window.statusBar().showMessage(
+                    f"Session saved to {saved}", 5000))
+
+
+def _write_session(snap, path, progress=None, cancel=None) -> Path:
     try:
-        saved = sessions.save_session(window.state, path)
-    except OSError as exc:
-        window.show_error("Save session", f"{path}: {exc}")
-        return None
-    window.statusBar().showMessage(f"Session saved to {saved}", 5000)
-    return saved
+        return sessions.write_session(snap, path, progress, cancel)
+    except OSError as exc:                           # a worker reports only CtvisErrors
+        raise CtvisError(f"{path}: {exc.strerror or exc}") from None
 
 
 def locate_data(window, missing: sessions.DataMissing) -> str | None:
@@ -164,7 +171,9 @@ def open_session_dialog(window, path=None, data_path=None) -> Task | None:
 
 # ------------------------------------------------------------------------- report
 def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task | None:
-    """Write the lung report of what the window shows (segments the lungs if needed)."""
+    """Write the lung report of what the window shows, with the window's settings (bone
+    threshold) and its lungs and metrics (those of a session too); segments the lungs only
+    when the window has none."""
     state = window.state
     if state.volume is None:
         window.show_error("Export report", "nothing to report: no volume is open")
@@ -177,8 +186,8 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
             return None
     html_path = Path(html_path)
     pdf_path = html_path.with_suffix(".pdf") if with_pdf else None
-    volume = state.volume
-    result = getattr(window.panels.get("lungs"), "result", None)
+    volume, bone = state.volume, state.bone
+    overlay = state.overlays.get(LUNGS)
 
     def work(progress=None, cancel=None):
         from ctvis.app.pipeline import segment
@@ -186,11 +195,28 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
         from ctvis.core.progress import Reporter
 
         report = Reporter(progress, cancel)
-        lungs = result or segment(volume, progress=report.sub(0.0, 0.4))
-        return write_report(volume, lungs, html_path, pdf_path, progress=report.sub(0.4, 1.0))
+        lungs = shown_lungs(volume, overlay) or segment(volume, progress=report.sub(0.0, 0.4))
+        return write_report(volume, lungs, html_path, pdf_path, progress=report.sub(0.4, 1.0),
+                            bone=bone)
 
     return _run(window, "Writing the report", work, done=lambda out: window.statusBar()
                 .showMessage(f"Report written to {out['html']}", 8000))
+
+
+def shown_lungs(volume, overlay):
+    """The lungs the window shows, as a LungResult: with the metrics measured when they were
+    made (by the dock or a session), else measured now; None if the window shows none."""
+    from ctvis.app.pipeline import LungResult
+
+    if overlay is None or overlay.labels is None:
+        return None
+    metrics = overlay.metrics
+    if metrics is None:
+        from ctvis.core.lungs import lung_metrics, lung_warnings
+
+        metrics = lung_metrics(volume, overlay.labels)
+        metrics["warnings"] = lung_warnings(volume, overlay.labels)
+    return LungResult(overlay.labels, metrics, overlay.origin or "mask", overlay.seconds)
 
 
 def _run(window, title: str, fn, *args, done, **kwargs) -> Task:
@@ -202,6 +228,11 @@ def _run(window, title: str, fn, *args, done, **kwargs) -> Task:
     dialog.setAutoReset(False)
     task = Task(fn, *args, **kwargs)
     window._record_task = task                       # keep it alive until it reports
+    tasks = window.__dict__.setdefault("_record_tasks", set())
+    tasks.add(task)                                  # a save and a report may overlap
+
+    def forget(*_args) -> None:
+        tasks.discard(task)
 
     def finish() -> None:
         dialog.reset()
@@ -219,5 +250,7 @@ def _run(window, title: str, fn, *args, done, **kwargs) -> Task:
     task.signals.finished.connect(finished)
     task.signals.failed.connect(lambda message: (finish(), window.show_error(title, message)))
     task.signals.cancelled.connect(finish)
+    for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+        signal.connect(forget)
     dialog.canceled.connect(task.cancel)
     return task.start()

@@ -67,3 +67,96 @@ def test_damaged_sessions_get_one_clear_message(tmp_path, text, match):
         open_session(path)
     with pytest.raises(SessionError, match="no such session"):
         open_session(tmp_path / "missing.json")
+
+
+def _no_segmentation(monkeypatch):
+    """Make any segmentation fail loudly: opening a session must not run one."""
+    import ctvis.app.pipeline
+    import ctvis.core.lungs
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a segmentation ran while opening the session")
+
+    monkeypatch.setattr(ctvis.app.pipeline, "segment", refuse)
+    monkeypatch.setattr(ctvis.core.lungs, "segment_lungs", refuse)
+
+
+def test_a_session_keeps_its_label_map_and_metrics_without_segmenting_again(
+        tmp_path, phantom, monkeypatch):
+    ct = write_nifti(phantom.volume, tmp_path / "data" / "ct.nii.gz")
+    state = ViewerState()
+    state.volume = phantom.volume
+    state.source = Source(str(ct))
+    result = segment(phantom.volume, method="kmeans")
+    result.metrics["warnings"] = ["the left lung is cut off by the scan's edge (last slice)"]
+    # An empty part's NaN values must survive JSON (which has no NaN) as NaN.
+    result.metrics["left"] = dict(result.metrics["left"], mld_hu=float("nan"))
+    state.set_overlay("lungs", labels=result.labels, origin="kmeans", metrics=result.metrics,
+                      seconds=result.seconds, opacity=0.3)
+    path = save_session(state, tmp_path / "sessions" / "s.ctvis.json")
+
+    saved = json.loads(path.read_text())["overlays"]["lungs"]
+    assert saved["labels"] == "s.ctvis.lungs.nii.gz"              # relative, beside the JSON
+    assert (path.parent / saved["labels"]).is_file()
+    assert saved["origin"] == "kmeans" and saved["seconds"] == result.seconds
+    assert saved["metrics"]["warnings"] == result.metrics["warnings"]
+    assert saved["metrics"]["total"]["volume_ml"] == result.metrics["total"]["volume_ml"]
+    assert saved["metrics"]["left"]["mld_hu"] is None
+    assert not [p for p in path.parent.iterdir() if ".part" in p.name]   # no temporary left
+
+    _no_segmentation(monkeypatch)
+    moved = tmp_path / "moved"
+    path.parent.rename(moved)                    # the session and its labels move together
+    again = open_session(moved / "s.ctvis.json")
+    overlay = again.overlays["lungs"]
+    np.testing.assert_array_equal(overlay.labels, result.labels)
+    assert overlay.labels.dtype == np.uint8
+    assert overlay.origin == "kmeans" and overlay.opacity == 0.3
+    assert overlay.seconds == result.seconds
+    assert overlay.metrics["warnings"] == result.metrics["warnings"]
+    assert overlay.metrics["total"] == result.metrics["total"]
+    assert overlay.metrics["right"] == result.metrics["right"]
+    assert np.isnan(overlay.metrics["left"]["mld_hu"])
+    assert again.to_dict() == state.to_dict()
+
+
+# A session as the window wrote it before labels were saved: the lung overlay with no
+# origin, no labels file, no metrics.
+TODAYS_SESSION = {
+    "version": 1, "source": {"path": None, "series_uid": None},
+    "crosshair": [0.0, 0.0, 0.0], "window": {"center": 40, "width": 400, "preset": "Mediastinum"},
+    "layout": "one-by-three",
+    "overlays": {"lungs": {"visible": True, "opacity": 0.4,
+                           "colors": [[1, [230, 120, 60]], [2, [70, 150, 230]]],
+                           "origin": None}},
+    "bone": {"hu": 250.0, "visible": True},
+    "view3d": {"modes": ["slices", "volume"], "preset": "CT-Bone", "shift": 0.0,
+               "clip": "none", "box": None},
+    "camera": None}
+
+
+def test_sessions_written_before_labels_were_saved_still_open(tmp_path, monkeypatch):
+    import ctvis.core.phantom
+
+    small = make_phantom(shape=(40, 64, 64)).volume
+    monkeypatch.setattr(ctvis.core.phantom, "demo_volume", lambda: small)
+    path = tmp_path / "today.ctvis.json"
+    path.write_text(json.dumps(TODAYS_SESSION, indent=2))
+    again = open_session(path)
+    assert again.window == Window(40, 400, "Mediastinum") and again.layout == "one-by-three"
+    assert again.bone == Bone(250.0, True) and again.view3d.preset == "CT-Bone"
+    assert "lungs" not in again.overlays          # nothing to show: no overlay, not an empty one
+    # One whose lungs name their method is made again, as before.
+    with_method = json.loads(json.dumps(TODAYS_SESSION))
+    with_method["overlays"]["lungs"]["origin"] = "kmeans"
+    path.write_text(json.dumps(with_method))
+    again = open_session(path)
+    assert {1, 2} <= set(np.unique(again.overlays["lungs"].labels).tolist())
+
+
+def test_a_missing_label_map_is_named(tmp_path, phantom):
+    state, _ = saved_state(tmp_path, phantom)
+    path = save_session(state, tmp_path / "s.json")
+    (tmp_path / "s.lungs.nii.gz").unlink()
+    with pytest.raises(SessionError, match=r"label map .*s\.lungs\.nii\.gz is missing"):
+        open_session(path)

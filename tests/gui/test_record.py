@@ -76,12 +76,21 @@ def test_screenshots_render_at_scale_and_the_window_as_shown(window, tmp_path):
     assert np.asarray(Image.open(layout).convert("L")).std() > 10
 
 
+def save_and_wait(window, qtbot, path):
+    """Save the session (on a worker) and wait until it is written."""
+    assert record.save_session_dialog(window, path) is not None
+    # Its done-slot has run once the window no longer holds the task (no missed signal).
+    qtbot.waitUntil(lambda: not getattr(window, "_record_tasks", ()), timeout=60000)
+    assert path.is_file()
+    return path
+
+
 def test_a_session_saved_from_the_window_opens_as_it_was(window, qtbot, tmp_path):
     state = window.state
     state.window = Window(40, 400, "Mediastinum")
     state.set_slice_index("sagittal", 30)
     state.layout = "one-by-three"
-    saved = record.save_session_dialog(window, tmp_path / "s.ctvis.json")
+    saved = save_and_wait(window, qtbot, tmp_path / "s.ctvis.json")
     expected = state.to_dict()
     state.apply_preset("Bone")
     state.layout = "four-up"
@@ -92,7 +101,7 @@ def test_a_session_saved_from_the_window_opens_as_it_was(window, qtbot, tmp_path
 
 
 def test_moved_data_can_be_located(window, qtbot, tmp_path, monkeypatch):
-    saved = record.save_session_dialog(window, tmp_path / "s.json")
+    saved = save_and_wait(window, qtbot, tmp_path / "s.json")
     old = window.state.source.path
     moved = tmp_path / "moved.nii.gz"
     (tmp_path / "data" / "ct.nii.gz").rename(moved)
@@ -140,3 +149,148 @@ def test_view_opens_a_session_and_saves_its_screenshot(phantom, tmp_path):
                             str(session), "--screenshot", str(out)],
                            capture_output=True, text=True, timeout=180)
     assert moved.returncode == 1 and "missing" in moved.stderr
+
+
+def _menu_action(window, text: str):
+    """The action of the window's menus whose text (without its & accelerator) is ``text``."""
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            if action.text().replace("&", "") == text:
+                return action
+    raise AssertionError(f"no menu action {text!r}")
+
+
+def _counting(monkeypatch, module, name, calls):
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+def _table(panel) -> list[list[str]]:
+    return [[panel.table.item(r, c).text() for c in range(panel.table.columnCount())]
+            for r in range(panel.table.rowCount())]
+
+
+def test_lungs_segmented_in_the_dock_come_back_with_the_session(qtbot, phantom, tmp_path,
+                                                                 monkeypatch):
+    import ctvis.app.pipeline
+    import ctvis.core.lungs
+    from PyQt5.QtCore import Qt
+    from scipy import ndimage
+
+    from tests.gui.shots import coloured, save, slice_on_screen, to_rgb
+
+    ct = write_nifti(phantom.volume, tmp_path / "data" / "ct.nii.gz")
+    calls = []
+    _counting(monkeypatch, ctvis.app.pipeline, "segment", calls)
+    _counting(monkeypatch, ctvis.core.lungs, "segment_lungs", calls)
+
+    # Segment like a user: the Lungs dock's button.
+    first = MainWindow()
+    first.quiet_errors = True
+    qtbot.addWidget(first)
+    first.resize(1200, 900)
+    first.set_volume(phantom.volume, Source(str(ct)))
+    first.show()
+    qtbot.waitExposed(first)
+    panel = first.panels["lungs"]
+    panel.method.setCurrentText("kmeans")
+    qtbot.mouseClick(panel.run_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: LUNGS in first.state.overlays and panel.task is None,
+                    timeout=60000)
+    assert calls == ["segment", "segment_lungs"]
+    labels = first.state.overlays[LUNGS].labels
+    metrics_shown = _table(panel)
+    assert metrics_shown[2][0] != "–"
+
+    # File ▸ Save session…, the file dialog answered.
+    path = tmp_path / "sessions" / "chest.ctvis.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(path), record.SESSION_FILTER))
+    _menu_action(first, "Save session…").trigger()
+    # Saved on a worker: done once the window no longer holds the task.
+    qtbot.waitUntil(lambda: not getattr(first, "_record_tasks", ()), timeout=60000)
+    assert path.is_file()
+    first.close()
+
+    # Open it in a new window the way `ctvis view --session` does.
+    calls.clear()
+    second = MainWindow()
+    second.quiet_errors = True
+    qtbot.addWidget(second)
+    second.resize(1200, 900)
+    second.show()
+    qtbot.waitExposed(second)
+    task = record.open_session_dialog(second, path)
+    with qtbot.waitSignal(task.signals.finished, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: LUNGS in second.state.overlays, timeout=5000)
+
+    # The overlay is drawn: the lungs' pixels of the axial view are tinted, right orange and
+    # left blue.
+    view = second.views["axial"]
+    qtbot.wait(50)
+    rgb = to_rgb(view)
+    save(rgb, tmp_path / "reopened-axial.png")
+    cube = np.ones((3, 3, 3), bool)
+    right, inside = slice_on_screen(view, ndimage.binary_erosion(labels == 1, cube))
+    left, _ = slice_on_screen(view, ndimage.binary_erosion(labels == 2, cube))
+    right, left = right.astype(bool) & inside, left.astype(bool) & inside
+    assert right.sum() > 200 and left.sum() > 200
+    tint = coloured(rgb, 20)
+    assert tint[right].mean() > 0.95 and tint[left].mean() > 0.95
+    assert np.median(rgb[right][:, 0].astype(int) - rgb[right][:, 2]) > 40      # orange
+    assert np.median(rgb[left][:, 2].astype(int) - rgb[left][:, 0]) > 40        # blue
+
+    # The dock shows the metrics it showed before saving, from the session.
+    again = second.panels["lungs"]
+    assert _table(again) == metrics_shown
+    assert again.status.text() != "Not segmented yet."
+    assert again.show_box.isEnabled() and again.show_box.isChecked()
+    assert calls == []                                          # nothing was segmented again
+    np.testing.assert_array_equal(second.state.overlays[LUNGS].labels, labels)
+    # The label map is a NIfTI beside the session, named in it.
+    import json
+
+    saved = json.loads(path.read_text())["overlays"][LUNGS]
+    assert saved["labels"] == "chest.ctvis.lungs.nii.gz" and saved["origin"] == "kmeans"
+    assert (path.parent / saved["labels"]).is_file()
+    second.close()
+
+
+def test_the_report_from_the_window_uses_its_bone_threshold_and_its_lungs(
+        window, qtbot, tmp_path, monkeypatch):
+    import ctvis.app.pipeline
+    import ctvis.render.pictures
+    from ctvis.app.report import PICTURES
+    from ctvis.app.state import Bone
+    from ctvis.render.pictures import png_bytes
+
+    # Lungs the window shows (a mask it was given: labels without metrics) and the bone
+    # threshold moved from the preset's 300 HU to 200 HU.
+    result = segment(window.state.volume, method="kmeans")
+    window.state.set_overlay(LUNGS, labels=result.labels, origin="kmeans")
+    window.state.bone = Bone(200, True)
+    drawn = []
+
+    def pictures(state, progress=None, cancel=None):
+        drawn.append(state)
+        return {key: png_bytes(np.zeros((4, 4, 3), np.uint8)) for key in PICTURES}
+
+    monkeypatch.setattr(ctvis.render.pictures, "report_pictures", pictures)
+    segmented = []
+    _counting(monkeypatch, ctvis.app.pipeline, "segment", segmented)
+    task = record.export_report_dialog(window, tmp_path / "r.html", with_pdf=False)
+    with qtbot.waitSignal(task.signals.finished, timeout=60000):
+        pass
+    assert drawn[0].bone.hu == 200
+    text = (tmp_path / "r.html").read_text()
+    assert "200 HU, flying edges" in text and "300 HU" not in text
+    # The window's lungs, measured, not new ones.
+    np.testing.assert_array_equal(drawn[0].overlays[LUNGS].labels, result.labels)
+    assert segmented == []
+    assert f"{result.metrics['total']['volume_ml']:.0f}" in text

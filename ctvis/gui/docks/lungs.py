@@ -176,7 +176,10 @@ class LungsPanel(QWidget):
             return
         self.progress.setValue(1000)
         self.result = result
-        self.state.set_overlay(LUNGS, labels=result.labels, visible=True)
+        # The overlay carries how it was made and its metrics: a session saves them, the
+        # report uses them, and the dock shows them again when a session brings them back.
+        self.state.set_overlay(LUNGS, labels=result.labels, visible=True, origin=result.method,
+                               metrics=result.metrics, seconds=result.seconds)
         if result.empty:
             QMessageBox.warning(self, "No lungs found",
                                 "The segmentation found no lung in this volume.")
@@ -197,6 +200,12 @@ class LungsPanel(QWidget):
         if self.result is not None and (overlay is None
                                         or overlay.labels is not self.result.labels):
             self.result = None                      # the metrics were of other labels
+        if (self.result is None and self.task is None and overlay is not None
+                and overlay.labels is not None and overlay.metrics is not None):
+            # Labels that came with their metrics (a session): shown as they were saved.
+            how = f" ({overlay.origin})" if overlay.origin else ""
+            self.status.setText(f"Segmented{how}; metrics as saved.")
+            self.progress.setValue(1000)
         if overlay is not None:
             with blocked(self.show_box):
                 self.show_box.setChecked(overlay.visible)
@@ -220,13 +229,16 @@ class LungsPanel(QWidget):
             self.state.set_overlay(LUNGS, colors=colors)
 
     def _show_metrics(self) -> None:
+        overlay = self.state.overlays.get(LUNGS)
         metrics = self.result.metrics if self.result is not None else None
+        if metrics is None and overlay is not None and overlay.labels is not None:
+            metrics = overlay.metrics                # measured when the labels were made
         doubts = [] if metrics is None else list(metrics.get("warnings", []))
         self.doubts.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in doubts))
         self.doubts.setVisible(bool(doubts))
         for r, (part, _title) in enumerate(METRIC_ROWS):
             for c, (key, _name, _tip, fmt) in enumerate(METRIC_COLUMNS):
-                value = None if metrics is None else metrics[part][key]
+                value = None if metrics is None else metrics.get(part, {}).get(key)
                 text = "–" if value is None or math.isnan(value) else fmt.format(value)
                 self.table.setItem(r, c, QTableWidgetItem(text))
 
