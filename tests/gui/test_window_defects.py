@@ -259,3 +259,56 @@ def test_preset_buttons_are_drawn_in_the_first_paint_after_opening(window, qtbot
     for name, box in first["boxes"].items():
         inside = rgb[box.top() + 2:box.bottom() - 1, box.left() + 2:box.right() - 1]
         assert (np.abs(inside.astype(int) - background).sum(axis=2) > 30).any(), name
+
+
+# ------------------------------------------------------------------------ bone threshold
+def slider_handle(slider) -> QPoint:
+    from PyQt5.QtWidgets import QStyle, QStyleOptionSlider
+
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    return slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle,
+                                         slider).center()
+
+
+def send_mouse(widget, kind, pos: QPoint, buttons) -> None:
+    from PyQt5.QtCore import QPointF
+    from PyQt5.QtGui import QMouseEvent
+    from PyQt5.QtWidgets import QApplication
+
+    which = Qt.NoButton if kind == QMouseEvent.MouseMove else Qt.LeftButton
+    QApplication.sendEvent(widget, QMouseEvent(kind, QPointF(pos), QPointF(
+        widget.mapToGlobal(pos)), which, buttons, Qt.NoModifier))
+
+
+def test_bone_threshold_slider_moves_at_most_5_hu_per_pixel_from_100_to_700(window, qtbot):
+    """Dragging the handle pixel by pixel: the spin box (what the user reads) moves by at
+    most 5 HU per pixel between 100 and 700 HU; the slider still reaches −500 and 2000, and
+    the state follows the last value."""
+    from PyQt5.QtCore import QEvent
+
+    click_tab(window, qtbot, "Bone threshold")
+    control = window.panels["bone"].threshold
+    slider, spin = control.slider, control.spin
+    qtbot.waitUntil(slider.isVisible, timeout=2000)
+    spin.setValue(60)
+    start = slider_handle(slider)
+    send_mouse(slider, QEvent.MouseButtonPress, start, Qt.LeftButton)
+    seen, x = [spin.value()], start.x()
+    while spin.value() < 760 and x < slider.width():
+        x += 1
+        send_mouse(slider, QEvent.MouseMove, QPoint(x, start.y()), Qt.LeftButton)
+        seen.append(spin.value())
+    send_mouse(slider, QEvent.MouseButtonRelease, QPoint(x, start.y()), Qt.NoButton)
+    steps = np.diff(seen)
+    fine = [(a, b) for a, b in zip(seen, seen[1:]) if 100 <= a and b <= 700]
+    assert seen[-1] >= 700 and len(fine) > 100
+    assert (steps >= 0).all()
+    assert max(b - a for a, b in fine) <= 5, fine
+    qtbot.waitUntil(lambda: window.state.bone.hu == seen[-1], timeout=3000)
+    for key, hu in ((Qt.Key_End, 2000), (Qt.Key_Home, -500)):
+        qtbot.keyClick(slider, key)
+        assert spin.value() == hu
+    spin.setValue(437)                        # the spin box for an exact value
+    assert slider.value() == 437
+    qtbot.waitUntil(lambda: window.state.bone.hu == 437, timeout=3000)
