@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 
+from ctvis import __version__
 from ctvis.core.errors import CtvisError
 
 
@@ -125,6 +126,7 @@ def cmd_view(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ctvis", description="Explore chest CT.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"ctvis {__version__}")
     sub = parser.add_subparsers(dest="command")
 
     view = sub.add_parser("view", help="open the viewer (default: the built-in demo phantom)")

@@ -22,9 +22,9 @@ def display_problem() -> str | None:
         return None                                    # offscreen, vnc, ...: no X needed
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return ("no display: DISPLAY is not set (run on a desktop, with ssh -X, or with "
-            "./dev view, which starts a virtual X server); the headless commands "
-            "(ctvis info/segment/mesh) need none")
+    return ("no display: DISPLAY is not set (run on a desktop or with ssh -X; for a picture "
+            "of the window, ./dev view --screenshot out.png draws it on a virtual X server); "
+            "the headless commands (ctvis info/segment/mesh/screenshot/report) need none")
 
 
 def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) -> int:
