@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import QSettings, Qt, QThreadPool, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, QFileDialog,
+from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget,
                              QLabel, QMainWindow, QMessageBox, QProgressDialog)
 
 from ctvis.app import pipeline
@@ -18,7 +18,7 @@ from ctvis.app.notes import loading_notes
 from ctvis.app.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.presets import SERIES_PRESET, window_presets
-from ctvis.gui import record, series_chooser
+from ctvis.gui import file_dialogs, record, series_chooser
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -301,12 +301,12 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- opening
     def open_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open DICOM folder")
+        path = file_dialogs.existing_directory(self, "Open DICOM folder")
         if path:
             self.open_path(path)
 
     def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CT file", "", OPEN_FILTERS)
+        path, _ = file_dialogs.open_file_name(self, "Open a CT file", OPEN_FILTERS)
         if path:
             self.open_path(path)
 
@@ -347,6 +347,7 @@ class MainWindow(QMainWindow):
             self.set_volume(result, Source(None if path is None else str(path), uid))
             if path is not None:
                 self.add_recent(str(path))
+                file_dialogs.remember(path)         # the next dialog starts there
             self.volume_opened.emit(result)
 
         def failed(message: str) -> None:
@@ -405,7 +406,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------- screenshot
     def save_screenshot(self, path=None) -> str | None:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "ctvis.png",
+            path, _ = file_dialogs.save_file_name(self, "Save screenshot", "ctvis.png",
                                                   "PNG image (*.png);;JPEG image (*.jpg)")
             if not path:
                 return None

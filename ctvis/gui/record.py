@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PyQt5.QtCore import Qt
-from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                              QFormLayout, QMessageBox, QProgressDialog, QSpinBox)
 
 from ctvis.app import session as sessions
 from ctvis.app.state import LUNGS
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
+from ctvis.gui import file_dialogs
 from ctvis.gui.worker import Task
 
 TARGETS = (("window", "The window as it is"), ("layout", "The layout (all views)"),
@@ -103,7 +104,7 @@ def screenshot_dialog(window) -> Path | None:
     dialog = ScreenshotDialog(window)
     if dialog.exec_() != QDialog.Accepted:
         return None
-    path, _ = QFileDialog.getSaveFileName(window, "Save screenshot", "ctvis.png",
+    path, _ = file_dialogs.save_file_name(window, "Save screenshot", "ctvis.png",
                                           "PNG image (*.png)")
     if not path:
         return None
@@ -119,7 +120,7 @@ def save_session_dialog(window, path=None) -> Task | None:
     """Save the session: the state as it is now, written on a worker (its label maps, NIfTI
     beside the JSON, take seconds on a large series)."""
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(window, "Save session", "session.ctvis.json",
+        path, _ = file_dialogs.save_file_name(window, "Save session", "session.ctvis.json",
                                               SESSION_FILTER)
         if not path:
             return None
@@ -144,16 +145,16 @@ def locate_data(window, missing: sessions.DataMissing) -> str | None:
     if answer != QMessageBox.Yes:
         return None
     if missing.data_path.suffix:                     # a file: NIfTI, NRRD, a DICOM file
-        path, _ = QFileDialog.getOpenFileName(window, f"Where is {missing.data_path.name}?")
+        path, _ = file_dialogs.open_file_name(window, f"Where is {missing.data_path.name}?")
     else:
-        path = QFileDialog.getExistingDirectory(window, f"Where is {missing.data_path.name}?")
+        path = file_dialogs.existing_directory(window, f"Where is {missing.data_path.name}?")
     return path or None
 
 
 def open_session_dialog(window, path=None, data_path=None) -> Task | None:
     """Open a session: its data is loaded on a worker; the window shows it when done."""
     if path is None:
-        path, _ = QFileDialog.getOpenFileName(window, "Open session", "", SESSION_FILTER)
+        path, _ = file_dialogs.open_file_name(window, "Open session", SESSION_FILTER)
         if not path:
             return None
     try:
@@ -179,7 +180,7 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
         window.show_error("Export report", "nothing to report: no volume is open")
         return None
     if html_path is None:
-        html_path, _ = QFileDialog.getSaveFileName(
+        html_path, _ = file_dialogs.save_file_name(
             window, "Export report (a PDF of the same report is written beside it)",
             "report.html", "HTML report (*.html)")
         if not html_path:

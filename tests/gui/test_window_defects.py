@@ -312,3 +312,45 @@ def test_bone_threshold_slider_moves_at_most_5_hu_per_pixel_from_100_to_700(wind
     spin.setValue(437)                        # the spin box for an exact value
     assert slider.value() == 437
     qtbot.waitUntil(lambda: window.state.bone.hu == 437, timeout=3000)
+
+
+# -------------------------------------------------------------------------- file dialogs
+def test_file_dialogs_start_in_the_last_folder_used(window, qtbot, monkeypatch, tmp_path):
+    """Each dialog starts where the user last went (File ▸ Open folder, a saved screenshot),
+    and a new window (the next start of ctvis) starts there too, not in the launch folder."""
+    from PyQt5.QtWidgets import QApplication, QDialog
+
+    from ctvis.gui import record
+    from ctvis.gui.main_window import MainWindow
+    from tests.helpers.dicom_factory import random_volume, write
+
+    series, shots = tmp_path / "data" / "series", tmp_path / "shots"
+    write(random_volume(shape=(4, 20, 24)), series)
+    shots.mkdir()
+    starts = []
+
+    def ask(answer):
+        def dialog(parent, title, start="", *rest, **kw):
+            starts.append(str(start))
+            return answer if isinstance(answer, str) else (str(answer[0]), answer[1])
+        return dialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", ask(str(series)))
+    with qtbot.waitSignal(window.volume_opened, timeout=30000):
+        qtbot.keyClick(window.views["axial"], Qt.Key_O, Qt.ControlModifier)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", ask(("", "")))     # cancelled
+    qtbot.keyClick(window.views["axial"], Qt.Key_O, Qt.ControlModifier | Qt.ShiftModifier)
+    assert starts[-1] == str(series.resolve())
+    # Ctrl+S: the screenshot options (accepted), then the file dialog.
+    monkeypatch.setattr(record.ScreenshotDialog, "exec_", lambda self: QDialog.Accepted)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", ask((shots / "a.png", "PNG")))
+    qtbot.keyClick(window.views["axial"], Qt.Key_S, Qt.ControlModifier)
+    assert starts[-1] == str(series.resolve() / "ctvis.png")
+    qtbot.waitUntil(lambda: (shots / "a.png").exists(), timeout=10000)
+    second = MainWindow(defer_3d=True)                       # the next start of ctvis
+    qtbot.addWidget(second)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", ask(""))
+    second.open_dialog()
+    assert starts[-1] == str(shots.resolve())
+    assert str(tmp_path) not in os.getcwd()
+    QApplication.processEvents()

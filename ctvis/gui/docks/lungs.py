@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QFileDialog, QGridLayout,
+from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QGridLayout,
                              QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
                              QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -15,6 +15,7 @@ from ctvis.app import pipeline
 from ctvis.app.state import LUNGS
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.lungs import METHODS
+from ctvis.gui import file_dialogs
 from ctvis.gui.docks.common import SliderSpin, blocked
 from ctvis.gui.worker import Task
 
@@ -263,7 +264,7 @@ class LungsPanel(QWidget):
         if overlay is None or overlay.labels is None:
             QMessageBox.information(self, title, "Segment the lungs first.")
             return None
-        path, chosen = QFileDialog.getSaveFileName(self, title, name, filters)
+        path, chosen = file_dialogs.save_file_name(self, title, name, filters)
         if not path:
             return None
         path = _suffix_from_filter(path, chosen)
