@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import numpy as np
 
 from ctvis.core.errors import LoadError
@@ -87,7 +89,8 @@ def build_geometry(slices: list, series_label: str = "series") -> StackGeometry:
     keep = np.concatenate([[True], np.diff(proj) > 1e-3])
     if not keep.all():
         warnings.append(f"{int((~keep).sum())} duplicate slice position(s) dropped "
-                        "(kept the lowest InstanceNumber)")
+                        "(kept the lowest InstanceNumber)"
+                        + _folders_passed_over(stack, keep))
         stack = [s for s, k in zip(stack, keep) if k]
         proj = proj[keep]
 
@@ -171,6 +174,18 @@ def _spacing_key(s) -> tuple | None:
 def _names(slices, most: int = 3) -> str:
     names = [str(s.path) for s in slices[:most]]
     return ", ".join(names) + (f" and {len(slices) - most} more" if len(slices) > most else "")
+
+
+def _folders_passed_over(stack, keep, most: int = 3) -> str:
+    """": files of FOLDER passed over" for each folder whose files were all dropped as
+    duplicates: a second copy of a series in another folder is named, not merged silently."""
+    kept = {Path(s.path).parent for s, k in zip(stack, keep) if k}
+    dropped = sorted({str(Path(s.path).parent) for s, k in zip(stack, keep) if not k}
+                     - {str(p) for p in kept})
+    if not dropped:
+        return ""
+    more = f" and {len(dropped) - most} more" if len(dropped) > most else ""
+    return f"; every file of {', '.join(dropped[:most])}{more} passed over (a copy)"
 
 
 def _drop_far_slices(stack, proj, warnings):

@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import ctvis
-from ctvis.core.io import dicom_scan
+from ctvis.core.io import dicom_decode, dicom_scan
 from ctvis.core.errors import Cancelled, LoadError
 from ctvis.core.volume import Volume
 from tests.helpers.dicom_factory import edit, positions, random_volume, rotation, write
@@ -291,6 +291,7 @@ def test_missing_decoder_message_names_syntax_and_package(tmp_path, monkeypatch)
         raise RuntimeError("Unable to decode as there are no pixel data plugins available")
 
     monkeypatch.setattr(pydicom.dataset.Dataset, "pixel_array", property(no_decoder))
+    monkeypatch.setattr(dicom_decode, "_plugins", lambda ts: ())     # none installed
     with pytest.raises(LoadError) as err:
         ctvis.load(tmp_path)
     text = str(err.value)
@@ -375,3 +376,15 @@ def test_each_slice_names_the_file_it_came_from(tmp_path):
     paths = write(vol, tmp_path / "s")
     loaded = ctvis.load(tmp_path / "s")
     assert loaded.meta["slice_files"] == {k: str(p) for k, p in enumerate(paths)}
+
+
+def test_a_second_copy_of_a_series_in_another_folder_is_named(tmp_path):
+    """A cohort folder holding a series twice: the copy is passed over, and said so by name."""
+    vol = random_volume(shape=(6, 8, 8))
+    write(vol, tmp_path / "first")
+    shutil.copytree(tmp_path / "first", tmp_path / "copy")
+    loaded = ctvis.load(tmp_path)
+    assert loaded.shape == vol.shape
+    note = next(w for w in loaded.meta["warnings"] if "duplicate" in w)
+    named = [name for name in ("first", "copy") if str(tmp_path / name) in note]
+    assert len(named) == 1 and "passed over" in note        # the one not loaded
