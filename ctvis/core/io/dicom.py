@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ctvis.core.io import plausible
+from ctvis.core.io.dicom_decode import ChildDecoder, decode_file
 from ctvis.core.io.dicom_geometry import StackGeometry, build_geometry
 from ctvis.core.io.dicom_scan import ScanResult, SeriesInfo, scan
 from ctvis.core.errors import LoadError
@@ -166,18 +167,21 @@ def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
             for future in futures:
                 future.cancel()
     decoded: dict[str, np.ndarray] = {}       # multi-frame files decoded once
-    with c_stderr_to_log("pixel decoders") if encoded else contextlib.nullcontext():
-        filled += _decode_planes(slices, encoded, len(native), out, decoded, failed, report)
+    # The child decoder (GDCM) starts only if a file needs it, and ends with this load.
+    with c_stderr_to_log("pixel decoders") if encoded else contextlib.nullcontext(), \
+            ChildDecoder() as child:
+        filled += _decode_planes(slices, encoded, len(native), out, decoded, failed, report,
+                                 child)
     return out, filled, failed
 
 
-def _decode_planes(slices, encoded, start, out, decoded, failed, report) -> int:
+def _decode_planes(slices, encoded, start, out, decoded, failed, report, child) -> int:
     filled = 0
     for n, k in enumerate(encoded):
         report((start + n) / len(slices), f"decoding pixels {start + n}")
         s = slices[k]
         try:
-            filled += raw_to_hu(_decode(s, decoded), s.slope, s.intercept, s.padding,
+            filled += raw_to_hu(_decode(s, decoded, child), s.slope, s.intercept, s.padding,
                                 s.bits_stored, s.signed, out[k])[1]
         except MemoryError:
             raise
@@ -217,17 +221,17 @@ def _read_native(s, buffer: np.ndarray) -> np.ndarray:
     return buffer
 
 
-def _decode(s, cache: dict) -> np.ndarray:
-    """Pixels of one plane through pydicom (compressed, big-endian, multi-frame ...)."""
-    import pydicom
-
+def _decode(s, cache: dict, child: ChildDecoder) -> np.ndarray:
+    """Pixels of one plane through pydicom (compressed, big-endian, multi-frame ...); the
+    header is checked against the codestream first and GDCM runs in a child process
+    (``dicom_decode``)."""
     pixels = cache.get(s.path)
     if pixels is None:
         try:
-            with open_regular(s.path) as fp:
-                ds = pydicom.dcmread(fp)
-                pixels = ds.pixel_array
+            pixels = decode_file(s.path, s.n_frames, child)
         except MemoryError:
+            raise
+        except LoadError:                  # header and codestream disagree, corrupt data
             raise
         except Exception as exc:
             raise LoadError(_decode_message(s, exc)) from None
