@@ -39,5 +39,4 @@ def test_core_and_app_import_neither_qt_nor_vtk():
 def test_render_imports_no_qt_and_cli_no_gui():
     code_packages = ["ctvis.render"]
     _check(code_packages, ["PyQt5", "pyvistaqt"], minimum=2)
-    _check(["ctvis.cli", "ctvis.cli_segment", "ctvis.cli_mesh"], ["PyQt5", "pyvistaqt"],
-           minimum=2)
+    _check(["ctvis.cli"], ["PyQt5", "pyvistaqt"], minimum=2)

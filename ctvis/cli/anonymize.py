@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import secrets
 
+from ctvis.cli.common import progress_bar
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -21,7 +23,6 @@ def register(subparsers) -> None:
 
 
 def cmd_anonymize(args) -> int:
-    from ctvis.cli import progress_bar
     from ctvis.core.io.anonymize import anonymize_folder
 
     key = args.key or secrets.token_hex(16)

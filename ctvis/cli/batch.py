@@ -1,6 +1,7 @@
 """``ctvis batch FOLDER -o OUT [--steps segment,mesh,report] [--scheduler ADDRESS]``."""
 from __future__ import annotations
 
+from ctvis.cli.common import print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 
 
@@ -28,7 +29,6 @@ def register(subparsers) -> None:
 
 def cmd_batch(args) -> int:
     from ctvis.app.batch import run_batch
-    from ctvis.cli import print_warnings, progress_bar
 
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
     if args.workers is not None and not 1 <= args.workers <= 256:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ctvis.cli.common import print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import STRUCTURES
 from ctvis.core.presets import default_bone_threshold
@@ -93,7 +94,6 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
 
 def cmd(args) -> int:
     from ctvis.app.notes import loading_notes
-    from ctvis.cli import print_warnings, progress_bar
     from ctvis.render.mesh_io import MESH_FORMATS, write_meshes
     from ctvis.render.surfaces import mesh_stats
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ctvis.cli.common import print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 
 
@@ -39,7 +40,6 @@ def _check(args) -> None:
 
 def cmd_report(args) -> int:
     from ctvis.app.report import make_report
-    from ctvis.cli import print_warnings, progress_bar
 
     _check(args)
     with progress_bar(not args.quiet, "report") as progress:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ctvis.cli.common import print_warnings
 from ctvis.core.errors import CtvisError
 
 VIEW_CHOICES = ("axial", "coronal", "sagittal", "3d", "layout")
@@ -99,7 +100,6 @@ def cmd_screenshot(args) -> int:
     print(f"wrote {args.output} ({rgb.shape[1]} × {rgb.shape[0]})")
     if state.volume is not None:
         from ctvis.app.notes import loading_notes
-        from ctvis.cli import print_warnings
 
         print_warnings(args.path or state.source.path, loading_notes(state.volume))
     return 0

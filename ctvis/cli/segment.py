@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ctvis.cli.common import print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_LABELS
 
@@ -67,7 +68,6 @@ def format_table(metrics: dict) -> str:
 def cmd_segment(args) -> int:
     from ctvis.app.notes import loading_notes
     from ctvis.app.pipeline import open_volume, segment
-    from ctvis.cli import print_warnings, progress_bar
     from ctvis.core.atomic import atomic_path
     from ctvis.core.io import write_mask
     from ctvis.core.lungs import flat_metrics

@@ -1,0 +1,29 @@
+"""What every command shares: the progress bar on a terminal and the warning lines."""
+from __future__ import annotations
+
+import contextlib
+import sys
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool, desc: str):
+    """A ``progress(fraction, message)`` callback drawing a tqdm bar on a terminal."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=1000, desc=desc, file=sys.stderr, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}") as bar:
+        def update(fraction: float, message: str = "") -> None:
+            bar.n = int(round(1000 * fraction))
+            bar.set_postfix_str(message, refresh=False)
+            bar.refresh()
+        yield update
+
+
+def print_warnings(path, lines) -> None:
+    """``ctvis: warning: PATH: …`` on stderr, one line each (what loading repaired or passed
+    over, the lungs' doubts): the commands other than info print no report of the series."""
+    for line in lines:
+        print(f"ctvis: warning: {path}: {line}", file=sys.stderr)

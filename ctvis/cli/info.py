@@ -1,0 +1,88 @@
+"""``ctvis info PATH [--json] [--series UID]``: the series found, the chosen one's geometry,
+HU range, skipped files and warnings.  Headless."""
+from __future__ import annotations
+
+import json
+
+from ctvis.cli.common import progress_bar
+
+SERIES_KEYS = ("uid", "description", "modality", "n_images", "rows", "columns")
+
+
+def register(subparsers) -> None:
+    info = subparsers.add_parser("info",
+                                 help="list the series in PATH and describe the chosen one")
+    info.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    info.add_argument("--series", help="SeriesInstanceUID to describe")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(func=cmd_info)
+
+
+def info_report(volume) -> dict:
+    """Everything ``ctvis info --json`` prints, with exactly the documented keys."""
+    meta = volume.meta
+    return {
+        "series": [{k: s[k] for k in SERIES_KEYS} for s in meta.get("series") or []] or [{
+            "uid": meta.get("series_uid", ""), "description": meta.get("description", ""),
+            "modality": meta.get("modality", ""), "n_images": volume.shape[0],
+            "rows": volume.shape[1], "columns": volume.shape[2]}],
+        "selected": {
+            "uid": meta.get("series_uid", ""),
+            "description": meta.get("description", ""),
+            "shape": list(volume.shape),
+            "spacing": [round(s, 6) for s in volume.spacing],
+            "origin": [round(o, 4) for o in volume.origin],
+            "direction": [[round(v, 6) for v in row] for row in volume.direction.tolist()],
+            "hu_min": int(volume.array.min()),
+            "hu_max": int(volume.array.max()),
+        },
+        "skipped": meta.get("skipped", []),
+        "warnings": meta.get("warnings", []),
+    }
+
+
+def _print_info(report: dict, series: list) -> None:
+    """The table; ``series`` are the loader's entries (they also carry pixel spacing)."""
+    series = series or report["series"]
+    sel = report["selected"]
+    print(f"{len(series)} series found:")
+    print(f"  {'':1} {'images':>6} {'size':>9} {'pixel mm':>11} {'modality':8} "
+          f"{'description':28} uid")
+    for s in series:
+        mark = "*" if s["uid"] == sel["uid"] else " "
+        size = f"{s['rows']}x{s['columns']}"
+        pixel = "-" if not s.get("spacing") else "x".join(f"{v:.3g}" for v in s["spacing"])
+        print(f"  {mark} {s['n_images']:>6} {size:>9} {pixel:>11} {s['modality'][:8]:8} "
+              f"{(s['description'] or '-')[:28]:28} {s['uid']}")
+    z, y, x = sel["shape"]
+    dz, dy, dx = sel["spacing"]
+    print(f"\nselected: {sel['uid']}")
+    print(f"  shape (x × y × z): {x} × {y} × {z} voxels")
+    print(f"  spacing (x × y × z): {dx:g} × {dy:g} × {dz:g} mm")
+    print(f"  origin (LPS mm): {', '.join(f'{o:g}' for o in sel['origin'])}")
+    print("  direction (columns x, y, z): "
+          + "; ".join(", ".join(f"{v:g}" for v in row) for row in sel["direction"]))
+    print(f"  HU range: {sel['hu_min']} … {sel['hu_max']}")
+    if report["skipped"]:
+        print(f"\nskipped {len(report['skipped'])} file(s):")
+        for s in report["skipped"][:20]:
+            print(f"  {s['path']}: {s['reason']}")
+        if len(report["skipped"]) > 20:
+            print(f"  … and {len(report['skipped']) - 20} more")
+    if report["warnings"]:
+        print("\nwarnings:")
+        for w in report["warnings"]:
+            print(f"  - {w}")
+
+
+def cmd_info(args) -> int:
+    from ctvis.app.pipeline import open_volume
+
+    with progress_bar(not args.json, "reading") as progress:
+        volume = open_volume(args.path, series_uid=args.series, progress=progress)
+    report = info_report(volume)
+    if args.json:
+        print(json.dumps(report, indent=2, allow_nan=False))    # NaN is not JSON
+    else:
+        _print_info(report, volume.meta.get("series"))
+    return 0
