@@ -17,6 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from ctvis.core import labels
+from ctvis.core import phantom_pathology as pp
 from ctvis.core.volume import Volume
 
 __all__ = ["Phantom", "make_phantom", "demo_volume", "RIGHT_LUNG", "LEFT_LUNG",
@@ -115,8 +116,6 @@ def make_phantom(shape=None, spacing=None, seed: int = 0, noise_hu: float = 20.0
     juxta-pleural nodule, a mass, a consolidation, an effusion, a blocked bronchus, the neck,
     an endotracheal tube); their true regions are in ``Phantom.regions``.
     """
-    from ctvis.core import phantom_pathology as pp
-
     names = pp.check(pathology)
     trachea_top = (TRACHEA[0][0], TRACHEA[0][1], pp.TRACHEA_TOP_NECK) if "neck" in names \
         else TRACHEA[0]
@@ -216,6 +215,24 @@ class _Grid:
         return (self.axis(0)[box[0]][:, None, None], self.axis(1)[box[1]][None, :, None],
                 self.axis(2)[box[2]][None, None, :])
 
+    def capsule(self, p0, p1, r0, r1):
+        """Box and mask of the voxels within a tapered capsule: segment p0→p1, radius r0→r1
+        (mask None when the box is empty)."""
+        p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+        r = max(r0, r1)
+        box = self.box(np.minimum(p0, p1) - r, np.maximum(p0, p1) + r)
+        if _is_empty(box):
+            return box, None
+        z, y, x = self.coords(box)
+        x, y, z = x - float(p0[0]), y - float(p0[1]), z - float(p0[2])
+        d = [float(v) for v in p1 - p0]
+        dd = max(d[0] ** 2 + d[1] ** 2 + d[2] ** 2, 1e-9)
+        t = (x * (d[0] / dd) + y * (d[1] / dd)) + z * (d[2] / dd)
+        np.clip(t, 0.0, 1.0, out=t)
+        dist2 = (x - t * d[0]) ** 2 + (y - t * d[1]) ** 2 + (z - t * d[2]) ** 2
+        rad = r0 + (r1 - r0) * t
+        return box, dist2 <= rad * rad
+
 
 def _three(values, kind, name) -> tuple:
     values = tuple(kind(v) for v in values)
@@ -259,27 +276,9 @@ class _Canvas:
             self.paint_capsule(p0, p1, r0, r1, value, label, inside_lungs)
 
     def paint_capsule(self, p0, p1, r0, r1, value, label=CLEAR, inside_lungs=False) -> None:
-        box, mask = _capsule(self.grid, p0, p1, r0, r1)
+        box, mask = self.grid.capsule(p0, p1, r0, r1)
         if mask is not None:
             self.paint(box, mask, value, label, inside_lungs)
-
-
-def _capsule(grid: _Grid, p0, p1, r0, r1):
-    """Box and mask of the voxels within a tapered capsule: segment p0→p1, radius r0→r1."""
-    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
-    r = max(r0, r1)
-    box = grid.box(np.minimum(p0, p1) - r, np.maximum(p0, p1) + r)
-    if _is_empty(box):
-        return box, None
-    z, y, x = grid.coords(box)
-    x, y, z = x - float(p0[0]), y - float(p0[1]), z - float(p0[2])
-    d = [float(v) for v in p1 - p0]
-    dd = max(d[0] ** 2 + d[1] ** 2 + d[2] ** 2, 1e-9)
-    t = (x * (d[0] / dd) + y * (d[1] / dd)) + z * (d[2] / dd)
-    np.clip(t, 0.0, 1.0, out=t)
-    dist2 = (x - t * d[0]) ** 2 + (y - t * d[1]) ** 2 + (z - t * d[2]) ** 2
-    rad = r0 + (r1 - r0) * t
-    return box, dist2 <= rad * rad
 
 
 def _ellipse(x, y, cx, cy, ax, ay):

@@ -25,6 +25,10 @@ Options (``make_phantom(pathology=(...))``) and their true label:
 
 Regions always recorded: ``airway`` (trachea and main bronchi lumen), ``heart`` and
 ``liver_dome`` (liver above the lowest lung voxel).
+
+:mod:`ctvis.core.phantom` calls these functions with its canvas (HU array, lung labels,
+grid); they use only what it hands them (the grid's ``axis``, ``box``, ``coords`` and
+``capsule``) and import nothing from it.
 """
 from __future__ import annotations
 
@@ -149,9 +153,7 @@ def paint_after_airways(canvas, names, bronchus_left, carina, trachea_top, regio
 
 
 def _capsule_mask(grid, p0, p1, r):
-    from ctvis.core.phantom import _capsule
-
-    box, m = _capsule(grid, p0, p1, r, r)
+    box, m = grid.capsule(p0, p1, r, r)
     return box, (np.zeros(grid.shape, bool)[box] if m is None else m)
 
 
