@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SurfaceOptions", "LUNG_SURFACE", "BONE_SURFACE", "lung_surfaces", "threshold_surface",
            "surface_from_mask", "surface_from_field", "mesh_stats", "signed_volume",
-           "smp_backend", "decimate_backends", "write_meshes", "write_mesh", "read_mesh"]
+           "smp_backend", "decimate_backends", "write_meshes", "write_mesh", "read_mesh",
+           "image_data"]
 
 
 
@@ -183,6 +184,21 @@ def _padded_crop(array: np.ndarray, lo, hi, fill) -> np.ndarray:
     return np.pad(sub, pad, constant_values=fill)
 
 
+def image_data(array: np.ndarray, spacing_xyz, origin_xyz=(0.0, 0.0, 0.0), name: str = "HU"):
+    """``pyvista.ImageData`` over ``array`` [z, y, x] with this spacing and origin (x, y, z),
+    the scalars active under ``name``: the one builder of VTK image data (surfaces contour it,
+    the volume renderer draws it).  C-order ravel of [z, y, x] is x-fastest, VTK's point
+    order, so a contiguous array is handed to VTK as it is (shared, not copied)."""
+    import pyvista as pv
+
+    nz, ny, nx = array.shape
+    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
+                         origin=tuple(map(float, origin_xyz)))
+    image.point_data[name] = np.ascontiguousarray(array).ravel(order="C")
+    image.point_data.active_scalars_name = name
+    return image
+
+
 def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: bool = False,
             report: Reporter | None = None):
     """``vtkFlyingEdges3D`` of a [z, y, x] field at ``value`` on a grid with this spacing and
@@ -191,10 +207,7 @@ def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: b
     from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
     smp_backend()
-    nz, ny, nx = field.shape
-    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
-                         origin=tuple(map(float, origin_xyz)))
-    image.point_data["f"] = np.ascontiguousarray(field).ravel(order="C")
+    image = image_data(field, spacing_xyz, origin_xyz, name="f")
     fe = vtkFlyingEdges3D()
     fe.SetInputData(image)
     fe.SetValue(0, float(value))

@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from ctvis.core.volume import Volume
+from ctvis.render.surfaces import image_data
 from ctvis.render.transfer_functions import VRPreset, apply_preset
 
 MAPPERS = ("fixed-point", "gpu")
@@ -58,17 +59,6 @@ def still_steps(shape, budget: int | None = STILL_VOXELS) -> tuple[int, int, int
         return (1, 2, 2)
     step = lod_step(shape, budget)
     return (step, step, step)
-
-
-def grid(array: np.ndarray, spacing_xyz, name: str = "HU"):
-    """ImageData in scaled index space over ``array`` [z, y, x]; a contiguous array is shared."""
-    import pyvista as pv
-
-    nz, ny, nx = array.shape
-    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)))
-    image.point_data[name] = np.ascontiguousarray(array).ravel(order="C")
-    image.point_data.active_scalars_name = name
-    return image
 
 
 def patient_matrix(volume: Volume):
@@ -121,10 +111,12 @@ class VolumeActor:
         still_spacing = spacing * np.asarray(self.still_steps[::-1])
         # The full grid on the volume's own buffer (the slice planes use it, and the still
         # level when it is not subsampled).
-        self.full_image = grid(volume.array, spacing)
+        self.full_image = image_data(volume.array, spacing)
         self.images = {"still": (self.full_image if self.still_steps == (1, 1, 1) else
-                                 grid(subsampled(volume.array, self.still_steps), still_spacing)),
-                       "moving": grid(subsampled(volume.array, self.step), spacing * self.step)}
+                                 image_data(subsampled(volume.array, self.still_steps),
+                                            still_spacing)),
+                       "moving": image_data(subsampled(volume.array, self.step),
+                                            spacing * self.step)}
         self.property = vtkVolumeProperty()
         self.moving_property = vtkVolumeProperty()
         matrix = patient_matrix(volume)
