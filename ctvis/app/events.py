@@ -51,7 +51,3 @@ class Events:
 
     def __iter__(self):
         return iter(self._signals.values())
-
-    def disconnect_all(self) -> None:
-        for signal in self._signals.values():
-            signal._slots.clear()

@@ -231,10 +231,6 @@ class ViewerState:
         kji = np.floor(self.volume.patient_to_index(self.crosshair) + 0.5 + 1e-6).astype(int)
         return tuple(int(v) for v in np.clip(kji, 0, np.array(self.volume.shape) - 1))
 
-    def slice_count(self, view: str) -> int:
-        self._need_volume()
-        return self.volume.shape[slice_axes(self.volume.direction, view).normal]
-
     def slice_index(self, view: str) -> int:
         """The slice of ``view`` through the crosshair (derived, never stored)."""
         self._need_volume()

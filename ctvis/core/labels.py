@@ -35,10 +35,3 @@ LUNG_STRUCTURES = {RIGHT_LUNG.name: (RIGHT_LUNG.value,), LEFT_LUNG.name: (LEFT_L
                    BOTH_LUNGS.name: (RIGHT_LUNG.value, LEFT_LUNG.value),
                    AIRWAY.name: (AIRWAY.value,)}
 STRUCTURES = {label.name: label for label in (RIGHT_LUNG, LEFT_LUNG, BOTH_LUNGS, BONE, AIRWAY)}
-
-
-def label_named(name: str) -> Label:
-    try:
-        return STRUCTURES[name]
-    except KeyError:
-        raise KeyError(f"unknown structure {name!r} (known: {', '.join(STRUCTURES)})") from None

@@ -1,5 +1,5 @@
-"""Pictures without a window: slice views at their true aspect with annotations, 3D surface
-pictures off-screen (VTK through EGL when there is no X server), PNG bytes.
+"""Pictures without a window: slice views at their true aspect with annotations, the 3D view
+off-screen (VTK through EGL when there is no X server), PNG bytes.
 
 The slice pixels come from :func:`ctvis.render.slices.slice_rgb`, the same function the
 viewer's slice views draw, so a headless picture of a state matches the viewer's.
@@ -12,10 +12,6 @@ import numpy as np
 
 from ctvis.core.progress import Reporter
 
-# Standard 3D views: direction from the focal point to the camera (LPS), and view-up.
-STANDARD_VIEWS = {"anterior": ((0, -1, 0), (0, 0, 1)), "posterior": ((0, 1, 0), (0, 0, 1)),
-                  "right": ((-1, 0, 0), (0, 0, 1)), "left": ((1, 0, 0), (0, 0, 1)),
-                  "superior": ((0, 0, 1), (0, -1, 0)), "inferior": ((0, 0, -1), (0, -1, 0))}
 TEXT_COLOR = (255, 200, 40)      # as the viewer's: never mistaken for image pixels
 
 
@@ -172,26 +168,6 @@ def picture_3d(state, size: tuple[int, int] = (800, 800), transparent: bool = Fa
     return render_state(state, size=size, transparent=transparent)
 
 
-def surfaces_picture(meshes, view: str = "anterior", size=(800, 800),
-                     transparent: bool = False) -> np.ndarray:
-    """An off-screen picture of ``meshes`` = [(PolyData, (r, g, b), opacity), ...]."""
-    offscreen_without_display()
-    import pyvista as pv
-
-    plotter = pv.Plotter(off_screen=True, window_size=size)
-    try:
-        plotter.set_background("black")
-        for mesh, color, opacity in meshes:
-            plotter.add_mesh(mesh, color=np.asarray(color) / 255.0, opacity=opacity,
-                             smooth_shading=True, specular=0.2)
-        to_camera, up = STANDARD_VIEWS[view]
-        plotter.view_vector(to_camera, viewup=up)
-        plotter.reset_camera()
-        return plotter.screenshot(transparent_background=transparent, return_img=True)
-    finally:
-        plotter.close()
-
-
 def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     """The report's pictures of a state with a lung overlay, as PNG bytes: the three slice
     views, and the 3D view (anterior) with the lung surfaces, then with bone inside the body
@@ -222,6 +198,6 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     return pictures
 
 
-__all__ = ["STANDARD_VIEWS", "png_bytes", "true_aspect", "annotate", "slice_picture",
-           "surfaces_picture", "report_pictures", "pad_square", "fit",
+__all__ = ["png_bytes", "true_aspect", "annotate", "slice_picture",
+           "report_pictures", "pad_square", "fit",
            "layout_picture", "state_picture", "picture_3d"]

@@ -48,9 +48,6 @@ class VRPreset:
         """Scalar opacity at ``hu`` (piecewise linear, clamped at the ends)."""
         return _interpolate(self.shifted(shift)[1], hu)[0]
 
-    def color_at(self, hu: float, shift: float = 0.0) -> tuple[float, float, float]:
-        return tuple(_interpolate(self.shifted(shift)[0], hu))
-
 
 def _interpolate(points, x: float) -> list[float]:
     if x <= points[0][0]:
