@@ -2,7 +2,7 @@
 and peak memory against the int16 volume (issue 8: ≥ 30 updates/s on a 512² slice; ≤ 3 s
 from the command to a painted window with a 275 × 512² series; peak ≤ 3× the volume).
 
-    python benchmarks/bench_viewer.py [--slices 275] [--updates 120]
+    python benchmarks/bench_viewer.py [--slices 275] [--updates 120] [--only event-loop]
 
 Needs a display: run it under ``xvfb-run -a -s "-screen 0 1600x1000x24"`` on a machine
 without one.  It writes a 512² phantom DICOM series into a temporary folder (removed after).
@@ -12,7 +12,19 @@ without one.  It writes a 512² phantom DICOM series into a temporary folder (re
    made by render.slices, the QImage, the annotations): updates per second, without and with
    the lung overlay and the bone overlay; then crosshair moves that redraw all three views.
    Before each measurement the window settles (the 3D pane finishes its own work).
-2. Start to first paint: a fresh interpreter (started by this script; the clock starts
+2. Slice updates through the event loop (issue 18, item 8), as a user scrolls: each wheel
+   event is posted to the axial view and the application's events are processed (timers,
+   the 3D pane's work) until the view has painted the new slice; then the next.  Part 1's
+   synchronous repaints never run the event loop, so they never see what the 3D pane
+   queues.  Cases: no 3D pane (the reference; in four-up, and in layout "axial" where the
+   axial view is larger), the 3D pane built and shown (four-up), and built but hidden
+   (layout "axial").  The 3D renders are counted (the renderer's EndEvent) at the moving
+   and the full level of detail, during the scroll and in the second after it.  Two
+   windows on the volume (one never builds its 3D pane), shown one at a time; three rounds
+   with the cases interleaved (the load moves between rounds), the median printed.
+   ``--only event-loop`` runs this part alone on a phantom made in memory (no DICOM series
+   written).
+3. Start to first paint: a fresh interpreter (started by this script; the clock starts
    before it) imports the viewer, shows the window, loads the series on the worker thread
    and paints the slices, then builds the 3D pane, as ``ctvis view`` does; the child
    reports each phase.  Peak memory is the child's VmHWM, 1.5 s after the 3D pane is built.
@@ -175,15 +187,149 @@ def slice_updates(phantom_volume, lungs, n: int) -> dict:
     return out
 
 
+def event_loop_scroll(volume, n: int, rounds: int = 3) -> list[tuple]:
+    """Slice updates per second through the event loop, and the 3D renders made, in two
+    windows on ``volume`` (one never builds its 3D pane: the reference), shown one at a
+    time, each case measured once a round, the cases interleaved (the machine's load moves
+    between rounds).  Rows of (case, [updates/s per round], [((moving, full) during the
+    scroll, (moving, full) in the second after it) per round] or None)."""
+    from PyQt5.QtCore import QEvent, QEventLoop, QObject, QPoint, QPointF, Qt, QTimer
+    from PyQt5.QtGui import QWheelEvent
+    from PyQt5.QtWidgets import QApplication
+
+    from ctvis.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
+
+    class Painted(QObject):
+        """Ends the step's event loop when the axial view paints a new slice (the loop
+        returns once that paint is done)."""
+        loop = view = index = None
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint and self.loop is not None \
+                    and obj is self.view and obj.index != self.index:
+                self.loop.quit()
+            return False
+
+    painted = Painted()
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.setInterval(10_000)
+    direction = {"sign": 1}
+
+    def scroll(window, steps: int) -> float:
+        view = window.views["axial"]
+        centre = QPointF(view.width() / 2, view.height() / 2)
+        settle()
+        t = time.perf_counter()
+        for _ in range(steps):
+            if view.index in (0, view.count - 1):
+                direction["sign"] *= -1
+            painted.loop, painted.view, painted.index = QEventLoop(), view, view.index
+            QApplication.postEvent(view, QWheelEvent(
+                centre, QPointF(view.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                QPoint(0, 120 * direction["sign"]), Qt.NoButton, Qt.NoModifier,
+                Qt.NoScrollPhase, False))
+            guard.timeout.connect(painted.loop.quit)
+            guard.start()
+            painted.loop.exec_()
+            guard.stop()
+            guard.timeout.disconnect()
+            painted.loop = None
+        return steps / (time.perf_counter() - t)
+
+    def spin(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            QApplication.processEvents(QEventLoop.AllEvents, 20)
+            time.sleep(0.005)
+
+    def make_window(with_3d: bool):
+        window = MainWindow(volume, defer_3d=True)
+        window.resize(1600, 1000)
+        window.show()
+        window.views["axial"].installEventFilter(painted)
+        settle()
+        if with_3d:
+            window.ensure_3d()
+            scene = window.view3d.scene
+            end = time.perf_counter() + 120.0
+            while time.perf_counter() < end and (scene.volume_actor is None
+                                                 or scene.first_still_pending()
+                                                 or scene.volume_actor.interactive):
+                spin(0.1)                               # the first full-quality frame
+        window.hide()
+        return window
+
+    plain, with_3d = make_window(False), make_window(True)
+    pane = with_3d.view3d
+    renders, seconds, started = [], [], [0.0]
+    pane.scene.renderer.AddObserver(
+        "StartEvent", lambda *_: started.__setitem__(0, time.perf_counter()))
+
+    def rendered(*_):
+        seconds.append(time.perf_counter() - started[0])
+        renders.append(pane.scene.volume_actor is not None
+                       and pane.scene.volume_actor.interactive)
+    pane.scene.renderer.AddObserver("EndEvent", rendered)
+
+    cases = (("no 3D pane, four-up (reference)", plain, "four-up"),
+             ("no 3D pane, layout axial (reference)", plain, "axial"),
+             ("3D pane shown, four-up", with_3d, "four-up"),
+             ("3D pane built, hidden (layout axial)", with_3d, "axial"))
+    rates = {case: [] for case, _, _ in cases}
+    counts = {case: [] for case, _, _ in cases}
+    frame_ms = []
+    for _ in range(rounds):
+        for case, window, layout in cases:
+            window.state.layout = layout
+            window.show()
+            spin(0.5)
+            settle()
+            renders.clear()
+            seconds.clear()
+            rates[case].append(scroll(window, n))
+            during = list(renders)
+            frame_ms += seconds[:len(during)]
+            spin(1.0)
+            after = renders[len(during):]
+            if window is with_3d:
+                counts[case].append(((sum(during), len(during) - sum(during)),
+                                     (sum(after), len(after) - sum(after))))
+            window.hide()
+    view, size = with_3d.views["axial"], pane.plotter.interactor.size()
+    with_3d.state.layout = "four-up"
+    with_3d.show()
+    spin(0.5)
+    cost = (f"{1000 * sum(frame_ms) / len(frame_ms):.0f} ms each" if frame_ms else "none")
+    print(f"  (four-up: axial view {view.width()} × {view.height()} px, 3D pane "
+          f"{size.width()} × {size.height()} px; 3D renders during the scrolls: {cost})",
+          flush=True)
+    for window in (plain, with_3d):
+        window.close()
+    return [(case, rates[case], counts[case] or None) for case, _, _ in cases]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--slices", type=int, default=275)
     parser.add_argument("--updates", type=int, default=120)
+    parser.add_argument("--only", choices=("event-loop",),
+                        help="run only the event-loop scroll on a phantom made in memory")
     args = parser.parse_args(argv)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise SystemExit("needs a display: xvfb-run -a -s '-screen 0 1600x1000x24' "
                          "python benchmarks/bench_viewer.py")
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    print(f"{os.cpu_count()} cpu(s), load average {os.getloadavg()[0]:.1f} (1 min) "
+          f"{os.getloadavg()[1]:.1f} (5 min)", flush=True)
+    if args.only == "event-loop":
+        from ctvis.core.phantom import make_phantom
+
+        volume = make_phantom(shape=(args.slices, 512, 512), spacing=(1.25, 0.7, 0.7)).volume
+        print_event_loop(volume, args.updates)
+        return 0
     with tempfile.TemporaryDirectory(prefix="ctvis-bench-") as tmp:
         folder = Path(tmp) / "series"
         print(f"writing a {args.slices} × 512² phantom series ...", flush=True)
@@ -211,7 +357,21 @@ def main(argv=None) -> int:
         volume = load(folder)
         for name, value in slice_updates(volume, phantom.lungs, args.updates).items():
             print(f"  {name:<20} {value if isinstance(value, str) else f'{value:.0f}/s'}")
+        print_event_loop(volume, args.updates)
     return 0
+
+
+def print_event_loop(volume, n: int) -> None:
+    print(f"\naxial scroll through the event loop ({n} wheel steps, each until painted; "
+          f"3 rounds, cases interleaved):")
+    rows = event_loop_scroll(volume, n)
+    print(f"  {'':<40} {'slices/s: median (rounds)':<28} 3D renders per scroll, each round: "
+          f"moving + full during the scroll / in the second after it")
+    for case, rates, counts in rows:
+        rate = f"{sorted(rates)[len(rates) // 2]:>4.0f} ({', '.join(f'{r:.0f}' for r in rates)})"
+        renders = "" if counts is None else "  ".join(
+            f"{d[0]}+{d[1]} / {a[0]}+{a[1]}" for d, a in counts)
+        print(f"  {case:<40} {rate:<28} {renders}", flush=True)
 
 
 if __name__ == "__main__":
