@@ -34,7 +34,7 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlide
                              QToolButton, QVBoxLayout, QWidget)
 from pyvistaqt import QtInteractor
 
-from ctvis.app.state import CLIP_MODES, RENDER_MODES, ViewerState
+from ctvis.model.state import CLIP_MODES, RENDER_MODES, ViewerState
 from ctvis.render.camera import same_camera
 from ctvis.render.clip_box import ClipBoxWidget
 from ctvis.render.scene import Scene, volume_bounds
@@ -308,8 +308,8 @@ class View3DWidget(QWidget):
 
     def _go_still(self) -> None:
         self._moving_timer.stop()
-        if self._interacting or not self._shown():
-            return                               # the end of the drag / showEvent draws it
+        if not self._shown():
+            return                               # showEvent draws it
         fields, self._pending = self._pending, set()
         if fields:
             self.sync_now(fields)
