@@ -3,17 +3,23 @@
 The work function gets ``progress(fraction, message)`` and ``cancel() -> bool`` like every long
 core operation; its outcome comes back to the GUI thread as Qt signals (queued connections),
 so the window keeps painting and the user can cancel.
+
+A started task keeps itself alive until its outcome has reached the GUI thread: the caller
+may drop its last reference at any time (a second export, a second session replacing the
+first in a ``self.task`` attribute) — a QRunnable deleted while its thread runs it crashed
+the process.
 """
 from __future__ import annotations
 
 import logging
 import threading
 
-from PyQt5.QtCore import QObject, QRunnable, QThreadPool, pyqtSignal
+from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
 from ctvis.core.errors import Cancelled, CtvisError
 
 log = logging.getLogger(__name__)
+_RUNNING: set = set()            # started tasks whose outcome has not reached the GUI thread
 
 
 class TaskSignals(QObject):
@@ -30,6 +36,7 @@ class Task(QRunnable):
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.signals = TaskSignals()
         self._stop = threading.Event()
+        self._ran = threading.Event()      # run() has returned
 
     def cancel(self) -> None:
         self._stop.set()
@@ -49,7 +56,20 @@ class Task(QRunnable):
             self.signals.failed.emit(f"unexpected error ({type(exc).__name__}: {exc})")
         else:
             self.signals.finished.emit(result)
+        finally:
+            self._ran.set()
 
     def start(self, pool: QThreadPool | None = None) -> "Task":
+        _RUNNING.add(self)
+        for signal in (self.signals.finished, self.signals.failed, self.signals.cancelled):
+            signal.connect(self._release)
         (pool or QThreadPool.globalInstance()).start(self)
         return self
+
+    def _release(self, *_args) -> None:
+        """On the GUI thread, once the outcome has arrived: after the other slots of the
+        signal have run, and after run() has returned, let the task go."""
+        if self._ran.is_set():
+            QTimer.singleShot(0, lambda: _RUNNING.discard(self))
+        else:
+            QTimer.singleShot(5, self._release)

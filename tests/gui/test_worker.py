@@ -62,3 +62,40 @@ def test_cancel_stops_the_work(qtbot):
         time.sleep(0.05)
         task.cancel()
     assert finished == []
+
+
+DROPPED = """
+import gc, sys, time
+from PyQt5.QtWidgets import QApplication
+from PyQt5.QtTest import QTest
+app = QApplication([])
+from ctvis.gui.worker import Task
+
+got = []
+def work(progress=None, cancel=None):
+    time.sleep(0.3)
+    return 42
+
+task = Task(work)
+task.signals.finished.connect(got.append)
+task.start()
+del task                     # a caller that replaced it (a second export, a second session)
+gc.collect()
+QTest.qWait(1500)
+print(got)
+"""
+
+
+def test_a_task_its_caller_dropped_runs_to_the_end(tmp_path):
+    """Found by the monkey (tests/gui/test_monkey.py): the last reference to a running task
+    dropped (``window._record_task`` replaced by a second session) deleted the QRunnable
+    under its thread, and the process died with a segmentation fault."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", DROPPED], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert result.stdout.strip() == "[42]"
