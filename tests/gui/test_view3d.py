@@ -13,7 +13,7 @@ from PyQt5.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt5.QtGui import QMouseEvent
 from PyQt5.QtWidgets import QApplication
 
-from ctvis.app.state import Bone, Camera, View3D, ViewerState
+from ctvis.model.state import Bone, Camera, View3D, ViewerState
 from ctvis.core.phantom import make_phantom
 from ctvis.gui import view3d as view3d_module
 from ctvis.gui.view3d import STILL_DELAY_MS, View3DWidget
@@ -409,10 +409,11 @@ def test_scrolling_renders_the_3d_view_coarse_then_once_at_full_quality(phantom_
         qtbot.wait(300)
         axial = window.state.crosshair_index()[0]
         assert window.views["axial"].index == axial
-        # At the moving level at most every few steps (or not at all), then one
+        # At the moving level (at most every MOVING_INTERVAL_MS, never for the first step:
+        # fewer frames than steps whatever the machine's speed; or none), then one
         # full-quality frame once the scroll stops, its axial plane at the crosshair.
         *moving, last = renders
-        assert all(m for m, _ in moving) and len(moving) <= 5, renders
+        assert all(m for m, _ in moving) and len(moving) < 20, renders
         assert last == (False, axial), renders
         assert pane.scene.slice_numbers()[2] == axial
     finally:
