@@ -23,7 +23,7 @@ if not os.environ.get("DISPLAY"):
 
 import numpy as np  # noqa: E402
 
-from ctvis.app.state import View3D, ViewerState  # noqa: E402
+from ctvis.model.state import View3D, ViewerState  # noqa: E402
 from ctvis.core.phantom import make_phantom  # noqa: E402
 
 
@@ -92,7 +92,7 @@ def run_mapper(volume, mapper: str, preset: str, size, n_frames: int, rounds: in
 
 
 def surfaces(volume, lungs) -> dict:
-    from ctvis.render.live_surfaces import bone_surface, label_surface
+    from ctvis.mesh.live_surfaces import bone_surface, label_surface
 
     out = {}
     for hu in (300.0, 600.0):

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(["bench_3d_window"])
     import vtk
 
-    from ctvis.app.state import View3D
+    from ctvis.model.state import View3D
     from ctvis.core.phantom import make_phantom
     from ctvis.gui.main_window import MainWindow
 

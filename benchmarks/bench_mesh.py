@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 
 from ctvis.core.image.body import bounding_box  # noqa: E402
 from ctvis.core.phantom import make_phantom  # noqa: E402
-from ctvis.render import surfaces as S  # noqa: E402
+from ctvis.mesh import surfaces as S  # noqa: E402
 
 
 def best(fn, repeat):

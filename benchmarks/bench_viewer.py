@@ -143,7 +143,7 @@ def slice_updates(phantom_volume, lungs, n: int) -> dict:
     from PyQt5.QtGui import QWheelEvent
     from PyQt5.QtWidgets import QApplication
 
-    from ctvis.app.state import LUNGS, Bone
+    from ctvis.model.state import LUNGS, Bone
     from ctvis.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)

@@ -5,7 +5,7 @@ Public: ``ViewerState`` and its value objects (``Window``, ``Overlay``, ``Bone``
 (with a ``MeshRequest``).
 """
 from ctvis.app.pipeline import LungResult, MeshRequest, build_meshes, open_volume, segment
-from ctvis.app.state import (Bone, Camera, Overlay, Source, View3D, ViewerState, Window)
+from ctvis.model.state import (Bone, Camera, Overlay, Source, View3D, ViewerState, Window)
 
 __all__ = ["ViewerState", "Window", "Overlay", "Bone", "View3D", "Camera", "Source",
            "open_volume", "segment", "LungResult", "MeshRequest", "build_meshes"]

@@ -161,7 +161,7 @@ def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
         row["warnings"] = "; ".join(notes + list(result.metrics["warnings"]))
         files.append(write_mask(volume, result.labels, target / "lungs.nii.gz"))
         if "mesh" in steps:
-            from ctvis.render.mesh_io import write_meshes
+            from ctvis.mesh.mesh_io import write_meshes
 
             meshes = build_meshes(volume, MeshRequest("lungs"), labels=result.labels)
             files += write_meshes(meshes, target / "lungs.vtp")

@@ -144,7 +144,7 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
     Lung structures come from ``labels`` when given (``labels_source`` names them in
     messages), else from a fresh segmentation.
     """
-    from ctvis.render.surfaces import lung_surfaces, threshold_surface
+    from ctvis.mesh.surfaces import lung_surfaces, threshold_surface
 
     require_volume(volume, "meshing")
     report = Reporter(progress, cancel)

@@ -193,7 +193,7 @@ def lung_state(volume, labels, method: str, bone=None):
 
     ``bone``: the bone threshold setting (``state.Bone``) to use; None: the preset's.
     """
-    from ctvis.app.state import LUNGS, ViewerState
+    from ctvis.model.state import LUNGS, ViewerState
 
     state = ViewerState()
     state.volume = volume

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctvis.app.state import SESSION_VERSION, ViewerState, metrics_from_json
+from ctvis.model.state import SESSION_VERSION, ViewerState, metrics_from_json
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.progress import Reporter

@@ -94,8 +94,8 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
 
 def cmd(args) -> int:
     from ctvis.app.notes import loading_notes
-    from ctvis.render.mesh_io import MESH_FORMATS, write_meshes
-    from ctvis.render.surfaces import mesh_stats
+    from ctvis.mesh.mesh_io import MESH_FORMATS, write_meshes
+    from ctvis.mesh.surfaces import mesh_stats
 
     if Path(args.output).suffix.lower() not in MESH_FORMATS:
         raise CtvisError(f"{args.output}: the output must end in "

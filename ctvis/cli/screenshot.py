@@ -55,7 +55,7 @@ def build_state(args):
 
     from ctvis.app.pipeline import open_volume, segment
     from ctvis.app.session import open_session
-    from ctvis.app.state import LUNGS, Source, ViewerState
+    from ctvis.model.state import LUNGS, Source, ViewerState
 
     if args.session:
         state = open_session(args.session, data_path=args.path)

@@ -1,6 +1,6 @@
 """How a surface mesh is made from a mask or a HU threshold: one options object.
 
-Plain data (no VTK), so the CLI, the viewer and batch can build it; ``ctvis.render.surfaces``
+Plain data (no VTK), so the CLI, the viewer and batch can build it; ``ctvis.mesh.surfaces``
 reads it.  Out-of-range values are refused here with a message a user can act on.
 """
 from __future__ import annotations

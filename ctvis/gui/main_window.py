@@ -15,7 +15,7 @@ from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget,
 
 from ctvis.app import pipeline
 from ctvis.app.notes import loading_notes
-from ctvis.app.state import LUNGS, Source, ViewerState
+from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.presets import SERIES_PRESET, window_presets
 from ctvis.gui import file_dialogs, record, series_chooser

@@ -14,7 +14,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                              QFormLayout, QMessageBox, QProgressDialog, QSpinBox)
 
 from ctvis.app import session as sessions
-from ctvis.app.state import LUNGS
+from ctvis.model.state import LUNGS
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.gui import file_dialogs

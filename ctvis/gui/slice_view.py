@@ -20,7 +20,7 @@ from PyQt5.QtGui import QColor, QCursor, QImage, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
 from ctvis.core.image.slicing import VIEWS, slice_axes
-from ctvis.app.state import Window
+from ctvis.model.state import Window
 from ctvis.gui import slice_annotations as ann
 from ctvis.render.slices import VIEW_COLORS, edge_letters, slice_geometry, slice_rgb
 

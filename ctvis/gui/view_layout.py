@@ -1,5 +1,5 @@
 """The central area: the three slice views and the 3D pane arranged as ``state.layout`` says
-(the grids are ``ctvis.app.layouts``, shared with headless screenshots).
+(the grids are ``ctvis.model.layouts``, shared with headless screenshots).
 
 four-up (3D Slicer's Four-Up): axial | 3D over sagittal | coronal; one-by-three: the 3D view
 above a row of axial, sagittal, coronal; a view's name: that view alone.  A double click on a
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PyQt5.QtCore import QEvent, QObject
 from PyQt5.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from ctvis.app.layouts import GRIDS, PANES, grid
+from ctvis.model.layouts import GRIDS, PANES, grid
 from ctvis.render.slices import VIEW_COLORS
 
 

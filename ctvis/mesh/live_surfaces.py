@@ -1,7 +1,7 @@
 """Surfaces for the 3D view, fast enough to follow a slider: bone at a HU threshold, lungs
 from a label volume.
 
-These are previews, not the exported meshes of :mod:`ctvis.render.surfaces`: flying edges on
+These are previews, not the exported meshes of :mod:`ctvis.mesh.surfaces`: flying edges on
 a grid subsampled to at most ``PREVIEW_VOXELS`` voxels, normals from the gradient, no
 smoothing, decimation or island removal.  Points are in scaled index space (spacing applied,
 origin 0), like the volume: the actor's user matrix (``volume_actor.patient_matrix``) places
@@ -14,15 +14,15 @@ import math
 import numpy as np
 
 from ctvis.core.volume import Volume
-from ctvis.render.surfaces import contour
-from ctvis.render.volume_actor import lod_step, subsampled
+from ctvis.mesh.surfaces import contour
+from ctvis.core.image.subsample import grid_step, subsampled
 
 PREVIEW_VOXELS = 16_000_000
 LUNG_BLUR_VOXELS = 0.8           # Gaussian sigma on the subsampled 0/1 mask: no staircase
 
 
 def preview_step(shape, budget: int = PREVIEW_VOXELS) -> int:
-    return lod_step(shape, budget)
+    return grid_step(shape, budget)
 
 
 def bone_surface(volume: Volume, hu: float, budget: int = PREVIEW_VOXELS):

@@ -21,7 +21,7 @@ Pipeline for one structure (:func:`surface_from_mask`, :func:`threshold_surface`
    signed volume is checked positive.
 
 Meshes are ``pyvista.PolyData`` in LPS millimetres with point ``Normals`` and field data
-``SPACE`` = "LPS" and ``structure``.  Writers are in :mod:`ctvis.render.mesh_io`.
+``SPACE`` = "LPS" and ``structure``.  Writers are in :mod:`ctvis.mesh.mesh_io`.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from ctvis.core.progress import Reporter
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
 from ctvis.core.volume import Volume
 # Writers and readers live in mesh_io; re-exported here for one-stop use.
-from ctvis.render.mesh_io import (read_mesh, triangle_faces, write_mesh,  # noqa: F401
+from ctvis.mesh.mesh_io import (read_mesh, triangle_faces, write_mesh,  # noqa: F401
                                   write_meshes)
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from ctvis.app.events import Events
+from ctvis.model.events import Events
 from ctvis.core.image.slicing import VIEWS, slice_axes
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_window,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ctvis.app.state import Camera
+from ctvis.model.state import Camera
 
 # name -> (direction from the focal point to the camera, view up), both LPS
 STANDARD_VIEWS = {

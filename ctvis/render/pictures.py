@@ -115,7 +115,7 @@ def fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def layout_picture(state, cell: tuple[int, int] = (600, 600), scale: int = 1,
                    annotations: bool = True, gap: int = 2) -> np.ndarray:
     """All panes of ``state.layout`` arranged as the window arranges them."""
-    from ctvis.app.layouts import grid
+    from ctvis.model.layouts import grid
     from ctvis.render.slices import VIEW_COLORS
 
     cells = grid(state.layout)
@@ -174,7 +174,7 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     (no table, no leads) — drawn by the viewer's 3D scene."""
     from dataclasses import replace
 
-    from ctvis.app.state import ViewerState
+    from ctvis.model.state import ViewerState
     from ctvis.core.image.body import body_mask
 
     report = Reporter(progress, cancel)

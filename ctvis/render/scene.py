@@ -26,11 +26,11 @@ import time
 
 import numpy as np
 
-from ctvis.app.state import FIELDS, LUNGS, Camera
+from ctvis.model.state import FIELDS, LUNGS, Camera
 from ctvis.core.labels import BONE
 from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_camera,
                                  standard_camera)
-from ctvis.render.live_surfaces import bone_surface, label_surface
+from ctvis.mesh.live_surfaces import bone_surface, label_surface
 from ctvis.render.orientation import OrientationMarker
 from ctvis.render.picking import display_ray, prop_pick, volume_pick
 from ctvis.render.transfer_functions import vr_preset

@@ -30,8 +30,9 @@ import math
 
 import numpy as np
 
+from ctvis.core.image.subsample import grid_step, subsampled
 from ctvis.core.volume import Volume
-from ctvis.render.surfaces import image_data
+from ctvis.mesh.surfaces import image_data
 from ctvis.render.transfer_functions import VRPreset, apply_preset
 
 MAPPERS = ("fixed-point", "gpu")
@@ -43,10 +44,7 @@ MOVING_IMAGE_SAMPLE_DISTANCE = (1.5, 6.0)     # pixels per ray: at best, at wors
 
 def lod_step(shape, budget: int = MOVING_VOXELS) -> int:
     """The smallest integer step whose subsampled grid has at most ``budget`` voxels."""
-    step = 1
-    while math.prod(-(-n // step) for n in shape) > budget:
-        step += 1
-    return step
+    return grid_step(shape, budget)
 
 
 def still_steps(shape, budget: int | None = STILL_VOXELS) -> tuple[int, int, int]:
@@ -71,14 +69,6 @@ def patient_matrix(volume: Volume):
     out = vtkMatrix4x4()
     out.DeepCopy(m.ravel())
     return out
-
-
-def subsampled(array: np.ndarray, step) -> np.ndarray:
-    """``array`` [z, y, x] taking every ``step``-th voxel (an int, or one per axis)."""
-    steps = (step,) * 3 if np.isscalar(step) else tuple(step)
-    if steps == (1, 1, 1):
-        return array
-    return np.ascontiguousarray(array[::steps[0], ::steps[1], ::steps[2]])
 
 
 def _mapper(kind: str):

@@ -8,7 +8,7 @@ import pytest
 
 from ctvis.app.pipeline import segment
 from ctvis.app.session import DataMissing, SessionError, open_session, save_session
-from ctvis.app.state import Bone, Camera, Source, View3D, ViewerState, Window
+from ctvis.model.state import Bone, Camera, Source, View3D, ViewerState, Window
 from ctvis.core.io import write_nifti
 from ctvis.core.phantom import make_phantom
 

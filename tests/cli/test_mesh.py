@@ -10,8 +10,8 @@ from ctvis.cli import main
 from ctvis.core.phantom import make_phantom
 from ctvis.core.volume import Volume
 from ctvis.core.io.nifti_nrrd import write_nifti, write_nrrd
-from ctvis.render.mesh_io import read_mesh
-from ctvis.render.surfaces import mesh_stats
+from ctvis.mesh.mesh_io import read_mesh
+from ctvis.mesh.surfaces import mesh_stats
 
 
 def printed_volumes(out: str) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from ctvis.app.session import open_session, save_session
-from ctvis.app.state import Source, ViewerState
+from ctvis.model.state import Source, ViewerState
 from ctvis.core.io import write_nifti
 from ctvis.core.phantom import make_phantom
 from ctvis.render.pictures import state_picture

@@ -23,7 +23,7 @@ def test_lungs_metrics_and_phantom_use_the_vocabulary():
 
 
 def test_mesh_files_label_structures_with_the_mask_values():
-    from ctvis.render.mesh_io import _labels_for
+    from ctvis.mesh.mesh_io import _labels_for
 
     values = _labels_for(["right", "left", "lungs", "bone"])
     assert values["right"] == 1 and values["left"] == 2

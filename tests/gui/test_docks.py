@@ -10,7 +10,7 @@ from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import QColorDialog, QFileDialog
 from scipy import ndimage
 
-from ctvis.app.state import LUNGS
+from ctvis.model.state import LUNGS
 from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow

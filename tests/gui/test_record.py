@@ -9,7 +9,7 @@ from PyQt5.QtGui import QImage
 from PyQt5.QtWidgets import QFileDialog, QMessageBox
 
 from ctvis.app.pipeline import segment
-from ctvis.app.state import LUNGS, Source, Window
+from ctvis.model.state import LUNGS, Source, Window
 from ctvis.core.io import write_nifti
 from ctvis.core.phantom import make_phantom
 from ctvis.gui import record
@@ -129,7 +129,7 @@ def test_view_opens_a_session_and_saves_its_screenshot(phantom, tmp_path):
     import sys
 
     from ctvis.app.session import save_session
-    from ctvis.app.state import ViewerState
+    from ctvis.model.state import ViewerState
 
     ct = write_nifti(phantom.volume, tmp_path / "ct.nii.gz")
     state = ViewerState()
@@ -267,7 +267,7 @@ def test_the_report_from_the_window_uses_its_bone_threshold_and_its_lungs(
     import ctvis.app.pipeline
     import ctvis.render.pictures
     from ctvis.app.report import PICTURES
-    from ctvis.app.state import Bone
+    from ctvis.model.state import Bone
     from ctvis.render.pictures import png_bytes
 
     # Lungs the window shows (a mask it was given: labels without metrics) and the bone

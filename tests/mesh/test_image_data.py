@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ctvis.render.surfaces import image_data
+from ctvis.mesh.surfaces import image_data
 from tests.helpers.dicom_factory import random_volume
 
 

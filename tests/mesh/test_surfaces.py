@@ -9,8 +9,8 @@ from scipy.ndimage import map_coordinates
 from ctvis.core.errors import Cancelled, CtvisError
 from ctvis.core.phantom import make_phantom
 from ctvis.core.volume import Volume
-from ctvis.render import surfaces as S
-from ctvis.render.mesh_io import MESH_FORMATS, read_mesh, write_meshes
+from ctvis.mesh import surfaces as S
+from ctvis.mesh.mesh_io import MESH_FORMATS, read_mesh, write_meshes
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from ctvis.app.state import (Bone, Camera, Overlay, View3D, ViewerState, Window,
+from ctvis.model.state import (Bone, Camera, Overlay, View3D, ViewerState, Window,
                              SESSION_VERSION)
 from ctvis.core.phantom import make_phantom
 from tests.helpers.dicom_factory import random_volume, rotation

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from ctvis.app.state import Bone, Camera, View3D, ViewerState
+from ctvis.model.state import Bone, Camera, View3D, ViewerState
 from ctvis.core.phantom import make_phantom
 from ctvis.render.camera import STANDARD_VIEWS, same_camera, standard_camera
 from ctvis.render.scene import Scene, clip_planes, render_state, volume_bounds

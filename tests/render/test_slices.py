@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from ctvis.app.state import Bone, Overlay, ViewerState, Window
+from ctvis.model.state import Bone, Overlay, ViewerState, Window
 from ctvis.core.labels import BONE, LEFT_LUNG, RIGHT_LUNG
 from ctvis.core.volume import Volume
 from ctvis.render.slices import (direction_letters, edge_letters, slice_geometry, slice_rgb,

@@ -13,7 +13,7 @@ from PyQt5.QtCore import QTimer, Qt, pyqtSignal
 from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout,
                              QWidget)
 
-from ctvis.app.state import Bone
+from ctvis.model.state import Bone
 from ctvis.gui.docks.common import blocked
 
 HU_RANGE = (-500, 2000)

@@ -9,7 +9,7 @@ from PyQt5.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ctvis.app.state import LUNGS
+from ctvis.model.state import LUNGS
 
 HU_RANGE = (-1100, 1500)
 BIN_HU = 10

@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QGridLayout,
                              QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ctvis.app import pipeline
-from ctvis.app.state import LUNGS
+from ctvis.model.state import LUNGS
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.lungs import METHODS
 from ctvis.gui import file_dialogs
@@ -44,7 +44,7 @@ def _write_mask(volume, labels, path, progress=None, cancel=None):
 
 
 def _write_mesh(volume, labels, path, progress=None, cancel=None):
-    from ctvis.render.mesh_io import write_meshes
+    from ctvis.mesh.mesh_io import write_meshes
 
     meshes = pipeline.build_meshes(volume, pipeline.MeshRequest("lungs"), labels=labels,
                                    progress=progress, cancel=cancel)

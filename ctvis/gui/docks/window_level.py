@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PyQt5.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 
-from ctvis.app.state import Window
+from ctvis.model.state import Window
 from ctvis.core.presets import window_presets
 from ctvis.gui.docks.common import SliderSpin
 
