@@ -66,6 +66,8 @@ def open_or_list(path, series_uid=None, progress=None, cancel=None):
 
         found = scan(Path(path), cancel=cancel).series
         if len(found) > 1:
+            for series in found:       # what tells them apart, thumbnails read here, not
+                series.summary = series_chooser.summarise(series)    # on the GUI thread
             return found
     return pipeline.open_volume(path, series_uid=series_uid, progress=progress, cancel=cancel)
 

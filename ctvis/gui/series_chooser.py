@@ -1,33 +1,127 @@
-"""Which series to open when a DICOM folder holds several: a small table dialog."""
+"""Which series to open when a DICOM folder holds several: a table dialog whose rows tell the
+series apart (two series of one scan often share description, modality, size and count):
+series number, description, image type, slice spacing, z range and a middle-slice
+thumbnail."""
 from __future__ import annotations
 
-from PyQt5.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
+import numpy as np
+from PyQt5.QtCore import QSize
+from PyQt5.QtGui import QIcon, QImage, QPixmap
+from PyQt5.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
                              QTableWidgetItem, QVBoxLayout)
 
-COLUMNS = (("description", "Description"), ("modality", "Modality"), ("n_images", "Images"),
-           ("size", "Size"), ("uid", "Series UID"))
+from ctvis.gui.widgets import ElidedLabel
+
+THUMB = 64                         # thumbnail size in pixels (longest side)
+THUMB_WINDOW = (-600.0, 1500.0)    # lung window: lungs, mediastinum and bone told apart
+COLUMNS = (("thumbnail", ""), ("number", "No."), ("description", "Description"),
+           ("image_type", "Image type"), ("n_images", "Images"), ("size", "Size"),
+           ("spacing_text", "Slice spacing"), ("z_text", "z range"), ("uid", "Series UID"))
 
 
-def _row(series) -> dict:
+def _ordered(slices) -> list:
+    """The slices along their normal (ImagePositionPatient projected), as the loader does."""
+    placed = [s for s in slices if s.position is not None]
+    if not placed:
+        return list(slices)
+    ori = placed[0].orientation
+    normal = np.cross(ori[:3], ori[3:]) if ori is not None else np.array([0.0, 0.0, 1.0])
+    return sorted(placed, key=lambda s: float(np.dot(s.position, normal)))
+
+
+def middle_thumbnail(series) -> np.ndarray | None:
+    """The middle slice in the lung window as uint8, at most THUMB pixels a side; None when
+    its pixels are compressed (no decoder runs for a preview) or unreadable."""
+    slices = _ordered(series.slices)
+    if not slices:
+        return None
+    s = slices[len(slices) // 2]
+    if s.pixel_offset is None:
+        return None
+    try:
+        raw = np.fromfile(s.path, dtype=s.raw_dtype, count=s.rows * s.columns,
+                          offset=s.pixel_offset)
+        if raw.size != s.rows * s.columns:
+            return None
+        step = max(1, -(-max(s.rows, s.columns) // THUMB))
+        plane = raw.reshape(s.rows, s.columns)[::step, ::step].astype(np.float32)
+    except (OSError, ValueError):
+        return None
+    hu = plane * s.slope + s.intercept
+    center, width = THUMB_WINDOW
+    grey = np.clip((hu - (center - width / 2)) / width * 255, 0, 255)
+    return np.ascontiguousarray(grey.astype(np.uint8))
+
+
+def summarise(series) -> dict:
+    """What the table shows of one series (no Qt: runs on the loading worker)."""
     info = series.as_dict() if hasattr(series, "as_dict") else dict(series)
     info["size"] = f"{info.get('columns', '?')}×{info.get('rows', '?')}"
+    slices = getattr(series, "slices", None) or []
+    if slices:
+        first = slices[0]
+        number = first.meta.get("series_number")
+        info["number"] = "" if number is None else f"{float(number):.10g}"
+        info["image_type"] = "\\".join(first.image_type)
+        ordered = _ordered(slices)
+        positions = np.array([s.position for s in ordered if s.position is not None])
+        if len(positions) > 1:
+            ori = ordered[0].orientation
+            normal = np.cross(ori[:3], ori[3:]) if ori is not None else np.array([0, 0, 1.0])
+            steps = np.diff(positions @ normal)
+            steps = steps[np.abs(steps) > 1e-3]
+            if steps.size:
+                info["spacing_text"] = f"{float(np.median(steps)):.3g} mm"
+        if len(positions):
+            z0, z1 = positions[:, 2].min(), positions[:, 2].max()
+            info["z_text"] = f"{z0:.1f} … {z1:.1f} mm"
+        info["thumbnail_array"] = middle_thumbnail(series)
     return info
+
+
+def _icon(grey: np.ndarray) -> QIcon:
+    h, w = grey.shape
+    image = QImage(grey.data, w, h, w, QImage.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image))
 
 
 class SeriesChooser(QDialog):
     def __init__(self, path, series: list, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Choose a series")
-        self.rows = [_row(s) for s in series]
+        self.rows = [getattr(s, "summary", None) or summarise(s) for s in series]
         self.table = QTableWidget(len(self.rows), len(COLUMNS))
         self.table.setHorizontalHeaderLabels([title for _, title in COLUMNS])
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.setSelectionMode(QTableWidget.SingleSelection)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.setIconSize(QSize(THUMB, THUMB))
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Interactive)
         for r, info in enumerate(self.rows):
             for c, (key, _title) in enumerate(COLUMNS):
-                self.table.setItem(r, c, QTableWidgetItem(str(info.get(key) or "–")))
+                if key == "thumbnail":
+                    item = QTableWidgetItem()
+                    thumb = info.get("thumbnail_array")
+                    if thumb is not None:
+                        item.setIcon(_icon(thumb))
+                    else:
+                        item.setText("–")
+                        item.setToolTip("no preview (compressed or unreadable pixels)")
+                else:
+                    value = info.get(key)
+                    item = QTableWidgetItem("–" if value in (None, "") else str(value))
+                    if key == "uid":
+                        item.setToolTip(str(value))
+                self.table.setItem(r, c, item)
+        self.table.setColumnWidth(0, THUMB + 10)
+        self.table.setColumnWidth(len(COLUMNS) - 1, 160)
         # The series with most images first selected: usually the diagnostic one.
         best = max(range(len(self.rows)), key=lambda r: self.rows[r].get("n_images") or 0)
         self.table.selectRow(best)
@@ -36,10 +130,11 @@ class SeriesChooser(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"{path} holds {len(self.rows)} series:"))
+        self.title = ElidedLabel(f"{path} holds {len(self.rows)} series:")
+        lay.addWidget(self.title)
         lay.addWidget(self.table)
         lay.addWidget(buttons)
-        self.resize(760, 300)
+        self.resize(1000, 200 + (THUMB + 6) * min(len(self.rows), 6))
 
     def chosen_uid(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()

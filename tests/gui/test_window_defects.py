@@ -354,3 +354,79 @@ def test_file_dialogs_start_in_the_last_folder_used(window, qtbot, monkeypatch, 
     assert starts[-1] == str(shots.resolve())
     assert str(tmp_path) not in os.getcwd()
     QApplication.processEvents()
+
+
+# ------------------------------------------------------------------------ series chooser
+def test_series_chooser_tells_two_series_of_one_folder_apart(window, qtbot, monkeypatch,
+                                                             tmp_path):
+    """Two series with the same description, modality, size and image count (a PET-CT's
+    two CT series): each row shows its series number, image type, slice spacing, z range
+    and a thumbnail of its middle slice, so the rows differ; the one clicked opens."""
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication
+
+    from ctvis.core.phantom import make_phantom
+    from ctvis.core.volume import Volume
+    from tests.helpers.dicom_factory import edit, write
+
+    chest = make_phantom(shape=(40, 96, 96)).volume
+    folder = tmp_path / "PET-CT"
+    thin = Volume(chest.array[10:30], (2.0, *chest.spacing[1:]), (0.0, 0.0, -20.0))
+    thick = Volume(chest.array[::2][:20], (5.0, *chest.spacing[1:]), (0.0, 0.0, -150.0))
+    write(thin, folder / "a", description="PET-CT SERIES")
+    for n, path in enumerate(write(thick, folder / "b", description="PET-CT SERIES")):
+        edit(path, SeriesNumber=3, ImageType=["DERIVED", "SECONDARY", "AXIAL"])
+    seen = {}
+
+    def look_and_choose():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not hasattr(dialog, "table"):
+            QTimer.singleShot(50, look_and_choose)
+            return
+        try:
+            look(dialog)
+        finally:
+            if dialog.isVisible():            # whatever went wrong, never hang on exec_()
+                dialog.reject()
+
+    def look(dialog):
+        table = dialog.table
+        seen["rows"] = [[table.item(r, c).text() for c in range(1, table.columnCount() - 1)]
+                        for r in range(table.rowCount())]
+        seen["icons"] = [not table.item(r, 0).icon().isNull() for r in range(table.rowCount())]
+        seen["shot"] = to_rgb(dialog)
+        table.clearSelection()                 # thumbnails as drawn in an unselected row
+        plain = to_rgb(dialog)
+        seen["thumbs"] = []
+        for r in range(table.rowCount()):
+            cell = table.visualRect(table.model().index(r, 0))
+            corner = table.viewport().mapTo(dialog, cell.topLeft())
+            seen["thumbs"].append(plain[corner.y():corner.y() + cell.height(),
+                                               corner.x():corner.x() + cell.width()])
+        thick_row = next(r for r, row in enumerate(seen["rows"]) if row[0] == "3")
+        index = table.model().index(thick_row, 2)
+        table.scrollTo(index)
+        rect = table.visualRect(index)
+        qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+        from PyQt5.QtWidgets import QDialogButtonBox
+
+        box = dialog.findChild(QDialogButtonBox)
+        qtbot.mouseClick(box.button(QDialogButtonBox.Open), Qt.LeftButton)
+
+    QTimer.singleShot(0, look_and_choose)
+    open_folder_from_menu(window, qtbot, monkeypatch, folder)
+    save(seen["shot"], tmp_path / "series_chooser.png")
+    rows = sorted(seen["rows"])
+    assert rows[0] != rows[1]
+    number, description, image_type, images, size, spacing, z_range = zip(*rows)
+    assert number == ("1", "3") and description == ("PET-CT SERIES", "PET-CT SERIES")
+    assert image_type == ("ORIGINAL\\PRIMARY\\AXIAL", "DERIVED\\SECONDARY\\AXIAL")
+    assert images == ("20", "20") and size == ("96×96", "96×96")
+    assert spacing == ("2 mm", "5 mm")
+    assert z_range == ("-20.0 … 18.0 mm", "-150.0 … -55.0 mm")
+    assert all(seen["icons"])
+    for thumb in seen["thumbs"]:            # drawn, full size: a chest, dark lungs and air
+        assert thumb.shape[1] >= 64         # in a white cell
+        grey = thumb.astype(int).mean(axis=2)
+        assert (grey < 100).sum() > 1000 and ((grey > 200) & (grey < 250)).sum() > 20
+    assert window.volume.spacing[0] == pytest.approx(5.0)       # the one clicked
