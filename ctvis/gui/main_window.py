@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PyQt5.QtCore import QSettings, Qt, QThreadPool, pyqtSignal
 from PyQt5.QtGui import QKeySequence
-from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget,
-                             QLabel, QMainWindow, QMessageBox, QProgressDialog)
+from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, QFrame,
+                             QLabel, QMainWindow, QMessageBox, QProgressDialog, QScrollArea)
 
 from ctvis.app import pipeline
 from ctvis.app.notes import loading_notes
@@ -70,6 +70,19 @@ def open_or_list(path, series_uid=None, progress=None, cancel=None):
                 series.summary = series_chooser.summarise(series)    # on the GUI thread
             return found
     return pipeline.open_volume(path, series_uid=series_uid, progress=progress, cancel=cancel)
+
+
+def _scrolling(panel) -> QScrollArea:
+    """A dock's panel in a frameless scroll area: on a small or high-dpi screen
+    (QT_SCALE_FACTOR=2) the docks' heights no longer add up to a window taller than the
+    screen, whose bottom docks and status bar were cut off; a panel that does not fit
+    scrolls, its text is never clipped."""
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -141,7 +154,7 @@ class MainWindow(QMainWindow):
         for key, panel in self.panels.items():
             dock = QDockWidget(titles[key], self)
             dock.setObjectName(f"dock-{key}")
-            dock.setWidget(panel)
+            dock.setWidget(_scrolling(panel))
             self.addDockWidget(Qt.RightDockWidgetArea, dock)
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["lungs"], self.docks["bone"])

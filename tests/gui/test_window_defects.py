@@ -430,3 +430,60 @@ def test_series_chooser_tells_two_series_of_one_folder_apart(window, qtbot, monk
         grey = thumb.astype(int).mean(axis=2)
         assert (grey < 100).sum() > 1000 and ((grey > 200) & (grey < 250)).sum() > 20
     assert window.volume.spacing[0] == pytest.approx(5.0)       # the one clicked
+
+
+# ------------------------------------------------------------------------------- 192 dpi
+SCALED_SCRIPT = r"""
+import json, sys
+from PyQt5.QtCore import QEventLoop, QTimer
+from PyQt5.QtWidgets import QAbstractButton, QApplication, QLabel
+app = QApplication(sys.argv[:1])
+from ctvis.core.phantom import make_phantom
+from ctvis.gui.main_window import MainWindow
+from ctvis.gui.widgets import ElidedLabel
+win = MainWindow(make_phantom(shape=(40, 96, 96)).volume, defer_3d=True)
+win.fit_to_screen()
+win.show()
+loop = QEventLoop(); QTimer.singleShot(500, loop.quit); loop.exec_()
+screen = win.screen().availableGeometry()
+frame = win.frameGeometry()
+clipped = []
+for key, dock in win.docks.items():
+    panel = dock.widget()
+    for w in panel.findChildren(QLabel) + panel.findChildren(QAbstractButton):
+        if not w.isVisible() or isinstance(w, ElidedLabel) or not w.text():
+            continue
+        hint = w.minimumSizeHint() if isinstance(w, QLabel) and w.wordWrap() else w.sizeHint()
+        if w.width() < hint.width() or w.height() < hint.height():
+            clipped.append(f"{key}: {type(w).__name__} {w.text()!r} {w.width()}x{w.height()}"
+                           f" < {hint.width()}x{hint.height()}")
+win.grab().save(sys.argv[1])
+print(json.dumps({"ratio": win.devicePixelRatioF(), "clipped": clipped,
+                  "screen": [screen.width(), screen.height()],
+                  "window": [frame.width(), frame.height()],
+                  "bottom": win.mapToGlobal(win.statusBar().geometry().bottomRight()).y()}))
+win.close()
+"""
+
+
+def test_at_192_dpi_the_window_fits_the_screen_and_no_dock_text_is_clipped(tmp_path):
+    """QT_SCALE_FACTOR=2 on a 2560×1440 screen (1280×720 logical): the window fits, its
+    status bar is on the screen, and every dock label and button gets its whole text (a
+    dock too short for its panel scrolls instead of pushing the window off the screen)."""
+    import json
+    import subprocess
+    import sys
+
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run not installed")
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="xcb")
+    shot = tmp_path / "scaled.png"
+    proc = subprocess.run(
+        ["xvfb-run", "-a", "-s", "-screen 0 2560x1440x24", sys.executable, "-c",
+         SCALED_SCRIPT, str(shot)], env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["ratio"] == 2 and found["screen"] == [1280, 720]
+    assert found["window"][0] <= 1280 and found["window"][1] <= 720, found
+    assert found["bottom"] < 720
+    assert found["clipped"] == []
