@@ -47,8 +47,8 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Right drag, Ctrl+wheel</b></td><td>zoom</td></tr>
 <tr><td><b>Middle drag</b></td><td>pan</td></tr>
 <tr><td><b>Double click</b></td><td>maximise the view / back</td></tr>
-<tr><td><b>R</b> (in a view), <b>Ctrl+R</b></td><td>reset the view / all views</td></tr>
-<tr><td><b>1 … 6</b></td><td>window presets (Lung, Mediastinum, …)</td></tr>
+<tr><td><b>R</b>, <b>Ctrl+R</b></td><td>reset the view under the pointer / all views</td></tr>
+<tr><td><b>1 … 6</b></td><td>window presets (Lung, Mediastinum, …, 6 = the series' own)</td></tr>
 <tr><td><b>Ctrl+1 … Ctrl+6</b></td><td>layouts</td></tr>
 <tr><td><b>Ctrl+L</b></td><td>segment the lungs; <b>L</b> shows/hides their overlay</td></tr>
 <tr><td><b>B</b></td><td>show/hide the bone overlay</td></tr>
