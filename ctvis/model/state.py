@@ -2,8 +2,9 @@
 
 Views and docks read the state and listen to ``state.events.<field>``; user actions change
 the state, never another widget.  Settings are small frozen value objects, so a change is a
-new value and an event fires only when the value differs (data — the volume, label arrays —
-counts as changed when it is another object).  Slice indices are derived from the crosshair
+new value and an event fires only when the value differs (data — the volume, label maps —
+counts as changed when it is another object).  A label map edited in place stays the same
+object: ``events.labels`` says which overlay's map changed and where (its region).  Slice indices are derived from the crosshair
 (patient LPS mm), never stored beside it.  ``to_json`` / ``from_json`` are the session file.
 """
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from ctvis.model.events import Events
+from ctvis.model.labelmap import LabelMap, Segment, lung_segments
 from ctvis.core.image.slicing import VIEWS, slice_axes
-from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_window,
                                 window_presets)
 
@@ -47,36 +48,77 @@ class Window:
             raise ValueError(f"window width must be positive, got {self.width:g}")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Overlay:
-    """A label volume on the image's grid, drawn in colour over the slices and in 3D."""
-    labels: np.ndarray | None = None
+    """A label map on the image's grid (:class:`LabelMap`: array, segment table, revision),
+    drawn in colour over the slices and in 3D, with how it was made and its measurements.
+
+    The label map changes in place (``labelmap.write`` / ``notify``); the overlay stays the
+    same object then, and ``ViewerState.events.labels`` says where it changed.  Display
+    settings (visible, opacity) and the result of making it are the overlay's."""
+    labelmap: LabelMap | None = None
     visible: bool = True
     opacity: float = 0.4
-    colors: tuple = tuple((label.value, label.color) for label in LUNG_LABELS)
     # How the labels were made: a segmentation method ("watershed", "kmeans") or the path
     # of a mask file.  A session saves the labels themselves; it makes them again from
     # ``origin`` only for session files written before labels were saved.
     origin: str | None = None
-    # The labels' measurements when they were made (ctvis.core.lungs.lung_metrics, with
-    # "warnings" and "mask"), and how long making them took (s); None: not measured.
+    # The labels' measurements (ctvis.core.lungs.lung_metrics, with "warnings" and "mask")
+    # at label map revision ``measured``, and how long making the labels took (s); None: not
+    # measured.  Metrics of an older revision are stale (``metrics_current``).
     metrics: dict | None = None
+    measured: int | None = None
     seconds: float | None = None
 
-    def __post_init__(self):
+    def __init__(self, labelmap=None, visible=True, opacity=0.4, origin=None, metrics=None,
+                 measured=None, seconds=None, *, labels=None):
+        if labels is not None:                       # an array: a lung label map around it
+            if labelmap is not None:
+                raise ValueError("give an overlay labels or a labelmap, not both")
+            labelmap = labels if isinstance(labels, LabelMap) else \
+                LabelMap(labels, lung_segments(origin))
+        if labelmap is not None and not isinstance(labelmap, LabelMap):
+            raise TypeError(f"an overlay's labelmap is a LabelMap, got {type(labelmap)}")
+        if metrics is not None and measured is None and labelmap is not None:
+            measured = labelmap.revision             # measured now
+        for name, value in (("labelmap", labelmap), ("visible", visible),
+                            ("opacity", opacity), ("origin", origin), ("metrics", metrics),
+                            ("measured", measured), ("seconds", seconds)):
+            object.__setattr__(self, name, value)
         if not 0.0 <= self.opacity <= 1.0:
             raise ValueError(f"overlay opacity must be in [0, 1], got {self.opacity:g}")
 
     def __eq__(self, other) -> bool:
-        return (isinstance(other, Overlay) and self.labels is other.labels
+        return (isinstance(other, Overlay) and self.labelmap is other.labelmap
                 and self.metrics is other.metrics
-                and (self.visible, self.opacity, self.colors, self.origin, self.seconds)
-                == (other.visible, other.opacity, other.colors, other.origin, other.seconds))
+                and (self.visible, self.opacity, self.origin, self.measured, self.seconds)
+                == (other.visible, other.opacity, other.origin, other.measured,
+                    other.seconds))
 
     __hash__ = None
 
+    @property
+    def labels(self) -> np.ndarray | None:
+        """The label array (None: no labels); edit it through ``labelmap``."""
+        return None if self.labelmap is None else self.labelmap.array
+
+    @property
+    def segments(self) -> tuple:
+        return () if self.labelmap is None else self.labelmap.segments
+
+    @property
+    def colors(self) -> tuple:
+        """((value, (r, g, b)), ...) of the segment table."""
+        return tuple((s.value, s.color) for s in self.segments)
+
     def color_of(self, value: int) -> tuple[int, int, int] | None:
-        return dict(self.colors).get(value)
+        return None if self.labelmap is None else self.labelmap.color_of(value)
+
+    @property
+    def metrics_current(self) -> bool:
+        """Whether ``metrics`` are of the labels as they are now."""
+        return (self.metrics is not None and self.labelmap is not None
+                and self.measured == self.labelmap.revision)
 
 
 @dataclass(frozen=True)
@@ -131,14 +173,22 @@ class Camera:
 
 FIELDS = ("volume", "source", "crosshair", "window", "layout", "overlays", "bone", "view3d",
           "camera")
+# Events that are no field: ``labels(name, LabelChange)`` when an overlay's label map changed
+# in place (its segment table changing fires ``overlays``).
+LABELS = "labels"
 
 
 class ViewerState:
-    """What the viewer shows.  Assign a field to change it; ``events.<field>`` fires once."""
+    """What the viewer shows.  Assign a field to change it; ``events.<field>`` fires once.
+
+    ``events.labels(name, change)`` fires when the label map of overlay ``name`` changed in
+    place (``change``: a :class:`ctvis.model.labelmap.LabelChange`, its region and values);
+    a change of a label map's segment table fires ``events.overlays``."""
 
     def __init__(self):
         d = self.__dict__
-        d["events"] = Events(FIELDS)
+        d["events"] = Events(FIELDS + (LABELS,))
+        d["_watched"] = {}                       # id(labelmap) -> (labelmap, slots)
         d["volume"] = None
         d["source"] = Source()
         d["crosshair"] = (0.0, 0.0, 0.0)
@@ -161,7 +211,31 @@ class ViewerState:
         self.__dict__[name] = value
         if name == "volume":
             self._volume_replaced(value)
+        if name == "overlays":
+            self._watch_labelmaps()
         getattr(self.events, name).emit(value)
+
+    def _watch_labelmaps(self) -> None:
+        """Listen to the label maps the overlays hold (and to no other)."""
+        watched = self.__dict__["_watched"]
+        now = {id(o.labelmap): o.labelmap for o in self.overlays.values()
+               if o.labelmap is not None}
+        for key in [k for k in watched if k not in now]:
+            labelmap, (changed, segments) = watched.pop(key)
+            labelmap.events.changed.disconnect(changed)
+            labelmap.events.segments.disconnect(segments)
+        for key, labelmap in now.items():
+            if key not in watched:
+                changed = lambda change, lm=labelmap: self._labels_changed(lm, change)
+                segments = lambda _table: self.events.overlays.emit(self.overlays)
+                labelmap.events.changed.connect(changed)
+                labelmap.events.segments.connect(segments)
+                watched[key] = (labelmap, (changed, segments))
+
+    def _labels_changed(self, labelmap, change) -> None:
+        for name, overlay in list(self.overlays.items()):
+            if overlay.labelmap is labelmap:
+                self.events.labels.emit(name, change)
 
     def _check_crosshair(self, value):
         point = np.asarray(value, dtype=float).reshape(3)
@@ -192,6 +266,7 @@ class ViewerState:
         if volume is None:
             return
         self.__dict__["overlays"] = {}
+        self._watch_labelmaps()
         self.__dict__["camera"] = None
         self.events.overlays.emit({})
         self.events.camera.emit(None)
@@ -204,11 +279,37 @@ class ViewerState:
 
     # ------------------------------------------------------------- conveniences
     def set_overlay(self, name: str, **changes) -> Overlay:
-        """Create or change one overlay; fires ``events.overlays`` once."""
+        """Create or change one overlay; fires ``events.overlays`` once.
+
+        ``labels=``: a LabelMap, or an array (the same array as now: no change; another one:
+        a new label map keeping the current segment table, else the lungs' table);
+        ``colors=((value, rgb), ...)`` or ``segments=(Segment, ...)`` change the table.
+        New labels without ``metrics=`` have none; ``metrics=`` are of the labels' current
+        revision unless ``measured=`` says otherwise."""
         current = self.overlays.get(name, Overlay())
+        colors = changes.pop("colors", None)
+        segments = changes.pop("segments", None)
+        if "labels" in changes:
+            labels = changes.pop("labels")
+            if labels is None or isinstance(labels, LabelMap):
+                changes["labelmap"] = labels
+            elif current.labelmap is None or current.labelmap.array is not labels:
+                table = current.segments or lung_segments(changes.get("origin",
+                                                                      current.origin))
+                changes["labelmap"] = LabelMap(labels, table, name)
+        labelmap = changes.get("labelmap", current.labelmap)
+        if labelmap is not current.labelmap and "metrics" not in changes:
+            changes["metrics"] = None                # those were of other labels
+        if "metrics" in changes and "measured" not in changes:
+            changes["measured"] = (None if changes["metrics"] is None or labelmap is None
+                                   else labelmap.revision)
+        if labelmap is not None and segments is not None:
+            labelmap.set_segments(segments)
+        if labelmap is not None and colors is not None:
+            labelmap.set_segments(with_colors(labelmap.segments, colors))
         overlay = replace(current, **changes)
         self.overlays = {**self.overlays, name: overlay}
-        return overlay
+        return self.overlays[name]
 
     def remove_overlay(self, name: str) -> None:
         if name in self.overlays:
@@ -257,10 +358,15 @@ class ViewerState:
             "crosshair": list(self.crosshair),
             "window": asdict(self.window),
             "layout": self.layout,
+            # "colors" for the ctvis versions that read no segment table; metrics only
+            # when they are of the labels as they are (after an edit: none until measured).
             "overlays": {name: {"visible": o.visible, "opacity": o.opacity,
                                 "colors": [[v, list(c)] for v, c in o.colors],
+                                "segments": [seg.to_dict() for seg in o.segments],
                                 "origin": o.origin,
-                                "metrics": _json_safe(o.metrics), "seconds": o.seconds}
+                                "metrics": _json_safe(o.metrics if o.labelmap is None
+                                                      or o.metrics_current else None),
+                                "seconds": o.seconds}
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
@@ -285,12 +391,20 @@ class ViewerState:
         overlays = {}
         for name, o in session.get("overlays", {}).items():
             old = self.overlays.get(name, Overlay())
+            metrics = metrics_from_json(o.get("metrics", old.metrics))
             overlays[name] = replace(old, visible=bool(o["visible"]),
                                      opacity=float(o["opacity"]),
-                                     colors=tuple((int(v), tuple(c)) for v, c in o["colors"]),
-                                     origin=o.get("origin", old.origin),
-                                     metrics=metrics_from_json(o.get("metrics", old.metrics)),
+                                     origin=o.get("origin", old.origin), metrics=metrics,
+                                     measured=None if metrics is None or old.labelmap is None
+                                     else old.labelmap.revision,
                                      seconds=o.get("seconds", old.seconds))
+            if old.labelmap is not None:             # the table: rows, or (version 1) colours
+                if o.get("segments") is not None:
+                    old.labelmap.set_segments(Segment.from_dict(row) for row in o["segments"])
+                else:
+                    old.labelmap.set_segments(with_colors(
+                        old.labelmap.segments,
+                        tuple((int(v), tuple(c)) for v, c in o["colors"])))
         self.overlays = overlays
         self.bone = Bone(**session["bone"])
         v3 = session["view3d"]
@@ -305,6 +419,16 @@ class ViewerState:
         state = cls()
         state.restore(json.loads(text))
         return state
+
+
+def with_colors(segments, colors) -> tuple:
+    """The table ``segments`` with the colours ``((value, rgb), ...)``; a value with no row
+    gets one (named after its value)."""
+    colors = dict((int(v), tuple(int(x) for x in c)) for v, c in colors)
+    rows = [replace(s, color=colors.pop(s.value)) if s.value in colors else s
+            for s in segments]
+    rows += [Segment(f"label {v}", v, c) for v, c in colors.items()]
+    return tuple(rows)
 
 
 def _json_safe(value):
@@ -351,4 +475,4 @@ def _same(old, new) -> bool:
 
 __all__ = ["ViewerState", "Source", "Window", "Overlay", "Bone", "View3D", "Camera",
            "metrics_from_json", "LAYOUTS", "RENDER_MODES", "CLIP_MODES", "VIEWS", "LUNGS",
-           "SESSION_VERSION"]
+           "SESSION_VERSION", "LabelMap", "Segment", "with_colors", "LABELS"]

@@ -102,8 +102,8 @@ def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None) -> 
     """The picture of slice ``index`` of ``view``: rows × columns × RGB uint8, screen order.
 
     ``window``: a ``Window`` (center, width attributes) or a (center, width) pair.
-    ``overlays``: label overlays (``labels``, ``visible``, ``opacity``, ``colors`` as
-    ((value, (r, g, b)), ...)) mixed in their colours over the labelled pixels.
+    ``overlays``: label overlays (``labels``, ``visible``, ``opacity``, ``segments``: the
+    label map's table) mixed in their visible segments' colours over the labelled pixels.
     ``bone``: a ``Bone`` (``hu``, ``visible``): pixels at or above ``hu`` HU in bone colour.
     """
     axes = slice_axes(volume.direction, view)
@@ -127,12 +127,13 @@ def _mix_labels(rgb: np.ndarray, labels: np.ndarray, overlay) -> None:
         return
     cols = np.flatnonzero(labels.any(axis=0))
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    colour = np.zeros((256, 3), np.float32)
-    alpha = np.zeros(256, np.float32)
-    for value, c in overlay.colors:
-        if 0 < value < 256:
-            colour[value], alpha[value] = c, overlay.opacity
-    lab = np.clip(labels[box], 0, 255).astype(np.intp, copy=False)
+    segments = [s for s in overlay.segments if s.visible]      # hidden segments: not drawn
+    size = max([255, *(s.value for s in segments)]) + 1
+    colour = np.zeros((size, 3), np.float32)
+    alpha = np.zeros(size, np.float32)
+    for s in segments:
+        colour[s.value], alpha[s.value] = s.color, overlay.opacity
+    lab = np.minimum(labels[box], size - 1).astype(np.intp, copy=False)
     part = rgb[box].astype(np.float32)
     part += (colour[lab] - part) * alpha[lab][..., None]
     rgb[box] = np.rint(part).astype(np.uint8)
