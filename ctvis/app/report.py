@@ -188,19 +188,22 @@ def write_pdf(text: str, path) -> Path:
 
 
 
-def lung_state(volume, labels, method: str, bone=None):
-    """A ViewerState showing ``labels`` over ``volume`` at lung window, crosshair in the lungs.
+def lung_state(volume, result, bone=None):
+    """A ViewerState showing the lungs of ``result`` (a LungResult) over ``volume`` at lung
+    window, crosshair in the lungs.
 
     ``bone``: the bone threshold setting (``state.Bone``) to use; None: the preset's.
     """
-    from ctvis.model.state import LUNGS, ViewerState
+    from ctvis.app.results import show_segmentation
+    from ctvis.model.state import ViewerState
 
     state = ViewerState()
     state.volume = volume
     if bone is not None:
         state.bone = bone
     state.apply_preset("Lung")
-    state.set_overlay(LUNGS, labels=labels, origin=method)
+    show_segmentation(state, result)
+    labels = result.labels
     # Axial and coronal through the middle of the lungs; sagittal through the right lung
     # (through both lungs' middle it would show the mediastinum).
     coarse = labels[::2, ::2, ::2]
@@ -236,7 +239,7 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
         raise CtvisError("no lungs found; no report written")
     report = Reporter(progress, cancel)
     seconds, t = {}, time.perf_counter()
-    state = lung_state(volume, result.labels, result.method, bone=bone)
+    state = lung_state(volume, result, bone=bone)
     pictures = report_pictures(state, progress=report.sub(0.0, 0.8))
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",

@@ -3,7 +3,9 @@
 The session names its data (path and series UID) instead of holding it.  The label maps it
 shows are saved beside it as NIfTI (``s.ctvis.json``: ``s.ctvis.lungs.nii.gz``, named in the
 JSON relative to it) with their metrics, warnings and method in the JSON, so opening a
-session shows them again without segmenting anything.  Sessions written before labels were saved
+session shows them again without segmenting anything; their segment tables (name, value,
+colour, visible, locked, origin of each segment) are in the JSON too (files that have only
+``colors``, written before tables, give those to the lungs' table).  Sessions written before labels were saved
 (an overlay with only ``origin``, a method or a mask file) still open: their labels are made
 again from ``origin``, as then; an overlay with neither is left out.  When the data has
 moved, :class:`DataMissing` says so and carries the path, so the window can ask the user to
@@ -115,7 +117,7 @@ class SessionData:
     """What a session needs loaded before it can be shown (made off the GUI thread)."""
     settings: dict
     volume: object
-    overlays: dict                       # name -> Overlay fields (labels, origin, metrics, ...)
+    overlays: dict                       # name -> LungResult (labels, method, metrics, s)
 
 
 def check_data(path, data_path=None) -> dict:
@@ -134,7 +136,7 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
 
     ``data_path`` replaces the session's data path (the user located moved data).
     """
-    from ctvis.app.pipeline import open_volume, segment
+    from ctvis.app.pipeline import LungResult, open_volume, segment
     from ctvis.core.io import read_mask
 
     session = check_data(path, data_path)
@@ -153,16 +155,13 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
         origin = o.get("origin")
         if o.get("labels"):                          # saved beside the session: read it
             labels = _saved_labels(path, o["labels"], volume)
-            overlays[name] = {"labels": labels, "origin": origin,
-                              "metrics": metrics_from_json(o.get("metrics")),
-                              "seconds": o.get("seconds")}
+            overlays[name] = LungResult(labels, metrics_from_json(o.get("metrics")),
+                                        origin, o.get("seconds"))
         elif Path(origin).suffix in (".gz", ".nii", ".nrrd", ".nhdr"):   # older sessions
-            overlays[name] = {"labels": read_mask(origin, like=volume).array,
-                              "origin": origin}
+            overlays[name] = LungResult(read_mask(origin, like=volume).array, None, origin,
+                                        None)
         else:
-            result = segment(volume, method=origin, progress=step)
-            overlays[name] = {"labels": result.labels, "origin": origin,
-                              "metrics": result.metrics, "seconds": result.seconds}
+            overlays[name] = segment(volume, method=origin, progress=step)
     report(1.0, "session loaded")
     return SessionData(session, volume, overlays)
 
@@ -186,9 +185,11 @@ def _saved_labels(session_path, name, volume):
 
 def apply_session(state: ViewerState, data: SessionData, path="session") -> ViewerState:
     """Show a loaded session in ``state`` (on the thread that owns the state's listeners)."""
+    from ctvis.app.results import show_segmentation
+
     state.volume = data.volume
-    for name, fields in data.overlays.items():
-        state.set_overlay(name, **fields)
+    for name, result in data.overlays.items():
+        show_segmentation(state, result, name)
     try:
         state.restore(data.settings)
     except (KeyError, TypeError, ValueError) as exc:

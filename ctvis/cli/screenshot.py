@@ -54,6 +54,7 @@ def build_state(args):
     from dataclasses import replace
 
     from ctvis.app.pipeline import open_volume, segment
+    from ctvis.app.results import show_segmentation
     from ctvis.app.session import open_session
     from ctvis.model.state import LUNGS, Source, ViewerState
 
@@ -71,7 +72,7 @@ def build_state(args):
     if args.position:
         state.crosshair = _position(args.position)
     if "lungs" in args.overlay and LUNGS not in state.overlays:
-        state.set_overlay(LUNGS, labels=segment(state.volume).labels, origin="watershed")
+        show_segmentation(state, segment(state.volume))
     if "bone" in args.overlay or args.threshold is not None:
         state.bone = replace(state.bone, visible=True,
                              hu=state.bone.hu if args.threshold is None else args.threshold)

@@ -206,18 +206,11 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
 
 def shown_lungs(volume, overlay):
     """The lungs the window shows, as a LungResult: with the metrics measured when they were
-    made (by the dock or a session), else measured now; None if the window shows none."""
-    from ctvis.app.pipeline import LungResult
+    made (by the dock or a session) unless the labels changed since, else measured now; None
+    if the window shows none (:func:`ctvis.app.results.overlay_result`)."""
+    from ctvis.app.results import overlay_result
 
-    if overlay is None or overlay.labels is None:
-        return None
-    metrics = overlay.metrics
-    if metrics is None:
-        from ctvis.core.lungs import lung_metrics, lung_warnings
-
-        metrics = lung_metrics(volume, overlay.labels)
-        metrics["warnings"] = lung_warnings(volume, overlay.labels)
-    return LungResult(overlay.labels, metrics, overlay.origin or "mask", overlay.seconds)
+    return overlay_result(volume, overlay)
 
 
 def _run(window, title: str, fn, *args, done, **kwargs) -> Task:

@@ -160,3 +160,77 @@ def test_a_missing_label_map_is_named(tmp_path, phantom):
     (tmp_path / "s.lungs.nii.gz").unlink()
     with pytest.raises(SessionError, match=r"label map .*s\.lungs\.nii\.gz is missing"):
         open_session(path)
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def test_a_session_file_written_before_segment_tables_still_opens(tmp_path, monkeypatch):
+    """tests/app/data/v1.ctvis.json and its labels were written by ctvis at d2cf157 (before
+    segment tables) from make_phantom(shape=(40, 80, 80)), kmeans lungs, left lung coloured
+    (0, 200, 0); its data has moved since, so it is located as a user would."""
+    phantom = make_phantom(shape=(40, 80, 80))
+    ct = write_nifti(phantom.volume, tmp_path / "ct.nii.gz")
+    saved = json.loads((DATA / "v1.ctvis.json").read_text())
+    assert saved["version"] == 1 and "segments" not in saved["overlays"]["lungs"]
+    _no_segmentation(monkeypatch)
+    with pytest.raises(DataMissing):
+        open_session(DATA / "v1.ctvis.json")
+    state = open_session(DATA / "v1.ctvis.json", data_path=ct)
+    overlay = state.overlays["lungs"]
+    assert overlay.origin == "kmeans" and overlay.opacity == 0.35
+    assert overlay.metrics_current
+    assert overlay.metrics["total"]["volume_ml"] == saved["overlays"]["lungs"]["metrics"][
+        "total"]["volume_ml"]
+    assert {1, 2} <= set(np.unique(overlay.labels).tolist())
+    # Its colours became the lungs' segment table.
+    assert [(s.name, s.value) for s in overlay.segments] == [("right", 1), ("left", 2),
+                                                             ("airway", 3)]
+    assert overlay.color_of(2) == (0, 200, 0) and overlay.color_of(1) == (230, 120, 60)
+    assert all(s.origin == "kmeans" and s.visible and not s.locked for s in overlay.segments)
+    assert state.window.preset == "Lung" and state.slice_index("axial") == 20
+
+
+def test_segment_tables_and_a_second_label_map_round_trip(tmp_path, phantom):
+    from ctvis.model.labelmap import LabelMap, Segment
+
+    state, _ = saved_state(tmp_path, phantom)
+    lungs = state.overlays["lungs"].labelmap
+    lungs.set_segment(2, color=(0, 255, 0), visible=False, locked=True)
+    # A lesion inside the right lung, in a label map of its own (segments overlap).
+    lesions = LabelMap(np.zeros(phantom.volume.shape, np.uint8),
+                       (Segment("nodule", 1, (255, 0, 0), origin="paint"),), "lesions")
+    from scipy import ndimage
+
+    core = np.argwhere(ndimage.binary_erosion(lungs.array == 1, np.ones((3, 3, 3), bool)))
+    inside = core[len(core) // 2]
+    box = tuple(slice(int(c) - 1, int(c) + 2) for c in inside)
+    lesions.write(box, 1)
+    state.set_overlay("lesions", labels=lesions, origin="paint")
+    path = save_session(state, tmp_path / "two.ctvis.json")
+    again = open_session(path)
+    assert again.overlays["lungs"].segments == state.overlays["lungs"].segments
+    assert again.overlays["lesions"].segments == lesions.segments
+    np.testing.assert_array_equal(again.overlays["lesions"].labels, lesions.array)
+    assert (again.overlays["lungs"].labels[box] == 1).all()        # the lung is intact
+    assert again.to_dict() == state.to_dict()
+
+
+def test_one_function_makes_the_lung_overlay_and_reads_it_back(phantom):
+    from ctvis.app.report import lung_state
+    from ctvis.app.results import show_segmentation, shown_result
+
+    result = segment(phantom.volume, method="kmeans")
+    state = lung_state(phantom.volume, result)
+    overlay = state.overlays["lungs"]
+    assert overlay.labels is result.labels and overlay.metrics is result.metrics
+    assert overlay.origin == "kmeans" and overlay.seconds == result.seconds
+    assert [s.origin for s in overlay.segments] == ["kmeans"] * 3
+    assert shown_result(state).metrics is result.metrics            # current: not measured
+    overlay.labelmap.write((slice(0, 2),), 1)
+    again = shown_result(state)                                     # edited: measured now
+    assert again.metrics["right"]["voxels"] > result.metrics["right"]["voxels"]
+    # The user's colours stay when the lungs are segmented again.
+    overlay.labelmap.set_segment(2, color=(1, 2, 3))
+    show_segmentation(state, result)
+    assert state.overlays["lungs"].color_of(2) == (1, 2, 3)

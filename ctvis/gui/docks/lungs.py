@@ -1,17 +1,23 @@
 """Lungs: segment on a worker thread, show/hide the overlay, its colours and opacity, the
-metrics, and export of the mask (NIfTI/NRRD) and of the surface meshes (STL/PLY/OBJ/VTP)."""
+metrics, and export of the mask (NIfTI/NRRD) and of the surface meshes (STL/PLY/OBJ/VTP).
+
+The dock holds no result: a segmentation becomes state through
+:func:`ctvis.app.results.show_segmentation`, and the dock shows the lungs' overlay of the
+state (its segment table's colours, its metrics), whoever put it there (this dock, a
+session).  When the lungs' label map is edited in place the metrics are measured again on a
+worker, ``REMEASURE_MS`` after the last edit, and written to the state."""
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-from PyQt5.QtCore import pyqtSignal
+from PyQt5.QtCore import QTimer, pyqtSignal
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QGridLayout,
                              QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar,
                              QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ctvis.app import pipeline
+from ctvis.app import pipeline, results
 from ctvis.model.state import LUNGS
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.lungs import METHODS
@@ -28,6 +34,7 @@ METRIC_COLUMNS = (("volume_ml", "mL", "volume in millilitres", "{:.0f}"),
                    "{:.1f}"),
                   ("pd15_hu", "PD15", "15th percentile of the lung HU distribution", "{:.0f}"))
 METRIC_ROWS = (("right", "Right"), ("left", "Left"), ("total", "Total"))
+REMEASURE_MS = 300               # after the last in-place edit of the lungs' label map
 
 
 def _suffix_from_filter(path: str, chosen_filter: str) -> str:
@@ -57,9 +64,14 @@ class LungsPanel(QWidget):
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
-        self.result: pipeline.LungResult | None = None
         self.task: Task | None = None
         self.export_task: Task | None = None
+        self.measure_task: Task | None = None
+        self._described = None             # the label map the status line speaks of
+        self._remeasure = QTimer(self)
+        self._remeasure.setSingleShot(True)
+        self._remeasure.setInterval(REMEASURE_MS)
+        self._remeasure.timeout.connect(self.measure)
         self.method = QComboBox()
         self.method.addItems(METHODS)
         self.run_button = QPushButton("Segment lungs")
@@ -126,12 +138,15 @@ class LungsPanel(QWidget):
         self.mesh_button.clicked.connect(self.export_mesh)
         state.events.volume.connect(self._on_volume)
         state.events.overlays.connect(self._on_overlays)
+        state.events.labels.connect(self._on_labels)
         self._on_overlays(state.overlays)
 
     def disconnect_state(self) -> None:
         self.cancel()
+        self._remeasure.stop()
         self.state.events.volume.disconnect(self._on_volume)
         self.state.events.overlays.disconnect(self._on_overlays)
+        self.state.events.labels.disconnect(self._on_labels)
 
     # ---------------------------------------------------------------- segment
     def run(self) -> Task | None:
@@ -176,18 +191,18 @@ class LungsPanel(QWidget):
         if volume is not self.state.volume:            # another volume was opened meanwhile
             return
         self.progress.setValue(1000)
-        self.result = result
-        # The overlay carries how it was made and its metrics: a session saves them, the
-        # report uses them, and the dock shows them again when a session brings them back.
-        self.state.set_overlay(LUNGS, labels=result.labels, visible=True, origin=result.method,
-                               metrics=result.metrics, seconds=result.seconds)
+        # The state carries the labels, how they were made and their metrics: views, this
+        # dock, sessions and the report read them there.
+        results.show_segmentation(self.state, result, visible=True)
+        self.status.setText(f"Segmented in {result.seconds:.1f} s ({result.method}).")
         if result.empty:
             QMessageBox.warning(self, "No lungs found",
                                 "The segmentation found no lung in this volume.")
 
     def _on_volume(self, _volume) -> None:
         self.cancel()
-        self.result = None
+        self._remeasure.stop()
+        self._described = None
         self.progress.setValue(0)
         self.status.setText("Not segmented yet.")
         self._show_metrics()
@@ -198,15 +213,14 @@ class LungsPanel(QWidget):
 
     def _on_overlays(self, overlays) -> None:
         overlay = overlays.get(LUNGS)
-        if self.result is not None and (overlay is None
-                                        or overlay.labels is not self.result.labels):
-            self.result = None                      # the metrics were of other labels
-        if (self.result is None and self.task is None and overlay is not None
-                and overlay.labels is not None and overlay.metrics is not None):
+        labelmap = None if overlay is None else overlay.labelmap
+        if (labelmap is not None and labelmap is not self._described and self.task is None
+                and overlay.metrics is not None):
             # Labels that came with their metrics (a session): shown as they were saved.
             how = f" ({overlay.origin})" if overlay.origin else ""
             self.status.setText(f"Segmented{how}; metrics as saved.")
             self.progress.setValue(1000)
+        self._described = labelmap
         if overlay is not None:
             with blocked(self.show_box):
                 self.show_box.setChecked(overlay.visible)
@@ -224,16 +238,13 @@ class LungsPanel(QWidget):
             return
         colour = QColorDialog.getColor(QColor(*overlay.color_of(value)), self,
                                        "Overlay colour")
-        if colour.isValid():
-            colors = tuple((v, (colour.red(), colour.green(), colour.blue()) if v == value
-                            else c) for v, c in overlay.colors)
-            self.state.set_overlay(LUNGS, colors=colors)
+        if colour.isValid():                         # the segment table's row
+            overlay.labelmap.set_segment(value,
+                                         color=(colour.red(), colour.green(), colour.blue()))
 
     def _show_metrics(self) -> None:
         overlay = self.state.overlays.get(LUNGS)
-        metrics = self.result.metrics if self.result is not None else None
-        if metrics is None and overlay is not None and overlay.labels is not None:
-            metrics = overlay.metrics                # measured when the labels were made
+        metrics = None if overlay is None or overlay.labels is None else overlay.metrics
         doubts = [] if metrics is None else list(metrics.get("warnings", []))
         self.doubts.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in doubts))
         self.doubts.setVisible(bool(doubts))
@@ -251,6 +262,44 @@ class LungsPanel(QWidget):
         for w in (self.show_box, self.opacity, self.mask_button, self.mesh_button,
                   *self.color_buttons.values()):
             w.setEnabled(has)
+
+    # ------------------------------------------------------- edits in place
+    def _on_labels(self, name: str, _change) -> None:
+        if name == LUNGS:
+            self._remeasure.start()             # debounced: a brush stroke fires many
+
+    def measure(self) -> Task | None:
+        """Measure the lungs' label map as it is now, on a worker; the metrics go to the
+        state if the labels have not changed meanwhile (else it measures again)."""
+        overlay = self.state.overlays.get(LUNGS)
+        volume = self.state.volume
+        if overlay is None or overlay.labelmap is None or volume is None \
+                or overlay.metrics_current:
+            return None
+        if self.measure_task is not None:       # one at a time: again when it is done
+            self._remeasure.start()
+            return None
+        labelmap, revision = overlay.labelmap, overlay.labelmap.revision
+        mask = None if overlay.metrics is None else overlay.metrics.get("mask")
+        task = Task(results.measure, volume, labelmap.array, mask)
+        self.measure_task = task
+
+        def measured(metrics) -> None:
+            self.measure_task = None
+            now = self.state.overlays.get(LUNGS)
+            if now is not None and now.labelmap is labelmap and labelmap.revision == revision:
+                self.state.set_overlay(LUNGS, metrics=metrics, measured=revision)
+            elif now is not None and now.labelmap is labelmap:
+                self._remeasure.start()         # edited while measuring: measure again
+
+        def failed(message) -> None:
+            self.measure_task = None
+            self.message.emit(f"Measuring the lungs failed: {message}")
+
+        task.signals.finished.connect(measured)
+        task.signals.failed.connect(failed)
+        task.signals.cancelled.connect(lambda: setattr(self, "measure_task", None))
+        return task.start()
 
     # ----------------------------------------------------------------- export
     def export_mask(self) -> Task | None:
