@@ -71,7 +71,7 @@ class SliceView(QWidget):
         self._scaled_key = None
         self._slots = {"volume": self._on_volume, "crosshair": self._on_crosshair,
                        "window": self._invalidate, "overlays": self._invalidate,
-                       "bone": self._invalidate}
+                       "bone": self._invalidate, "labels": self._on_labels}
         for name, slot in self._slots.items():
             getattr(state.events, name).connect(slot)
         if state.volume is not None:
@@ -100,6 +100,12 @@ class SliceView(QWidget):
         self.update()                       # the crosshair lines move in any case
         if self._hover_pos is not None:     # a scroll under a still mouse: what is under it
             self._report_hover(self._hover_pos)     # changed too
+
+    def _on_labels(self, _name, change) -> None:
+        """A label map changed in place: redraw only if the change crosses the shown slice."""
+        if self.geometry_ is not None and change.crosses(self.geometry_.axes.normal,
+                                                         self.index):
+            self._invalidate()
 
     def _invalidate(self, *_args) -> None:
         self._dirty = True

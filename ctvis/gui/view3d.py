@@ -3,7 +3,9 @@ ViewerState, with a compact bar of 3D controls that write to the state.
 
 What it adds to the Qt-free scene:
 * state events → ``scene.sync`` and one coalesced render; the bone threshold is debounced
-  (a slider fires tens of events a second, each a new iso-surface);
+  (a slider fires tens of events a second, each a new iso-surface), and so are label maps
+  edited in place (``events.labels``: a brush stroke fires many; the scene rebuilds only
+  the segments the edits' regions touched, ``LABELS_DEBOUNCE_MS`` after the last);
 * fields that change many times a second (the crosshair while slices scroll, the window
   while it is dragged) never cost a full-quality frame each: a single change is drawn at full
   quality ``STILL_DELAY_MS`` after it; while changes keep coming the pane follows at the
@@ -41,6 +43,7 @@ from ctvis.render.scene import Scene, volume_bounds
 from ctvis.render.transfer_functions import vr_presets
 
 BONE_DEBOUNCE_MS = 150
+LABELS_DEBOUNCE_MS = 150
 STILL_DELAY_MS = 150            # after the last interaction; then the full-quality frame
 MOVING_INTERVAL_MS = 100        # between two moving-level frames while the crosshair moves
 CONTINUOUS = ("crosshair", "window")   # fields that a scroll or a drag changes many times
@@ -81,7 +84,9 @@ class View3DWidget(QWidget):
                                          on_change=self._on_box_dragged,
                                          on_end=self._on_end_interaction)
 
+        self._labels_timer = self._timer(LABELS_DEBOUNCE_MS, lambda: self._queue("labels"))
         self._slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
+        self._slots["labels"] = self._on_labels
         for name, slot in self._slots.items():
             getattr(state.events, name).connect(slot)
         self._show_controls()
@@ -205,6 +210,12 @@ class View3DWidget(QWidget):
             self._queue_moving(name)
             return
         self._queue(name)
+
+    def _on_labels(self, name: str, change) -> None:
+        """A label map changed in place: the scene notes where; it rebuilds the segments
+        touched once the edits pause."""
+        self.scene.labels_changed(name, change)
+        self._labels_timer.start()
 
     def _queue(self, name: str) -> None:
         self._pending.add(name)

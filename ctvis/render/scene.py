@@ -7,7 +7,10 @@
 * ``view3d``   which of volume / bone / lungs / slices show, the preset and its HU shift,
                clipping;
 * ``bone``     the bone iso-surface at ``bone.hu`` (a preview grid, :mod:`live_surfaces`);
-* ``overlays`` the lung surfaces of the "lungs" overlay, in its colours and opacity;
+* ``overlays`` a surface per segment of each overlay's label map, in the segment's colour
+               and the overlay's opacity ("lungs" mode shows them).  A label map edited in
+               place (``labels_changed`` with its region, then ``sync(state, {"labels"})``)
+               rebuilds only the segments the region holds or held;
 * ``crosshair`` the slice planes (and a clipping plane) pass through it;
 * ``window``   the slice planes' grey levels;
 * ``camera``   the camera (None: the default standard view).
@@ -26,7 +29,8 @@ import time
 
 import numpy as np
 
-from ctvis.model.state import FIELDS, LUNGS, Camera
+from ctvis.model.labelmap import intersects, union
+from ctvis.model.state import FIELDS, Camera
 from ctvis.core.labels import BONE
 from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_camera,
                                  standard_camera)
@@ -104,10 +108,15 @@ class Scene:
         self.volume_actor: VolumeActor | None = None
         self.slices: dict = {}
         self.bone_actor = None
+        # Segment surfaces: (overlay name, label value) -> actor, and the voxel box each was
+        # built from; per overlay the (label map, revision) built, and the edits heard since.
         self.lung_actors: dict = {}
+        self._segment_boxes: dict = {}
+        self._built: dict = {}
+        self._edits: dict = {}
         self._bone_key = None
-        self._lung_key = None
         self.timings: dict = {}
+        self.rebuilt: list = []            # (name, value) of the surfaces the last sync built
 
     # ------------------------------------------------------------------ state
     def sync(self, state, fields=None) -> None:
@@ -132,8 +141,8 @@ class Scene:
             self._place_slices(state.crosshair_index(), "slices" in modes)
         if fields & {"view3d", "bone"}:
             self._update_bone(state.bone.hu, "bone" in modes)
-        if fields & {"view3d", "overlays"}:
-            self._update_lungs(state.overlays.get(LUNGS), "lungs" in modes)
+        if fields & {"view3d", "overlays", "labels"}:
+            self._update_segments(state.overlays, "lungs" in modes)
         if "window" in fields:
             for s in self.slices.values():
                 s.GetProperty().SetColorWindow(state.window.width)
@@ -173,7 +182,8 @@ class Scene:
             if prop is not None:
                 self.renderer.RemoveViewProp(prop)
         self.volume_actor, self.slices, self.bone_actor, self.lung_actors = None, {}, None, {}
-        self._bone_key = self._lung_key = None
+        self._segment_boxes, self._built, self._edits = {}, {}, {}
+        self._bone_key = None
 
     def _make_slices(self, volume) -> None:
         from vtkmodules.vtkRenderingCore import vtkImageSlice, vtkImageSliceMapper
@@ -243,26 +253,97 @@ class Scene:
         if self.bone_actor is not None:
             self.bone_actor.SetVisibility(visible)
 
-    def _update_lungs(self, overlay, visible: bool) -> None:
-        labels = None if overlay is None else overlay.labels
-        show = visible and labels is not None and overlay.visible
-        key = (id(self.volume), id(labels), overlay.colors if overlay is not None else None)
-        if show and key != self._lung_key:
-            t = time.perf_counter()
-            for prop in self.lung_actors.values():
-                self.renderer.RemoveViewProp(prop)
-            self.lung_actors = {}
-            for value, color in overlay.colors:
-                mesh = label_surface(self.volume, labels, value)
-                if mesh is not None and mesh.n_cells:
-                    self.lung_actors[value] = self._surface_actor(
-                        mesh, np.asarray(color) / 255, overlay.opacity)
-            self._lung_key = key
+    def labels_changed(self, name: str, change) -> None:
+        """Overlay ``name``'s label map changed in place (``change``: a LabelChange): kept
+        until the next sync, which rebuilds only the segments it touched."""
+        edits = self._edits.get(name)
+        if edits is None:
+            self._edits[name] = (change.region, None if change.values is None
+                                 else set(change.values))
+        else:
+            region, values = edits
+            self._edits[name] = (union(region, change.region),
+                                 None if values is None or change.values is None
+                                 else values | set(change.values))
+
+    def _update_segments(self, overlays, mode_on: bool) -> None:
+        """A surface per segment of each overlay's label map: built when a label map is new,
+        rebuilt only for the segments an edit touched, restyled (colour, opacity,
+        visibility) without a rebuild."""
+        t = time.perf_counter()
+        self.rebuilt = []
+        for key in [k for k in self.lung_actors if k[0] not in overlays
+                    or overlays[k[0]].labelmap is None]:
+            self._drop(key)
+        for name in [n for n in self._built if n not in overlays]:
+            self._built.pop(name)
+            self._edits.pop(name, None)
+        for name, overlay in overlays.items():
+            labelmap = overlay.labelmap
+            if labelmap is None:
+                continue
+            show = mode_on and overlay.visible
+            table = {s.value: s for s in labelmap.segments}
+            for key in [k for k in self.lung_actors if k[0] == name and k[1] not in table]:
+                self._drop(key)
+            built = self._built.get(name)
+            if show and (built is None or built[0] is not labelmap):
+                self._build(name, labelmap, table, table, overlay.opacity)
+            elif show and built[1] != labelmap.revision:
+                values = self._touched(name, labelmap, table)
+                self._build(name, labelmap, table, values, overlay.opacity)
+            for (n, value), prop in self.lung_actors.items():
+                if n == name:
+                    prop.SetVisibility(show and table[value].visible)
+                    prop.GetProperty().SetColor(*(np.asarray(table[value].color) / 255))
+                    prop.GetProperty().SetOpacity(overlay.opacity)
+        if self.rebuilt:
             self.timings["lungs"] = time.perf_counter() - t
-        for prop in self.lung_actors.values():
-            prop.SetVisibility(show)
-            if overlay is not None:
-                prop.GetProperty().SetOpacity(overlay.opacity)
+
+    def _touched(self, name, labelmap, table) -> set:
+        """Segment values an edit of ``name`` may have changed: those written or overwritten,
+        those inside its region now, and those whose surface box the region crosses.  No
+        record of the edits: all of them."""
+        edits = self._edits.get(name)
+        if edits is None:
+            return set(table)
+        region, values = edits
+        touched = set(values or ()) | labelmap.values_in(region)
+        touched |= {v for (n, v), box in self._segment_boxes.items()
+                    if n == name and intersects(box, region)}
+        return touched & set(table)
+
+    def _build(self, name, labelmap, table, values, opacity: float) -> None:
+        for value in values:
+            self._drop((name, value))
+            mesh = label_surface(self.volume, labelmap.array, value)
+            self.rebuilt.append((name, value))
+            if mesh is not None and mesh.n_cells:
+                self.lung_actors[(name, value)] = self._surface_actor(
+                    mesh, np.asarray(table[value].color) / 255, opacity)
+                self._segment_boxes[(name, value)] = self._mesh_region(mesh)
+        self._built[name] = (labelmap, labelmap.revision)
+        self._edits.pop(name, None)
+
+    def _drop(self, key) -> None:
+        prop = self.lung_actors.pop(key, None)
+        if prop is not None:
+            self.renderer.RemoveViewProp(prop)
+        self._segment_boxes.pop(key, None)
+
+    def _mesh_region(self, mesh) -> tuple:
+        """The voxel box (k, j, i slices) a preview surface was built from, with a margin
+        for the subsampling and the blur."""
+        from ctvis.mesh.live_surfaces import preview_step
+
+        step = preview_step(self.volume.shape)
+        b = np.asarray(mesh.bounds, float).reshape(3, 2)          # x, y, z: scaled index
+        spacing = np.asarray(self.volume.spacing_xyz, float)
+        lo = np.floor(b[:, 0] / spacing).astype(int) - 2 * step
+        hi = np.ceil(b[:, 1] / spacing).astype(int) + 2 * step + 1
+        shape = self.volume.shape
+        return tuple(slice(max(int(lo[a]), 0), min(int(hi[a]), shape[k]))
+                     for k, a in enumerate((2, 1, 0)))
 
     def _surface_actor(self, mesh, color, opacity: float):
         from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper

@@ -1,11 +1,12 @@
 """Histogram: the HU distribution (lung voxels only once the lungs are segmented) with the
 current window drawn over it: a shaded band from level − width/2 to level + width/2 and the
 grey ramp across it.  Counts are drawn on a log scale; every second voxel along each axis is
-counted, which changes nothing visible and keeps a 512² series' histogram under 0.1 s."""
+counted, which changes nothing visible and keeps a 512² series' histogram under 0.1 s.
+The lungs' label map edited in place counts again, ``RECOUNT_MS`` after the last edit."""
 from __future__ import annotations
 
 import numpy as np
-from PyQt5.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -14,6 +15,7 @@ from ctvis.model.state import LUNGS
 HU_RANGE = (-1100, 1500)
 BIN_HU = 10
 SAMPLE = 2                      # every second voxel along each axis
+RECOUNT_MS = 200                # after the last in-place edit of the lungs' label map
 
 
 def hu_histogram(array: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -104,9 +106,13 @@ class HistogramPanel(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.plot, 1)
         self._stale = True
-        self._labels = None                 # the lung labels the shown counts were made of
+        self._labels = None       # (label map, revision) the shown counts were made of
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(RECOUNT_MS)
+        self._recount.timeout.connect(self._invalidate)
         self._slots = {"volume": self._invalidate, "overlays": self._on_overlays,
-                       "window": self._on_window}
+                       "window": self._on_window, "labels": self._on_labels}
         for name, slot in self._slots.items():
             getattr(state.events, name).connect(slot)
         self._on_window(state.window)
@@ -119,10 +125,18 @@ class HistogramPanel(QWidget):
         overlay = self.state.overlays.get(LUNGS)
         return None if overlay is None else overlay.labels
 
-    def _on_overlays(self, overlays) -> None:
-        overlay = overlays.get(LUNGS)
-        if (None if overlay is None else overlay.labels) is not self._labels:
+    def _key(self):
+        overlay = self.state.overlays.get(LUNGS)
+        labelmap = None if overlay is None else overlay.labelmap
+        return None if labelmap is None else (labelmap, labelmap.revision)
+
+    def _on_overlays(self, _overlays) -> None:
+        if self._key() != self._labels:     # other labels, or these changed since
             self._invalidate()
+
+    def _on_labels(self, name, _change) -> None:
+        if name == LUNGS:
+            self._recount.start()           # debounced: a brush stroke fires many
 
     def _invalidate(self, *_args) -> None:
         self._stale = True
@@ -141,7 +155,7 @@ class HistogramPanel(QWidget):
     def refresh(self) -> None:
         """Count the histogram now (the dock only does it while it is shown)."""
         volume, labels = self.state.volume, self.lung_labels()
-        self._labels = labels
+        self._labels = self._key()
         self._stale = False
         if volume is None:
             self.plot.counts = None
