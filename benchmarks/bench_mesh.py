@@ -90,8 +90,8 @@ def main(argv=None) -> int:
     mask = labels > 0
     lo, hi = bounding_box(mask, (1, 1, 1), clip=False)
     field = S._padded_crop(mask.view(np.uint8), lo, hi, 0)
-    report = S.Reporter()
-    fe_time, raw = best(lambda: S._flying_edges(field, lo, 0.5, report), args.repeat)
+    tick = S.Progress()
+    fe_time, raw = best(lambda: S._flying_edges(field, lo, 0.5, tick), args.repeat)
     mc_time, (verts, faces, _n, _v) = best(
         lambda: marching_cubes(field, 0.5, allow_degenerate=False), args.repeat)
     print(f"\nboth lungs' mask {field.shape} (cropped + padded):")
@@ -106,9 +106,9 @@ def main(argv=None) -> int:
     for _ in range(args.repeat):
         for backend in smp:
             vtkSMPTools.SetBackend(backend)
-            for step, fn in (("flying edges", lambda: S._flying_edges(field, lo, 0.5, report)),
+            for step, fn in (("flying edges", lambda: S._flying_edges(field, lo, 0.5, tick)),
                              ("windowed sinc 20", lambda: S._windowed_sinc(raw, 20, 0.1,
-                                                                            report))):
+                                                                            tick))):
                 w, c = time.perf_counter(), time.process_time()
                 fn()
                 w, c = time.perf_counter() - w, time.process_time() - c
@@ -130,7 +130,7 @@ def main(argv=None) -> int:
     print(f"\ndecimation to 50 % of both lungs' raw surface ({len(tri):,} triangles):")
     for backend in S.decimate_backends():
         t = time.perf_counter()
-        p, f = S._decimate(points, tri, 0.5, backend, report)
+        p, f = S._decimate(points, tri, 0.5, backend, tick)
         dt = time.perf_counter() - t
         s = S.mesh_stats(S._polydata(p, f))
         print(f"  {backend:8s} {dt:6.2f} s  {s['triangles']:,} triangles, volume "

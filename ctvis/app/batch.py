@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 STEPS = ("segment", "mesh", "report")
@@ -53,8 +53,8 @@ def find_series(folder, progress=None, cancel=None) -> tuple[list[SeriesTask], l
     folder = Path(folder)
     if not folder.is_dir():
         raise CtvisError(f"{folder}: not a folder")
-    report = Reporter(progress, cancel)
-    result = scan(folder, progress=report.sub(0.0, 1.0))
+    tick = Progress(progress, cancel)
+    result = scan(folder, progress=tick.sub(0.0, 1.0))
     tasks, skipped = [], []
     for entry in result.skipped:
         path = entry["path"]
@@ -229,8 +229,8 @@ def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
     if Path(folder).resolve() in [out.resolve(), *out.resolve().parents]:
         raise CtvisError(f"{out}: the output must not be inside the input {folder}")
     out.mkdir(parents=True, exist_ok=True)
-    report = Reporter(progress)
-    tasks, skipped = find_series(folder, progress=report.sub(0.0, 0.05))
+    tick = Progress(progress)
+    tasks, skipped = find_series(folder, progress=tick.sub(0.0, 0.05))
     if not tasks:
         raise CtvisError(f"{folder}: no series found")
     for where, why in passed_over(skipped, tasks):
@@ -256,7 +256,7 @@ def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
                                           "modality": task.modality, "slices": task.slices,
                                           "status": "error",
                                           "error": f"{type(exc).__name__}: {exc}"}
-                    report(0.05 + 0.95 * n / len(todo), f"{n}/{len(todo)} series")
+                    tick(0.05 + 0.95 * n / len(todo), f"{n}/{len(todo)} series")
         except OSError as exc:
             raise CtvisError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         finally:

@@ -15,7 +15,7 @@ import numpy as np
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import AIRWAY, BOTH_LUNGS, LUNG_LABELS, LUNG_STRUCTURES, STRUCTURES
 from ctvis.core.presets import default_bone_threshold
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
 from ctvis.core.volume import Volume
 
@@ -24,17 +24,17 @@ MESH_STRUCTURES = tuple(STRUCTURES)          # right, left, lungs, bone, airway
 
 def open_volume(path=None, series_uid=None, progress=None, cancel=None) -> Volume:
     """A HU Volume from a DICOM folder/file, NIfTI or NRRD; ``path=None``: the demo phantom."""
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     if path is None:
         from ctvis.core.phantom import demo_volume
 
-        report(0.0, "making the demo phantom")
+        tick(0.0, "making the demo phantom")
         volume = demo_volume()
-        report(1.0, "loaded")
+        tick(1.0, "loaded")
         return volume
     from ctvis.core.io import load
 
-    return load(path, series_uid=series_uid, progress=report, cancel=cancel)
+    return load(path, series_uid=series_uid, progress=tick, cancel=cancel)
 
 
 @dataclass
@@ -74,15 +74,15 @@ def segment(volume: Volume, method: str = "watershed", progress=None,
 
     require_volume(volume, "lung segmentation")
 
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     start = time.perf_counter()
     info: dict = {}
-    labels = segment_lungs(volume, method=method, progress=report.sub(0.0, 0.95),
+    labels = segment_lungs(volume, method=method, progress=tick.sub(0.0, 0.95),
                            airway=airway, aerated=aerated, info=info)
-    report(0.95, "measuring")
+    tick(0.95, "measuring")
     metrics = lung_metrics(volume, labels, mask="aerated" if aerated else "envelope")
     metrics["warnings"] = lung_warnings(volume, labels, info)
-    report(1.0, "done")
+    tick(1.0, "done")
     return LungResult(labels, metrics, method, time.perf_counter() - start)
 
 
@@ -147,19 +147,19 @@ def build_meshes(volume: Volume, request: MeshRequest, labels: np.ndarray | None
     from ctvis.mesh.surfaces import lung_surfaces, threshold_surface
 
     require_volume(volume, "meshing")
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     options = request.surface_options
     if request.structure == "bone":
         hu = default_bone_threshold() if request.threshold is None else request.threshold
-        mesh = threshold_surface(volume, hu, options=options, progress=report)
+        mesh = threshold_surface(volume, hu, options=options, progress=tick)
         return {"bone": mesh}
     lo = 0.0
     if labels is None:
-        labels = segment(volume, request.method, progress=report.sub(0.0, 0.5),
+        labels = segment(volume, request.method, progress=tick.sub(0.0, 0.5),
                          airway=request.structure == AIRWAY.name).labels
         lo = 0.5
     labels, names = lung_structures(np.asarray(labels), request.structure, labels_source)
-    return lung_surfaces(volume, labels, names, options=options, progress=report.sub(lo, 1.0))
+    return lung_surfaces(volume, labels, names, options=options, progress=tick.sub(lo, 1.0))
 
 
 __all__ = ["open_volume", "segment", "require_volume", "MIN_SLICES", "LungResult",

@@ -232,15 +232,15 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
     """
     import time
 
-    from ctvis.core.progress import Reporter
+    from ctvis.core.progress import Progress
     from ctvis.render.pictures import report_pictures
 
     if result.empty:
         raise CtvisError("no lungs found; no report written")
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     seconds, t = {}, time.perf_counter()
     state = lung_state(volume, result, bone=bone)
-    pictures = report_pictures(state, progress=report.sub(0.0, 0.8))
+    pictures = report_pictures(state, progress=tick.sub(0.0, 0.8))
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
                   "Mask": result.metrics.get("mask", "right and left lungs"),
@@ -251,11 +251,11 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}
     text = report_html(volume, result.metrics, pictures, parameters, with_identifiers)
     write_html(text, html_path)
-    report(0.85, "writing the PDF")
+    tick(0.85, "writing the PDF")
     if pdf_path is not None:
         write_pdf(text, pdf_path)
     seconds["write"] = time.perf_counter() - t
-    report(1.0, "report written")
+    tick(1.0, "report written")
     return {"html": Path(html_path), "pdf": None if pdf_path is None else Path(pdf_path),
             "metrics": result.metrics, "seconds": seconds, "notes": loading_notes(volume)}
 
@@ -266,18 +266,18 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
     import time
 
     from ctvis.app.pipeline import open_volume, segment
-    from ctvis.core.progress import Reporter
+    from ctvis.core.progress import Progress
 
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     t = time.perf_counter()
-    volume = open_volume(path, series_uid=series_uid, progress=report.sub(0.0, 0.2))
+    volume = open_volume(path, series_uid=series_uid, progress=tick.sub(0.0, 0.2))
     opened, t = time.perf_counter() - t, time.perf_counter()
-    result = segment(volume, method, progress=report.sub(0.2, 0.5))
+    result = segment(volume, method, progress=tick.sub(0.2, 0.5))
     segmented = time.perf_counter() - t
     if result.empty:
         raise CtvisError(f"{path}: no lungs found; no report written")
     out = write_report(volume, result, html_path, pdf_path, with_identifiers,
-                       progress=report.sub(0.5, 1.0))
+                       progress=tick.sub(0.5, 1.0))
     out["seconds"] = {"open": opened, "segment": segmented, **out["seconds"]}
     return out
 

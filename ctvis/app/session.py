@@ -21,7 +21,7 @@ from pathlib import Path
 from ctvis.model.state import SESSION_VERSION, ViewerState, metrics_from_json
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 
 class SessionError(CtvisError):
@@ -73,17 +73,17 @@ def write_session(snap: SessionSnapshot, path, progress=None, cancel=None) -> Pa
     from ctvis.core.io import write_mask
 
     path = Path(path)
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     data = json.loads(json.dumps(snap.settings))        # a copy to add file names to
     steps = len(snap.labels) + 1
     with contextlib.ExitStack() as stack:
         for i, (name, labels) in enumerate(snap.labels.items()):
-            report(i / steps, f"writing the {name} label map")
+            tick(i / steps, f"writing the {name} label map")
             file_name = labels_file_name(path, name)
             write_mask(snap.volume, labels,
                        stack.enter_context(atomic_path(path.parent / file_name)))
             data["overlays"][name]["labels"] = file_name
-        report((steps - 1) / steps, "writing the session")
+        tick((steps - 1) / steps, "writing the session")
         stack.enter_context(atomic_path(path)).write_text(json.dumps(data, indent=2) + "\n")
     if progress is not None:                  # written: too late to cancel
         progress(1.0, "session saved")
@@ -140,10 +140,10 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
     from ctvis.core.io import read_mask
 
     session = check_data(path, data_path)
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     source = session["source"]
     volume = open_volume(source["path"], series_uid=source.get("series_uid"),
-                         progress=report.sub(0.0, 0.4))
+                         progress=tick.sub(0.0, 0.4))
     overlays = {}
     entries = session.get("overlays", {})
     if not isinstance(entries, dict):
@@ -151,7 +151,7 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
     made = {name: o for name, o in entries.items()
             if isinstance(o, dict) and (o.get("labels") or o.get("origin"))}
     for i, (name, o) in enumerate(made.items()):
-        step = report.sub(0.4 + 0.6 * i / len(made), 0.4 + 0.6 * (i + 1) / len(made))
+        step = tick.sub(0.4 + 0.6 * i / len(made), 0.4 + 0.6 * (i + 1) / len(made))
         origin = o.get("origin")
         if o.get("labels"):                          # saved beside the session: read it
             labels = _saved_labels(path, o["labels"], volume)
@@ -162,7 +162,7 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
                                         None)
         else:
             overlays[name] = segment(volume, method=origin, progress=step)
-    report(1.0, "session loaded")
+    tick(1.0, "session loaded")
     return SessionData(session, volume, overlays)
 
 

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     info.set_defaults(func=cmd_info)
 
 
-def info_report(volume) -> dict:
+def info_summary(volume) -> dict:
     """Everything ``ctvis info --json`` prints, with exactly the documented keys."""
     meta = volume.meta
     return {
@@ -41,10 +41,10 @@ def info_report(volume) -> dict:
     }
 
 
-def _print_info(report: dict, series: list) -> None:
+def _print_info(facts: dict, series: list) -> None:
     """The table; ``series`` are the loader's entries (they also carry pixel spacing)."""
-    series = series or report["series"]
-    sel = report["selected"]
+    series = series or facts["series"]
+    sel = facts["selected"]
     print(f"{len(series)} series found:")
     print(f"  {'':1} {'images':>6} {'size':>9} {'pixel mm':>11} {'modality':8} "
           f"{'description':28} uid")
@@ -63,15 +63,15 @@ def _print_info(report: dict, series: list) -> None:
     print("  direction (columns x, y, z): "
           + "; ".join(", ".join(f"{v:g}" for v in row) for row in sel["direction"]))
     print(f"  HU range: {sel['hu_min']} … {sel['hu_max']}")
-    if report["skipped"]:
-        print(f"\nskipped {len(report['skipped'])} file(s):")
-        for s in report["skipped"][:20]:
+    if facts["skipped"]:
+        print(f"\nskipped {len(facts['skipped'])} file(s):")
+        for s in facts["skipped"][:20]:
             print(f"  {s['path']}: {s['reason']}")
-        if len(report["skipped"]) > 20:
-            print(f"  … and {len(report['skipped']) - 20} more")
-    if report["warnings"]:
+        if len(facts["skipped"]) > 20:
+            print(f"  … and {len(facts['skipped']) - 20} more")
+    if facts["warnings"]:
         print("\nwarnings:")
-        for w in report["warnings"]:
+        for w in facts["warnings"]:
             print(f"  - {w}")
 
 
@@ -80,9 +80,9 @@ def cmd_info(args) -> int:
 
     with progress_bar(not args.json, "reading") as progress:
         volume = open_volume(args.path, series_uid=args.series, progress=progress)
-    report = info_report(volume)
+    facts = info_summary(volume)
     if args.json:
-        print(json.dumps(report, indent=2, allow_nan=False))    # NaN is not JSON
+        print(json.dumps(facts, indent=2, allow_nan=False))    # NaN is not JSON
     else:
-        _print_info(report, volume.meta.get("series"))
+        _print_info(facts, volume.meta.get("series"))
     return 0

@@ -81,14 +81,14 @@ def mesh_request(args):
 def build_meshes(args, progress=None) -> tuple[dict, object]:
     from ctvis.app.pipeline import build_meshes as build, open_volume
     from ctvis.core.io import read_mask
-    from ctvis.core.progress import Reporter
+    from ctvis.core.progress import Progress
 
     request = mesh_request(args)
-    report = Reporter(progress)
-    volume = open_volume(args.path, series_uid=args.series, progress=report.sub(0.0, 0.2))
+    tick = Progress(progress)
+    volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.2))
     labels = None if not args.mask else read_mask(args.mask, like=volume).array
     meshes = build(volume, request, labels=labels, labels_source=args.mask,
-                   progress=report.sub(0.2, 1.0))
+                   progress=tick.sub(0.2, 1.0))
     return meshes, volume
 
 

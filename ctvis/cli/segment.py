@@ -71,17 +71,17 @@ def cmd_segment(args) -> int:
     from ctvis.core.atomic import atomic_path
     from ctvis.core.io import write_mask
     from ctvis.core.lungs import flat_metrics
-    from ctvis.core.progress import Reporter
+    from ctvis.core.progress import Progress
 
     _check_outputs(args)
     with progress_bar(not args.quiet, "lungs") as progress:
-        report = Reporter(progress)
-        volume = open_volume(args.path, series_uid=args.series, progress=report.sub(0.0, 0.3))
-        result = segment(volume, method=args.method, progress=report.sub(0.3, 0.9),
+        tick = Progress(progress)
+        volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.3))
+        result = segment(volume, method=args.method, progress=tick.sub(0.3, 0.9),
                          airway=args.airway, aerated=args.aerated)
-        report(0.9, "writing the mask")
+        tick(0.9, "writing the mask")
         write_mask(volume, result.labels, args.output)
-        report(1.0, "done")
+        tick(1.0, "done")
     metrics = result.metrics
     if args.metrics:
         payload = dict(flat_metrics(metrics), method=args.method, input=str(args.path),

@@ -1,8 +1,9 @@
 """Progress and cancellation plumbing shared by all long operations.
 
 Long work takes ``progress(fraction, message)`` and ``cancel() -> bool`` callables, both
-optional. ``Reporter`` maps a sub-step onto a range of the caller's fraction so nested steps
-report one monotonic bar.
+optional. ``Progress`` maps a sub-step onto a range of the caller's fraction so nested steps
+move one rising bar; by convention its instance is called ``tick`` (``tick(0.5, "smoothing")``,
+``tick.sub(0.2, 0.6)``), so that "report" only ever means the HTML report.
 """
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ ProgressFn = Optional[Callable[[float, str], None]]
 CancelFn = Optional[Callable[[], bool]]
 
 
-class Reporter:
+class Progress:
+    """The progress of one step: ``tick(fraction, message)`` reports, ``tick.check()`` raises
+    Cancelled when asked to stop."""
+
     def __init__(self, progress: ProgressFn = None, cancel: CancelFn = None,
                  start: float = 0.0, stop: float = 1.0):
         self._progress = progress
@@ -32,7 +36,7 @@ class Reporter:
         if self._cancel is not None and self._cancel():
             raise Cancelled("cancelled")
 
-    def sub(self, a: float, b: float) -> "Reporter":
-        """A reporter for the part [a, b] of this step."""
+    def sub(self, a: float, b: float) -> "Progress":
+        """The progress of the part [a, b] of this step."""
         span = self.stop - self.start
-        return Reporter(self._progress, self._cancel, self.start + span * a, self.start + span * b)
+        return Progress(self._progress, self._cancel, self.start + span * a, self.start + span * b)

@@ -193,11 +193,11 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
     def work(progress=None, cancel=None):
         from ctvis.app.pipeline import segment
         from ctvis.app.report import write_report
-        from ctvis.core.progress import Reporter
+        from ctvis.core.progress import Progress
 
-        report = Reporter(progress, cancel)
-        lungs = shown_lungs(volume, overlay) or segment(volume, progress=report.sub(0.0, 0.4))
-        return write_report(volume, lungs, html_path, pdf_path, progress=report.sub(0.4, 1.0),
+        tick = Progress(progress, cancel)
+        lungs = shown_lungs(volume, overlay) or segment(volume, progress=tick.sub(0.0, 0.4))
+        return write_report(volume, lungs, html_path, pdf_path, progress=tick.sub(0.4, 1.0),
                             bone=bone)
 
     return _run(window, "Writing the report", work, done=lambda out: window.statusBar()

@@ -35,7 +35,7 @@ import numpy as np
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_STRUCTURES
 from ctvis.core.presets import default_bone_threshold
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SurfaceOptions
 from ctvis.core.volume import Volume
 # Writers and readers live in mesh_io; re-exported here for one-stop use.
@@ -76,19 +76,19 @@ def decimate_backends() -> list[str]:
     return out + ["pro", "quadric"]
 
 
-def _run(algorithm, report: Reporter | None = None):
+def _run(algorithm, tick: Progress | None = None):
     """Update a VTK filter, forwarding its progress and aborting it on cancel."""
-    if report is not None:
+    if tick is not None:
         def on_progress(obj, _event):
             try:
-                report(obj.GetProgress())
+                tick(obj.GetProgress())
             except CtvisError:                  # Cancelled: stop the filter, re-raise after
                 obj.SetAbortExecute(1)
         tag = algorithm.AddObserver("ProgressEvent", on_progress)
     algorithm.Update()
-    if report is not None:
+    if tick is not None:
         algorithm.RemoveObserver(tag)
-        report.check()
+        tick.check()
     return algorithm.GetOutput()
 
 
@@ -200,7 +200,7 @@ def image_data(array: np.ndarray, spacing_xyz, origin_xyz=(0.0, 0.0, 0.0), name:
 
 
 def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: bool = False,
-            report: Reporter | None = None):
+            tick: Progress | None = None):
     """``vtkFlyingEdges3D`` of a [z, y, x] field at ``value`` on a grid with this spacing and
     origin (x, y, z), on VTK's threaded SMP backend; point normals when asked."""
     import pyvista as pv
@@ -215,13 +215,13 @@ def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: b
     fe.ComputeGradientsOff()
     fe.ComputeScalarsOff()
     fe.InterpolateAttributesOff()
-    return pv.wrap(_run(fe, report))
+    return pv.wrap(_run(fe, tick))
 
 
-def _flying_edges(field: np.ndarray, lo_kji, value: float, report: Reporter):
+def _flying_edges(field: np.ndarray, lo_kji, value: float, tick: Progress):
     """Contour ``field`` ([z, y, x] crop starting at index ``lo_kji``) at ``value``; index space."""
     return contour(field, (1.0, 1.0, 1.0), np.asarray(lo_kji, float)[::-1], value,
-                   report=report)
+                   tick=tick)
 
 
 def _gaussian(field: np.ndarray, volume: Volume, sigma_mm: float) -> np.ndarray:
@@ -241,7 +241,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     padding that closes the surface at the volume's borders.  ``timings``, if given, is
     filled with the seconds each step took.
     """
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     mask_sigma_mm, min_island_ml = options.mask_sigma_mm, options.min_island_ml
     timings_out, timings = timings, {}
     t0 = time.perf_counter()
@@ -256,14 +256,14 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     if box is None:
         raise CtvisError(f"{name}: nothing to mesh (the mask is empty)")
     lo, hi = box
-    report(0.02, f"{name}: preparing")
+    tick(0.02, f"{name}: preparing")
     sub = _padded_crop(field, lo, hi, fill)
     if mask_sigma_mm:
         sub = _gaussian(sub, volume, mask_sigma_mm)
     timings["prepare"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    raw = _flying_edges(sub, lo, value, report.sub(0.05, 0.3))
+    raw = _flying_edges(sub, lo, value, tick.sub(0.05, 0.3))
     del sub
     timings["flying_edges"] = time.perf_counter() - t
     if raw.n_cells == 0:
@@ -282,18 +282,18 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     # windowed-sinc filter overshoots (spikes of several mm with vtkDecimatePro).
     t = time.perf_counter()
     if options.smooth_iterations > 0:
-        report(0.3, f"{name}: smoothing")
+        tick(0.3, f"{name}: smoothing")
         smoothed = _windowed_sinc(_polydata(points, faces), options.smooth_iterations,
                                   options.pass_band,
-                                  report.sub(0.3, 0.5))
+                                  tick.sub(0.3, 0.5))
         points = np.asarray(smoothed.points, dtype=np.float64)
         faces = triangle_faces(smoothed)
     timings["smooth"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    report(0.5, f"{name}: decimating")
+    tick(0.5, f"{name}: decimating")
     points, faces = _decimate(points, faces, options.decimate, options.decimate_backend,
-                              report.sub(0.5, 0.9))
+                              tick.sub(0.5, 0.9))
     timings["decimate"] = time.perf_counter() - t
 
     # Islands last: fewer triangles to walk, same pieces.
@@ -305,7 +305,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     mesh = _polydata(points, faces)
 
     t = time.perf_counter()
-    mesh = _outward_normals(mesh, report.sub(0.9, 1.0))
+    mesh = _outward_normals(mesh, tick.sub(0.9, 1.0))
     timings["normals"] = time.perf_counter() - t
     mesh.field_data["SPACE"] = np.array(["LPS"])
     mesh.field_data["structure"] = np.array([name])
@@ -314,7 +314,7 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
              timings["total"], {k: round(v, 3) for k, v in timings.items()})
     if timings_out is not None:
         timings_out.update(timings)
-    report(1.0, f"{name}: done")
+    tick(1.0, f"{name}: done")
     return mesh
 
 
@@ -351,7 +351,7 @@ def lung_surfaces(volume: Volume, labels: np.ndarray, structures=("right", "left
     if unknown:
         raise CtvisError(f"unknown lung structure {unknown[0]!r} "
                          f"(choose from {', '.join(LUNG_STRUCTURES)})")
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     out = {}
     n = len(structures)
     for i, name in enumerate(structures):
@@ -361,7 +361,7 @@ def lung_surfaces(volume: Volume, labels: np.ndarray, structures=("right", "left
             raise CtvisError(f"the lung mask has no {name} lung (label "
                              f"{' or '.join(map(str, values))})")
         out[name] = surface_from_mask(
-            volume, mask, name=name, options=options, progress=report.sub(i / n, (i + 1) / n),
+            volume, mask, name=name, options=options, progress=tick.sub(i / n, (i + 1) / n),
             timings=None if timings is None else timings.setdefault(name, {}))
     return out
 
@@ -393,19 +393,19 @@ def threshold_surface(volume: Volume, hu: float | None = None, *, name: str = "b
 
 
 # ---------------------------------------------------------------- decimation and smoothing
-def _decimate(points, faces, reduction: float, backend: str, report: Reporter):
+def _decimate(points, faces, reduction: float, backend: str, tick: Progress):
     """Remove ``reduction`` of the triangles; the surface stays closed and manifold."""
     if not reduction or reduction <= 0 or len(faces) < 100:
         return points, faces
     if backend == "auto":
         backend = decimate_backends()[0]
-    report(0.0, "decimating")
+    tick(0.0, "decimating")
     if backend == "fast":
         import fast_simplification
 
         p, f = fast_simplification.simplify(points.astype(np.float64), faces.astype(np.int32),
                                             target_reduction=float(reduction), agg=7)
-        report(1.0, "decimated")
+        tick(1.0, "decimated")
         return np.asarray(p, np.float64), np.asarray(f, np.int64)
     from vtkmodules.vtkFiltersCore import vtkDecimatePro, vtkQuadricDecimation
 
@@ -422,11 +422,11 @@ def _decimate(points, faces, reduction: float, backend: str, report: Reporter):
     d.SetInputData(mesh)
     import pyvista as pv
 
-    out = pv.wrap(_run(d, report))
+    out = pv.wrap(_run(d, tick))
     return np.asarray(out.points, np.float64), triangle_faces(out)
 
 
-def _windowed_sinc(mesh, iterations: int, pass_band: float, report: Reporter):
+def _windowed_sinc(mesh, iterations: int, pass_band: float, tick: Progress):
     import pyvista as pv
     from vtkmodules.vtkFiltersCore import vtkWindowedSincPolyDataFilter
 
@@ -439,10 +439,10 @@ def _windowed_sinc(mesh, iterations: int, pass_band: float, report: Reporter):
     ws.BoundarySmoothingOff()
     ws.FeatureEdgeSmoothingOff()
     ws.NonManifoldSmoothingOn()
-    return pv.wrap(_run(ws, report))
+    return pv.wrap(_run(ws, tick))
 
 
-def _outward_normals(mesh, report: Reporter):
+def _outward_normals(mesh, tick: Progress):
     """Point normals without splitting vertices; triangles flipped if they face inward."""
     import pyvista as pv
     from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
@@ -457,5 +457,5 @@ def _outward_normals(mesh, report: Reporter):
     n.AutoOrientNormalsOff()         # would turn a cavity's surface the wrong way
     n.ComputePointNormalsOn()
     n.ComputeCellNormalsOff()
-    out = pv.wrap(_run(n, report))
+    out = pv.wrap(_run(n, tick))
     return out

@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 TEXT_COLOR = (255, 200, 40)      # as the viewer's: never mistaken for image pixels
 
@@ -177,16 +177,16 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     from ctvis.model.state import ViewerState
     from ctvis.core.image.body import body_mask
 
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     pictures = {view: png_bytes(pad_square(slice_picture(state, view)))
                 for view in ("axial", "coronal", "sagittal")}
-    report(0.2, "3D lung surfaces")
+    tick(0.2, "3D lung surfaces")
     lungs = ViewerState()
     lungs.volume = state.volume
     lungs.overlays = {name: replace(o, opacity=1.0) for name, o in state.overlays.items()}
     lungs.view3d = replace(lungs.view3d, modes=frozenset({"lungs"}))
     pictures["lungs3d"] = png_bytes(picture_3d(lungs))
-    report(0.5, "3D bone")
+    tick(0.5, "3D bone")
     volume = state.volume
     bone = ViewerState()
     bone.volume = volume.with_array(np.where(body_mask(volume), volume.array,
@@ -194,7 +194,7 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     bone.bone = state.bone
     bone.view3d = replace(bone.view3d, modes=frozenset({"bone"}))
     pictures["bone3d"] = png_bytes(picture_3d(bone))
-    report(1.0, "pictures done")
+    tick(1.0, "pictures done")
     return pictures
 
 

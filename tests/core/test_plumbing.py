@@ -1,4 +1,4 @@
-"""Reporter (progress + cancel) and atomic_path (outputs appear whole or not at all)."""
+"""Progress (fraction + cancel) and atomic_path (outputs appear whole or not at all)."""
 from __future__ import annotations
 
 import os
@@ -7,28 +7,28 @@ import pytest
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import Cancelled
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 
-def test_reporter_maps_sub_steps_onto_one_rising_bar():
+def test_progress_maps_sub_steps_onto_one_rising_bar():
     seen = []
-    report = Reporter(lambda f, m: seen.append((round(f, 3), m)))
-    report.sub(0.0, 0.5)(0.5, "half of the first half")
-    report.sub(0.5, 1.0).sub(0.5, 1.0)(0.0, "three quarters")
-    report(2.0, "clamped")
+    tick = Progress(lambda f, m: seen.append((round(f, 3), m)))
+    tick.sub(0.0, 0.5)(0.5, "half of the first half")
+    tick.sub(0.5, 1.0).sub(0.5, 1.0)(0.0, "three quarters")
+    tick(2.0, "clamped")
     assert seen == [(0.25, "half of the first half"), (0.75, "three quarters"),
                     (1.0, "clamped")]
 
 
-def test_reporter_raises_cancelled_when_asked():
+def test_progress_raises_cancelled_when_asked():
     stop = []
-    report = Reporter(None, lambda: bool(stop)).sub(0.2, 0.4)
-    report(0.1)                                   # fine
+    tick = Progress(None, lambda: bool(stop)).sub(0.2, 0.4)
+    tick(0.1)                                   # fine
     stop.append(True)
     with pytest.raises(Cancelled):
-        report(0.2)
+        tick(0.2)
     with pytest.raises(Cancelled):
-        report.check()
+        tick.check()
 
 
 def test_atomic_path_moves_into_place_on_success(tmp_path):

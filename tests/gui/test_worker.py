@@ -7,16 +7,16 @@ import time
 import pytest
 
 from ctvis.core.errors import CtvisError
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.gui.worker import Task
 
 pytestmark = pytest.mark.gui
 
 
 def work(n, progress=None, cancel=None):
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     for i in range(n):
-        report(i / n, f"step {i}")
+        tick(i / n, f"step {i}")
         time.sleep(0.01)
     return n * 2
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 BODY_THRESHOLD_HU = -500
@@ -64,17 +64,17 @@ def fill_holes_slices(mask: np.ndarray, max_area_px: int | None = None) -> np.nd
 
 
 def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float,
-                  report: Reporter) -> np.ndarray:
+                  tick: Progress) -> np.ndarray:
     dense = array > threshold
     # Opening with a square in-plane window: separable min/max filters, far faster than a
     # disk per slice, and the z axis is left alone so thick slices do not matter.
     # Rounded down past .75 so a coarse grid never opens wider than the full-resolution one.
     size = 2 * max(int(opening_mm / min(spacing[1:]) + 0.25), 1) + 1
-    report(0.1, "body mask: opening")
+    tick(0.1, "body mask: opening")
     opened = ndimage.maximum_filter(ndimage.minimum_filter(dense, size=(1, size, size)),
                                     size=(1, size, size))
     labels, n = ndimage.label(opened)
-    report(0.5, "body mask: largest component")
+    tick(0.5, "body mask: largest component")
     if n == 0:
         return opened
     sizes = np.bincount(labels.ravel())
@@ -85,22 +85,22 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
     # voxels just around the kept component; the table, further away, stays out.
     grow = size + 2
     body = dense & ndimage.maximum_filter(component, size=(1, grow, grow))
-    report(0.7, "body mask: filling holes")
+    tick(0.7, "body mask: filling holes")
     return fill_holes_slices(body)
 
 
 def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: float = 3.0,
               progress=None, cancel=None) -> np.ndarray:
     """Boolean [z, y, x] mask of the patient's body (table and blankets removed)."""
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     f = coarse_factor(volume.spacing)
     spacing = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
     small = body_on_grid(subsample(volume.array, f), spacing, threshold, opening_mm,
-                          report.sub(0, 0.8))
+                          tick.sub(0, 0.8))
     if f == 1:
-        report(1.0, "body mask done")
+        tick(1.0, "body mask done")
         return small
-    report(0.8, "body mask: skin at full resolution")
+    tick(0.8, "body mask: skin at full resolution")
     # Inside the coarse body minus one coarse pixel: body.  Within one coarse pixel of its
     # outline (either side): the dense voxels, so the skin line keeps full resolution.
     inner = ndimage.minimum_filter(small, size=(1, 3, 3))
@@ -108,7 +108,7 @@ def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: 
     shape = volume.shape
     body = upsample(inner, f, shape) | (upsample(outer & ~inner, f, shape)
                                         & (volume.array > threshold))
-    report(1.0, "body mask done")
+    tick(1.0, "body mask done")
     return body
 
 

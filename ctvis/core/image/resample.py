@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 
@@ -26,14 +26,14 @@ def resample_isotropic(volume: Volume, spacing_mm: float | None = None, order: i
     target = float(spacing_mm) if spacing_mm else float(min(volume.spacing))
     if target <= 0:
         raise ValueError(f"spacing must be positive, got {spacing_mm}")
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     scale = np.array([target / d for d in volume.spacing])        # output step in input voxels
     out_shape = isotropic_shape(volume.shape, volume.spacing, target)
     src = volume.array
     out = np.empty(out_shape, dtype=src.dtype)
     margin = order + 2                     # spline support on each side of a slab
     for start in range(0, out_shape[0], slab):
-        report(start / out_shape[0], f"resampling slice {start}/{out_shape[0]}")
+        tick(start / out_shape[0], f"resampling slice {start}/{out_shape[0]}")
         stop = min(start + slab, out_shape[0])
         z0 = start * scale[0]
         lo = max(int(np.floor(z0)) - margin, 0)
@@ -43,7 +43,7 @@ def resample_isotropic(volume: Volume, spacing_mm: float | None = None, order: i
             output_shape=(stop - start,) + out_shape[1:], order=order, mode="nearest",
             prefilter=order > 1)
         _store(out, start, stop, values)
-    report(1.0, "resampled")
+    tick(1.0, "resampled")
     meta = dict(volume.meta, resampled_from=list(volume.spacing))
     return volume.with_array(out, spacing=(target,) * 3, meta=meta)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def anonymize_folder(source, target, key: str, progress=None, cancel=None) -> An
     source, target = check_folders(source, target)
     if not key:
         raise CtvisError("anonymization needs a key (the same key gives the same new UIDs)")
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     anonymizer = Anonymizer(seed=key)
     from ctvis.core.io.dicom_scan import iter_files
 
@@ -62,7 +62,7 @@ def anonymize_folder(source, target, key: str, progress=None, cancel=None) -> An
     result = AnonymizeResult(skipped=[(e["path"], e["reason"]) for e in passed_over])
     for n, path in enumerate(files):
         if n % 16 == 0:
-            report(n / max(len(files), 1), f"anonymizing {n}/{len(files)}")
+            tick(n / max(len(files), 1), f"anonymizing {n}/{len(files)}")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -88,7 +88,7 @@ def anonymize_folder(source, target, key: str, progress=None, cancel=None) -> An
         result.series.add(str(ds.get("SeriesInstanceUID", "")))
         if str(ds.get("BurnedInAnnotation", "")).upper() == "YES":
             result.burned_in.append(out)
-    report(1.0, "anonymized")
+    tick(1.0, "anonymized")
     log.info("anonymized %d files from %s into %s (%d skipped)", len(result.written), source,
              target, len(result.skipped))
     return result

@@ -23,7 +23,7 @@ from ctvis.core.image.hu import raw_to_hu
 from ctvis.core.io.memory import ensure_fits
 from ctvis.core.io.quiet import c_stderr_to_log
 from ctvis.core.io.walk import open_regular
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 log = logging.getLogger(__name__)
@@ -67,11 +67,11 @@ def choose_series(result: ScanResult, series_uid: str | None, path) -> SeriesInf
 
 def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
     t0 = time.perf_counter()
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file or folder")
-    result = scan(path, report.sub(0.0, 0.4), cancel)
+    result = scan(path, tick.sub(0.0, 0.4), cancel)
     series = choose_series(result, series_uid, path)
     label = f"{path} (series {series.uid})"
     geometry = build_geometry(series.slices, label)
@@ -81,7 +81,7 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
     n_planes = len(geometry.slices) + (0 if geometry.regular else geometry.n_out)
     ensure_fits(n_planes * first.rows * first.columns * 2,
                 f"{label}: {geometry.n_out} × {first.rows} × {first.columns} voxels")
-    array, filled, failed = _read_pixels(geometry, report.sub(0.4, 0.95), label)
+    array, filled, failed = _read_pixels(geometry, tick.sub(0.4, 0.95), label)
     warnings = []
     if failed:
         # One unreadable slice costs that slice, not the series: it becomes a missing one.
@@ -115,7 +115,7 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
                 gantry_tilt_deg=geometry.tilt_deg)
     volume = Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
     meta["slice_files"] = _slice_files(volume, geometry.slices)
-    report(1.0, "loaded")
+    tick(1.0, "loaded")
     log.info("loaded %s: %s in %.2f s", label, array.shape, time.perf_counter() - t0)
     return volume
 
@@ -144,7 +144,7 @@ def _without_failed(array, geometry: StackGeometry, failed: dict, label: str):
     return array[[where[id(s)] for s in rebuilt.slices]], rebuilt
 
 
-def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
+def _read_pixels(geometry: StackGeometry, tick: Progress, label: str):
     """HU planes in slice order.  Native files are read by two threads (file reads and numpy
     release the GIL); progress and cancel stay on the calling thread."""
     slices = geometry.slices
@@ -162,7 +162,7 @@ def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
             for future in futures:
                 filled += future.result()
                 done += CHUNK
-                report(min(done, len(slices)) / len(slices), f"reading pixels {done}")
+                tick(min(done, len(slices)) / len(slices), f"reading pixels {done}")
         finally:
             for future in futures:
                 future.cancel()
@@ -170,15 +170,15 @@ def _read_pixels(geometry: StackGeometry, report: Reporter, label: str):
     # The child decoder (GDCM) starts only if a file needs it, and ends with this load.
     with c_stderr_to_log("pixel decoders") if encoded else contextlib.nullcontext(), \
             ChildDecoder() as child:
-        filled += _decode_planes(slices, encoded, len(native), out, decoded, failed, report,
+        filled += _decode_planes(slices, encoded, len(native), out, decoded, failed, tick,
                                  child)
     return out, filled, failed
 
 
-def _decode_planes(slices, encoded, start, out, decoded, failed, report, child) -> int:
+def _decode_planes(slices, encoded, start, out, decoded, failed, tick, child) -> int:
     filled = 0
     for n, k in enumerate(encoded):
-        report((start + n) / len(slices), f"decoding pixels {start + n}")
+        tick((start + n) / len(slices), f"decoding pixels {start + n}")
         s = slices[k]
         try:
             filled += raw_to_hu(_decode(s, decoded, child), s.slope, s.intercept, s.padding,

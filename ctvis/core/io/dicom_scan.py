@@ -20,7 +20,7 @@ from ctvis.core.io.dicom_header import read_fast_header
 from ctvis.core.errors import LoadError
 from ctvis.core.io import plausible
 from ctvis.core.io.walk import open_regular, regular_files, special_file_reason
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -419,12 +419,12 @@ def iter_files(path: Path) -> tuple[list[Path], list[dict]]:
 def scan(path, progress=None, cancel=None) -> ScanResult:
     """Group the DICOM images under ``path`` by SeriesInstanceUID; list skipped files."""
     path = Path(path)
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     files, skipped = iter_files(path)
     by_series: dict[str, list[SliceHeader]] = {}
     for n, file in enumerate(files):
         if n % 16 == 0:
-            report(n / max(len(files), 1), f"reading headers {n}/{len(files)}")
+            tick(n / max(len(files), 1), f"reading headers {n}/{len(files)}")
         try:
             for header in _read_file(str(file)):
                 by_series.setdefault(header.series_uid, []).append(header)
@@ -436,7 +436,7 @@ def scan(path, progress=None, cancel=None) -> ScanResult:
             log.debug("header of %s", file, exc_info=True)
             skipped.append({"path": str(file), "reason": f"unreadable DICOM header "
                                                          f"({type(exc).__name__}: {exc})"})
-    report(1.0, "headers read")
+    tick(1.0, "headers read")
     series = [_summarise(uid, slices) for uid, slices in by_series.items()]
     series.sort(key=lambda s: (s.modality != "CT", -s.n_images))
     return ScanResult(series=series, skipped=skipped)

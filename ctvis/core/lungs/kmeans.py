@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from ctvis.core.lungs.split import assign_sides
 from ctvis.core.lungs.watershed import _x_mm
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 ERODE_MM, DILATE_MM, FINAL_DILATE_MM = 1.4, 5.6, 7.0
@@ -66,17 +66,17 @@ def _slice_mask(img: np.ndarray, spacing_yx) -> np.ndarray:
 
 
 def segment_kmeans(volume: Volume, progress=None, cancel=None) -> np.ndarray:
-    report = Reporter(progress, cancel)
+    tick = Progress(progress, cancel)
     nz = volume.shape[0]
     mask = np.zeros(volume.shape, bool)
     for k in range(nz):
         if k % 8 == 0:
-            report(0.9 * k / nz, "lungs (k-means): slices")
+            tick(0.9 * k / nz, "lungs (k-means): slices")
         mask[k] = _slice_mask(volume.array[k], volume.spacing[1:])
-    report(0.9, "lungs (k-means): right and left")
+    tick(0.9, "lungs (k-means): right and left")
     labels, n = ndimage.label(mask)
     if n == 0:
-        report(1.0, "lungs (k-means): none found")
+        tick(1.0, "lungs (k-means): none found")
         return np.zeros(volume.shape, np.uint8)
     counts = np.bincount(labels.ravel())
     counts[0] = 0
@@ -85,5 +85,5 @@ def segment_kmeans(volume: Volume, progress=None, cancel=None) -> np.ndarray:
     x_mm = _x_mm(volume, 1, volume.shape)
     body_x = float(x_mm[mask].mean())
     out = assign_sides(labels, chosen, x_mm, body_x, volume.spacing)
-    report(1.0, "lungs (k-means) done")
+    tick(1.0, "lungs (k-means) done")
     return out

@@ -34,7 +34,7 @@ from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.split import assign_sides, select_lungs
-from ctvis.core.progress import Reporter
+from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 INTERNAL_HU = -400          # the seeds' internal-marker threshold
@@ -91,26 +91,26 @@ def _superior_first(volume: Volume) -> np.ndarray:
     return np.arange(n - 1, -1, -1) if step > 0 else np.arange(n)
 
 
-def _coarse_lungs(volume, f, report, closing_mm, info):
+def _coarse_lungs(volume, f, tick, closing_mm, info):
     """Coarse labels (1 right, 2 left), their envelopes, airway, airway cut and body."""
     small = subsample(volume.array, f)
     sp = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
-    body = body_on_grid(small, sp, -500, 3.0, report.sub(0.0, 0.3))
+    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3))
     air = (small < INTERNAL_HU) & body
     x_mm = _x_mm(volume, f, small.shape)
     midline = _midline(x_mm, body)
-    report(0.35, "lungs: trachea")
+    tick(0.35, "lungs: trachea")
     airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small)
     cut = ndimage.binary_dilation(airway) if airway.any() else airway
     info["airway_found"] = bool(airway.any())
-    report(0.5, "lungs: 3-D components")
+    tick(0.5, "lungs: 3-D components")
     labels, n = ndimage.label(air & ~cut)
     voxel_ml = float(np.prod(sp)) / 1000.0
     chosen = select_lungs(labels, n, small, voxel_ml)
-    report(0.6, "lungs: right and left")
+    tick(0.6, "lungs: right and left")
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info)
     del labels
-    report(0.7, "lungs: envelope")
+    tick(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
     boxes = ndimage.find_objects(lab)
     y_mm = _x_mm(volume, f, small.shape, axis=1)
@@ -125,7 +125,7 @@ def _coarse_lungs(volume, f, report, closing_mm, info):
         closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box],
                           lab[box] == 3 - side, central[box])
         filled[box][closed] = side
-    report(0.9, "lungs: airless bases")
+    tick(0.9, "lungs: airless bases")
     # Lower lobes fill the posterior recesses; in front, under the middle lobe and the
     # lingula, a high floor is the liver's or the heart's dome.  The heart lies left of the
     # midline and its atria reach back to the spine: on the left its whole zone stays out,
@@ -210,16 +210,16 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     ``info`` (a dict, if given) receives ``forced_split`` and ``airway_found``.
     """
     info = {} if info is None else info
-    report = Reporter(progress, cancel)
-    report(0.0, "lungs: coarse grid")
+    tick = Progress(progress, cancel)
+    tick(0.0, "lungs: coarse grid")
     f = coarse_factor(volume.spacing, COARSE_MM)
-    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(volume, f, report.sub(0.0, 0.5),
+    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(volume, f, tick.sub(0.0, 0.5),
                                                              closing_mm, info)
     out = np.zeros(volume.shape, np.uint8)
     if airway and airway_s.any():
         _paint_airway(volume, f, cut_s, out)
     if not lab_s.any():
-        report(1.0, "lungs: none found")
+        tick(1.0, "lungs: none found")
         return out
     # Crop (aligned to coarse blocks) around the lungs, one coarse pixel of margin.
     nz, ny, nx = volume.shape
@@ -245,7 +245,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     taken = (filled_s > 0) & (lab_s == 0)
     interior[taken] = filled_s[taken]
     blocked_s = cut_s | ~body_s
-    report(0.55, "lungs: full resolution")
+    tick(0.55, "lungs: full resolution")
     hu = volume.array[cz, J, I]
     band_px = int(round(band_mm / min(volume.spacing[1:])))
     n = shape[0]
@@ -270,17 +270,17 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         try:
             for done, future in enumerate(as_completed(futures)):
                 future.result()
-                report(0.55 + 0.4 * (done + 1) / len(futures), "lungs: watershed")
+                tick(0.55 + 0.4 * (done + 1) / len(futures), "lungs: watershed")
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
     if aerated:
-        report(0.96, "lungs: aerated parenchyma")
+        tick(0.96, "lungs: aerated parenchyma")
         result = aerated_only(result, hu, volume.spacing)
     region = out[cz, J, I]
     np.copyto(region, result, where=result > 0)
-    report(1.0, "lungs done")
+    tick(1.0, "lungs done")
     return out
 
 
