@@ -96,14 +96,14 @@ def run(path=None, series_uid=None, preset=None, screenshot=None, session=None) 
     if session:
         from ctvis.app.session import check_data
         from ctvis.core.errors import CtvisError
-        from ctvis.gui import record
+        from ctvis.gui.session_dialogs import open_session_dialog
 
         try:
             check_data(session, path)
         except CtvisError as exc:
             print(f"ctvis: error: {exc}", file=sys.stderr)
             return 1
-        task = record.open_session_dialog(window, session, data_path=path)
+        task = open_session_dialog(window, session, data_path=path)
         task.signals.finished.connect(lambda _data: QTimer.singleShot(0, lambda: opened(None)))
         task.signals.failed.connect(lambda _message: finish(1))
     else:

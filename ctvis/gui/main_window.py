@@ -18,7 +18,8 @@ from ctvis.app.notes import loading_notes
 from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.presets import SERIES_PRESET, window_presets
-from ctvis.gui import file_dialogs, record, series_chooser
+from ctvis.gui import (file_dialogs, report_dialog, screenshot_dialog, series_chooser,
+                       session_dialogs)
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -184,12 +185,12 @@ class MainWindow(QMainWindow):
         self.recent_menu = file.addMenu("&Recent files")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
-        self._action(file, "Open &session…", lambda: record.open_session_dialog(self),
+        self._action(file, "Open &session…", lambda: session_dialogs.open_session_dialog(self),
                      "Ctrl+Shift+L")
-        self._action(file, "Sa&ve session…", lambda: record.save_session_dialog(self),
+        self._action(file, "Sa&ve session…", lambda: session_dialogs.save_session_dialog(self),
                      "Ctrl+Shift+S")
         file.addSeparator()
-        self._action(file, "&Save screenshot…", lambda: record.screenshot_dialog(self),
+        self._action(file, "&Save screenshot…", lambda: screenshot_dialog.screenshot_dialog(self),
                      "Ctrl+S")
         self._action(file, "Save &window as shown…", lambda: self.save_screenshot(),
                      "Ctrl+Alt+S")
@@ -197,7 +198,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Export lung &mask…", lungs.export_mask, "Ctrl+E")
         self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
         self._action(file, "Export &report (HTML + PDF)…",
-                     lambda: record.export_report_dialog(self), "Ctrl+P")
+                     lambda: report_dialog.export_report_dialog(self), "Ctrl+P")
         file.addSeparator()
         self.quit_action = self._action(file, "&Quit", self.close, QKeySequence.Quit)
 

@@ -12,7 +12,7 @@ from ctvis.app.pipeline import segment
 from ctvis.model.state import LUNGS, Source, Window
 from ctvis.core.io import write_nifti
 from ctvis.core.phantom import make_phantom
-from ctvis.gui import record
+from ctvis.gui import report_dialog, screenshot_dialog, session_dialogs
 from ctvis.gui.main_window import MainWindow
 from ctvis.render.pictures import slice_picture
 
@@ -66,21 +66,21 @@ def test_viewer_pixels_match_the_headless_picture_of_the_same_state(window, qtbo
 
 
 def test_screenshots_render_at_scale_and_the_window_as_shown(window, tmp_path):
-    one = record.save_picture(window, record.ScreenshotOptions("coronal", 1), tmp_path / "1.png")
-    two = record.save_picture(window, record.ScreenshotOptions("coronal", 2), tmp_path / "2.png")
+    one = screenshot_dialog.save_picture(window, screenshot_dialog.ScreenshotOptions("coronal", 1), tmp_path / "1.png")
+    two = screenshot_dialog.save_picture(window, screenshot_dialog.ScreenshotOptions("coronal", 2), tmp_path / "2.png")
     a, b = Image.open(one), Image.open(two)
     assert b.size == (2 * a.size[0], 2 * a.size[1])
-    shot = record.save_picture(window, record.ScreenshotOptions("window"), tmp_path / "w.png")
+    shot = screenshot_dialog.save_picture(window, screenshot_dialog.ScreenshotOptions("window"), tmp_path / "w.png")
     assert Image.open(shot).size[0] >= window.width() - 2
-    layout = record.save_picture(window, record.ScreenshotOptions("layout"), tmp_path / "l.png")
+    layout = screenshot_dialog.save_picture(window, screenshot_dialog.ScreenshotOptions("layout"), tmp_path / "l.png")
     assert np.asarray(Image.open(layout).convert("L")).std() > 10
 
 
 def save_and_wait(window, qtbot, path):
     """Save the session (on a worker) and wait until it is written."""
-    assert record.save_session_dialog(window, path) is not None
+    assert session_dialogs.save_session_dialog(window, path) is not None
     # Its done-slot has run once the window no longer holds the task (no missed signal).
-    qtbot.waitUntil(lambda: not getattr(window, "_record_tasks", ()), timeout=60000)
+    qtbot.waitUntil(lambda: not getattr(window, "_menu_tasks", ()), timeout=60000)
     assert path.is_file()
     return path
 
@@ -94,7 +94,7 @@ def test_a_session_saved_from_the_window_opens_as_it_was(window, qtbot, tmp_path
     expected = state.to_dict()
     state.apply_preset("Bone")
     state.layout = "four-up"
-    task = record.open_session_dialog(window, saved)
+    task = session_dialogs.open_session_dialog(window, saved)
     with qtbot.waitSignal(task.signals.finished, timeout=60000):
         pass
     qtbot.waitUntil(lambda: window.state.to_dict() == expected, timeout=5000)
@@ -109,7 +109,7 @@ def test_moved_data_can_be_located(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
-    task = record.open_session_dialog(window, saved)
+    task = session_dialogs.open_session_dialog(window, saved)
     assert asked and old in asked[0]
     with qtbot.waitSignal(task.signals.finished, timeout=60000):
         pass
@@ -117,7 +117,7 @@ def test_moved_data_can_be_located(window, qtbot, tmp_path, monkeypatch):
 
 
 def test_export_report_from_the_window(window, qtbot, tmp_path):
-    task = record.export_report_dialog(window, tmp_path / "r.html")
+    task = report_dialog.export_report_dialog(window, tmp_path / "r.html")
     with qtbot.waitSignal(task.signals.finished, timeout=120000):
         pass
     assert (tmp_path / "r.html").stat().st_size > 10000
@@ -210,10 +210,10 @@ def test_lungs_segmented_in_the_dock_come_back_with_the_session(qtbot, phantom, 
     # File ▸ Save session…, the file dialog answered.
     path = tmp_path / "sessions" / "chest.ctvis.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(path), record.SESSION_FILTER))
+                        lambda *a, **k: (str(path), session_dialogs.SESSION_FILTER))
     _menu_action(first, "Save session…").trigger()
     # Saved on a worker: done once the window no longer holds the task.
-    qtbot.waitUntil(lambda: not getattr(first, "_record_tasks", ()), timeout=60000)
+    qtbot.waitUntil(lambda: not getattr(first, "_menu_tasks", ()), timeout=60000)
     assert path.is_file()
     first.close()
 
@@ -225,7 +225,7 @@ def test_lungs_segmented_in_the_dock_come_back_with_the_session(qtbot, phantom, 
     second.resize(1200, 900)
     second.show()
     qtbot.waitExposed(second)
-    task = record.open_session_dialog(second, path)
+    task = session_dialogs.open_session_dialog(second, path)
     with qtbot.waitSignal(task.signals.finished, timeout=60000):
         pass
     qtbot.waitUntil(lambda: LUNGS in second.state.overlays, timeout=5000)
@@ -284,7 +284,7 @@ def test_the_report_from_the_window_uses_its_bone_threshold_and_its_lungs(
     monkeypatch.setattr(ctvis.render.pictures, "report_pictures", pictures)
     segmented = []
     _counting(monkeypatch, ctvis.app.pipeline, "segment", segmented)
-    task = record.export_report_dialog(window, tmp_path / "r.html", with_pdf=False)
+    task = report_dialog.export_report_dialog(window, tmp_path / "r.html", with_pdf=False)
     with qtbot.waitSignal(task.signals.finished, timeout=60000):
         pass
     assert drawn[0].bone.hu == 200

@@ -320,7 +320,7 @@ def test_file_dialogs_start_in_the_last_folder_used(window, qtbot, monkeypatch, 
     and a new window (the next start of ctvis) starts there too, not in the launch folder."""
     from PyQt5.QtWidgets import QApplication, QDialog
 
-    from ctvis.gui import record
+    from ctvis.gui import screenshot_dialog
     from ctvis.gui.main_window import MainWindow
     from tests.helpers.dicom_factory import random_volume, write
 
@@ -342,7 +342,7 @@ def test_file_dialogs_start_in_the_last_folder_used(window, qtbot, monkeypatch, 
     qtbot.keyClick(window.views["axial"], Qt.Key_O, Qt.ControlModifier | Qt.ShiftModifier)
     assert starts[-1] == str(series.resolve())
     # Ctrl+S: the screenshot options (accepted), then the file dialog.
-    monkeypatch.setattr(record.ScreenshotDialog, "exec_", lambda self: QDialog.Accepted)
+    monkeypatch.setattr(screenshot_dialog.ScreenshotDialog, "exec_", lambda self: QDialog.Accepted)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", ask((shots / "a.png", "PNG")))
     qtbot.keyClick(window.views["axial"], Qt.Key_S, Qt.ControlModifier)
     assert starts[-1] == str(series.resolve() / "ctvis.png")
