@@ -5,6 +5,7 @@ NIfTI affines are RAS (the format says so); NRRD is written in LPS space.  Reade
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +191,28 @@ def write_nrrd(volume: Volume, path) -> Path:
     m = volume.index_to_patient_matrix
     header = {"space": "left-posterior-superior", "space directions": m[:3, :3].T,
               "space origin": m[:3, 3], "kinds": ["domain"] * 3, "encoding": "gzip"}
-    data = np.transpose(volume.array, (2, 1, 0))
+    data = np.asfortranarray(np.transpose(volume.array, (2, 1, 0)))
+    path = Path(path)
+    if path.suffix.lower() == ".nhdr":
+        return _write_detached_nrrd(path, data, header)
     with atomic_path(path) as tmp:
-        nrrd.write(str(tmp), np.asfortranarray(data), header, index_order="F")
-    return Path(path)
+        nrrd.write(str(tmp), data, header, index_order="F")
+    return path
+
+
+def _write_detached_nrrd(path: Path, data, header) -> Path:
+    """``x.nhdr`` naming its data file ``x.raw.gz`` beside it: both are written under their
+    own names in a temporary folder beside the target, then moved into place, data first
+    (written through a temporary name, the header would name the temporary data file)."""
+    import tempfile
+
+    import nrrd
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}.", suffix=".part",
+                                     dir=path.parent) as folder:
+        nrrd.write(str(Path(folder) / path.name), data, header, index_order="F")
+        data_file = str(nrrd.read_header(str(Path(folder) / path.name))["data file"])
+        os.replace(Path(folder) / data_file, path.parent / data_file)
+        os.replace(Path(folder) / path.name, path)
+    return path

@@ -28,3 +28,13 @@ def test_nifti_is_written_in_ras(tmp_path):
     # LPS origin (-10, -20, 30) is RAS (10, 20, 30)
     np.testing.assert_allclose(img.affine[:3, 3], [10, 20, 30])
     assert nib.aff2axcodes(img.affine) == ("L", "P", "S")   # index axes point to L, P, S
+
+
+def test_a_detached_nrrd_header_names_its_data_file_beside_it(tmp_path):
+    """``x.nhdr`` is written with ``x.raw.gz``: the header names that file, not the temporary
+    name it was written under (which was left behind as a hidden ``.x.….part.raw.gz``)."""
+    vol = random_volume(shape=(6, 10, 12))
+    path = write_nrrd(vol, tmp_path / "lungs.nhdr")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lungs.nhdr", "lungs.raw.gz"]
+    assert "data file: lungs.raw.gz" in path.read_text()
+    np.testing.assert_array_equal(read_nrrd(path).array, vol.array)
