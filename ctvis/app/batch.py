@@ -20,14 +20,14 @@ from pathlib import Path
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
+from ctvis.core.lungs.metrics import FLAT_TOTALS
 from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 STEPS = ("segment", "mesh", "report")
 ROW_FILE = "row.json"
 COLUMNS = ("series", "patient", "modality", "slices", "status", "error", "warnings",
-           "seconds", "right_ml", "left_ml", "total_ml", "mld_hu", "laa950_pct", "pd15_hu",
-           "files")
+           "seconds") + FLAT_TOTALS + ("files",)
 
 
 def hashed(text: str, length: int = 16) -> str:

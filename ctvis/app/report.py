@@ -18,15 +18,13 @@ from ctvis.app.notes import deidentify_note, loading_notes
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_LABELS
+from ctvis.core.lungs.metrics import METRICS
 
 # Meta keys that identify a patient or a study: shown only with identifiers asked for.
 IDENTIFYING = ("patient_id", "patient_name", "study_date", "study_uid", "series_uid",
                "frame_of_reference_uid", "source")
 PICTURES = {"axial": "Axial", "coronal": "Coronal", "sagittal": "Sagittal",
             "lungs3d": "Lung surfaces (3D)", "bone3d": "Bone (3D)"}
-METRIC_ROWS = (("volume_ml", "Volume (mL)", "{:.0f}"), ("mld_hu", "Mean lung density (HU)",
-                                                          "{:.1f}"),
-               ("laa950_pct", "LAA%−950 (%)", "{:.2f}"), ("pd15_hu", "PD15 (HU)", "{:.1f}"))
 
 
 def series_facts(volume, with_identifiers: bool = False) -> list[tuple[str, str]]:
@@ -96,11 +94,9 @@ def metrics_table(metrics: dict) -> str:
     parts.append(("total", "Both lungs"))
     head = "".join(f"<th>{html.escape(title)}</th>" for _, title in parts)
     rows = []
-    for key, title, fmt in METRIC_ROWS:
-        cells = "".join(
-            "<td>—</td>" if metrics[p][key] != metrics[p][key]          # NaN: empty lung
-            else f"<td>{fmt.format(metrics[p][key])}</td>" for p, _ in parts)
-        rows.append(f"<tr><th>{html.escape(title)}</th>{cells}</tr>")
+    for metric in METRICS:
+        cells = "".join(f"<td>{metric.text(metrics[p][metric.key])}</td>" for p, _ in parts)
+        rows.append(f"<tr><th>{html.escape(metric.title)}</th>{cells}</tr>")
     return (f'<table class="metrics"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
 

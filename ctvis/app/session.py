@@ -137,7 +137,7 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
     ``data_path`` replaces the session's data path (the user located moved data).
     """
     from ctvis.app.pipeline import LungResult, open_volume, segment
-    from ctvis.core.io import read_mask
+    from ctvis.core.io import MASK_SUFFIXES, read_mask
 
     session = check_data(path, data_path)
     tick = Progress(progress, cancel)
@@ -157,7 +157,7 @@ def load_session(path, data_path=None, progress=None, cancel=None) -> SessionDat
             labels = _saved_labels(path, o["labels"], volume)
             overlays[name] = LungResult(labels, metrics_from_json(o.get("metrics")),
                                         origin, o.get("seconds"))
-        elif Path(origin).suffix in (".gz", ".nii", ".nrrd", ".nhdr"):   # older sessions
+        elif str(origin).lower().endswith(MASK_SUFFIXES):                # older sessions
             overlays[name] = LungResult(read_mask(origin, like=volume).array, None, origin,
                                         None)
         else:

@@ -29,6 +29,7 @@ def register(subparsers) -> None:
 
 def cmd_batch(args) -> int:
     from ctvis.app.batch import run_batch
+    from ctvis.core.lungs.metrics import METRIC
 
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
     if args.workers is not None and not 1 <= args.workers <= 256:
@@ -41,7 +42,8 @@ def cmd_batch(args) -> int:
     failed = [r for r in rows if r.get("status") != "ok"]
     if not args.quiet:
         for row in rows:
-            what = (f"{row['total_ml']:.0f} mL" if row.get("status") == "ok"
+            volume = METRIC["volume_ml"]
+            what = (f"{volume.text(row['total_ml'])} {volume.unit}" if row.get("status") == "ok"
                     and row.get("total_ml") is not None else row.get("error", ""))
             print(f"{row['series']}  {row.get('status', '?'):5}  {what}")
         print(f"{len(rows) - len(failed)} of {len(rows)} series done; summary in "

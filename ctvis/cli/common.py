@@ -27,3 +27,8 @@ def print_warnings(path, lines) -> None:
     over, the lungs' doubts): the commands other than info print no report of the series."""
     for line in lines:
         print(f"ctvis: warning: {path}: {line}", file=sys.stderr)
+
+
+def plain(text: str) -> str:
+    """``text`` for a terminal: the minus sign (U+2212) of the metric names as a hyphen."""
+    return text.replace("\u2212", "-")

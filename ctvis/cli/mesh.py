@@ -17,14 +17,18 @@ THRESHOLD_HU = (-1024.0, 32767.0)        # what an int16 HU volume can hold abov
 
 
 def register(subparsers) -> None:
+    from ctvis.mesh.mesh_io import MESH_FORMATS
+
+    names = ", ".join(s[1:].upper() for s in MESH_FORMATS)
     p = subparsers.add_parser(
-        "mesh", help="export lung or bone surface meshes (STL, PLY, OBJ, VTP)",
+        "mesh", help=f"export lung or bone surface meshes ({names})",
         description="Extract closed, smoothed, decimated surfaces in patient coordinates "
                     "(LPS mm unless --ras) and write them; the file states its coordinate "
                     "system (SPACE=LPS as 3D Slicer writes it).")
     p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
     p.add_argument("-o", "--output", required=True,
-                   help="output file; .stl, .ply, .obj or .vtp chooses the format")
+                   help=f"output file; {', '.join(MESH_FORMATS[:-1])} or {MESH_FORMATS[-1]} "
+                        f"chooses the format")
     p.add_argument("--structure", choices=tuple(STRUCTURES), default="lungs",
                    help="lungs (right and left, labelled), right, left, or bone (HU "
                         "threshold); default lungs")

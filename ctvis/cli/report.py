@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ctvis.cli.common import print_warnings, progress_bar
+from ctvis.cli.common import plain, print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 
 
@@ -40,6 +40,7 @@ def _check(args) -> None:
 
 def cmd_report(args) -> int:
     from ctvis.app.report import make_report
+    from ctvis.core.lungs.metrics import METRICS
 
     _check(args)
     with progress_bar(not args.quiet, "report") as progress:
@@ -48,8 +49,8 @@ def cmd_report(args) -> int:
                              progress=progress)
     if not args.quiet:
         total = result["metrics"]["total"]
-        print(f"lungs {total['volume_ml']:.0f} mL, MLD {total['mld_hu']:.1f} HU, "
-              f"LAA%-950 {total['laa950_pct']:.2f}")
+        print("lungs: " + ", ".join(plain(f"{m.abbr} {m.text(total[m.key], '-')} {m.unit}")
+                                    for m in METRICS))
         for key in ("html", "pdf"):
             if result[key] is not None:
                 print(f"wrote {result[key]}")

@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ctvis.cli.common import print_warnings, progress_bar
+from ctvis.cli.common import plain, print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_LABELS
 
-MASK_HELP = "output label mask: .nii.gz / .nii (RAS affine) or .nrrd / .nhdr (LPS)"
+
+
+def mask_help() -> str:
+    """"output label mask: .nii.gz / .nii (RAS affine) or .nrrd / .nhdr (LPS)"."""
+    from ctvis.core.io import MASK_FORMATS
+
+    return "output label mask: " + " or ".join(f"{' / '.join(f.suffixes)} ({f.space})"
+                                               for f in MASK_FORMATS)
 
 
 def register(subparsers) -> None:
@@ -22,7 +29,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("segment", help="segment the lungs and print lung metrics")
     p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
-    p.add_argument("-o", "--output", required=True, help=MASK_HELP)
+    p.add_argument("-o", "--output", required=True, help=mask_help())
     p.add_argument("--method", choices=METHODS, default=METHODS[0],
                    help=f"segmentation method (default: {METHODS[0]})")
     p.add_argument("--metrics", help="also write the metrics as JSON to this file")
@@ -53,15 +60,12 @@ PARTS = tuple(label.name for label in LUNG_LABELS) + ("total",)
 
 
 def format_table(metrics: dict) -> str:
+    from ctvis.core.lungs.metrics import METRICS
+
     rows = [("", *PARTS)]
-    fmt = {"volume_ml": ("volume (mL)", "{:.0f}"), "mld_hu": ("MLD (HU)", "{:.1f}"),
-           "laa950_pct": ("LAA%-950", "{:.2f}"), "pd15_hu": ("PD15 (HU)", "{:.1f}")}
-    for key, (label, f) in fmt.items():
-        cells = []
-        for part in PARTS:
-            v = metrics[part][key]
-            cells.append("-" if v != v else f.format(v))     # NaN for an empty lung
-        rows.append((label, *cells))
+    for metric in METRICS:
+        rows.append((plain(metric.short_title),
+                     *(metric.text(metrics[part][metric.key], missing="-") for part in PARTS)))
     return "\n".join(f"{r[0]:<12}" + "".join(f"{c:>10}" for c in r[1:]) for r in rows)
 
 

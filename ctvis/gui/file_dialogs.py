@@ -55,3 +55,10 @@ def save_file_name(parent, title: str, name: str, filters: str = "") -> tuple[st
     path, chosen = QFileDialog.getSaveFileName(parent, title, _start(name), filters)
     remember(path)
     return path, chosen
+
+
+def name_filters(formats) -> str:
+    """A dialog's filter string from ``[(name, (suffix, ...)), ...]``:
+    ``"NIfTI (*.nii.gz *.nii);;NRRD (*.nrrd *.nhdr)"``."""
+    return ";;".join(f"{name} ({' '.join('*' + s for s in suffixes)})"
+                     for name, suffixes in formats)

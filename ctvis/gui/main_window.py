@@ -17,6 +17,7 @@ from ctvis.app import pipeline
 from ctvis.app.notes import loading_notes
 from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
+from ctvis.core.io.dispatch import MASK_FORMATS
 from ctvis.core.presets import SERIES_PRESET, window_presets
 from ctvis.gui import (file_dialogs, report_dialog, screenshot_dialog, series_chooser,
                        session_dialogs)
@@ -33,8 +34,10 @@ from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task
 
 RECENT_KEY, RECENT_MAX = "recent_files", 8
-OPEN_FILTERS = ("CT images (*.nii *.nii.gz *.nrrd *.nhdr *.dcm *.ima *);;"
-                "NIfTI (*.nii *.nii.gz);;NRRD (*.nrrd *.nhdr);;DICOM file (*.dcm *.ima *)")
+_OPEN_FORMATS = [(f.name, f.suffixes) for f in MASK_FORMATS] + [("DICOM file",
+                                                                  (".dcm", ".ima", ""))]
+OPEN_FILTERS = file_dialogs.name_filters(
+    [("CT images", tuple(s for _, suffixes in _OPEN_FORMATS for s in suffixes))] + _OPEN_FORMATS)
 LAYOUT_ACTIONS = (("four-up", "&Four-up", "Ctrl+1"), ("one-by-three", "&One row of three + 3D",
                   "Ctrl+2"), ("axial", "&Axial only", "Ctrl+3"),
                   ("sagittal", "&Sagittal only", "Ctrl+4"), ("coronal", "&Coronal only",

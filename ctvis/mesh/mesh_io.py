@@ -21,7 +21,9 @@ All writes go to a temporary name in the target folder and are moved into place.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -29,11 +31,11 @@ from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError, LoadError
 from ctvis.core.labels import STRUCTURES
 
-__all__ = ["MESH_FORMATS", "LABEL_FORMATS", "write_meshes", "write_mesh", "read_mesh",
+__all__ = ["FORMATS", "MESH_FORMATS", "LABEL_FORMATS", "write_meshes", "write_mesh", "read_mesh",
            "merge_meshes"]
 
-MESH_FORMATS = (".stl", ".ply", ".obj", ".vtp")
-LABEL_FORMATS = (".ply", ".obj", ".vtp")
+# MESH_FORMATS and LABEL_FORMATS (suffixes) come from FORMATS, the one list of mesh
+# formats (suffix, name, labels or not, writer, reader), at the end of this module.
 _KNOWN_LABELS = {name: label.value for name, label in STRUCTURES.items()}
 _SPACE_RE = re.compile(r"SPACE=(LPS|RAS)", re.IGNORECASE)
 HEADER_TEXT = "ctvis output. SPACE={space}"
@@ -136,7 +138,7 @@ def write_meshes(meshes: dict, path, ras: bool = False, split: bool = False) -> 
         return [write_mesh(mesh, path.with_name(f"{stem}_{name}{path.suffix}"), ras=ras,
                            name=name) for name, mesh in meshes.items()]
     merged = merge_meshes(meshes)
-    if suffix == ".stl":
+    if not FORMAT[suffix].labels:
         for key in ("label",):
             merged.point_data.pop(key, None)
             merged.cell_data.pop(key, None)
@@ -152,8 +154,7 @@ def write_mesh(mesh, path, ras: bool = False, name: str | None = None) -> Path:
     if name is None and "structure" in mesh.field_data:
         name = str(mesh.field_data["structure"][0])
     structures = _structures_of(mesh, name)
-    writer = {".stl": _write_stl, ".ply": _write_ply, ".obj": _write_obj,
-              ".vtp": _write_vtp}[suffix]
+    writer = FORMAT[suffix].write
     with atomic_path(path) as tmp:
         writer(mesh, tmp, space, structures)
     return path
@@ -264,8 +265,7 @@ def read_mesh(path):
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     try:
-        mesh, space, structures = {".stl": _read_stl, ".ply": _read_ply, ".obj": _read_obj,
-                                   ".vtp": _read_vtp}[suffix](path)
+        mesh, space, structures = FORMAT[suffix].read(path)
     except CtvisError:
         raise
     except Exception as exc:
@@ -406,3 +406,24 @@ def _read_vtp(path):
         structures = [(int(v), str(n)) for n, v in zip(mesh.field_data["structures"],
                                                        mesh.field_data["labels"])]
     return mesh, _space_in(f"SPACE={space}"), structures
+
+
+# --------------------------------------------------------------------------- the formats
+@dataclass(frozen=True)
+class MeshFormat:
+    suffix: str                     # ".stl"
+    name: str                       # "STL": in help texts and file dialogs
+    labels: bool                    # carries several labelled structures in one file
+    write: Callable                 # (mesh, path, space, structures) -> None
+    read: Callable                  # path -> (PolyData, space, [(label, name)])
+
+
+# The one list of mesh formats: the writers and readers here, the CLI's help and check,
+# the Lungs dock's save dialog and the docs all read it.
+FORMATS = (MeshFormat(".stl", "STL", False, _write_stl, _read_stl),
+           MeshFormat(".ply", "PLY", True, _write_ply, _read_ply),
+           MeshFormat(".obj", "OBJ", True, _write_obj, _read_obj),
+           MeshFormat(".vtp", "VTK PolyData", True, _write_vtp, _read_vtp))
+FORMAT = {f.suffix: f for f in FORMATS}
+MESH_FORMATS = tuple(f.suffix for f in FORMATS)
+LABEL_FORMATS = tuple(f.suffix for f in FORMATS if f.labels)

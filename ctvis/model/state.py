@@ -442,18 +442,16 @@ def _json_safe(value):
     return value
 
 
-METRIC_PARTS = ("right", "left", "total")
-METRIC_VALUES = ("volume_ml", "mld_hu", "laa950_pct", "pd15_hu")
-
-
 def metrics_from_json(metrics):
     """Saved metrics as measured: the values JSON wrote as null are NaN again."""
+    from ctvis.core.lungs.metrics import METRIC, PARTS
+
     if metrics is None or not isinstance(metrics, dict):
         return metrics
     out = dict(metrics)
-    for part in METRIC_PARTS:
+    for part in PARTS:
         if isinstance(out.get(part), dict):
-            out[part] = {k: float("nan") if k in METRIC_VALUES and v is None else v
+            out[part] = {k: float("nan") if k in METRIC and v is None else v
                          for k, v in out[part].items()}
     return out
 

@@ -2,6 +2,7 @@
 (segmentation on a worker, overlay, metrics, exports), histogram, DICOM tags."""
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -243,6 +244,39 @@ def test_export_mask_and_mesh_through_save_dialogs(window, qtbot, tmp_path, monk
     text = (tmp_path / "lungs.ply").read_bytes()[:400]
     assert b"SPACE=LPS" in text and b"structure 1 right" in text
     assert "Wrote" in panel.status.text()
+
+
+def test_the_dock_shows_each_metric_as_the_report_does(window, qtbot):
+    """One list of metrics (issue 19, item 5): the dock's cells are the report's texts for
+    the same metrics (the dock showed MLD as -856, the report as -856.5)."""
+    from ctvis.app.report import metrics_table
+    from ctvis.core.lungs.metrics import METRICS
+
+    panel = segment(window, qtbot)
+    metrics = window.state.overlays[LUNGS].metrics
+    html = metrics_table(metrics)
+    report = {title: re.findall(r"<td>([^<]*)</td>", cells) for title, cells in
+              re.findall(r"<tr><th>([^<]*)</th>((?:<td>[^<]*</td>)+)</tr>", html)}
+    assert [panel.table.horizontalHeaderItem(c).toolTip() for c in range(len(METRICS))] \
+        == [m.about for m in METRICS]
+    for c, metric in enumerate(METRICS):
+        shown = [panel.table.item(r, c).text() for r in range(3)]     # right, left, total
+        assert shown == report[metric.title], metric.key
+    assert re.fullmatch(r"-\d+\.\d", panel.table.item(2, 1).text())      # MLD to 0.1 HU
+
+
+def test_export_dialogs_offer_exactly_the_tables_formats(window, qtbot, monkeypatch):
+    from ctvis.core.io import MASK_SUFFIXES
+    from ctvis.mesh.mesh_io import MESH_FORMATS
+
+    panel = segment(window, qtbot)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: offered.append(a[3]) or ("", ""))
+    panel.export_mask()
+    panel.export_mesh()
+    patterns = [re.findall(r"\*(\.[a-z.]+)", filters) for filters in offered]
+    assert patterns == [list(MASK_SUFFIXES), list(MESH_FORMATS)]
 
 
 def test_histogram_shows_the_window_and_turns_lung_only(window, qtbot):

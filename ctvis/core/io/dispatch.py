@@ -6,6 +6,7 @@ through the same choice, so a suffix the volume reader knows the mask reader kno
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,25 +14,51 @@ import numpy as np
 from ctvis.core.errors import CtvisError, LoadError
 from ctvis.core.volume import Volume
 
-NIFTI_SUFFIXES = (".nii.gz", ".nii")
-NRRD_SUFFIXES = (".nrrd", ".nhdr")
-MASK_SUFFIXES = NIFTI_SUFFIXES + NRRD_SUFFIXES
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A file format of volumes and label masks, known by its suffixes."""
+    kind: str                  # what ``file_kind`` says
+    name: str                  # "NIfTI": in help texts and file dialogs
+    suffixes: tuple            # lower case, the one written by default first
+    space: str                 # the coordinates the file states
+    reader: str                # the function of ``nifti_nrrd`` that reads it
+    writer: str                # ... and the one that writes it
+
+
+# The one list of the volume and mask formats (and their suffixes): dispatch here, the CLI's
+# help and checks, the window's open dialog and the Lungs dock's export dialog read it.
+MASK_FORMATS = (FileFormat("nifti", "NIfTI", (".nii.gz", ".nii"), "RAS affine", "read_nifti",
+                      "write_nifti"),
+           FileFormat("nrrd", "NRRD", (".nrrd", ".nhdr"), "LPS", "read_nrrd", "write_nrrd"))
+FORMAT = {f.kind: f for f in MASK_FORMATS}
+NIFTI_SUFFIXES = FORMAT["nifti"].suffixes
+NRRD_SUFFIXES = FORMAT["nrrd"].suffixes
+MASK_SUFFIXES = tuple(s for f in MASK_FORMATS for s in f.suffixes)
 
 
 def file_kind(path) -> str:
     """"nifti", "nrrd" or "dicom" (a folder, or any other file) for ``path``."""
     name = str(path).lower()
-    if name.endswith(NIFTI_SUFFIXES):
-        return "nifti"
-    if name.endswith(NRRD_SUFFIXES):
-        return "nrrd"
+    for f in MASK_FORMATS:
+        if name.endswith(f.suffixes):
+            return f.kind
     return "dicom"
 
 
-def _read_file(path: Path, dtype):
-    from ctvis.core.io.nifti_nrrd import read_nifti, read_nrrd
+def _function(path, role: str):
+    """The reader or writer (``role``) of ``path``'s format, None for DICOM."""
+    f = FORMAT.get(file_kind(path))
+    if f is None:
+        return None
+    from ctvis.core.io import nifti_nrrd
 
-    reader = {"nifti": read_nifti, "nrrd": read_nrrd}.get(file_kind(path))
+    return getattr(nifti_nrrd, getattr(f, role))
+
+
+def _read_file(path: Path, dtype):
+    reader = _function(path, "reader")
     return None if reader is None else reader(path, dtype=dtype)
 
 
@@ -89,12 +116,10 @@ def _check_grid(mask: Volume, volume: Volume, path) -> None:
 
 def write_mask(volume: Volume, labels: np.ndarray, path) -> Path:
     """Write ``labels`` (uint8, on ``volume``'s grid) to ``path`` (format from the suffix)."""
-    from ctvis.core.io.nifti_nrrd import write_nifti, write_nrrd
-
     labels = np.asarray(labels)
     if labels.shape != volume.shape:
         raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
-    writer = {"nifti": write_nifti, "nrrd": write_nrrd}.get(file_kind(path))
+    writer = _function(path, "writer")
     if writer is None:
         raise CtvisError(f"{path}: unknown mask format (use one of {', '.join(MASK_SUFFIXES)})")
     return writer(volume.with_array(labels.astype(np.uint8, copy=False)), path)

@@ -4,8 +4,14 @@ Per lung (``right``, ``left``) and for both (``total``).  Definitions (COPDGene 
 volume = voxel count × voxel volume (mL); MLD = mean HU; LAA%−950 = percent of lung voxels
 below −950 HU; PD15 = the 15th percentile of the lung HU distribution (HU); the histogram has
 10 HU bins from −1024 to 200 HU (values outside fall in the end bins).
+
+``METRICS`` is the one list of what is measured: key, names, unit and the one precision
+every reader shows it with (the Lungs dock, the report, ``ctvis segment`` and ``ctvis
+report``, batch); ``PARTS`` the parts it is measured over.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,6 +22,47 @@ HIST_RANGE = (-1024, 200)
 HIST_BIN = 10
 PARTS = {RIGHT_LUNG.name: (RIGHT_LUNG.value,), LEFT_LUNG.name: (LEFT_LUNG.value,),
          "total": tuple(label.value for label in LUNG_LABELS)}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One lung measurement and how it is written wherever it is shown."""
+    key: str          # its key in each part of ``lung_metrics``
+    name: str         # in full: a report's row ("Mean lung density")
+    abbr: str         # short: a terminal's row, a summary line ("MLD")
+    column: str       # shortest: a narrow table's column title ("MLD")
+    unit: str         # "mL", "HU", "%"
+    fmt: str          # the one precision it is shown with
+    about: str        # one sentence (a tooltip)
+
+    @property
+    def title(self) -> str:
+        """"Mean lung density (HU)"."""
+        return f"{self.name} ({self.unit})"
+
+    @property
+    def short_title(self) -> str:
+        """"MLD (HU)"."""
+        return f"{self.abbr} ({self.unit})"
+
+    def text(self, value, missing: str = "—") -> str:
+        """``value`` with this metric's precision; ``missing`` for None or NaN (an empty
+        lung has no mean)."""
+        if value is None or value != value:
+            return missing
+        return self.fmt.format(value)
+
+
+METRICS = (
+    Metric("volume_ml", "Volume", "volume", "mL", "mL", "{:.0f}", "volume in millilitres"),
+    Metric("mld_hu", "Mean lung density", "MLD", "MLD", "HU", "{:.1f}",
+           "mean lung density (HU)"),
+    Metric("laa950_pct", "LAA%−950", "LAA%−950", "LAA%", "%", "{:.2f}",
+           "percent of lung voxels below −950 HU (LAA%−950)"),
+    Metric("pd15_hu", "PD15", "PD15", "PD15", "HU", "{:.1f}",
+           "15th percentile of the lung HU distribution"),
+)
+METRIC = {m.key: m for m in METRICS}
 
 
 def _stats(hu: np.ndarray, voxel_ml: float) -> dict:
@@ -66,11 +113,13 @@ def lung_metrics(volume: Volume, labels: np.ndarray, mask: str = "envelope") -> 
 def flat_metrics(metrics: dict) -> dict:
     """The flat JSON keys of ``ctvis segment --metrics``: total values and per-lung values."""
     t, r, l = metrics["total"], metrics["right"], metrics["left"]
-    flat = {"right_ml": r["volume_ml"], "left_ml": l["volume_ml"], "total_ml": t["volume_ml"],
-            "mld_hu": t["mld_hu"], "laa950_pct": t["laa950_pct"], "pd15_hu": t["pd15_hu"]}
-    for side, m in (("right", r), ("left", l)):
-        flat[f"{side}_mld_hu"] = m["mld_hu"]
-        flat[f"{side}_laa950_pct"] = m["laa950_pct"]
-        flat[f"{side}_pd15_hu"] = m["pd15_hu"]
+    flat = {"right_ml": r["volume_ml"], "left_ml": l["volume_ml"], "total_ml": t["volume_ml"]}
+    flat.update({m.key: t[m.key] for m in METRICS if m.key != "volume_ml"})
+    for side, part in (("right", r), ("left", l)):
+        flat.update({f"{side}_{m.key}": part[m.key] for m in METRICS if m.key != "volume_ml"})
     return {k: (None if isinstance(v, float) and np.isnan(v) else round(float(v), 3))
             for k, v in flat.items()}
+
+
+FLAT_TOTALS = ("right_ml", "left_ml", "total_ml") + tuple(
+    m.key for m in METRICS if m.key != "volume_ml")      # batch's summary columns

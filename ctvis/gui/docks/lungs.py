@@ -8,7 +8,6 @@ session).  When the lungs' label map is edited in place the metrics are measured
 worker, ``REMEASURE_MS`` after the last edit, and written to the state."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PyQt5.QtCore import QTimer, pyqtSignal
@@ -19,20 +18,17 @@ from PyQt5.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QGridLayout,
 
 from ctvis.app import pipeline, results
 from ctvis.model.state import LUNGS
+from ctvis.core.io.dispatch import MASK_FORMATS
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.lungs import METHODS
+from ctvis.core.lungs.metrics import METRICS
+from ctvis.mesh.mesh_io import FORMATS as MESH_FORMAT_TABLE
 from ctvis.gui import file_dialogs
 from ctvis.gui.docks.common import SliderSpin, blocked
 from ctvis.gui.worker import Task
 
-MASK_FILTERS = "NIfTI (*.nii.gz *.nii);;NRRD (*.nrrd)"
-MESH_FILTERS = "STL (*.stl);;PLY (*.ply);;OBJ (*.obj);;VTK PolyData (*.vtp)"
-# (metric key, column title, tooltip, format)
-METRIC_COLUMNS = (("volume_ml", "mL", "volume in millilitres", "{:.0f}"),
-                  ("mld_hu", "MLD", "mean lung density (HU)", "{:.0f}"),
-                  ("laa950_pct", "LAA%", "percent of lung voxels below −950 HU (LAA%−950)",
-                   "{:.1f}"),
-                  ("pd15_hu", "PD15", "15th percentile of the lung HU distribution", "{:.0f}"))
+MASK_FILTERS = file_dialogs.name_filters((f.name, f.suffixes) for f in MASK_FORMATS)
+MESH_FILTERS = file_dialogs.name_filters((f.name, (f.suffix,)) for f in MESH_FORMAT_TABLE)
 METRIC_ROWS = (("right", "Right"), ("left", "Left"), ("total", "Total"))
 REMEASURE_MS = 300               # after the last in-place edit of the lungs' label map
 
@@ -91,10 +87,10 @@ class LungsPanel(QWidget):
             button.clicked.connect(lambda _=False, v=label.value: self.choose_color(v))
             colours.addWidget(button)
             self.color_buttons[label.value] = button
-        self.table = QTableWidget(len(METRIC_ROWS), len(METRIC_COLUMNS))
-        self.table.setHorizontalHeaderLabels([c[1] for c in METRIC_COLUMNS])
-        for c, column in enumerate(METRIC_COLUMNS):
-            self.table.horizontalHeaderItem(c).setToolTip(column[2])
+        self.table = QTableWidget(len(METRIC_ROWS), len(METRICS))
+        self.table.setHorizontalHeaderLabels([m.column for m in METRICS])
+        for c, metric in enumerate(METRICS):
+            self.table.horizontalHeaderItem(c).setToolTip(metric.about)
         self.table.setVerticalHeaderLabels([r[1] for r in METRIC_ROWS])
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -249,10 +245,9 @@ class LungsPanel(QWidget):
         self.doubts.setText("\n".join(f"⚠ {w[:1].upper()}{w[1:]}." for w in doubts))
         self.doubts.setVisible(bool(doubts))
         for r, (part, _title) in enumerate(METRIC_ROWS):
-            for c, (key, _name, _tip, fmt) in enumerate(METRIC_COLUMNS):
-                value = None if metrics is None else metrics.get(part, {}).get(key)
-                text = "–" if value is None or math.isnan(value) else fmt.format(value)
-                self.table.setItem(r, c, QTableWidgetItem(text))
+            for c, metric in enumerate(METRICS):
+                value = None if metrics is None else metrics.get(part, {}).get(metric.key)
+                self.table.setItem(r, c, QTableWidgetItem(metric.text(value, missing="–")))
 
     def _enable(self) -> None:
         busy = self.task is not None
