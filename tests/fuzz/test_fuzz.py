@@ -42,12 +42,14 @@ def sample(sources, workdir):
     return run_cases(cases, sources, workdir / "cases", workers=WORKERS, timeout=90)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_fixed_sample_has_no_traceback_hang_nonsense_noise_or_modified_input(sample):
     bad = failures(sample)
     assert not bad, table(sample) + "\n" + "\n".join(describe(r) for r in bad[:20])
 
 
+@pytest.mark.slow
 def test_sample_is_large_and_varied(sample, sources):
     assert len(sample) >= 200
     ops = {op["op"] for r in sample for op in r.case.ops}

@@ -17,7 +17,8 @@ from PyQt5.QtTest import QTest
 from ctvis.gui.main_window import MainWindow
 from tests.gui.monkey import ACTIONS, Monkey, Watch, answering, prepare
 
-pytestmark = [pytest.mark.gui, pytest.mark.data, pytest.mark.timeout(300, method="thread")]
+pytestmark = [pytest.mark.gui, pytest.mark.data, pytest.mark.slow,
+              pytest.mark.timeout(300, method="thread")]
 
 SEED = 18
 ACTIONS_N = 300
