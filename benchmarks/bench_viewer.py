@@ -124,7 +124,7 @@ def settle(seconds: float = 0.5, limit: float = 60.0) -> None:
     """Process events until the GUI thread has been idle for ``seconds`` and no worker of
     the pool is busy (the 3D pane builds surfaces of new overlays in the background), so
     a measurement sees the slice view alone."""
-    from PyQt5.QtCore import QThreadPool
+    from ctvis.gui.worker import task_pool
     from PyQt5.QtWidgets import QApplication
 
     end, quiet_since = time.perf_counter() + limit, time.perf_counter()
@@ -132,7 +132,7 @@ def settle(seconds: float = 0.5, limit: float = 60.0) -> None:
         t = time.perf_counter()
         QApplication.processEvents()
         time.sleep(0.02)
-        if time.perf_counter() - t > 0.05 or QThreadPool.globalInstance().activeThreadCount():
+        if time.perf_counter() - t > 0.05 or task_pool().activeThreadCount():
             quiet_since = time.perf_counter()
         elif time.perf_counter() - quiet_since > seconds:
             return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt5.QtCore import QSettings, Qt, QThreadPool, pyqtSignal
+from PyQt5.QtCore import QSettings, Qt, pyqtSignal
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, QFrame,
                              QLabel, QMainWindow, QMessageBox, QProgressDialog, QScrollArea)
@@ -31,7 +31,7 @@ from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_annotations import series_name as describe
 from ctvis.gui.slice_view import SliceView
 from ctvis.gui.view_layout import ViewLayout
-from ctvis.gui.worker import Task
+from ctvis.gui.worker import Task, task_pool
 
 RECENT_KEY, RECENT_MAX = "recent_files", 8
 _OPEN_FORMATS = [(f.name, f.suffixes) for f in MASK_FORMATS] + [("DICOM file",
@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
             self._task.cancel()
         self.panels["lungs"].cancel()
         # Workers still running would signal into closed widgets.
-        QThreadPool.globalInstance().waitForDone(5000)
+        task_pool().waitForDone(5000)
         for view in self.views.values():
             view.disconnect_state()
         for panel in self.panels.values():

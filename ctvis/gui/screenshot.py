@@ -11,10 +11,13 @@ The 3D pane is drawn by OpenGL (VTK renders into framebuffers of a ``QOpenGLWidg
 ``QWidget.grab``/``render`` is never asked to paint the OpenGL widget.  When it is, Qt (no
 backing store behind a pixmap) falls back to ``QOpenGLWidgetPrivate::grabFramebuffer``:
 ``makeCurrent`` plus ``paintGL`` from inside the paint of the whole window, and pyvistaqt's
-``paintGL`` always renders the scene again (a full-quality volume ray cast, seconds on
-llvmpipe, with VTK's thread pools shared with any mesh export running on a worker).  That
-nested render inside ``QWidget.render`` is where the GUI thread was found stuck (issue 18,
-item 10); the composed picture has no render at all after the pane's own ``draw_now``.
+``paintGL`` renders the scene again at full quality (a volume ray cast, up to seconds on
+llvmpipe) for a frame that is already there.
+
+The freeze once seen here (issue 18, item 10) was not that render but the image conversion:
+Qt 5.15 converts a large QImage in strips run on ``QThreadPool.globalInstance()`` and waits
+for them with the GIL held, while ctvis's workers filled that pool waiting for the GIL.  The
+workers now have their own pool (:func:`ctvis.gui.worker.task_pool`).
 """
 from __future__ import annotations
 

@@ -20,6 +20,17 @@ from ctvis.core.errors import Cancelled, CtvisError
 
 log = logging.getLogger(__name__)
 _RUNNING: set = set()            # started tasks whose outcome has not reached the GUI thread
+_POOL: QThreadPool | None = None
+
+
+def task_pool() -> QThreadPool:
+    """The pool ctvis's tasks run on (as many threads as Qt's global pool), apart from the
+    global pool that Qt's image conversions on the GUI thread wait for."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(QThreadPool.globalInstance().maxThreadCount())
+    return _POOL
 
 
 class TaskSignals(QObject):
@@ -63,7 +74,7 @@ class Task(QRunnable):
         _RUNNING.add(self)
         for signal in (self.signals.finished, self.signals.failed, self.signals.cancelled):
             signal.connect(self._release)
-        (pool or QThreadPool.globalInstance()).start(self)
+        (pool or task_pool()).start(self)
         return self
 
     def _release(self, *_args) -> None:

@@ -32,13 +32,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PyQt5.QtCore import (QEvent, QMimeData, QPoint, QPointF, QThreadPool, Qt, QTimer, QUrl,
+from PyQt5.QtCore import (QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl,
                           qInstallMessageHandler, QtCriticalMsg, QtFatalMsg, QtWarningMsg)
 from PyQt5.QtGui import QColor, QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PyQt5.QtTest import QTest
 from PyQt5.QtWidgets import (QAbstractButton, QApplication, QColorDialog, QComboBox, QDialog,
                              QDialogButtonBox, QFileDialog, QMessageBox, QProgressDialog,
                              QPushButton, QSlider, QStyle, QStyleOptionSlider, QTabBar)
+
+from ctvis.gui.worker import task_pool
 
 TICK_MS = 10
 HANG_DUMP_S = 60            # an action running this long: dump the stacks into the trace
@@ -337,7 +339,7 @@ class Monkey:
             self.trace = None
 
     def busy(self) -> bool:
-        return (QThreadPool.globalInstance().activeThreadCount() > 0
+        return (task_pool().activeThreadCount() > 0
                 or getattr(self.window, "_task", None) is not None
                 or self.window.panels["lungs"].task is not None)
 

@@ -1,12 +1,15 @@
 """File ▸ Save window as shown with the window partly off the screen (issue 18, item 10).
 
-The monkey once left the GUI thread stuck inside ``QWidget.grab`` of the whole window while
-workers ran.  Such a grab makes Qt paint the 3D pane's ``QOpenGLWidget`` through
-``grabFramebuffer`` (``makeCurrent`` and ``paintGL``, which renders the VTK scene again)
-from inside the paint of the window.  The picture is now composed: the Qt widgets without
-the OpenGL widget, and the 3D pane's last frame read from VTK.  These tests drive that path
-(3D pane shown and hidden, a worker running) and check what the saved picture holds; they
-assert no durations.
+The monkey once left the GUI thread stuck in that action while two workers ran.  gdb on a
+reproduction: ``QImage.convertToFormat`` (PyQt keeps the GIL) waiting on a semaphore for
+strips that Qt 5.15 had queued on ``QThreadPool.globalInstance()``, whose two threads ran
+ctvis workers waiting for the GIL.  ctvis's workers now run on their own pool.  Besides, a
+``QWidget.grab`` of the window made Qt paint the 3D pane's ``QOpenGLWidget`` through
+``grabFramebuffer`` (``paintGL``: the VTK scene rendered again from inside the window's
+paint); the picture is now composed from the Qt widgets without the OpenGL widget and the
+3D pane's last frame read from VTK.  These tests drive that path (3D pane shown and hidden,
+a worker running), check what the saved picture holds, and that workers leave Qt's pool
+free; they assert no durations.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import threading
 
 import numpy as np
 import pytest
-from PyQt5.QtCore import QPoint, QRect
+from PyQt5.QtCore import QPoint, QRect, QThreadPool
 from PyQt5.QtGui import QImage
 from PyQt5.QtWidgets import QApplication
 
@@ -154,3 +157,26 @@ def test_window_as_shown_on_screen_and_composed_agree(qtbot, phantom, tmp_path):
     assert on_screen.shape == composed.shape
     # A 16-bit screen (pytest-xvfb's default) rounds colours; the picture is the same.
     assert np.abs(on_screen - composed).mean() < 4.0
+
+
+def test_workers_leave_qts_global_pool_to_qt(qtbot):
+    """Qt 5.15 converts a large QImage on the GUI thread in strips queued on
+    ``QThreadPool.globalInstance()`` and waits for them (``QImage.convertToFormat``, with
+    the GIL held).  The monkey's hang: both global pool threads ran ctvis workers that
+    waited for the GIL.  ctvis's workers run on their own pool, so the conversion always
+    has Qt's threads, however many workers run."""
+    workers = [blocked_task() for _ in range(QThreadPool.globalInstance().maxThreadCount())]
+    try:
+        for _task, started, _release in workers:
+            assert started.wait(10)                      # all of them running at once
+        assert QThreadPool.globalInstance().activeThreadCount() == 0
+        big = QImage(1400, 900, QImage.Format_RGB32)     # many strips of 64 KiB
+        big.fill(0x336699)
+        converted = big.convertToFormat(QImage.Format_RGB888)
+        assert converted.pixelColor(700, 450).name() == "#336699"
+        assert all(not task._ran.is_set() for task, _s, _r in workers)
+    finally:
+        for _task, _started, release in workers:
+            release.set()
+    qtbot.waitUntil(lambda: all(task._ran.is_set() for task, _s, _r in workers),
+                    timeout=10000)
