@@ -8,6 +8,15 @@ A started task keeps itself alive until its outcome has reached the GUI thread: 
 may drop its last reference at any time (a second export, a second session replacing the
 first in a ``self.task`` attribute) — a QRunnable deleted while its thread runs it crashed
 the process.
+
+Tasks run on ctvis's own pool (:func:`task_pool`), never on ``QThreadPool.globalInstance()``:
+Qt 5.15 converts and smooth-scales large QImages on the GUI thread by cutting them into strips
+that it queues on the global pool, then blocks on a semaphore until they are done.  With the
+global pool's threads (one per core) busy with ctvis work, the GUI thread waited for the work
+to end; and as PyQt keeps the GIL during ``QImage.convertToFormat``, workers that needed the
+GIL never ended: the window froze for good (issue 18, item 10: File ▸ Save window as shown
+while workers ran; gdb showed ``convert_generic`` waiting on ``QSemaphore::acquire`` and both
+pool threads in ``take_gil``).
 """
 from __future__ import annotations
 
