@@ -30,6 +30,7 @@ from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_annotations import series_name as describe
 from ctvis.gui.slice_view import SliceView
+from ctvis.gui.subscriptions import subscriptions
 from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task, task_pool
 
@@ -120,8 +121,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.setAcceptDrops(True)
         self.setWindowTitle("ctvis")
-        self.state.events.volume.connect(self._on_volume)
-        self.state.events.layout.connect(self._on_layout)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(self.state.events, {"volume": self._on_volume,
+                                                      "layout": self._on_layout})
         self._on_layout(self.state.layout)
         if not defer_3d:
             self.ensure_3d()
@@ -470,8 +472,7 @@ class MainWindow(QMainWindow):
         for panel in self.panels.values():
             panel.disconnect_state()
         self.layout_widget.disconnect_state()
-        self.state.events.volume.disconnect(self._on_volume)
-        self.state.events.layout.disconnect(self._on_layout)
+        self._subs.disconnect_all()
         if self.view3d is not None:
             self.view3d.close()
         super().closeEvent(event)

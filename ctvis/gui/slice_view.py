@@ -22,6 +22,7 @@ from PyQt5.QtWidgets import QSizePolicy, QWidget
 from ctvis.core.image.slicing import VIEWS, slice_axes
 from ctvis.model.state import Window
 from ctvis.gui import slice_annotations as ann
+from ctvis.gui.subscriptions import subscriptions
 from ctvis.render.slices import VIEW_COLORS, edge_letters, slice_geometry, slice_rgb
 
 WHEEL_NOTCH = 120          # angleDelta units per mouse-wheel notch
@@ -69,17 +70,16 @@ class SliceView(QWidget):
         self.setAttribute(Qt.WA_NativeWindow)
         self._scaled: QImage | None = None      # the picture scaled to its place on screen
         self._scaled_key = None
-        self._slots = {"volume": self._on_volume, "crosshair": self._on_crosshair,
-                       "window": self._invalidate, "overlays": self._invalidate,
-                       "bone": self._invalidate, "labels": self._on_labels}
-        for name, slot in self._slots.items():
-            getattr(state.events, name).connect(slot)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, {
+            "volume": self._on_volume, "crosshair": self._on_crosshair,
+            "window": self._invalidate, "overlays": self._invalidate,
+            "bone": self._invalidate, "labels": self._on_labels})
         if state.volume is not None:
             self._on_volume(state.volume)
 
     def disconnect_state(self) -> None:
-        for name, slot in self._slots.items():
-            getattr(self.state.events, name).disconnect(slot)
+        self._subs.disconnect_all()
 
     # ------------------------------------------------------------------ state
     def _on_volume(self, volume) -> None:

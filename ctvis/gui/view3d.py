@@ -37,6 +37,7 @@ from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlide
 from pyvistaqt import QtInteractor
 
 from ctvis.model.state import CLIP_MODES, RENDER_MODES, ViewerState
+from ctvis.gui.subscriptions import subscriptions
 from ctvis.render.camera import same_camera
 from ctvis.render.clip_box import ClipBoxWidget
 from ctvis.render.scene import Scene, volume_bounds
@@ -85,10 +86,10 @@ class View3DWidget(QWidget):
                                          on_end=self._on_end_interaction)
 
         self._labels_timer = self._timer(LABELS_DEBOUNCE_MS, lambda: self._queue("labels"))
-        self._slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
-        self._slots["labels"] = self._on_labels
-        for name, slot in self._slots.items():
-            getattr(state.events, name).connect(slot)
+        slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
+        slots["labels"] = self._on_labels
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, slots)
         self._show_controls()
         if state.volume is not None:
             self._on_event("volume")
@@ -412,8 +413,7 @@ class View3DWidget(QWidget):
         for timer in (self._sync_timer, self._bone_timer, self._still_timer,
                       self._moving_timer):
             timer.stop()
-        for name, slot in self._slots.items():
-            getattr(self.state.events, name).disconnect(slot)
+        self._subs.disconnect_all()
         iren = self.plotter.iren.interactor if self.plotter.iren is not None else None
         for tag in getattr(self, "_click_tags", []):
             if iren is not None:

@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
 from ctvis.model.layouts import GRIDS, PANES, grid
 from ctvis.render.slices import VIEW_COLORS
+from ctvis.gui.subscriptions import subscriptions
 
 
 class _Frame(QFrame):
@@ -54,7 +55,8 @@ class ViewLayout(QWidget):
             panes[name].double_clicked.connect(self.toggle_maximised)
         self._filter = _DoubleClick(lambda: self.toggle_maximised("3d"))
         self._watch_3d(panes["3d"])
-        state.events.layout.connect(self._arrange)
+        self._subs = subscriptions(self)
+        self._subs.connect(state.events.layout, self._arrange)
         self._arrange(state.layout)
 
     def _watch_3d(self, pane) -> None:
@@ -75,7 +77,7 @@ class ViewLayout(QWidget):
             self._watch_3d(widget)
 
     def disconnect_state(self) -> None:
-        self.state.events.layout.disconnect(self._arrange)
+        self._subs.disconnect_all()
 
     def toggle_maximised(self, name: str) -> None:
         if self.state.layout == name:

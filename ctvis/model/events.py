@@ -51,3 +51,32 @@ class Events:
 
     def __iter__(self):
         return iter(self._signals.values())
+
+
+class Subscriptions:
+    """The (signal, slot) pairs one subscriber connected, disconnected all at once (napari's
+    ``disconnect_events``): a view or dock connects through it and, when it goes, calls
+    ``disconnect_all`` (``ctvis.gui.widgets.subscriptions`` does so when a widget is
+    destroyed), so no slot of a dead widget stays connected to the state."""
+
+    def __init__(self):
+        self._pairs: list[tuple[Signal, Callable]] = []
+
+    def connect(self, signal: Signal, slot: Callable) -> Callable:
+        signal.connect(slot)
+        if (signal, slot) not in self._pairs:
+            self._pairs.append((signal, slot))
+        return slot
+
+    def connect_events(self, events: Events, slots: dict) -> None:
+        """``{field name: slot}``: each slot to ``events.<field>``."""
+        for name, slot in slots.items():
+            self.connect(getattr(events, name), slot)
+
+    def disconnect_all(self) -> None:
+        for signal, slot in reversed(self._pairs):
+            signal.disconnect(slot)
+        self._pairs.clear()
+
+    def __len__(self) -> int:
+        return len(self._pairs)

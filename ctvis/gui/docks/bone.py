@@ -15,6 +15,7 @@ from PyQt5.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, 
 
 from ctvis.model.state import Bone
 from ctvis.gui.docks.common import blocked
+from ctvis.gui.subscriptions import subscriptions
 
 HU_RANGE = (-500, 2000)
 DEBOUNCE_MS = 60
@@ -126,12 +127,13 @@ class BonePanel(QWidget):
         self._timer.timeout.connect(self._commit)
         self.threshold.changed.connect(lambda _v: self._timer.start())
         self.show_box.toggled.connect(self._commit)
-        state.events.bone.connect(self._show)
+        self._subs = subscriptions(self)
+        self._subs.connect(state.events.bone, self._show)
         self._show(state.bone)
 
     def disconnect_state(self) -> None:
         self._timer.stop()
-        self.state.events.bone.disconnect(self._show)
+        self._subs.disconnect_all()
 
     def _commit(self, *_args) -> None:
         self._timer.stop()

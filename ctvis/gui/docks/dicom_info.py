@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import (QCheckBox, QHeaderView, QLineEdit, QTableWidget,
                              QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ctvis.gui.widgets import ElidedLabel
+from ctvis.gui.subscriptions import subscriptions
 
 DEBOUNCE_MS = 150
 MAX_VALUE = 200                 # characters of a value shown
@@ -85,13 +86,13 @@ class DicomInfoPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         self.search.textChanged.connect(self._fill)
         self.identifiers.toggled.connect(self._fill)
-        state.events.volume.connect(self._later)
-        state.events.crosshair.connect(self._later)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, {"volume": self._later,
+                                                 "crosshair": self._later})
 
     def disconnect_state(self) -> None:
         self._timer.stop()
-        self.state.events.volume.disconnect(self._later)
-        self.state.events.crosshair.disconnect(self._later)
+        self._subs.disconnect_all()
 
     def _later(self, *_args) -> None:
         if self.isVisible():

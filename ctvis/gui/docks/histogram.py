@@ -11,6 +11,7 @@ from PyQt5.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt5.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ctvis.model.state import LUNGS
+from ctvis.gui.subscriptions import subscriptions
 
 HU_RANGE = (-1100, 1500)
 BIN_HU = 10
@@ -111,15 +112,14 @@ class HistogramPanel(QWidget):
         self._recount.setSingleShot(True)
         self._recount.setInterval(RECOUNT_MS)
         self._recount.timeout.connect(self._invalidate)
-        self._slots = {"volume": self._invalidate, "overlays": self._on_overlays,
-                       "window": self._on_window, "labels": self._on_labels}
-        for name, slot in self._slots.items():
-            getattr(state.events, name).connect(slot)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, {
+            "volume": self._invalidate, "overlays": self._on_overlays,
+            "window": self._on_window, "labels": self._on_labels})
         self._on_window(state.window)
 
     def disconnect_state(self) -> None:
-        for name, slot in self._slots.items():
-            getattr(self.state.events, name).disconnect(slot)
+        self._subs.disconnect_all()
 
     def lung_labels(self):
         overlay = self.state.overlays.get(LUNGS)

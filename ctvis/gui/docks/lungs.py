@@ -25,6 +25,7 @@ from ctvis.core.lungs.metrics import METRICS
 from ctvis.mesh.mesh_io import FORMATS as MESH_FORMAT_TABLE
 from ctvis.gui import file_dialogs
 from ctvis.gui.docks.common import SliderSpin, blocked
+from ctvis.gui.subscriptions import subscriptions
 from ctvis.gui.worker import Task
 
 MASK_FILTERS = file_dialogs.name_filters((f.name, f.suffixes) for f in MASK_FORMATS)
@@ -132,17 +133,16 @@ class LungsPanel(QWidget):
             lambda v: self._has_overlay() and self.state.set_overlay(LUNGS, opacity=v / 100))
         self.mask_button.clicked.connect(self.export_mask)
         self.mesh_button.clicked.connect(self.export_mesh)
-        state.events.volume.connect(self._on_volume)
-        state.events.overlays.connect(self._on_overlays)
-        state.events.labels.connect(self._on_labels)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, {"volume": self._on_volume,
+                                                 "overlays": self._on_overlays,
+                                                 "labels": self._on_labels})
         self._on_overlays(state.overlays)
 
     def disconnect_state(self) -> None:
         self.cancel()
         self._remeasure.stop()
-        self.state.events.volume.disconnect(self._on_volume)
-        self.state.events.overlays.disconnect(self._on_overlays)
-        self.state.events.labels.disconnect(self._on_labels)
+        self._subs.disconnect_all()
 
     # ---------------------------------------------------------------- segment
     def run(self) -> Task | None:

@@ -6,6 +6,7 @@ from PyQt5.QtWidgets import QGridLayout, QPushButton, QVBoxLayout, QWidget
 from ctvis.model.state import Window
 from ctvis.core.presets import window_presets
 from ctvis.gui.docks.common import SliderSpin
+from ctvis.gui.subscriptions import subscriptions
 
 CENTER_RANGE = (-1500, 3000)
 WIDTH_RANGE = (1, 5000)
@@ -27,14 +28,14 @@ class WindowLevelPanel(QWidget):
         lay.addStretch(1)
         self.center.changed.connect(self._edited)
         self.width.changed.connect(self._edited)
-        state.events.volume.connect(self._build_buttons)
-        state.events.window.connect(self._show)
+        self._subs = subscriptions(self)
+        self._subs.connect_events(state.events, {"volume": self._build_buttons,
+                                                 "window": self._show})
         self._build_buttons(state.volume)
         self._show(state.window)
 
     def disconnect_state(self) -> None:
-        self.state.events.volume.disconnect(self._build_buttons)
-        self.state.events.window.disconnect(self._show)
+        self._subs.disconnect_all()
 
     def _build_buttons(self, volume) -> None:
         """One button per preset; the series' own appears when the volume carries one."""
