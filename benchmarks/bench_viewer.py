@@ -109,6 +109,21 @@ def start_to_paint(folder: Path) -> dict:
     return out
 
 
+_APP = None
+
+
+def qt_app():
+    """The process's one QApplication, kept for the whole run: a QApplication made inside a
+    function went with it, and ctvis's worker pool (``task_pool()``, made once a process)
+    was deleted with it, so the event-loop part failed on a deleted QThreadPool."""
+    global _APP
+    from PyQt5.QtWidgets import QApplication
+
+    if _APP is None:
+        _APP = QApplication.instance() or QApplication(sys.argv[:1])
+    return _APP
+
+
 def updates_per_second(view, n: int, step) -> float:
     from PyQt5.QtWidgets import QApplication
 
@@ -146,7 +161,7 @@ def slice_updates(phantom_volume, lungs, n: int) -> dict:
     from ctvis.model.state import LUNGS, Bone
     from ctvis.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
+    qt_app()
     window = MainWindow(phantom_volume)
     window.resize(1600, 1000)
     window.show()
@@ -199,7 +214,7 @@ def event_loop_scroll(volume, n: int, rounds: int = 3) -> list[tuple]:
 
     from ctvis.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
+    qt_app()
 
     class Painted(QObject):
         """Ends the step's event loop when the axial view paints a new slice (the loop
