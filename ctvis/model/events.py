@@ -56,7 +56,7 @@ class Events:
 class Subscriptions:
     """The (signal, slot) pairs one subscriber connected, disconnected all at once (napari's
     ``disconnect_events``): a view or dock connects through it and, when it goes, calls
-    ``disconnect_all`` (``ctvis.gui.widgets.subscriptions`` does so when a widget is
+    ``disconnect_all`` (``ctvis.gui.subscriptions.subscriptions`` does so when a widget is
     destroyed), so no slot of a dead widget stays connected to the state."""
 
     def __init__(self):
