@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from PyQt5 import sip
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
 from ctvis.core.errors import Cancelled, CtvisError
@@ -36,7 +37,7 @@ def task_pool() -> QThreadPool:
     """The pool ctvis's tasks run on (as many threads as Qt's global pool), apart from the
     global pool that Qt's image conversions on the GUI thread wait for."""
     global _POOL
-    if _POOL is None:
+    if _POOL is None or sip.isdeleted(_POOL):     # Qt deletes it with its QApplication
         _POOL = QThreadPool()
         _POOL.setMaxThreadCount(QThreadPool.globalInstance().maxThreadCount())
     return _POOL

@@ -99,3 +99,30 @@ def test_a_task_its_caller_dropped_runs_to_the_end(tmp_path):
                             env=env, timeout=60)
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert result.stdout.strip() == "[42]"
+
+
+def test_tasks_run_after_the_application_that_made_their_pool_is_gone():
+    """Qt deletes ctvis's task pool with the QApplication it was made under; a second
+    application (a script, a benchmark, a test process) gets a new pool, not a dead one."""
+    import subprocess
+    import sys
+
+    code = """
+import gc
+from PyQt5.QtWidgets import QApplication
+from ctvis.gui.worker import Task, task_pool
+first = QApplication([])
+task_pool()
+del first
+gc.collect()
+app = QApplication([])
+task = Task(lambda progress=None, cancel=None: 42)
+task.signals.finished.connect(lambda value: (print("result", value), app.quit()))
+task.start()
+app.exec_()
+"""
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "result 42" in result.stdout
