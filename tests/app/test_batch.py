@@ -92,6 +92,7 @@ def die_once(task, out, steps):
     return run_series(task, out, steps)
 
 
+@pytest.mark.slow
 def test_a_killed_worker_does_not_lose_a_series(cohort, tmp_path):
     out = tmp_path / "out"
     rows = run_batch(cohort, out, ("segment",), workers=2, task_fn=die_once)

@@ -80,6 +80,7 @@ def test_pdf_pages_are_not_blank_and_say_the_same(report):
     assert "Lung metrics" in text and "Both lungs" in text
 
 
+@pytest.mark.slow
 def test_no_identifiers_unless_asked(report, series, tmp_path):
     for identifier in (PATIENT_ID, STUDY_UID, SERIES_UID, "Secret", str(series)):
         assert identifier.encode() not in (report / "report.html").read_bytes()

@@ -34,6 +34,7 @@ def picture(path):
     return np.asarray(Image.open(path).convert("RGB")).astype(int)
 
 
+@pytest.mark.slow
 def test_every_view_renders_without_a_display(ct, tmp_path):
     path, phantom = ct
     for view in ("3d", "layout"):                    # the layout holds every slice view
@@ -83,6 +84,7 @@ def test_bad_options_get_one_line(ct, tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.slow
 def test_a_session_round_trip_gives_the_same_picture(ct, tmp_path):
     path, phantom = ct
     state = ViewerState()

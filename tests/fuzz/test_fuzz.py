@@ -62,6 +62,7 @@ def test_sample_is_large_and_varied(sample, sources):
         assert {"nifti", "nrrd"} <= ops
 
 
+@pytest.mark.slow
 def test_cases_are_reproducible_from_the_seed(sources):
     a = [c.describe() for c in draw_cases(list(sources.values()), 30, 5)]
     b = [c.describe() for c in draw_cases(list(sources.values()), 30, 5)]
@@ -69,6 +70,7 @@ def test_cases_are_reproducible_from_the_seed(sources):
     assert a == b and a != c
 
 
+@pytest.mark.slow
 def test_cases_do_not_depend_on_the_modules_loaded(sources, tmp_path, monkeypatch):
     """Hypothesis mixes in literals of the local modules imported so far; which tests pytest
     collects must not change the sample."""

@@ -374,6 +374,7 @@ def test_closing_while_segmenting_is_clean(qtbot):
                if signal.name in ("crosshair", "window", "overlays", "bone", "layout"))
 
 
+@pytest.mark.slow
 def test_main_py_takes_the_view_options_and_saves_a_screenshot(tmp_path):
     import os
     import subprocess
