@@ -378,6 +378,11 @@ class Monkey:
     def visible_slice_views(self) -> list:
         return [v for v in self.window.views.values() if v.isVisible()]
 
+    def some_slice_view(self):
+        """One of the shown slice views, drawn from the monkey's generator; None if none."""
+        views = self.visible_slice_views()
+        return self.rng.choice(views) if views else None
+
     def view3d_target(self):
         view = self.window.view3d
         if view is None or not view.isVisible():
@@ -554,10 +559,9 @@ def open_demo(m: Monkey) -> str:
 
 @action(14)
 def scroll(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     pos = m.point_in(view)
     mouse(view, QEvent.MouseMove, pos)
     direction = m.rng.choice((-1, 1))
@@ -569,10 +573,9 @@ def scroll(m: Monkey) -> str:
 
 @action(5)
 def slice_keys(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     keys = (Qt.Key_Up, Qt.Key_Down, Qt.Key_Left, Qt.Key_Right, Qt.Key_PageUp,
             Qt.Key_PageDown, Qt.Key_Home, Qt.Key_End, Qt.Key_R)
     for _ in range(m.rng.randint(1, 8)):
@@ -582,10 +585,9 @@ def slice_keys(m: Monkey) -> str:
 
 @action(8)
 def window_level_drag(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     start = m.point_in(view)
     drag(view, start, m.point_in(view), steps=m.rng.randint(3, 15))
     w = m.window.state.window
@@ -594,10 +596,9 @@ def window_level_drag(m: Monkey) -> str:
 
 @action(8)
 def crosshair_click(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     pos = m.point_in(view)
     mouse(view, QEvent.MouseMove, pos)
     QTest.mouseClick(view, Qt.LeftButton, Qt.NoModifier, pos)
@@ -606,10 +607,9 @@ def crosshair_click(m: Monkey) -> str:
 
 @action(4)
 def zoom_pan(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     how = m.rng.choice(("right drag", "middle drag", "ctrl wheel"))
     start = m.point_in(view)
     if how == "ctrl wheel":
@@ -635,10 +635,9 @@ def double_click(m: Monkey) -> str:
 
 @action(4)
 def hover(m: Monkey) -> str:
-    views = m.visible_slice_views()
-    if not views:
+    view = m.some_slice_view()
+    if view is None:
         return "no slice view"
-    view = m.rng.choice(views)
     for _ in range(m.rng.randint(1, 10)):
         mouse(view, QEvent.MouseMove, m.point_in(view))
         QTest.qWait(5)
