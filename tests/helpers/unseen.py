@@ -1,0 +1,385 @@
+"""Issue 20 ("lungs on scans the project has never seen"): modified real series and measures.
+
+Pure functions (no pytest), used by tests/core/lungs/test_unseen_classes.py and
+benchmarks/lung_classes.py:
+
+- :func:`write_fov_cut` writes a copy of a DICOM series with everything outside a circular
+  field of view replaced by fill (a tagged padding value, or plain air without a tag);
+  :func:`fov_in_field` gives that circle as a 2-D (y, x) mask.
+- :func:`write_inplane_crop` writes a copy cropped in-plane (Rows/Columns/position fixed);
+  :func:`lungdx_crop_box` picks the box used for lungdx-a0001.
+- :func:`lidc_consensus`: the LIDC readers' nodule consensus masks on a volume's grid.
+- :func:`below_diaphragm_ml`, :func:`aerated_in_lung_fraction`: the issue's leak measures.
+
+Copies go only to the folder given (a temporary one): never into the project or the data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+RIGHT, LEFT, AIRWAY = 1, 2, 3
+
+# The circle of the FOV cuts (both lidc-0001-full and lungdx-a0001): centre moved 100 mm
+# towards the patient's LEFT (LPS +x), radius 175 mm.  Its edge then crosses the RIGHT chest
+# wall and takes off the lateral part of the right lung at mid-chest, while the whole left
+# side of the body stays inside (on both series).
+FOV_SHIFT_MM = 100.0
+FOV_RADIUS_MM = 175.0
+# The padding value lidc-0001-full's own header carries: PixelPaddingValue raw −2000 (stored
+# there as US 63536, i.e. −2000 read as signed), −3024 HU with its intercept −1024.
+PADDING_RAW = -2000
+AIR_HU = -1024
+CROP_MM = 200.0
+
+
+# ------------------------------------------------------------------------- DICOM helpers
+def _files(folder) -> list[Path]:
+    return sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix != ".xml"
+                  and not p.name.startswith("."))
+
+
+def _read_series(folder):
+    import pydicom
+
+    out = []
+    for path in _files(folder):
+        try:
+            ds = pydicom.dcmread(path)
+        except Exception:
+            continue
+        if "PixelData" in ds:
+            out.append((path, ds))
+    if not out:
+        raise ValueError(f"{folder}: no DICOM images")
+    return out
+
+
+def _new_uids(datasets) -> None:
+    """One new SeriesInstanceUID for all, a new SOPInstanceUID for each (meta too)."""
+    from pydicom.uid import generate_uid
+
+    series = generate_uid()
+    for ds in datasets:
+        ds.SeriesInstanceUID = series
+        ds.SOPInstanceUID = generate_uid()
+        if hasattr(ds, "file_meta"):
+            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+
+
+def _plane(ds):
+    """(position, row direction, column direction, dx, dy) of one slice, LPS mm."""
+    ipp = np.asarray(ds.ImagePositionPatient, float)
+    iop = np.asarray(ds.ImageOrientationPatient, float)
+    dy, dx = (float(s) for s in ds.PixelSpacing)           # row spacing, column spacing
+    return ipp, iop[:3], iop[3:], dx, dy
+
+
+def _raw_of_hu(ds, hu: float) -> int:
+    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
+    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+    return int(round((hu - intercept) / slope))
+
+
+def _hu(ds, raw: np.ndarray) -> np.ndarray:
+    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
+    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+    return raw.astype(np.float32) * slope + intercept
+
+
+def _set_pixels(ds, raw: np.ndarray) -> None:
+    """Store ``raw`` (native, uncompressed) as the slice's pixels, signed when needed."""
+    if np.issubdtype(raw.dtype, np.signedinteger) or raw.min() < 0:
+        raw = raw.astype(np.int16)
+        ds.PixelRepresentation = 1
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 16, 16, 15
+    else:
+        raw = raw.astype(np.uint16)
+    ds.Rows, ds.Columns = raw.shape
+    ds.PixelData = np.ascontiguousarray(raw).tobytes()
+    for tag in ("SmallestImagePixelValue", "LargestImagePixelValue"):
+        if tag in ds:
+            delattr(ds, tag)
+
+
+def _drop_padding_tags(ds) -> None:
+    for tag in ("PixelPaddingValue", "PixelPaddingRangeLimit"):
+        if tag in ds:
+            delattr(ds, tag)
+
+
+def _write(ds, out_folder: Path, name: str) -> None:
+    import pydicom
+
+    if int(pydicom.__version__.split(".")[0]) >= 3:
+        ds.save_as(out_folder / name, enforce_file_format=True)
+    else:
+        ds.save_as(out_folder / name, write_like_original=False)
+
+
+# ------------------------------------------------------------------------- FOV cut
+def fov_in_field(ds, centre_shift_mm: float = FOV_SHIFT_MM,
+                 radius_mm: float = FOV_RADIUS_MM) -> np.ndarray:
+    """The in-field circle of one slice as a (Rows, Columns) bool mask.
+
+    Centre: the image's centre moved by ``centre_shift_mm`` along patient LPS x (positive =
+    towards the patient's LEFT, which puts the circle's edge on the RIGHT side of the body);
+    distances are measured in the slice's plane.
+    """
+    ipp, row, col, dx, dy = _plane(ds)
+    rows, cols = int(ds.Rows), int(ds.Columns)
+    centre = ipp + (cols - 1) / 2 * dx * row + (rows - 1) / 2 * dy * col
+    centre = centre + np.array([centre_shift_mm, 0.0, 0.0])
+    d = ipp - centre
+    u = d @ row + np.arange(cols) * dx                 # in-plane coordinates from the centre
+    v = d @ col + np.arange(rows) * dy
+    return (v[:, None] ** 2 + u[None, :] ** 2) <= radius_mm ** 2
+
+
+def write_fov_cut(src_folder, out_folder, centre_shift_mm: float = FOV_SHIFT_MM,
+                  radius_mm: float = FOV_RADIUS_MM, padding: bool = True,
+                  padding_raw: int = PADDING_RAW) -> np.ndarray:
+    """Write ``src_folder``'s series into ``out_folder`` with a smaller circular field of view.
+
+    Pixels outside the circle (:func:`fov_in_field`) and the scanner's own out-of-field fill
+    (anything below −1024 HU) become:
+
+    - ``padding=True``: ``padding_raw`` (default −2000, the value lidc-0001-full's header
+      declares), with PixelPaddingValue = ``padding_raw`` (VR SS; unsigned series are
+      rewritten as signed 16-bit so the value fits) and no PixelPaddingRangeLimit;
+    - ``padding=False``: the raw value of −1024 HU, and no PixelPaddingValue /
+      PixelPaddingRangeLimit tags (the edge of the field then looks like air).
+
+    New SeriesInstanceUID and SOPInstanceUIDs.  Returns the in-field mask (y, x) of the
+    first slice (all slices of these series share one in-plane grid; checked).
+    """
+    from pydicom.dataelem import DataElement
+
+    out_folder = Path(out_folder)
+    out_folder.mkdir(parents=True, exist_ok=True)
+    series = _read_series(src_folder)
+    _new_uids([ds for _, ds in series])
+    first = None
+    for path, ds in series:
+        field = fov_in_field(ds, centre_shift_mm, radius_mm)
+        if first is None:
+            first = field
+        elif field.shape != first.shape or not np.array_equal(field, first):
+            raise ValueError(f"{path}: in-plane grid differs from the first slice's")
+        raw = ds.pixel_array.copy()
+        fill_region = ~field | (_hu(ds, raw) < AIR_HU)
+        _drop_padding_tags(ds)
+        if padding:
+            raw = raw.astype(np.int32)
+            raw[fill_region] = padding_raw
+            if raw.min() < 0 or padding_raw < 0:
+                raw = raw.astype(np.int16)
+            _set_pixels(ds, raw)
+            signed = int(ds.PixelRepresentation) == 1
+            ds[0x00280120] = DataElement(0x00280120, "SS" if signed else "US", padding_raw)
+        else:
+            air = _raw_of_hu(ds, AIR_HU)
+            raw = raw.astype(np.int32)
+            raw[fill_region] = air
+            _set_pixels(ds, raw.astype(np.int16 if raw.min() < 0 or ds.PixelRepresentation
+                                       else np.uint16))
+        _write(ds, out_folder, path.name)
+    return first
+
+
+# ------------------------------------------------------------------------- in-plane crop
+def write_inplane_crop(src_folder, out_folder, box) -> tuple:
+    """Write the series cropped in-plane to ``box`` = (y0, y1, x0, x1) pixel indices
+    (half-open), fixing Rows, Columns and ImagePositionPatient; new UIDs.  Returns the box."""
+    y0, y1, x0, x1 = (int(b) for b in box)
+    out_folder = Path(out_folder)
+    out_folder.mkdir(parents=True, exist_ok=True)
+    series = _read_series(src_folder)
+    _new_uids([ds for _, ds in series])
+    for path, ds in series:
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        if not (0 <= y0 < y1 <= rows and 0 <= x0 < x1 <= cols):
+            raise ValueError(f"crop box {box} outside the {rows}×{cols} image")
+        ipp, row, col, dx, dy = _plane(ds)
+        raw = ds.pixel_array[y0:y1, x0:x1].copy()
+        _set_pixels(ds, raw)
+        ds.ImagePositionPatient = [f"{c:.6f}" for c in ipp + x0 * dx * row + y0 * dy * col]
+        _write(ds, out_folder, path.name)
+    return (y0, y1, x0, x1)
+
+
+def lungdx_crop_box(lungdx_folder, size_mm: float = CROP_MM) -> tuple:
+    """A ``size_mm`` square box (y0, y1, x0, x1) centred on lungdx-a0001's left-lung tumour
+    (the mean centre of its annotated boxes): the body is not whole in it and the crop's
+    centre lies left of the midline."""
+    import xml.etree.ElementTree as ET
+
+    import pydicom
+
+    folder = Path(lungdx_folder)
+    centres = []
+    for xml in sorted((folder / "annotations").glob("*.xml")):
+        b = ET.parse(xml).find(".//bndbox")
+        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
+        centres.append(((v["ymin"] + v["ymax"]) / 2, (v["xmin"] + v["xmax"]) / 2))
+    cy, cx = np.mean(centres, axis=0)
+    ds = pydicom.dcmread(next(iter(_files(folder / "dicom"))), stop_before_pixels=True)
+    _, _, _, dx, dy = _plane(ds)
+    hy, hx = size_mm / dy / 2, size_mm / dx / 2
+    rows, cols = int(ds.Rows), int(ds.Columns)
+    y0 = int(np.clip(round(cy - hy), 0, rows - 1))
+    x0 = int(np.clip(round(cx - hx), 0, cols - 1))
+    return (y0, min(rows, y0 + int(round(2 * hy))), x0, min(cols, x0 + int(round(2 * hx))))
+
+
+# ------------------------------------------------------------------------- LIDC consensus
+def _lidc_reader_nodules(volume, xml_path, dicom_folder):
+    """[(reader index, bool mask)] for each reader's nodule with an outline (≥ 3 points)."""
+    import xml.etree.ElementTree as ET
+
+    import pydicom
+    from skimage.draw import polygon
+
+    slice_of = {}
+    for path in _files(dicom_folder):
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except Exception:
+            continue
+        k = volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]
+        slice_of[str(ds.SOPInstanceUID)] = int(round(k))
+    root = ET.parse(xml_path).getroot()
+    ns = {"n": root.tag[1:].split("}")[0]} if root.tag.startswith("{") else {"n": ""}
+    p = "n:" if ns["n"] else ""
+    shape = volume.shape
+    out = []
+    for reader, session in enumerate(root.findall(f"{p}readingSession", ns)):
+        for nodule in session.findall(f"{p}unblindedReadNodule", ns):
+            include = np.zeros(shape, bool)
+            exclude = np.zeros(shape, bool)
+            for roi in nodule.findall(f"{p}roi", ns):
+                uid = roi.find(f"{p}imageSOP_UID", ns).text.strip()
+                pts = [(float(e.find(f"{p}yCoord", ns).text), float(e.find(f"{p}xCoord", ns).text))
+                       for e in roi.findall(f"{p}edgeMap", ns)]
+                if len(pts) < 3 or uid not in slice_of:
+                    continue
+                k = slice_of[uid]
+                if not 0 <= k < shape[0]:
+                    continue
+                ys, xs = np.array(pts).T
+                rr, cc = polygon(ys, xs, shape=shape[1:])
+                target = include if roi.find(f"{p}inclusion", ns).text.strip().upper() \
+                    == "TRUE" else exclude
+                target[k, rr, cc] = True
+            mask = include & ~exclude
+            if mask.any():
+                out.append((reader, mask))
+    return out
+
+
+def lidc_consensus(volume, xml_path, dicom_folder) -> list[np.ndarray]:
+    """Per nodule, the readers' consensus as a bool mask on ``volume``'s grid.
+
+    Each reader's inclusion=TRUE polygons are filled on their slices (slice found by the
+    SOPInstanceUID of each file in ``dicom_folder``), minus the inclusion=FALSE ones;
+    single-point ROIs (< 3 points) are ignored.  Outlines that overlap are one nodule;
+    its consensus is the voxels marked by at least half of the readers who marked it.
+    Largest nodule first.
+    """
+    marks = _lidc_reader_nodules(volume, xml_path, dicom_folder)
+    parent = list(range(len(marks)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a in range(len(marks)):
+        for b in range(a + 1, len(marks)):
+            if (marks[a][1] & marks[b][1]).any():
+                parent[find(a)] = find(b)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(marks)):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for members in groups.values():
+        readers = sorted({marks[i][0] for i in members})
+        count = np.zeros(volume.shape, np.uint8)
+        for r in readers:
+            mine = np.zeros(volume.shape, bool)
+            for i in members:
+                if marks[i][0] == r:
+                    mine |= marks[i][1]
+            count += mine
+        consensus = 2 * count.astype(int) >= len(readers)
+        consensus &= count > 0
+        out.append(consensus)
+    out.sort(key=lambda m: -int(m.sum()))
+    return out
+
+
+# ------------------------------------------------------------------------- measures
+def dice(a, b) -> float:
+    a, b = np.asarray(a, bool), np.asarray(b, bool)
+    total = int(a.sum()) + int(b.sum())
+    return 1.0 if total == 0 else 2.0 * int(np.count_nonzero(a & b)) / total
+
+
+def slice_z_mm(volume) -> np.ndarray:
+    """Patient z (LPS, mm; inferior = smaller) of each slice index k, along one column."""
+    m = volume.index_to_patient_matrix
+    return m[2, 2] * np.arange(volume.shape[0]) + m[2, 3]
+
+
+def below_diaphragm_ml(volume, labels, solid_hu: float = -200.0, aerated_hu: float = -500.0,
+                       margin_mm: float = 5.0) -> float:
+    """mL of solid lung-mask voxels (labels 1/2, > ``solid_hu``) more than ``margin_mm``
+    below (patient z, inferior) the lowest aerated lung voxel (< ``aerated_hu``) of their
+    (y, x) column.  Columns with no aerated lung voxel count nothing."""
+    hu = volume.array
+    lung = (labels == RIGHT) | (labels == LEFT)
+    z = slice_z_mm(volume)                    # the in-plane terms are constant along a column
+    lowest = np.full(volume.shape[1:], np.inf, np.float64)
+    for k in range(volume.shape[0]):
+        aer = lung[k] & (hu[k] < aerated_hu)
+        np.minimum(lowest, np.where(aer, z[k], np.inf), out=lowest)
+    count = 0
+    for k in range(volume.shape[0]):
+        solid = lung[k] & (hu[k] > solid_hu)
+        count += int(np.count_nonzero(solid & (z[k] < lowest - margin_mm)))
+    return count * volume.voxel_volume_mm3 / 1000.0
+
+
+def aerated_in_lung_fraction(volume, labels, aerated_hu: float = -500.0, body=None) -> float:
+    """Share of the aerated (< ``aerated_hu``) voxels inside the body that are lung (labels 1
+    or 2); the airway (label 3) is left out of both counts.  Body:
+    ``ctvis.core.image.body.body_mask`` unless given."""
+    if body is None:
+        from ctvis.core.image.body import body_mask
+
+        body = body_mask(volume)
+    aer = body & (volume.array < aerated_hu) & (labels != AIRWAY)
+    total = int(np.count_nonzero(aer))
+    if total == 0:
+        return float("nan")
+    return int(np.count_nonzero(aer & ((labels == RIGHT) | (labels == LEFT)))) / total
+
+
+def side_labels(labels) -> list[dict]:
+    """For each 3-D connected part of the lung mask (labels 1/2 together): its size in voxels
+    and which side labels it carries ({label: voxels}); largest first."""
+    from scipy import ndimage
+
+    lung = (labels == RIGHT) | (labels == LEFT)
+    parts, n = ndimage.label(lung)
+    if n == 0:
+        return []
+    right = np.bincount(parts[labels == RIGHT], minlength=n + 1)
+    left = np.bincount(parts[labels == LEFT], minlength=n + 1)
+    out = [{"voxels": int(right[i] + left[i]),
+            "sides": {lab: int(c[i]) for lab, c in ((RIGHT, right), (LEFT, left)) if c[i]}}
+           for i in range(1, n + 1)]
+    out.sort(key=lambda d: -d["voxels"])
+    return out
