@@ -6,7 +6,7 @@ import json
 
 from ctvis.cli.common import progress_bar
 
-SERIES_KEYS = ("uid", "description", "modality", "n_images", "rows", "columns")
+SERIES_KEYS = ("uid", "description", "modality", "n_images", "rows", "columns", "kind")
 
 
 def register(subparsers) -> None:
@@ -22,10 +22,10 @@ def info_summary(volume) -> dict:
     """Everything ``ctvis info --json`` prints, with exactly the documented keys."""
     meta = volume.meta
     return {
-        "series": [{k: s[k] for k in SERIES_KEYS} for s in meta.get("series") or []] or [{
-            "uid": meta.get("series_uid", ""), "description": meta.get("description", ""),
-            "modality": meta.get("modality", ""), "n_images": volume.shape[0],
-            "rows": volume.shape[1], "columns": volume.shape[2]}],
+        "series": [{k: s.get(k, "") for k in SERIES_KEYS} for s in meta.get("series") or []]
+        or [{"uid": meta.get("series_uid", ""), "description": meta.get("description", ""),
+             "modality": meta.get("modality", ""), "n_images": volume.shape[0],
+             "rows": volume.shape[1], "columns": volume.shape[2], "kind": ""}],
         "selected": {
             "uid": meta.get("series_uid", ""),
             "description": meta.get("description", ""),
@@ -42,18 +42,21 @@ def info_summary(volume) -> dict:
 
 
 def _print_info(facts: dict, series: list) -> None:
-    """The table; ``series`` are the loader's entries (they also carry pixel spacing)."""
+    """The table; ``series`` are the loader's entries (they also carry pixel spacing), the
+    default first; ``kind`` says what each is ("derived coronal reformat", "localizer"), so
+    that a series with more images that was not the default shows why."""
     series = series or facts["series"]
     sel = facts["selected"]
-    print(f"{len(series)} series found:")
+    print(f"{len(series)} series found" + (" (* loaded; the default first):"
+                                           if len(series) > 1 else ":"))
     print(f"  {'':1} {'images':>6} {'size':>9} {'pixel mm':>11} {'modality':8} "
-          f"{'description':28} uid")
+          f"{'kind':26} {'description':28} uid")
     for s in series:
         mark = "*" if s["uid"] == sel["uid"] else " "
         size = f"{s['rows']}x{s['columns']}"
         pixel = "-" if not s.get("spacing") else "x".join(f"{v:.3g}" for v in s["spacing"])
         print(f"  {mark} {s['n_images']:>6} {size:>9} {pixel:>11} {s['modality'][:8]:8} "
-              f"{(s['description'] or '-')[:28]:28} {s['uid']}")
+              f"{s.get('kind') or '-':26} {(s['description'] or '-')[:28]:28} {s['uid']}")
     z, y, x = sel["shape"]
     dz, dy, dx = sel["spacing"]
     print(f"\nselected: {sel['uid']}")

@@ -1,7 +1,9 @@
 """Which series to open when a DICOM folder holds several: a table dialog whose rows tell the
 series apart (two series of one scan often share description, modality, size and count):
-series number, description, image type, slice spacing, z range and a middle-slice
-thumbnail."""
+series number, description, image type, what the series is ("original axial", "derived
+coronal reformat", "localizer"), slice spacing, z range and a middle-slice thumbnail.  The
+rows come in the scan's order (``core.io.series_rank``): the first, selected, is what opens
+without asking."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,13 +12,18 @@ from PyQt5.QtGui import QIcon, QImage, QPixmap
 from PyQt5.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
                              QTableWidgetItem, QVBoxLayout)
 
+from ctvis.core.io.series_rank import rank_series
 from ctvis.gui.widgets import ElidedLabel
 
 THUMB = 64                         # thumbnail size in pixels (longest side)
 THUMB_WINDOW = (-600.0, 1500.0)    # lung window: lungs, mediastinum and bone told apart
 COLUMNS = (("thumbnail", ""), ("number", "No."), ("description", "Description"),
-           ("image_type", "Image type"), ("n_images", "Images"), ("size", "Size"),
-           ("spacing_text", "Slice spacing"), ("z_text", "z range"), ("uid", "Series UID"))
+           ("image_type", "Image type"), ("kind", "Kind"), ("n_images", "Images"),
+           ("size", "Size"), ("spacing_text", "Slice spacing"), ("z_text", "z range"),
+           ("uid", "Series UID"))
+KIND = [key for key, _ in COLUMNS].index("kind")
+KIND_TIP = ("Opened by default: an original, primary, axial CT with the smallest slice step, "
+            "then the most images; reformats, localizers and derived series come after it")
 
 
 def _ordered(slices) -> list:
@@ -122,15 +129,17 @@ class SeriesChooser(QDialog):
                 self.table.setItem(r, c, item)
         self.table.setColumnWidth(0, THUMB + 10)
         self.table.setColumnWidth(len(COLUMNS) - 1, 160)
-        # The series with most images first selected: usually the diagnostic one.
-        best = max(range(len(self.rows)), key=lambda r: self.rows[r].get("n_images") or 0)
-        self.table.selectRow(best)
+        # The default first and selected: the original axial CT with the thinnest slices,
+        # not a reformat that has more images.
+        self.table.horizontalHeaderItem(KIND).setToolTip(KIND_TIP)
+        self.table.selectRow(0)
         self.table.doubleClicked.connect(self.accept)
         buttons = QDialogButtonBox(QDialogButtonBox.Open | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        self.title = ElidedLabel(f"{path} holds {len(self.rows)} series:")
+        self.title = ElidedLabel(f"{path} holds {len(self.rows)} series (the first is the "
+                                 f"default):")
         lay.addWidget(self.title)
         lay.addWidget(self.table)
         lay.addWidget(buttons)
@@ -148,5 +157,6 @@ def choose_series(parent, path, series: list) -> str | None:
 
 
 def first_series(parent, path, series: list) -> str | None:
-    """For scripts (``--screenshot``): the series with the most images, without asking."""
-    return max(series, key=lambda s: s.n_images).uid
+    """For scripts (``--screenshot``): the default series (as ``ctvis.load`` takes it),
+    without asking."""
+    return rank_series(series)[0].uid

@@ -16,7 +16,8 @@ def test_info_json_object(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"series", "selected", "skipped", "warnings"}
     assert report["series"] == [{"uid": "1.2.3.9", "description": "synthetic",
-                                 "modality": "CT", "n_images": 6, "rows": 10, "columns": 12}]
+                                 "modality": "CT", "n_images": 6, "rows": 10, "columns": 12,
+                                 "kind": "original axial"}]
     sel = report["selected"]
     assert sel["shape"] == [6, 10, 12] and sel["spacing"] == [2.5, 0.8, 0.7]
     assert sel["origin"] == [-10.0, -20.0, 30.0]

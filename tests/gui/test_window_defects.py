@@ -10,7 +10,7 @@ import pytest
 from PyQt5.QtCore import QPoint, Qt
 from PyQt5.QtWidgets import QFileDialog, QTabBar
 
-from tests.gui.shots import drag, save, to_rgb, wheel
+from tests.gui.shots import drag, save, to_rgb
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -418,9 +418,10 @@ def test_series_chooser_tells_two_series_of_one_folder_apart(window, qtbot, monk
     save(seen["shot"], tmp_path / "series_chooser.png")
     rows = sorted(seen["rows"])
     assert rows[0] != rows[1]
-    number, description, image_type, images, size, spacing, z_range = zip(*rows)
+    number, description, image_type, kind, images, size, spacing, z_range = zip(*rows)
     assert number == ("1", "3") and description == ("PET-CT SERIES", "PET-CT SERIES")
     assert image_type == ("ORIGINAL\\PRIMARY\\AXIAL", "DERIVED\\SECONDARY\\AXIAL")
+    assert kind == ("original axial", "derived axial")
     assert images == ("20", "20") and size == ("96×96", "96×96")
     assert spacing == ("2 mm", "5 mm")
     assert z_range == ("-20.0 … 18.0 mm", "-150.0 … -55.0 mm")
@@ -430,6 +431,67 @@ def test_series_chooser_tells_two_series_of_one_folder_apart(window, qtbot, monk
         grey = thumb.astype(int).mean(axis=2)
         assert (grey < 100).sum() > 1000 and ((grey > 200) & (grey < 250)).sum() > 20
     assert window.volume.spacing[0] == pytest.approx(5.0)       # the one clicked
+
+
+def test_series_chooser_selects_the_original_axial_not_a_reformat_with_more_images(
+        window, qtbot, monkeypatch, tmp_path):
+    """Issue 20, item 5: a PET-CT folder's axial CT (20 images), a coronal reformat (40,
+    DERIVED\\SECONDARY\\REFORMATTED) and a one-image localizer: the chooser lists all
+    three with what each is, the axial CT first and selected, and Open loads it."""
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication, QDialogButtonBox
+
+    from ctvis.core.io.dicom_scan import scan
+    from ctvis.core.phantom import make_phantom
+    from ctvis.core.volume import Volume
+    from ctvis.gui.series_chooser import KIND, first_series
+    from tests.helpers.dicom_factory import edit, write
+
+    chest = make_phantom(shape=(40, 96, 96)).volume
+    folder = tmp_path / "PET-CT"
+    axial = Volume(chest.array[10:30], (2.0, *chest.spacing[1:]), (0.0, 0.0, -20.0))
+    coronal_dir = np.column_stack([[1, 0, 0], [0, 0, -1], [0, 1, 0]]).astype(float)
+    planes = np.ascontiguousarray(axial.array[::-1, ::2].transpose(1, 0, 2)[:40])
+    coronal = Volume(planes, (2 * chest.spacing[1], 2.0, chest.spacing[2]),
+                     (0.0, 0.0, 18.0), coronal_dir)
+    write(axial, folder / "ct", series_uid="1.2.826.0.1.20.5.1")
+    for path in write(coronal, folder / "cor", series_uid="1.2.826.0.1.20.5.2"):
+        edit(path, SeriesNumber=601, SeriesDescription="",
+             ImageType=["DERIVED", "SECONDARY", "REFORMATTED"])
+    for path in write(Volume(planes[:1], coronal.spacing, coronal.origin, coronal_dir),
+                      folder / "scout", series_uid="1.2.826.0.1.20.5.3"):
+        edit(path, SeriesNumber=2, ImageType=["ORIGINAL", "PRIMARY", "LOCALIZER"])
+    assert first_series(None, folder, scan(folder).series) == "1.2.826.0.1.20.5.1"
+    seen = {}
+
+    def look_and_open():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not hasattr(dialog, "table"):
+            QTimer.singleShot(50, look_and_open)
+            return
+        try:
+            table = dialog.table
+            seen["kinds"] = [table.item(r, KIND).text() for r in range(table.rowCount())]
+            seen["uids"] = [table.item(r, table.columnCount() - 1).text()
+                            for r in range(table.rowCount())]
+            seen["selected"] = [i.row() for i in table.selectionModel().selectedRows()]
+            seen["title"] = dialog.title.text()
+            seen["shot"] = to_rgb(dialog)
+            box = dialog.findChild(QDialogButtonBox)
+            qtbot.mouseClick(box.button(QDialogButtonBox.Open), Qt.LeftButton)
+        finally:
+            if dialog.isVisible():            # whatever went wrong, never hang on exec_()
+                dialog.reject()
+
+    QTimer.singleShot(0, look_and_open)
+    open_folder_from_menu(window, qtbot, monkeypatch, folder)
+    save(seen["shot"], tmp_path / "series_chooser_default.png")
+    assert seen["uids"] == ["1.2.826.0.1.20.5.1", "1.2.826.0.1.20.5.2", "1.2.826.0.1.20.5.3"]
+    assert seen["kinds"] == ["original axial", "derived coronal reformat", "localizer"]
+    assert seen["selected"] == [0]
+    assert "the first is the default" in seen["title"]
+    assert window.volume.shape == (20, 96, 96)                  # the default, as selected
+    np.testing.assert_allclose(window.volume.direction, np.eye(3), atol=1e-6)
 
 
 # ------------------------------------------------------------------------------- 192 dpi

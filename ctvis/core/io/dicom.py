@@ -51,12 +51,15 @@ def choose_series(result: ScanResult, series_uid: str | None, path) -> SeriesInf
             if result.skipped else ""
         raise LoadError(f"{path}: no DICOM images found{detail}")
     if series_uid is None:
-        chosen = result.series[0]
+        chosen = result.series[0]             # the scan ranks the default first
         others = result.series[1:]
         if others:
-            log.info("several series in %s; loading %s (%d images); also there: %s", path,
-                     chosen.uid, chosen.n_images,
-                     ", ".join(f"{s.uid} ({s.n_images})" for s in others))
+            bigger = sum(s.n_images > chosen.n_images for s in others)
+            passed = (f", passing over {bigger} with more images (an original axial CT "
+                      f"comes first, then the thinnest slices)") if bigger else ""
+            log.info("several series in %s; loading %s (%d images, %s)%s; also there: %s",
+                     path, chosen.uid, chosen.n_images, chosen.kind, passed,
+                     ", ".join(f"{s.uid} ({s.n_images}, {s.kind})" for s in others))
         return chosen
     for s in result.series:
         if s.uid == series_uid:
@@ -95,7 +98,7 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         warnings.append(f"{len(result.skipped)} file(s) skipped (not DICOM images or unreadable)")
     if len(result.series) > 1:
         warnings.append(f"{len(result.series)} series found; loaded {series.uid} "
-                        f"({series.n_images} images)")
+                        f"({series.n_images} images, {series.kind})")
     first = geometry.slices[0]
     assumed = sum(s.rescale_assumed for s in geometry.slices)
     if assumed:

@@ -19,6 +19,7 @@ from ctvis.core.io.dicom_header import read_fast_header
 
 from ctvis.core.errors import LoadError
 from ctvis.core.io import plausible
+from ctvis.core.io.series_rank import kind_label, rank_series
 from ctvis.core.io.walk import open_regular, regular_files, special_file_reason
 from ctvis.core.progress import Progress
 
@@ -155,16 +156,18 @@ class SeriesInfo:
     columns: int
     spacing: Optional[tuple]      # (dy, dx) pixel spacing of the first image
     slices: list = field(default_factory=list, repr=False)
+    kind: str = ""                # what it is: "original axial", "derived coronal reformat" ...
 
     def as_dict(self) -> dict:
         return {"uid": self.uid, "description": self.description, "modality": self.modality,
                 "n_images": self.n_images, "rows": self.rows, "columns": self.columns,
-                "spacing": list(self.spacing) if self.spacing is not None else None}
+                "spacing": list(self.spacing) if self.spacing is not None else None,
+                "kind": self.kind}
 
 
 @dataclass
 class ScanResult:
-    series: list            # SeriesInfo, most images first
+    series: list            # SeriesInfo, the default first (``series_rank``)
     skipped: list           # [{"path", "reason"}]
 
 
@@ -437,14 +440,15 @@ def scan(path, progress=None, cancel=None) -> ScanResult:
             skipped.append({"path": str(file), "reason": f"unreadable DICOM header "
                                                          f"({type(exc).__name__}: {exc})"})
     tick(1.0, "headers read")
-    series = [_summarise(uid, slices) for uid, slices in by_series.items()]
-    series.sort(key=lambda s: (s.modality != "CT", -s.n_images))
+    series = rank_series([_summarise(uid, slices) for uid, slices in by_series.items()])
     return ScanResult(series=series, skipped=skipped)
 
 
 def _summarise(uid: str, slices: list[SliceHeader]) -> SeriesInfo:
     first = slices[0]
-    return SeriesInfo(uid=uid, description=first.meta["description"],
+    info = SeriesInfo(uid=uid, description=first.meta["description"],
                       modality=first.meta["modality"], n_images=len(slices),
                       rows=first.rows, columns=first.columns,
                       spacing=first.pixel_spacing, slices=slices)
+    info.kind = kind_label(info)
+    return info
