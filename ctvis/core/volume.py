@@ -90,8 +90,10 @@ class Volume:
     # ---------------------------------------------------------------- derived
     def with_array(self, array: np.ndarray, **changes) -> "Volume":
         """A Volume on the same grid (unless changed) holding another array."""
+        meta = dict(self.meta)
+        meta.pop("outside_field", None)     # the loader's field of view: of the old array
         kw = dict(spacing=self.spacing, origin=self.origin, direction=self.direction.copy(),
-                  meta=dict(self.meta))
+                  meta=meta)
         kw.update(changes)
         return Volume(array, **kw)
 

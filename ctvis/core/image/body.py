@@ -4,6 +4,11 @@ The body is the largest connected region denser than fat-ish air (−500 HU) aft
 that cuts thin bridges (table pads, blankets, cables), with holes filled slice by slice so the
 lungs and airways count as inside.  The seeds' single 2-D dilation kept the table.
 
+Where the image ends (the array's border, or the reconstruction circle: see
+:mod:`ctvis.core.image.field`) the body may go on unseen: a lung cut there is no hole, it
+touches the edge like the air around the patient does.  What touches the edge is judged by
+what it holds: nearly pure air (below ``GAS_HU``) is the outside; lung-like air is inside.
+
 Speed: the heavy steps (opening, 3-D labelling, hole filling) run on an in-plane subsampled
 grid of about 2 mm; only the skin line is refined at full resolution.
 """
@@ -12,11 +17,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.field import volume_outside_field
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
 BODY_THRESHOLD_HU = -500
 COARSE_MM = 2.0          # in-plane pitch of the grid the heavy steps run on
+AIR_HU = -400            # air and aerated lung (the lungs' internal-marker threshold)
+GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is mostly
+                                   # below −975 HU; lung parenchyma, even emphysema, is not
+AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
+MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
 
 # In-plane connectivity for per-slice operations done on a whole stack at once.
 PLANE_CROSS = np.zeros((3, 3, 3), bool)
@@ -64,7 +75,8 @@ def fill_holes_slices(mask: np.ndarray, max_area_px: int | None = None) -> np.nd
 
 
 def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float,
-                  tick: Progress) -> np.ndarray:
+                  tick: Progress, outside: np.ndarray | None = None) -> np.ndarray:
+    """The body on ``array``'s grid; ``outside``: its (y, x) columns beyond the field."""
     dense = array > threshold
     # Opening with a square in-plane window: separable min/max filters, far faster than a
     # disk per slice, and the z axis is left alone so thick slices do not matter.
@@ -86,7 +98,63 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
     grow = size + 2
     body = dense & ndimage.maximum_filter(component, size=(1, grow, grow))
     tick(0.7, "body mask: filling holes")
-    return fill_holes_slices(body)
+    return _fill_within_field(body, array, outside, float(np.prod(spacing)) / 1000.0)
+
+
+def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray | None,
+                       voxel_ml: float) -> np.ndarray:
+    """``body`` with its holes filled slice by slice, and with what touches the field's edge
+    (the array's border or ``outside``) taken in where it is lung-like, not the outside air."""
+    known = ~body
+    if outside is not None and outside.any():
+        known &= ~outside[None]
+    parts, n = ndimage.label(known, structure=PLANE_CROSS)
+    if n == 0:
+        return body
+    touching = np.zeros(n + 1, bool)
+    for edge in (parts[:, 0, :], parts[:, -1, :], parts[:, :, 0], parts[:, :, -1]):
+        touching[np.unique(edge)] = True
+    if outside is not None and outside.any():
+        rim = ndimage.binary_dilation(outside) & ~outside      # in the field, at its edge
+        touching[np.unique(parts[:, rim])] = True
+    touching[0] = False                                      # label 0: body or unknown
+    filled = body | ((parts > 0) & ~touching[parts])
+    undecided = touching[parts]
+    del parts
+    return filled | _cut_lungs(undecided, body, array, voxel_ml)
+
+
+def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
+               voxel_ml: float) -> np.ndarray:
+    """The 3-D regions of ``undecided`` that are lung cut by the field's edge: their air
+    looks like lung, not like the air around the patient, and they lie mostly within the
+    body's outline (its convex hull, slice by slice): the foam pads and the air under a
+    patient's back are outside it."""
+    parts, n = ndimage.label(undecided)
+    if n == 0:
+        return undecided
+    air = undecided & (array < AIR_HU)
+    count = lambda where: np.bincount(parts[where], minlength=n + 1)    # noqa: E731
+    total = count(air)
+    gas = count(air & (array < GAS_HU))
+    aerated = count(air & (array < AERATED_HU))
+    keep = ((total * voxel_ml >= MIN_CUT_LUNG_ML) & (gas < GAS_FRACTION * total)
+            & (aerated >= 0.5 * total))
+    keep[0] = False
+    if keep.any():
+        within = count(air & _hulls(body, keep[parts]))
+        keep &= within >= 0.5 * total
+    return keep[parts]
+
+
+def _hulls(body: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """The convex hull of ``body`` in each slice that ``where`` touches."""
+    from skimage.morphology import convex_hull_image
+
+    out = np.zeros_like(body)
+    for k in np.flatnonzero(where.any(axis=(1, 2)) & body.any(axis=(1, 2))):
+        out[k] = convex_hull_image(body[k])
+    return out
 
 
 def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: float = 3.0,
@@ -95,8 +163,9 @@ def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: 
     tick = Progress(progress, cancel)
     f = coarse_factor(volume.spacing)
     spacing = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
+    outside = subsample(volume_outside_field(volume)[None], f)[0]
     small = body_on_grid(subsample(volume.array, f), spacing, threshold, opening_mm,
-                          tick.sub(0, 0.8))
+                          tick.sub(0, 0.8), outside)
     if f == 1:
         tick(1.0, "body mask done")
         return small

@@ -19,6 +19,8 @@ from ctvis.core.io.dicom_decode import ChildDecoder, decode_file
 from ctvis.core.io.dicom_geometry import StackGeometry, build_geometry
 from ctvis.core.io.dicom_scan import ScanResult, SeriesInfo, scan
 from ctvis.core.errors import LoadError
+from ctvis.core.image.field import META_KEY as FIELD_KEY
+from ctvis.core.image.field import outside_field
 from ctvis.core.image.hu import raw_to_hu
 from ctvis.core.io.memory import ensure_fits
 from ctvis.core.io.quiet import c_stderr_to_log
@@ -108,6 +110,11 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
     if not geometry.regular:
         array = _regularise(array, geometry.positions, geometry.n_out)
+    # Which columns hold no image (beyond the reconstruction circle): unknown, not air.
+    outside = outside_field(array)
+    if outside.any():
+        warnings.append(f"{100 * outside.mean():.0f} % of each slice lies outside the "
+                        f"reconstructed field of view (treated as unknown, not as air)")
     for w in warnings:
         log.info("%s: %s", path, w)
 
@@ -116,6 +123,7 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
                 transfer_syntax=first.transfer_syntax, warnings=warnings,
                 skipped=result.skipped, series=[s.as_dict() for s in result.series],
                 gantry_tilt_deg=geometry.tilt_deg)
+    meta[FIELD_KEY] = outside
     volume = Volume(array, geometry.spacing, tuple(geometry.origin), geometry.direction, meta)
     meta["slice_files"] = _slice_files(volume, geometry.slices)
     tick(1.0, "loaded")

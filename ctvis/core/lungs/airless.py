@@ -16,7 +16,11 @@ everywhere else (the right dome is higher, ``offset``), so:
    the heart's top), and the columns of a slighter deficit (``SLIGHT_MM``) joined to them:
    the solid tissue between the two floors there is a candidate;
 4. candidate regions of at least ``MIN_ML`` and denser than fluid are lung: a pleural
-   effusion makes the same deficit at water density (``FLUID_HU``).
+   effusion makes the same deficit at water density (``FLUID_HU``);
+5. ... unless their tissue is the organ below: where the other lung's dome lies lower than
+   this one's (a liver dome rising higher than usual), the "deficit" is the liver or the
+   spleen, whose density goes on unchanged below the predicted floor; an airless lobe is
+   another tissue than the organ under the diaphragm (told apart by their medians).
 
 Both bases airless (nothing to compare with) or a field of view where patient x is not an
 in-plane array axis: nothing is added.
@@ -36,6 +40,8 @@ BONE_HU = 150               # bone is never lung
 BASE_FRACTION = 0.5         # the base: the lower half of the lungs' height
 NEIGHBOUR_MM = 15.0         # where the mirror says nothing, look this far around
 MIN_COLUMNS = 20            # columns with both floors needed for a trustworthy offset
+BELOW_MM = (5.0, 30.0)      # the organ under the diaphragm: this deep below the floor
+ORGAN_SE = 2.0              # medians within two standard errors (the 95 % level): one tissue
 
 
 def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.ndarray,
@@ -85,9 +91,33 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         boxes = ndimage.find_objects(parts)
         for label in np.flatnonzero(keep):
             region = parts[boxes[label - 1]] == label
-            keep[label] = np.median(hu[boxes[label - 1]][region]) >= FLUID_HU
+            density = float(np.median(hu[boxes[label - 1]][region]))
+            keep[label] = density >= FLUID_HU and not _same_as_below(
+                density, hu, z_mm, predicted, region.any(axis=0), boxes[label - 1][1:])
         out[keep[parts]] = side
     return out
+
+
+def _same_as_below(density: float, hu: np.ndarray, z_mm: np.ndarray, predicted: np.ndarray,
+                   columns: np.ndarray, box) -> bool:
+    """Whether a candidate's tissue is the organ under the diaphragm: its median HU not told
+    apart (within ``ORGAN_SE`` standard errors) from the solid tissue ``BELOW_MM`` under the
+    predicted floor in its columns (the liver or spleen dome goes on below unchanged; an
+    airless lobe is another tissue)."""
+    floor = predicted[box][columns]
+    cols = hu[(slice(None),) + tuple(box)][:, columns]              # [z, column]
+    depth = floor[None, :] - z_mm[:, None]
+    under = (depth > BELOW_MM[0]) & (depth < BELOW_MM[1]) & (cols > SOLID_HU) & (cols < BONE_HU)
+    if np.count_nonzero(under) < MIN_COLUMNS:
+        return False
+    organ = cols[under]
+    return abs(float(np.median(organ)) - density) < ORGAN_SE * _median_se(organ)
+
+
+def _median_se(values: np.ndarray) -> float:
+    """The standard error of the median of ``values`` (from their robust spread)."""
+    spread = 1.4826 * float(np.median(np.abs(values - np.median(values))))
+    return 1.2533 * max(spread, 1.0) / np.sqrt(values.size)
 
 
 def _informative(predicted: np.ndarray, own: np.ndarray, column_mm: float) -> np.ndarray:

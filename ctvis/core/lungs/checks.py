@@ -10,7 +10,7 @@ SMALL_RATIO = 0.5           # one lung below half the other (normally ~0.8-1.2):
 
 def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:
     """Plain-language warnings: no lung, one lung missing or far smaller, a lung cut off by
-    the scan's edge, a right/left split that needed a forced cut at the midline."""
+    the scan's edge or the field of view's, a right/left split that needed a forced cut at the midline."""
     info = info or {}
     voxel_ml = volume.voxel_volume_mm3 / 1000.0
     ml = {lung: float(np.count_nonzero(labels == lung.value)) * voxel_ml
@@ -36,6 +36,13 @@ def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[
         if edges:
             out.append(f"the {lung.title} touches the scan's edge ({', '.join(edges)}): it is "
                        f"cut off, its volume and density are partial")
+    for lung in (RIGHT_LUNG, LEFT_LUNG):
+        if lung.value in info.get("field_edge", ()):
+            out.append(f"the {lung.title} reaches the edge of the reconstructed field of view: "
+                       f"it is cut off there, its volume and density are partial")
+    if info.get("midline_from") == "unknown":
+        out.append("side unknown: neither the spine nor the whole body is in the field of "
+                   "view, so right and left were told from the body's centre and may be wrong")
     if info.get("forced_split"):
         out.append("the right and left lungs touch: no narrowing was found between them, "
                    "they were cut at the body's midline")

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
+from ctvis.core.image.body import AERATED_HU, GAS_FRACTION, GAS_HU
 from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 
 RIGHT, LEFT = RIGHT_LUNG.value, LEFT_LUNG.value
@@ -21,8 +22,8 @@ MIN_FIRST_LUNG_ML = 20.0      # nor is anything when the largest lung-like one i
                               # a stomach bubble or air beside an arm (a lung base cut by the
                               # scan is 40 mL and more)
 MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
-GAS_HU, GAS_FRACTION = -975, 0.2   # bowel gas: much below −975 HU; lung parenchyma is denser
-AERATED_HU = -600             # ... and most of a lung component is below −600 HU (median)
+# Bowel gas (GAS_HU, GAS_FRACTION), like the air around a patient, is mostly below −975 HU;
+# lung parenchyma is denser, and most of a lung component is below AERATED_HU (median).
 BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
 
 

@@ -27,12 +27,14 @@ from skimage.segmentation import watershed
 
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
                                    upsample)
+from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases
 from ctvis.core.lungs.airway import airway_mask
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
+from ctvis.core.lungs.midline import find_midline
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
@@ -91,14 +93,18 @@ def _superior_first(volume: Volume) -> np.ndarray:
     return np.arange(n - 1, -1, -1) if step > 0 else np.arange(n)
 
 
-def _coarse_lungs(volume, f, tick, closing_mm, info):
+def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     """Coarse labels (1 right, 2 left), their envelopes, airway, airway cut and body."""
     small = subsample(volume.array, f)
     sp = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
-    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3))
+    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3), outside)
     air = (small < INTERNAL_HU) & body
     x_mm = _x_mm(volume, f, small.shape)
-    midline = _midline(x_mm, body)
+    edge = np.zeros(small.shape[1:], bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    if outside.any():
+        edge |= ndimage.binary_dilation(outside) & ~outside
+    midline, info["midline_from"] = find_midline(small, body, x_mm, sp, edge)
     tick(0.35, "lungs: trachea")
     airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small)
     cut = ndimage.binary_dilation(airway) if airway.any() else airway
@@ -160,17 +166,6 @@ def _grow_box(box, shape, spacing, closing_mm):
                  for b, k, n in zip(box, m, shape))
 
 
-def _midline(x_mm, body) -> float:
-    """LPS x of the body's left-right centre: the median over slices of each slice's centre
-    (arms, head or a table at one side move a whole-volume mean, not this)."""
-    if not body.any():
-        return 0.0
-    counts = body.sum(axis=(1, 2))
-    sums = np.where(body, x_mm, 0).sum(axis=(1, 2), dtype=np.float64)
-    keep = counts > 0.25 * counts.max()
-    return float(np.median(sums[keep] / counts[keep]))
-
-
 def _sobel_2d(a: np.ndarray) -> np.ndarray:
     a = a.astype(np.float32)
     gx = ndimage.correlate1d(ndimage.correlate1d(a, [-1, 0, 1], axis=2), [1, 2, 1], axis=1)
@@ -213,8 +208,10 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     tick = Progress(progress, cancel)
     tick(0.0, "lungs: coarse grid")
     f = coarse_factor(volume.spacing, COARSE_MM)
+    outside = volume_outside_field(volume)              # (y, x): beyond the field of view
+    outside_s = subsample(outside[None], f)[0]
     lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(volume, f, tick.sub(0.0, 0.5),
-                                                             closing_mm, info)
+                                                             closing_mm, info, outside_s)
     out = np.zeros(volume.shape, np.uint8)
     if airway and airway_s.any():
         _paint_airway(volume, f, cut_s, out)
@@ -244,7 +241,11 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     # What the envelope took in away from the air (a mass, a nodule) is kept to its edge.
     taken = (filled_s > 0) & (lab_s == 0)
     interior[taken] = filled_s[taken]
-    blocked_s = cut_s | ~body_s
+    # At the field of view's edge the coarse body's blocks would draw stairs: there the
+    # full-resolution field decides.
+    edge_s = ndimage.binary_dilation(outside_s, iterations=2) if outside_s.any() else outside_s
+    blocked_s = cut_s | (~body_s & ~edge_s[None])
+    outside_crop = outside[J, I][None]
     tick(0.55, "lungs: full resolution")
     hu = volume.array[cz, J, I]
     band_px = int(round(band_mm / min(volume.spacing[1:])))
@@ -254,7 +255,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     def slab(s0):
         sl = slice(s0, min(s0 + SLAB, n))
         h = hu[sl]
-        blocked = up(blocked_s, sl)
+        blocked = up(blocked_s, sl) | outside_crop
         lab = np.where((h < INTERNAL_HU) & ~blocked, up(lab_reach, sl), 0).astype(np.uint8)
         lab = _band_watershed(h, lab, band_px)
         inner = up(interior, sl)
@@ -280,8 +281,18 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         result = aerated_only(result, hu, volume.spacing)
     region = out[cz, J, I]
     np.copyto(region, result, where=result > 0)
+    info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
+
+
+def _at_field_edge(labels: np.ndarray, outside: np.ndarray) -> list[int]:
+    """The lung labels with voxels next to the columns outside the field of view."""
+    if not outside.any():
+        return []
+    rim = ndimage.binary_dilation(outside, iterations=2) & ~outside
+    found = np.unique(labels[:, rim])
+    return [int(v) for v in found if v in (1, 2)]
 
 
 def _threads(tasks: int) -> int:

@@ -55,7 +55,7 @@ def header_rows(path: str) -> list[tuple[str, str, str, str, bool]]:
 
 
 def meta_rows(meta: dict) -> list[tuple[str, str, str, str, bool]]:
-    skip = {"series", "skipped", "warnings"}
+    skip = {"series", "skipped", "warnings", "outside_field"}
     return [("", key, "", str(value)[:MAX_VALUE], key in IDENTIFYING_META)
             for key, value in meta.items() if key not in skip]
 

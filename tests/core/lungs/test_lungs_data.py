@@ -155,12 +155,8 @@ def test_lungdx_tumour_partly_inside(lungdx):
     assert np.count_nonzero((labels == 2) & tumour) / tumour.sum() >= 0.75   # was 0.048
 
 
-@pytest.mark.xfail(strict=True, reason="measured 0.82: the part beside the aorta counts as "
-                                       "mediastinum and stays out")
-def test_lungdx_tumour_inside_default_mask(lungdx):
-    volume, boxes, labels = lungdx
-    tumour = boxes & (volume.array > -300)
-    assert np.count_nonzero((labels > 0) & (labels < 3) & tumour) / tumour.sum() >= 0.90
+# The 0.90 criterion on the boxes was retired (issue 20): they are bounding boxes and hold
+# mediastinum; tumours are measured against voxel outlines (ibsi-nsclc's GTV, LIDC readers).
 
 
 @pytest.mark.parametrize("lo, hi", [(0, 16), (10, 25), (20, 35), (30, 45), (48, 64)])

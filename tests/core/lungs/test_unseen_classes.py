@@ -1,0 +1,167 @@
+"""Issue 20, "lungs on scans the project has never seen": the goals, on real series of
+../shared/data and on modified copies of them written to a temporary folder
+(tests/helpers/unseen.py; the same cases as benchmarks/lung_classes.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ctvis
+from ctvis.core.io.dispatch import read_mask
+from ctvis.core.lungs import lung_warnings, segment_lungs
+from tests.helpers import unseen
+
+REAL = {
+    "cip-10002K-64": "cip-10002K-64/dicom",
+    "pancreas-ct-cb-001": "pancreas-ct-cb-001/dicom",
+    "lungdx-a0001": "lungdx-a0001/dicom",
+    "lidc-slab-0001": "lidc-slabs/LIDC-IDRI-0001",
+    "lidc-slab-0002": "lidc-slabs/LIDC-IDRI-0002",
+    "lidc-slab-0003": "lidc-slabs/LIDC-IDRI-0003",
+    "lidc-0001-full": "lidc-0001-full/dicom",
+    "ibsi-nsclc": "ibsi-nsclc/dicom/image",
+    "totalseg-example-ct": "totalseg-j2k/example_ct.nii.gz",
+}
+MODIFIED = {                      # name: (uncut series, how, padding)
+    "lidc-0001-full-fov-pad": ("lidc-0001-full", "fov", True),
+    "lidc-0001-full-fov-air": ("lidc-0001-full", "fov", False),
+    "lungdx-a0001-fov-pad": ("lungdx-a0001", "fov", True),
+    "lungdx-a0001-crop": ("lungdx-a0001", "crop", None),
+}
+
+
+class Cases:
+    """Writes the modified copies and segments (airway=True) once per module."""
+
+    def __init__(self, data_dir, tmp):
+        self.data, self.tmp = data_dir, tmp
+        self.done: dict = {}
+        self.field: dict = {}
+        self.crop_box = None
+
+    def path(self, name):
+        if name in REAL:
+            return self.data / REAL[name]
+        base, how, padding = MODIFIED[name]
+        out = self.tmp / name
+        if not out.exists():
+            src = self.data / REAL[base]
+            if how == "fov":
+                self.field[name] = unseen.write_fov_cut(src, out, padding=padding)
+            else:
+                self.crop_box = unseen.lungdx_crop_box(self.data / "lungdx-a0001")
+                unseen.write_inplane_crop(src, out, self.crop_box)
+        return out
+
+    def __call__(self, name):
+        if name not in self.done:
+            volume = ctvis.load(self.path(name))
+            info: dict = {}
+            labels = segment_lungs(volume, airway=True, info=info)
+            self.done[name] = (volume, labels, info)
+        return self.done[name]
+
+
+@pytest.fixture(scope="module")
+def cases(data_dir, tmp_path_factory):
+    return Cases(data_dir, tmp_path_factory.mktemp("unseen"))
+
+
+# --------------------------------------------------------------- (a), (b) field-of-view cut
+@pytest.mark.parametrize("name", ["lidc-0001-full-fov-pad", "lidc-0001-full-fov-air"])
+def test_fov_cut_lungs_match_uncut_inside_the_field(cases, name):
+    _, labels, _ = cases(name)
+    _, uncut, _ = cases("lidc-0001-full")
+    field = np.broadcast_to(cases.field[name], labels.shape)
+    for lab, side in ((1, "right"), (2, "left")):
+        d = unseen.dice((labels == lab) & field, (uncut == lab) & field)
+        assert d >= 0.97, f"{side} lung Dice inside the field {d:.3f} < 0.97"
+
+
+@pytest.mark.parametrize("name", ["lidc-0001-full-fov-pad", "lidc-0001-full-fov-air"])
+def test_fov_cut_right_lung_warned_at_the_field_edge(cases, name):
+    volume, labels, info = cases(name)
+    warnings = lung_warnings(volume, labels, info)
+    assert any("right lung" in w and "field of view" in w for w in warnings), warnings
+
+
+def test_fov_cut_copies_differ_only_in_padding(cases):
+    """The two copies are the same image: one declares PixelPaddingValue −2000 (the value
+    lidc-0001-full's own header carries), the other has plain −1024 HU and no tag."""
+    import pydicom
+
+    pad = pydicom.dcmread(next(iter(sorted(cases.path("lidc-0001-full-fov-pad").iterdir()))))
+    air = pydicom.dcmread(next(iter(sorted(cases.path("lidc-0001-full-fov-air").iterdir()))))
+    assert int(pad.PixelPaddingValue) == unseen.PADDING_RAW
+    assert "PixelPaddingValue" not in air and "PixelPaddingRangeLimit" not in air
+    outside = ~cases.field["lidc-0001-full-fov-pad"]
+    assert (pad.pixel_array[outside] == unseen.PADDING_RAW).all()
+    assert (air.pixel_array[outside] * float(air.RescaleSlope)
+            + float(air.RescaleIntercept) == -1024).all()
+
+
+# --------------------------------------------------------------- (c) below the diaphragm
+# Still over 5 mL (issue 20 item 2 is open for them): rims of solid tissue at sloping
+# walls on 5 mm slices, a chest-wall patch at lungdx's left base, masses taken in by the
+# envelope on the ibsi crop.  Strict: each turns into a failure the day it passes.
+OPEN_BELOW = {"pancreas-ct-cb-001", "lungdx-a0001", "ibsi-nsclc", "lungdx-a0001-fov-pad",
+              "lungdx-a0001-crop"}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="issue 20 item 2 still open"))
+    if n in OPEN_BELOW else n for n in list(REAL) + list(MODIFIED)])
+def test_no_solid_mask_below_the_diaphragm(cases, name):
+    volume, labels, _ = cases(name)
+    below = unseen.below_diaphragm_ml(volume, labels)
+    assert below <= 5.0, f"{below:.1f} mL of solid mask below the diaphragm"
+
+
+# --------------------------------------------------------------- (d) ibsi-nsclc (partial FOV)
+def test_ibsi_aerated_lung_is_labelled_lung(cases):
+    volume, labels, _ = cases("ibsi-nsclc")
+    fraction = unseen.aerated_in_lung_fraction(volume, labels)
+    assert fraction >= 0.95, f"aerated voxels in the body labelled lung: {fraction:.3f}"
+
+
+def test_ibsi_one_lung_one_side_or_a_warning(cases):
+    volume, labels, info = cases("ibsi-nsclc")
+    lung = (labels == 1) | (labels == 2)
+    parts = [p for p in unseen.side_labels(labels) if p["voxels"] >= 0.01 * lung.sum()]
+    one_side = all(len(p["sides"]) == 1 for p in parts)
+    warnings = lung_warnings(volume, labels, info)
+    assert one_side or any("side" in w for w in warnings), (parts, warnings)
+
+
+def test_ibsi_gtv_mask_is_on_the_image_grid(cases, data_dir):
+    """The NIfTI GTV mask and image lie on the DICOM series' [z, y, x] grid (read_mask checks
+    the voxel positions); the NIfTI image holds the same HU."""
+    volume, _, _ = cases("ibsi-nsclc")
+    gtv = read_mask(data_dir / "ibsi-nsclc/nifti/mask/mask.nii.gz", like=volume)
+    assert int(np.count_nonzero(gtv.array)) == 125256
+    image = ctvis.load(data_dir / "ibsi-nsclc/nifti/image/phantom.nii.gz")
+    assert np.array_equal(image.array, volume.array)
+
+
+# --------------------------------------------------------------- (e) LIDC nodules
+def test_lidc_nodule_consensus_inside_the_lungs(cases, data_dir):
+    volume, labels, _ = cases("lidc-0001-full")
+    folder = data_dir / "lidc-0001-full"
+    nodules = unseen.lidc_consensus(volume, folder / "069.xml", folder / "dicom")
+    assert nodules, "no nodule consensus read from 069.xml"
+    lung = (labels == 1) | (labels == 2)
+    for i, nodule in enumerate(nodules):
+        inside = np.count_nonzero(nodule & lung) / np.count_nonzero(nodule)
+        assert inside >= 0.95, f"nodule {i}: {inside:.3f} inside labels 1/2"
+
+
+# --------------------------------------------------------------- (f) in-plane crop
+def test_lungdx_inplane_crop_sides_match_the_uncut_mask(cases):
+    _, labels, _ = cases("lungdx-a0001-crop")
+    _, uncut, _ = cases("lungdx-a0001")
+    y0, y1, x0, x1 = cases.crop_box
+    uncut = uncut[:, y0:y1, x0:x1]
+    assert labels.shape == uncut.shape
+    for lab, side in ((1, "right"), (2, "left")):
+        d = unseen.dice(labels == lab, uncut == lab)
+        assert d >= 0.95, f"{side} lung Dice vs the uncut mask cropped {d:.3f} < 0.95"
