@@ -41,24 +41,7 @@ from ctvis.core.io.dispatch import load, read_mask  # noqa: E402
 from ctvis.core.lungs import lung_warnings, segment_lungs  # noqa: E402
 from tests.helpers import unseen  # noqa: E402
 
-REAL = {
-    "cip-10002K-64": "cip-10002K-64/dicom",
-    "pancreas-ct-cb-001": "pancreas-ct-cb-001/dicom",
-    "lungdx-a0001": "lungdx-a0001/dicom",
-    "lidc-slab-0001": "lidc-slabs/LIDC-IDRI-0001",
-    "lidc-slab-0002": "lidc-slabs/LIDC-IDRI-0002",
-    "lidc-slab-0003": "lidc-slabs/LIDC-IDRI-0003",
-    "lidc-0001-full": "lidc-0001-full/dicom",
-    "ibsi-nsclc": "ibsi-nsclc/dicom/image",
-    "totalseg-example-ct": "totalseg-j2k/example_ct.nii.gz",
-}
-# name: (uncut series, how it is made)
-MODIFIED = {
-    "lidc-0001-full-fov-pad": ("lidc-0001-full", "fov", True),
-    "lidc-0001-full-fov-air": ("lidc-0001-full", "fov", False),
-    "lungdx-a0001-fov-pad": ("lungdx-a0001", "fov", True),
-    "lungdx-a0001-crop": ("lungdx-a0001", "crop", None),
-}
+REAL, MODIFIED = unseen.REAL, unseen.MODIFIED
 DOME = ("lidc-0001-full", "lungdx-a0001")          # also a coronal through the right dome
 
 
@@ -67,32 +50,16 @@ def data_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "data"
 
 
-class Run:
+class Run(unseen.SeriesCopies):
     """Loads, writes the copies and segments on demand; every result is kept."""
 
     def __init__(self, data: Path, tmp: Path):
-        self.data, self.tmp = data, tmp
+        super().__init__(data, tmp)
         self.cache: dict = {}
-        self.field: dict = {}
-        self.crop_box = None
-
-    def source(self, name: str) -> Path:
-        if name in REAL:
-            return self.data / REAL[name]
-        base, how, padding = MODIFIED[name]
-        out = self.tmp / name
-        if not out.exists():
-            src = self.data / REAL[base]
-            if how == "fov":
-                self.field[name] = unseen.write_fov_cut(src, out, padding=padding)
-            else:
-                self.crop_box = unseen.lungdx_crop_box(self.data / "lungdx-a0001")
-                unseen.write_inplane_crop(src, out, self.crop_box)
-        return out
 
     def get(self, name: str):
         if name not in self.cache:
-            path = self.source(name)
+            path = self.path(name)
             t0 = time.perf_counter()
             volume = load(path)
             t1 = time.perf_counter()

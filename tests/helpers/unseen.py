@@ -383,3 +383,49 @@ def side_labels(labels) -> list[dict]:
            for i in range(1, n + 1)]
     out.sort(key=lambda d: -d["voxels"])
     return out
+
+
+# The real chest series of ../shared/data, and the copies made from them to reproduce a class.
+REAL = {
+    "cip-10002K-64": "cip-10002K-64/dicom",
+    "pancreas-ct-cb-001": "pancreas-ct-cb-001/dicom",
+    "lungdx-a0001": "lungdx-a0001/dicom",
+    "lidc-slab-0001": "lidc-slabs/LIDC-IDRI-0001",
+    "lidc-slab-0002": "lidc-slabs/LIDC-IDRI-0002",
+    "lidc-slab-0003": "lidc-slabs/LIDC-IDRI-0003",
+    "lidc-0001-full": "lidc-0001-full/dicom",
+    "ibsi-nsclc": "ibsi-nsclc/dicom/image",
+    "totalseg-example-ct": "totalseg-j2k/example_ct.nii.gz",
+}
+# name: (uncut series, how it is made, padding)
+MODIFIED = {
+    "lidc-0001-full-fov-pad": ("lidc-0001-full", "fov", True),
+    "lidc-0001-full-fov-air": ("lidc-0001-full", "fov", False),
+    "lungdx-a0001-fov-pad": ("lungdx-a0001", "fov", True),
+    "lungdx-a0001-crop": ("lungdx-a0001", "crop", None),
+}
+
+
+class SeriesCopies:
+    """Where each named series is; the modified copies are written into ``tmp`` on first use
+    (``field``: each field-of-view copy's in-field mask; ``crop_box``: the crop's box)."""
+
+    def __init__(self, data: Path, tmp: Path):
+        self.data, self.tmp = Path(data), Path(tmp)
+        self.field: dict = {}
+        self.crop_box = None
+
+    def path(self, name: str) -> Path:
+        if name in REAL:
+            return self.data / REAL[name]
+        base, how, padding = MODIFIED[name]
+        out = self.tmp / name
+        if not out.exists():
+            src = self.data / REAL[base]
+            if how == "fov":
+                self.field[name] = write_fov_cut(src, out, padding=padding)
+            else:
+                self.crop_box = lungdx_crop_box(self.data / "lungdx-a0001")
+                write_inplane_crop(src, out, self.crop_box)
+        return out
+

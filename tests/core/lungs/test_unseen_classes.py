@@ -11,47 +11,15 @@ from ctvis.core.io.dispatch import read_mask
 from ctvis.core.lungs import lung_warnings, segment_lungs
 from tests.helpers import unseen
 
-REAL = {
-    "cip-10002K-64": "cip-10002K-64/dicom",
-    "pancreas-ct-cb-001": "pancreas-ct-cb-001/dicom",
-    "lungdx-a0001": "lungdx-a0001/dicom",
-    "lidc-slab-0001": "lidc-slabs/LIDC-IDRI-0001",
-    "lidc-slab-0002": "lidc-slabs/LIDC-IDRI-0002",
-    "lidc-slab-0003": "lidc-slabs/LIDC-IDRI-0003",
-    "lidc-0001-full": "lidc-0001-full/dicom",
-    "ibsi-nsclc": "ibsi-nsclc/dicom/image",
-    "totalseg-example-ct": "totalseg-j2k/example_ct.nii.gz",
-}
-MODIFIED = {                      # name: (uncut series, how, padding)
-    "lidc-0001-full-fov-pad": ("lidc-0001-full", "fov", True),
-    "lidc-0001-full-fov-air": ("lidc-0001-full", "fov", False),
-    "lungdx-a0001-fov-pad": ("lungdx-a0001", "fov", True),
-    "lungdx-a0001-crop": ("lungdx-a0001", "crop", None),
-}
+REAL, MODIFIED = unseen.REAL, unseen.MODIFIED
 
 
-class Cases:
+class Cases(unseen.SeriesCopies):
     """Writes the modified copies and segments (airway=True) once per module."""
 
     def __init__(self, data_dir, tmp):
-        self.data, self.tmp = data_dir, tmp
+        super().__init__(data_dir, tmp)
         self.done: dict = {}
-        self.field: dict = {}
-        self.crop_box = None
-
-    def path(self, name):
-        if name in REAL:
-            return self.data / REAL[name]
-        base, how, padding = MODIFIED[name]
-        out = self.tmp / name
-        if not out.exists():
-            src = self.data / REAL[base]
-            if how == "fov":
-                self.field[name] = unseen.write_fov_cut(src, out, padding=padding)
-            else:
-                self.crop_box = unseen.lungdx_crop_box(self.data / "lungdx-a0001")
-                unseen.write_inplane_crop(src, out, self.crop_box)
-        return out
 
     def __call__(self, name):
         if name not in self.done:
