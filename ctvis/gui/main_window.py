@@ -25,6 +25,7 @@ from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
 from ctvis.gui.docks.lungs import LungsPanel
+from ctvis.gui.docks.segments import SegmentsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
 from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
@@ -152,10 +153,12 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.panels = {"window": WindowLevelPanel(self.state), "bone": BonePanel(self.state),
-                       "lungs": LungsPanel(self.state), "histogram": HistogramPanel(self.state),
+                       "lungs": LungsPanel(self.state), "segments": SegmentsPanel(self.state),
+                       "histogram": HistogramPanel(self.state),
                        "dicom": DicomInfoPanel(self.state)}
         titles = {"window": "Window/Level", "bone": "Bone threshold", "lungs": "Lungs",
-                  "histogram": "Histogram", "dicom": "DICOM information"}
+                  "segments": "Segments", "histogram": "Histogram",
+                  "dicom": "DICOM information"}
         self.docks = {}
         for key, panel in self.panels.items():
             dock = QDockWidget(titles[key], self)
@@ -164,11 +167,13 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.RightDockWidgetArea, dock)
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["lungs"], self.docks["bone"])
+        self.tabifyDockWidget(self.docks["lungs"], self.docks["segments"])
         self.tabifyDockWidget(self.docks["histogram"], self.docks["dicom"])
         self.docks["lungs"].raise_()
         self.docks["histogram"].raise_()
-        self.panels["lungs"].message.connect(lambda text: self.statusBar().showMessage(text,
-                                                                                        8000))
+        for key in ("lungs", "segments"):
+            self.panels[key].message.connect(
+                lambda text: self.statusBar().showMessage(text, 8000))
 
     def _action(self, menu, text, slot, shortcut=None, checkable=False) -> QAction:
         action = QAction(text, self)

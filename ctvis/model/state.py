@@ -69,9 +69,11 @@ class Overlay:
     metrics: dict | None = None
     measured: int | None = None
     seconds: float | None = None
+    # Slice views draw only each segment's boundary pixels (the CT stays visible inside).
+    outline: bool = False
 
     def __init__(self, labelmap=None, visible=True, opacity=0.4, origin=None, metrics=None,
-                 measured=None, seconds=None, *, labels=None):
+                 measured=None, seconds=None, outline=False, *, labels=None):
         if labels is not None:                       # an array: a lung label map around it
             if labelmap is not None:
                 raise ValueError("give an overlay labels or a labelmap, not both")
@@ -83,7 +85,8 @@ class Overlay:
             measured = labelmap.revision             # measured now
         for name, value in (("labelmap", labelmap), ("visible", visible),
                             ("opacity", opacity), ("origin", origin), ("metrics", metrics),
-                            ("measured", measured), ("seconds", seconds)):
+                            ("measured", measured), ("seconds", seconds),
+                            ("outline", bool(outline))):
             object.__setattr__(self, name, value)
         if not 0.0 <= self.opacity <= 1.0:
             raise ValueError(f"overlay opacity must be in [0, 1], got {self.opacity:g}")
@@ -91,9 +94,10 @@ class Overlay:
     def __eq__(self, other) -> bool:
         return (isinstance(other, Overlay) and self.labelmap is other.labelmap
                 and self.metrics is other.metrics
-                and (self.visible, self.opacity, self.origin, self.measured, self.seconds)
+                and (self.visible, self.opacity, self.origin, self.measured, self.seconds,
+                     self.outline)
                 == (other.visible, other.opacity, other.origin, other.measured,
-                    other.seconds))
+                    other.seconds, other.outline))
 
     __hash__ = None
 
@@ -172,7 +176,7 @@ class Camera:
 
 
 FIELDS = ("volume", "source", "crosshair", "window", "layout", "overlays", "bone", "view3d",
-          "camera")
+          "camera", "active_segment")
 # Events that are no field: ``labels(name, LabelChange)`` when an overlay's label map changed
 # in place (its segment table changing fires ``overlays``).
 LABELS = "labels"
@@ -199,6 +203,8 @@ class ViewerState:
         d["bone"] = Bone()
         d["view3d"] = View3D()
         d["camera"] = None
+        # The segment editor tools act on: (overlay name, label value), or None.
+        d["active_segment"] = None
 
     # ------------------------------------------------------------------ fields
     def __setattr__(self, name, value):
@@ -247,6 +253,12 @@ class ViewerState:
             point = self.volume.index_to_patient(kji)
         return tuple(float(v) for v in point)
 
+    def _check_active_segment(self, value):
+        if value is None:
+            return None
+        name, label = value
+        return (str(name), int(label))
+
     def _check_layout(self, value):
         if value not in LAYOUTS:
             raise ValueError(f"unknown layout {value!r} (choose from {', '.join(LAYOUTS)})")
@@ -268,8 +280,10 @@ class ViewerState:
         self.__dict__["overlays"] = {}
         self._watch_labelmaps()
         self.__dict__["camera"] = None
+        self.__dict__["active_segment"] = None
         self.events.overlays.emit({})
         self.events.camera.emit(None)
+        self.events.active_segment.emit(None)
         if self.view3d.box is not None:
             self.view3d = replace(self.view3d, box=None)
         self.crosshair = tuple(volume.center_patient())
@@ -310,6 +324,17 @@ class ViewerState:
         overlay = replace(current, **changes)
         self.overlays = {**self.overlays, name: overlay}
         return self.overlays[name]
+
+    def active_row(self):
+        """(overlay, Segment) of ``active_segment``, None when nothing (or a segment that is
+        gone) is active."""
+        if self.active_segment is None:
+            return None
+        name, value = self.active_segment
+        overlay = self.overlays.get(name)
+        row = None if overlay is None or overlay.labelmap is None \
+            else overlay.labelmap.segment(value)
+        return None if row is None else (overlay, row)
 
     def remove_overlay(self, name: str) -> None:
         if name in self.overlays:
@@ -361,6 +386,7 @@ class ViewerState:
             # "colors" for the ctvis versions that read no segment table; metrics only
             # when they are of the labels as they are (after an edit: none until measured).
             "overlays": {name: {"visible": o.visible, "opacity": o.opacity,
+                                "outline": o.outline,
                                 "colors": [[v, list(c)] for v, c in o.colors],
                                 "segments": [seg.to_dict() for seg in o.segments],
                                 "origin": o.origin,
@@ -394,6 +420,7 @@ class ViewerState:
             metrics = metrics_from_json(o.get("metrics", old.metrics))
             overlays[name] = replace(old, visible=bool(o["visible"]),
                                      opacity=float(o["opacity"]),
+                                     outline=bool(o.get("outline", False)),
                                      origin=o.get("origin", old.origin), metrics=metrics,
                                      measured=None if metrics is None or old.labelmap is None
                                      else old.labelmap.revision,

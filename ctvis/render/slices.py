@@ -103,7 +103,8 @@ def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None) -> 
 
     ``window``: a ``Window`` (center, width attributes) or a (center, width) pair.
     ``overlays``: label overlays (``labels``, ``visible``, ``opacity``, ``segments``: the
-    label map's table) mixed in their visible segments' colours over the labelled pixels.
+    label map's table, ``outline``) mixed in their visible segments' colours over the
+    labelled pixels (outline: over each label's boundary pixels only).
     ``bone``: a ``Bone`` (``hu``, ``visible``): pixels at or above ``hu`` HU in bone colour.
     """
     axes = slice_axes(volume.direction, view)
@@ -134,9 +135,22 @@ def _mix_labels(rgb: np.ndarray, labels: np.ndarray, overlay) -> None:
     for s in segments:
         colour[s.value], alpha[s.value] = s.color, overlay.opacity
     lab = np.minimum(labels[box], size - 1).astype(np.intp, copy=False)
+    weight = alpha[lab]
+    if getattr(overlay, "outline", False):
+        weight = weight * _boundary(lab)
     part = rgb[box].astype(np.float32)
-    part += (colour[lab] - part) * alpha[lab][..., None]
+    part += (colour[lab] - part) * weight[..., None]
     rgb[box] = np.rint(part).astype(np.uint8)
+
+
+def _boundary(labels: np.ndarray) -> np.ndarray:
+    """Labelled pixels with a 4-neighbour of another value in the slice (outside the slice
+    counts as background, so a label cut by the edge is closed there)."""
+    padded = np.pad(labels, 1)
+    centre = padded[1:-1, 1:-1]
+    edge = ((padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre)
+            | (padded[1:-1, :-2] != centre) | (padded[1:-1, 2:] != centre))
+    return edge & (centre != 0)
 
 
 def state_slice_rgb(state, view: str) -> np.ndarray:
