@@ -292,8 +292,15 @@ def test_opacity_and_outline_of_a_map(window, lungs, qtbot):
     assert has_colour(drawn(window), RIGHT_LUNG.color)[labels == RIGHT_LUNG.value].all()
 
 
-def test_window_screenshot_with_the_dock(window, lungs, qtbot):
+def test_the_view_menu_shows_and_hides_the_dock(window, lungs, qtbot):
     panel = window.panels["segments"]
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    toggle = next(a for a in view_menu.actions() if a.text() == "Segments")
+    toggle.trigger()
+    assert not window.docks["segments"].isVisible()
+    toggle.trigger()
+    window.docks["segments"].raise_()
+    qtbot.waitUntil(panel.table.isVisible)
     click_row(panel, qtbot, 1)
     qtbot.waitUntil(lambda: panel.table.item(0, VOLUME).text() != "…", timeout=3000)
     QApplication.processEvents()
