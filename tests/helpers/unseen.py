@@ -327,6 +327,19 @@ def dice(a, b) -> float:
     return 1.0 if total == 0 else 2.0 * int(np.count_nonzero(a & b)) / total
 
 
+def grid_edge_share(labels: np.ndarray, f: int) -> float:
+    """Share of the mask's in-plane edges (a label change between neighbours along y or x)
+    that lie on the lines of a coarse grid of pitch ``f`` (the lung backend's blocks,
+    aligned to index 0).  Edges that follow the image fall on them 1/f of the time; edges
+    drawn by coarse blocks (rectangles, stairs) make the share larger."""
+    on = []
+    for axis in (1, 2):
+        idx = np.nonzero(np.diff(labels, axis=axis) != 0)[axis] + 1
+        on.append(idx % f == 0)
+    both = np.concatenate(on)
+    return float(both.mean()) if both.size else 0.0
+
+
 def slice_z_mm(volume) -> np.ndarray:
     """Patient z (LPS, mm; inferior = smaller) of each slice index k, along one column."""
     m = volume.index_to_patient_matrix

@@ -13,8 +13,10 @@ Steps (sizes in mm, converted with the volume's spacing):
    Filling each lung on its own never takes in the mediastinum or the heart, which the union
    of the two lungs encloses.
 5. Full resolution, cropped to the lungs: internal marker = HU < −400 carrying the coarse
-   label; the seeds' watershed of the Sobel gradient decides the border only in a thin band
-   (``band_mm``) outside it, between the internal marker and an external ring marker.
+   label, and the coarse envelope shrunk by one coarse pixel; the seeds' watershed of the
+   Sobel gradient decides every edge between them and the external marker (a ring
+   ``band_mm`` outside the air, and the envelope grown by one coarse pixel): the air's
+   partial-volume band and the envelope's edge zone follow the image, not the grid.
 """
 from __future__ import annotations
 
@@ -173,26 +175,68 @@ def _sobel_2d(a: np.ndarray) -> np.ndarray:
     return np.hypot(gx, gy)
 
 
-def _band_watershed(hu: np.ndarray, lab: np.ndarray, band_px: int) -> np.ndarray:
-    """Grow ``lab`` (1/2 on the internal marker) into a ``band_px`` band by watershed."""
-    inside = lab > 0
-    if band_px < 1 or not inside.any():
-        return lab
-    size = (1, 2 * band_px + 1, 2 * band_px + 1)
-    reach = ndimage.maximum_filter(inside, size=size)
-    ring = reach & ~ndimage.maximum_filter(inside, size=(1, 2 * band_px - 1, 2 * band_px - 1))
-    edge = inside & ~ndimage.minimum_filter(inside, size=(1, 3, 3))
-    unknown = reach & ~inside & ~ring
+FAT_HU = (-200, -30)        # fat: the mediastinum's and the chest wall's, never lung
+FAT_MM = 3.0                # fat tissue is this thick; thinner: partial volume at an edge
+BONE_HU = 250               # bone is never lung (the envelope's limit)
+CORTEX_HU = 600             # cortical bone (a rib's rim): outside the pleura, like fat
+PARTIAL_HU = -200           # the band adds voxels at least a quarter air (pleural partial
+                            # volume); denser ones only where the lung encloses them
+
+
+def fat_tissue(hu: np.ndarray, spacing_yx) -> np.ndarray:
+    """Fat, not the partial volume between air and tissue: voxels in ``FAT_HU`` whose whole
+    neighbourhood of ``FAT_MM`` (in-plane) is too, with that neighbourhood (an opening)."""
+    fat = (hu > FAT_HU[0]) & (hu < FAT_HU[1])
+    size = (1,) + tuple(max(3, 2 * int(round(FAT_MM / 2 / s)) + 1) for s in spacing_yx)
+    return ndimage.maximum_filter(ndimage.minimum_filter(fat, size=size), size=size)
+
+
+def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.ndarray,
+                    band_px: int, fat: np.ndarray) -> np.ndarray:
+    """Full-resolution labels: every edge of the lung decided by the image.
+
+    ``air``: labels (1/2) on the aerated voxels (the internal marker); ``core``: labels of
+    the coarse envelope shrunk by one coarse pixel (what is surely lung: vessels, nodules,
+    masses taken in, their fat excepted); ``near``: the coarse envelope grown by one coarse
+    pixel.  Outside ``near``, and ``band_px`` beyond the air where the envelope is not, is
+    the external marker, and so are ``fat`` (fat tissue) and cortical bone: outside the
+    pleura.  Between the markers — the air's partial-volume band and the
+    coarse envelope's edge zone, two coarse pixels wide — the seeds' watershed of the Sobel
+    gradient puts the edge on the strongest step of the image (the pleura against the
+    chest wall's fat, the mediastinal fat and vessels), not on the coarse grid.
+    """
+    inside = air > 0
+    if not inside.any() and not core.any():
+        return air
+    size = 2 * max(band_px, 1) - 1
+    near_air = ndimage.maximum_filter(inside, size=(1, size, size))
+    external = (~near & ~near_air) | ((fat | (hu > CORTEX_HU)) & ~inside & ~(core > 0))
+    unknown = (near | near_air) & ~inside & ~(core > 0) & ~external
     if not unknown.any():
-        return lab
-    markers = np.zeros(lab.shape, np.int32)
-    markers[edge] = lab[edge]
-    markers[ring] = 3                                     # the external marker
-    mask = unknown | edge | ring
-    flooded = watershed(_sobel_2d(hu), markers, mask=mask, connectivity=PLANE)
-    out = lab.copy()
-    grown = unknown & (flooded > 0) & (flooded < 3)
-    out[grown] = flooded[grown]
+        return np.where(core > 0, core, air).astype(np.uint8)
+    # Markers: 1/2 the air, 4/5 the core (side + 3), 3 outside: a flood from the core is
+    # tissue the envelope took in (a mass, an airless lobe), one from the air is the band.
+    markers = np.where(core > 0, core.astype(np.int32) + 3, air)
+    markers[external] = 3
+    mask = ndimage.maximum_filter(unknown, size=(1, 3, 3)) & ((markers > 0) | unknown)
+    # The flood and its gradient only in the box of the mask (a pixel more for the Sobel).
+    box = ndimage.find_objects(mask.astype(np.uint8))[0]
+    grad_box = tuple(slice(max(b.start - (a > 0), 0), b.stop + (a > 0))
+                     for a, b in enumerate(box))
+    inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, grad_box))
+    flooded = np.zeros(markers.shape, np.int32)
+    flooded[box] = watershed(_sobel_2d(hu[grad_box])[inner], markers[box], mask=mask[box],
+                             connectivity=PLANE)
+    out = np.where(core > 0, core, air).astype(np.uint8)
+    side = np.where(flooded > 3, flooded - 3, flooded)
+    taken = unknown & (flooded > 3)
+    band = unknown & (flooded > 0) & (flooded < 3)
+    grown = taken | (band & (hu < PARTIAL_HU))
+    out[grown] = side[grown]
+    # Tissue the air's flood reached is lung only where the lung encloses it in its slice
+    # (a vessel's wall); at the lung's edge it is the pleura, the diaphragm, the chest wall.
+    enclosed = band & ~grown & fill_holes_slices(out > 0)
+    out[enclosed] = side[enclosed]
     return out
 
 
@@ -236,11 +280,14 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     # A coarse label reaches one coarse pixel beyond itself, to catch full-resolution air.
     lab_reach = np.where(lab_s > 0, lab_s,
                          ndimage.maximum_filter(lab_s, size=(1, 3, 3))).astype(np.uint8)
-    interior = filled_s.copy()
-    interior[ndimage.minimum_filter(filled_s, size=(1, 3, 3)) != filled_s] = 0
-    # What the envelope took in away from the air (a mass, a nodule) is kept to its edge.
-    taken = (filled_s > 0) & (lab_s == 0)
-    interior[taken] = filled_s[taken]
+    # Surely lung: the envelope one coarse pixel in from its edge; surely not: one coarse
+    # pixel out.  The edge zone between is decided at full resolution by the image.  On a
+    # grid already at full resolution (f = 1) the envelope's edge is the image's.
+    core_s, near_s = filled_s, filled_s > 0
+    if f > 1:
+        core_s = filled_s.copy()
+        core_s[ndimage.minimum_filter(filled_s, size=(1, 3, 3)) != filled_s] = 0
+        near_s = ndimage.maximum_filter(filled_s > 0, size=(1, 3, 3))
     # At the field of view's edge the coarse body's blocks would draw stairs: there the
     # full-resolution field decides.
     edge_s = ndimage.binary_dilation(outside_s, iterations=2) if outside_s.any() else outside_s
@@ -256,10 +303,14 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         sl = slice(s0, min(s0 + SLAB, n))
         h = hu[sl]
         blocked = up(blocked_s, sl) | outside_crop
-        lab = np.where((h < INTERNAL_HU) & ~blocked, up(lab_reach, sl), 0).astype(np.uint8)
-        lab = _band_watershed(h, lab, band_px)
-        inner = up(interior, sl)
-        lab = np.where(inner > 0, inner, lab)
+        air = np.where((h < INTERNAL_HU) & ~blocked, up(lab_reach, sl), 0).astype(np.uint8)
+        # Fat and bone inside the coarse envelope are not surely lung (a fat pad in a
+        # concavity, the mediastinal fat by a mass, a rib in a block): fat tissue is outside
+        # the pleura, the rest (partial volume, a contrast-filled vessel) the image decides.
+        fat = fat_tissue(h, volume.spacing[1:])
+        core = np.where(blocked | fat | (h > FAT_HU[0]) & (h < FAT_HU[1]) | (h >= BONE_HU),
+                        0, up(core_s, sl))
+        lab = _edge_watershed(h, air, core, up(near_s, sl) & ~blocked, band_px, fat)
         lab[blocked] = 0
         result[sl] = lab
 
