@@ -2,6 +2,9 @@
 
 The file kind is decided here and only here (``file_kind``); volumes and label masks go
 through the same choice, so a suffix the volume reader knows the mask reader knows too.
+Label maps keep their segment table (``write_mask(..., segments=)``; ``read_mask`` returns
+it in ``meta["segments"]``: NRRD header fields, a 3D Slicer ``.seg.nrrd``, or the colour
+table beside a NIfTI).
 """
 from __future__ import annotations
 
@@ -24,14 +27,19 @@ class FileFormat:
     suffixes: tuple            # lower case, the one written by default first
     space: str                 # the coordinates the file states
     reader: str                # the function of ``nifti_nrrd`` that reads it
-    writer: str                # ... and the one that writes it
+    writer: str                # ... and the one that writes it (volume, path, segments=None)
+    names: str                 # where a label map's segment names and colours go
 
 
 # The one list of the volume and mask formats (and their suffixes): dispatch here, the CLI's
-# help and checks, the window's open dialog and the Lungs dock's export dialog read it.
-MASK_FORMATS = (FileFormat("nifti", "NIfTI", (".nii.gz", ".nii"), "RAS affine", "read_nifti",
-                      "write_nifti"),
-           FileFormat("nrrd", "NRRD", (".nrrd", ".nhdr"), "LPS", "read_nrrd", "write_nrrd"))
+# help and checks, the window's open dialog and the export dialogs read it.
+MASK_FORMATS = (
+    FileFormat("nifti", "NIfTI", (".nii.gz", ".nii"), "RAS affine", "read_nifti",
+               "write_nifti", "3D Slicer colour table beside it (.txt)"),
+    FileFormat("nrrd", "NRRD", (".nrrd", ".nhdr"), "LPS", "read_nrrd", "write_nrrd",
+               "3D Slicer segment fields in the header"),
+    FileFormat("seg.nrrd", "3D Slicer segmentation", (".seg.nrrd",), "LPS", "read_nrrd",
+               "write_seg_nrrd", "3D Slicer segment fields in the header"))
 FORMAT = {f.kind: f for f in MASK_FORMATS}
 NIFTI_SUFFIXES = FORMAT["nifti"].suffixes
 NRRD_SUFFIXES = FORMAT["nrrd"].suffixes
@@ -41,10 +49,9 @@ MASK_SUFFIXES = tuple(s for f in MASK_FORMATS for s in f.suffixes)
 def file_kind(path) -> str:
     """"nifti", "nrrd" or "dicom" (a folder, or any other file) for ``path``."""
     name = str(path).lower()
-    for f in MASK_FORMATS:
-        if name.endswith(f.suffixes):
-            return f.kind
-    return "dicom"
+    # The longest suffix wins: x.seg.nrrd is Slicer's segmentation, not any NRRD.
+    found = [(len(s), f.kind) for f in MASK_FORMATS for s in f.suffixes if name.endswith(s)]
+    return max(found)[1] if found else "dicom"
 
 
 def _function(path, role: str):
@@ -80,10 +87,13 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
 
 
 def read_mask(path, like: Volume | None = None) -> Volume:
-    """A label mask file (NIfTI or NRRD) as a Volume with a uint8 array.
+    """A label mask file (NIfTI, NRRD, 3D Slicer ``.seg.nrrd``) as a Volume with a uint8
+    (or, as stored or for values above 255, uint16) array; its segment table, when the file
+    has one, in ``meta["segments"]`` (dicts: name, value, colour RGB 0-255).
 
-    With ``like``, the mask must lie on that volume's grid (same shape, same voxel
-    positions), else a CtvisError says how they differ.
+    With ``like``, the mask must lie on that volume's grid (same voxel positions; a file
+    cropped to its segments, as 3D Slicer saves them, is padded onto it), else a CtvisError
+    says how they differ.
     """
     path = Path(path)
     if file_kind(path) == "dicom":
@@ -95,10 +105,37 @@ def read_mask(path, like: Volume | None = None) -> Volume:
         reason = special_file_reason(path) if os.path.lexists(path) else None
         what = f"{reason}, not a mask file" if reason else "no such mask file"
         raise CtvisError(f"{path}: {what}")
-    mask = _read_file(path, np.uint8)
+    from ctvis.core.io.label_tables import color_table_path, read_color_table
+    from ctvis.core.io.nifti_nrrd import LABELS
+
+    mask = _read_file(path, LABELS)
+    if file_kind(path) == "nifti" and "segments" not in mask.meta:
+        table = read_color_table(color_table_path(path))
+        if table is not None:
+            mask.meta["segments"] = table
     if like is not None:
+        mask = _onto_grid(mask, like, path)
         _check_grid(mask, like, path)
     return mask
+
+
+def _onto_grid(mask: Volume, volume: Volume, path) -> Volume:
+    """``mask`` padded onto ``volume``'s grid when it is a box of it (same spacing and
+    axes, whole-voxel offset inside it), as 3D Slicer crops a segmentation to its segments;
+    otherwise as it is."""
+    if mask.shape == volume.shape:
+        return mask
+    offset = volume.patient_to_index(mask.index_to_patient(np.zeros(3)))
+    lo = np.rint(offset).astype(int)
+    hi = lo + np.array(mask.shape)
+    same_axes = np.allclose(mask.index_to_patient_matrix[:3, :3],
+                            volume.index_to_patient_matrix[:3, :3], atol=1e-3)
+    if not (same_axes and np.allclose(offset, lo, atol=0.05) and np.all(lo >= 0)
+            and np.all(hi <= volume.shape)):
+        return mask
+    array = np.zeros(volume.shape, mask.array.dtype)
+    array[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = mask.array
+    return volume.with_array(array, meta=mask.meta)
 
 
 def _check_grid(mask: Volume, volume: Volume, path) -> None:
@@ -114,12 +151,23 @@ def _check_grid(mask: Volume, volume: Volume, path) -> None:
                          f"{volume.origin}, spacing {mask.spacing} vs {volume.spacing})")
 
 
-def write_mask(volume: Volume, labels: np.ndarray, path) -> Path:
-    """Write ``labels`` (uint8, on ``volume``'s grid) to ``path`` (format from the suffix)."""
-    labels = np.asarray(labels)
+def write_mask(volume: Volume, labels: np.ndarray, path, segments=None) -> Path:
+    """Write ``labels`` (on ``volume``'s grid; uint8 and uint16 kept as they are) to
+    ``path`` (format from the suffix), with the segment table ``segments`` (dicts or
+    ``Segment`` rows; None: none, but a ``.seg.nrrd`` names the values it holds)."""
+    labels = _label_array(np.asarray(labels))
     if labels.shape != volume.shape:
         raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
     writer = _function(path, "writer")
     if writer is None:
         raise CtvisError(f"{path}: unknown mask format (use one of {', '.join(MASK_SUFFIXES)})")
-    return writer(volume.with_array(labels.astype(np.uint8, copy=False)), path)
+    return writer(volume.with_array(labels), path, segments=segments)
+
+
+def _label_array(labels: np.ndarray) -> np.ndarray:
+    if labels.dtype in (np.uint8, np.uint16):
+        return labels
+    if labels.size and (labels.min() < 0 or labels.max() > 65535):
+        raise ValueError("label values must be in 0..65535")
+    small = not labels.size or labels.max() < 256
+    return labels.astype(np.uint8 if small else np.uint16, copy=False)

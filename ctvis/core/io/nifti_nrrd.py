@@ -1,7 +1,10 @@
 """NIfTI and NRRD volumes and label masks ↔ Volume, geometry included.
 
 NIfTI affines are RAS (the format says so); NRRD is written in LPS space.  Readers return
-[z, y, x] arrays with the LPS origin/direction/spacing of a Volume.
+[z, y, x] arrays with the LPS origin/direction/spacing of a Volume.  Label maps keep their
+segment table (``meta["segments"]``, ``ctvis.core.io.label_tables``): NRRD in 3D Slicer's
+header fields (``.seg.nrrd`` is such an NRRD), NIfTI in a colour table beside it; readers
+asked for ``dtype=LABELS`` keep a uint8/uint16 file's type (else the smallest that holds it).
 """
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import LoadError
 from ctvis.core.io import plausible
 from ctvis.core.io.gunzip import gunzip
+from ctvis.core.io.label_tables import (color_table_path, default_segments, nrrd_fields,
+                                        segments_from_nrrd, write_color_table)
 from ctvis.core.io.memory import ensure_fits
 from ctvis.core.io.walk import special_file_reason
 from ctvis.core.volume import LPS_TO_RAS, Volume
 
+LABELS = "labels"                # a reader's dtype for label maps: uint8 or uint16, as stored
 MAX_BYTES_PER_VOXEL = 8          # what a reader may hold per voxel (float64 after scaling)
 GZ_SLACK_BYTES = 1 << 20         # a .nii.gz may decompress to this much past its voxels
 
@@ -64,6 +70,8 @@ def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, met
         raise LoadError(f"{source}: degenerate affine (zero voxel size)")
     direction = columns / spacing_xyz[None, :]
     plausible.check_volume(tuple(spacing_xyz[::-1]), matrix_lps[:3, 3], direction, source)
+    if isinstance(dtype, str) and dtype == LABELS:
+        dtype = _label_dtype(array_xyz)
     array = np.ascontiguousarray(np.transpose(array_xyz, (2, 1, 0)))
     if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
             or array.dtype == bool):
@@ -86,6 +94,17 @@ def _volume_from_index_matrix(array_xyz: np.ndarray, matrix_lps: np.ndarray, met
         array = np.clip(array, info.min, info.max)
     return Volume(array.astype(dtype, copy=False), tuple(spacing_xyz[::-1]),
                   tuple(matrix_lps[:3, 3]), direction, meta)
+
+
+def _label_dtype(array: np.ndarray):
+    """uint8/uint16 as stored (a session's map comes back byte for byte), else the smaller
+    of the two that holds the values."""
+    if array.dtype in (np.uint8, np.uint16):
+        return array.dtype.type
+    if array.dtype == bool or not array.size:
+        return np.uint8
+    top = np.nanmax(array) if np.issubdtype(array.dtype, np.floating) else array.max()
+    return np.uint8 if not top > 255 else np.uint16
 
 
 def read_nifti(path, dtype=np.int16) -> Volume:
@@ -136,6 +155,12 @@ def read_nrrd(path, dtype=np.int16) -> Volume:
         raise
     except Exception as exc:
         raise LoadError(f"{path}: not a readable NRRD file ({_short(exc)})") from None
+    try:
+        segments = segments_from_nrrd(header)
+    except (TypeError, ValueError) as exc:
+        raise LoadError(f"{path}: NRRD segment fields are damaged ({_short(exc)})") from None
+    if data.ndim == 4 and segments is not None:      # 3D Slicer's layers of overlapping segments
+        data, segments = _one_layer(path, data, header, segments)
     if data.ndim != 3:
         raise LoadError(f"{path}: NRRD has {data.ndim} dimensions, expected 3")
     try:
@@ -156,7 +181,34 @@ def read_nrrd(path, dtype=np.int16) -> Volume:
         raise LoadError(f"{path}: NRRD space '{space}' is not supported (LPS or RAS)")
     meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
             "warnings": [], "skipped": []}
+    if segments is not None:
+        meta["segments"] = [{k: v for k, v in s.items() if k != "layer"} for s in segments]
     return _volume_from_index_matrix(data, matrix, meta, dtype)
+
+
+def _one_layer(path, data: np.ndarray, header: dict, segments: list):
+    """3D Slicer's list of layers [layer, x, y, z] as one label array, when the segments do
+    not overlap; a value used in two layers gets the next free value."""
+    kinds = [str(k) for k in header.get("kinds", [])]
+    if kinds and kinds[0] != "list":
+        raise LoadError(f"{path}: NRRD has 4 dimensions and the first is not Slicer's list "
+                        f"of layers ({' '.join(kinds)})")
+    directions = np.asarray(header.get("space directions"), dtype=object)
+    header["space directions"] = np.array([list(map(float, d)) for d in directions[1:]])
+    out = np.zeros(data.shape[1:], np.uint16)
+    used, rows = set(), []
+    for s in segments:
+        where = data[s["layer"]] == s["value"]
+        if np.any(out[where]):
+            raise LoadError(f"{path}: segment {s['name']!r} overlaps another one; ctvis keeps "
+                            f"one label per voxel (save it without overlaps)")
+        value = s["value"]
+        while value in used:
+            value += 1
+        used.add(value)
+        out[where] = value
+        rows.append(dict(s, value=value, layer=0))
+    return (out.astype(np.uint8) if max(used, default=0) < 256 else out), rows
 
 
 def _short(exc: Exception) -> str:
@@ -170,8 +222,9 @@ def _short(exc: Exception) -> str:
     return text
 
 
-def write_nifti(volume: Volume, path) -> Path:
-    """Write ``volume.array`` (HU or labels) as NIfTI with a RAS affine (sform and qform)."""
+def write_nifti(volume: Volume, path, segments=None) -> Path:
+    """Write ``volume.array`` (HU or labels) as NIfTI with a RAS affine (sform and qform);
+    ``segments``: the label map's table, written beside it as a 3D Slicer colour table."""
     import nibabel as nib
 
     data = np.transpose(volume.array, (2, 1, 0))
@@ -181,23 +234,37 @@ def write_nifti(volume: Volume, path) -> Path:
     img.header.set_xyzt_units("mm")
     with atomic_path(path) as tmp:
         nib.save(img, str(tmp))
+    if segments is not None:
+        write_color_table(segments, color_table_path(path))
     return Path(path)
 
 
-def write_nrrd(volume: Volume, path) -> Path:
-    """Write as NRRD in LPS space (what 3D Slicer and ITK-SNAP expect), gzip-encoded."""
+def write_nrrd(volume: Volume, path, segments=None) -> Path:
+    """Write as NRRD in LPS space (what 3D Slicer and ITK-SNAP expect), gzip-encoded;
+    ``segments``: the label map's table, as 3D Slicer's segment fields."""
     import nrrd
 
     m = volume.index_to_patient_matrix
     header = {"space": "left-posterior-superior", "space directions": m[:3, :3].T,
               "space origin": m[:3, 3], "kinds": ["domain"] * 3, "encoding": "gzip"}
     data = np.asfortranarray(np.transpose(volume.array, (2, 1, 0)))
+    if segments is not None:
+        header.update(nrrd_fields(segments, data))
     path = Path(path)
     if path.suffix.lower() == ".nhdr":
         return _write_detached_nrrd(path, data, header)
     with atomic_path(path) as tmp:
         nrrd.write(str(tmp), data, header, index_order="F")
     return path
+
+
+def write_seg_nrrd(volume: Volume, path, segments=None) -> Path:
+    """3D Slicer's segmentation file (``.seg.nrrd``): NRRD in LPS with a segment's name,
+    colour, label value, layer and extent per segment (``segments`` None: a table made from
+    the values present, lungs named)."""
+    if segments is None:
+        segments = default_segments(np.unique(volume.array))
+    return write_nrrd(volume, path, segments)
 
 
 def _write_detached_nrrd(path: Path, data, header) -> Path:
