@@ -1,11 +1,14 @@
 """Session files: a ViewerState written as versioned JSON, and opened again with its data.
 
-The session names its data (path and series UID) instead of holding it.  The label maps it
-shows are saved beside it as NIfTI (``s.ctvis.json``: ``s.ctvis.lungs.nii.gz``, named in the
-JSON relative to it) with their metrics, warnings and method in the JSON, so opening a
-session shows them again without segmenting anything; their segment tables (name, value,
-colour, visible, locked, origin of each segment) are in the JSON too (files that have only
-``colors``, written before tables, give those to the lungs' table).  Sessions written before labels were saved
+The session names its data (path and series UID) instead of holding it.  Every label map
+it shows (the lungs, a lesion map, any overlay) is saved beside it as NIfTI
+(``s.ctvis.json``: ``s.ctvis.lungs.nii.gz``, ``s.ctvis.lesions.nii.gz``, named in the JSON
+relative to it), uint8 or uint16 as in memory, so an edited map reopens byte for byte; their
+metrics, warnings and method are in the JSON, so opening a session shows them again without
+segmenting anything; their segment tables (name, value, colour, visible, locked, origin of
+each segment) are in the JSON too (files that have only ``colors``, written before tables,
+give those to the lungs' table).  A snapshot carries a :class:`SavedMark` of its label maps:
+once written, the maps as they were then count as saved (``ctvis.model.unsaved``).  Sessions written before labels were saved
 (an overlay with only ``origin``, a method or a mask file) still open: their labels are made
 again from ``origin``, as then; an overlay with neither is left out.  When the data has
 moved, :class:`DataMissing` says so and carries the path, so the window can ask the user to
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ctvis.model.state import SESSION_VERSION, ViewerState, metrics_from_json
+from ctvis.model.unsaved import SavedMark
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.progress import Progress
@@ -53,6 +57,7 @@ class SessionSnapshot:
     settings: dict
     volume: object
     labels: dict                         # overlay name -> label array (a copy)
+    mark: SavedMark | None = None        # the label maps as they were: saved once written
 
 
 def snapshot(state: ViewerState) -> SessionSnapshot:
@@ -62,7 +67,7 @@ def snapshot(state: ViewerState) -> SessionSnapshot:
     labels = {} if state.volume is None else {
         name: overlay.labels.copy() for name, overlay in state.overlays.items()
         if overlay.labels is not None}
-    return SessionSnapshot(data, state.volume, labels)
+    return SessionSnapshot(data, state.volume, labels, SavedMark(state))
 
 
 def write_session(snap: SessionSnapshot, path, progress=None, cancel=None) -> Path:
