@@ -53,3 +53,5 @@ class SurfaceOptions:
 
 LUNG_SURFACE = SurfaceOptions()
 BONE_SURFACE = SurfaceOptions(smooth_iterations=10, min_island_ml=0.1)
+# Any segment of a label map: a lesion may be well under a millilitre, so no piece is dropped.
+SEGMENT_SURFACE = SurfaceOptions(min_island_ml=0.0)

@@ -41,4 +41,22 @@ def ml_per_voxel(spacing) -> float:
     return float(np.prod(spacing)) / 1000.0
 
 
-__all__ = ["SliceCounts", "ml_per_voxel"]
+def volume_rows(labelmap, voxel_ml: float) -> list[dict]:
+    """Every segment of ``labelmap``'s table with its volume: ``{"name", "value", "ml",
+    "voxels"}`` in table order, then values present in the array that no row names
+    (``Segment_<value>``), so a table of volumes never leaves voxels out."""
+    counts = np.bincount(labelmap.array.ravel())
+    rows, named = [], set()
+    for s in labelmap.segments:
+        n = int(counts[s.value]) if s.value < len(counts) else 0
+        rows.append({"name": s.name, "value": s.value, "ml": n * voxel_ml, "voxels": n})
+        named.add(s.value)
+    for v in np.flatnonzero(counts):
+        if v and int(v) not in named:
+            n = int(counts[v])
+            rows.append({"name": f"Segment_{int(v)}", "value": int(v), "ml": n * voxel_ml,
+                         "voxels": n})
+    return rows
+
+
+__all__ = ["SliceCounts", "ml_per_voxel", "volume_rows"]
