@@ -6,6 +6,8 @@ the changed region's old and new values (``labelmap.Edit``), never a copy of the
   Threshold's fill hand back), :meth:`erase` erases one segment only; each is one step,
   optionally under :class:`~ctvis.core.editing.masking.MaskingSettings`;
 * :meth:`record` keeps an edit that other code wrote with ``LabelMap.write``;
+  :meth:`record_table` a change of a segment table (rows a delete, merge or split removed
+  or added), so that undoing those brings the rows back with their voxels;
 * ``with history.command("paint"):`` makes every write inside it one step (a stroke of many
   mouse events is undone at once);
 * the steps' memory (old + new values) stays within ``budget`` bytes (512 MiB unless set):
@@ -35,10 +37,19 @@ MERGE_FACTOR = 4           # a larger one when it costs at most this times its e
 
 
 @dataclass(frozen=True, eq=False)
+class TableEdit:
+    """A label map's segment table before and after a change (rows are small: no budget)."""
+    old: tuple
+    new: tuple
+
+
+@dataclass(frozen=True, eq=False)
 class Step:
-    """One undo step: the (label map, edit) pairs of one command, in the order written."""
+    """One undo step: the (label map, edit) pairs of one command, in the order written, and
+    the (label map, TableEdit) pairs of its table changes."""
     name: str
     edits: tuple
+    tables: tuple = ()
 
     @property
     def nbytes(self) -> int:
@@ -64,6 +75,7 @@ class EditHistory:
         self._nbytes = 0
         self._budget = self._checked_budget(budget)
         self._open: list | None = None             # the edits of the command being made
+        self._open_tables: list = []               # and its table changes
         self.dropped = 0
         self.events = Events(("changed",))
 
@@ -123,6 +135,19 @@ class EditHistory:
             self._push(Step(name, ((labelmap, kept),)))
         return edit
 
+    def record_table(self, labelmap: LabelMap, old, new, name: str = "edit") -> None:
+        """Keep a change of ``labelmap``'s segment table from ``old`` to ``new`` rows (already
+        made) as a step, or as part of the open command; undo sets ``old`` back."""
+        old, new = tuple(old), tuple(new)
+        if old == new:
+            return
+        self._drop_redo()
+        pair = (labelmap, TableEdit(old, new))
+        if self._open is not None:
+            self._open_tables.append(pair)
+        else:
+            self._push(Step(name, (), (pair,)))
+
     @contextmanager
     def command(self, name: str):
         """Every write inside is one step (nested commands join the outer one).  Writes made
@@ -130,13 +155,14 @@ class EditHistory:
         if self._open is not None:
             yield
             return
-        self._open = []
+        self._open, self._open_tables = [], []
         try:
             yield
         finally:
             edits, self._open = self._open, None
-            step = Step(name, _grouped(edits))
-            if step.edits:
+            step = Step(name, _grouped(edits), tuple(self._open_tables))
+            self._open_tables = []
+            if step.edits or step.tables:
                 self._push(step)
             elif edits:                        # painted then erased: only redo went
                 self._changed()
@@ -155,6 +181,8 @@ class EditHistory:
         if not self.can_undo:
             return False
         step = self._undo.pop()
+        for labelmap, table in reversed(step.tables):     # rows first: voxels have a colour
+            labelmap.set_segments(table.old)
         for labelmap, edit in reversed(step.edits):
             labelmap.restore(edit, undo=True)
         self._redo.append(step)
@@ -168,6 +196,8 @@ class EditHistory:
         step = self._redo.pop()
         for labelmap, edit in step.edits:
             labelmap.restore(edit, undo=False)
+        for labelmap, table in step.tables:
+            labelmap.set_segments(table.new)
         self._undo.append(step)
         self._changed()
         return True
@@ -204,6 +234,14 @@ class EditHistory:
         """The step :meth:`undo` would undo."""
         return self._undo[-1] if self._undo else None
 
+    def labelmaps(self) -> list[LabelMap]:
+        """The label maps the held steps (undo and redo) write into."""
+        seen = {}
+        for step in (*self._undo, *self._redo):
+            for labelmap, _ in (*step.edits, *step.tables):
+                seen[id(labelmap)] = labelmap
+        return list(seen.values())
+
     def steps(self) -> list[str]:
         """The names of the steps that can be undone, oldest first."""
         return [step.name for step in self._undo]
@@ -227,7 +265,7 @@ class EditHistory:
         return mask.copy()
 
     def _push(self, step: Step) -> None:
-        if not step.edits:
+        if not step.edits and not step.tables:
             return
         self._undo.append(step)
         self._nbytes += step.nbytes
