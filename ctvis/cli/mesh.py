@@ -1,7 +1,9 @@
 """``ctvis mesh``: lung or bone surface meshes from a CT series, written as STL/PLY/OBJ/VTP.
 
 Headless: imports neither Qt nor a display.  Parses, calls :func:`ctvis.app.build_meshes`,
-prints one line per mesh.
+prints one line per mesh.  ``--mask FILE --segment NAME`` meshes one segment of a label map
+(a 3D Slicer ``.seg.nrrd``, an NRRD or NIfTI with its table), on the mask's own grid when
+no PATH is given.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from ctvis.cli.common import print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import STRUCTURES
 from ctvis.core.presets import default_bone_threshold
-from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE
+from ctvis.core.surface_options import BONE_SURFACE, LUNG_SURFACE, SEGMENT_SURFACE
 
 THRESHOLD_HU = (-1024.0, 32767.0)        # what an int16 HU volume can hold above air
 
@@ -25,7 +27,8 @@ def register(subparsers) -> None:
         description="Extract closed, smoothed, decimated surfaces in patient coordinates "
                     "(LPS mm unless --ras) and write them; the file states its coordinate "
                     "system (SPACE=LPS as 3D Slicer writes it).")
-    p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD (may be left "
+                                           "out with --mask: the mask's grid is used)")
     p.add_argument("-o", "--output", required=True,
                    help=f"output file; {', '.join(MESH_FORMATS[:-1])} or {MESH_FORMATS[-1]} "
                         f"chooses the format")
@@ -36,7 +39,12 @@ def register(subparsers) -> None:
                    help=f"bone threshold in HU (default {default_bone_threshold():g}); "
                         f"implies --structure bone")
     p.add_argument("--mask", help="saved lung mask (NIfTI/NRRD, 1 right, 2 left) on the "
-                                  "series' grid, instead of segmenting")
+                                  "series' grid, instead of segmenting; or any label map "
+                                  "with --segment")
+    p.add_argument("--segment", metavar="NAME",
+                   help="mesh the segment of --mask with this name (as its table says: "
+                        "a 3D Slicer .seg.nrrd, NRRD fields, a NIfTI's colour table) or "
+                        "label value")
     p.add_argument("--smooth", type=int, default=None, metavar="N",
                    help=f"windowed-sinc smoothing iterations (default "
                         f"{LUNG_SURFACE.smooth_iterations} lungs, "
@@ -67,12 +75,17 @@ def mesh_request(args):
     from ctvis.app.pipeline import MeshRequest
 
     structure = "bone" if args.threshold is not None else args.structure
+    if args.path is None and not args.mask:
+        raise CtvisError("give PATH (a CT series or file), or --mask with a label map")
+    if args.segment is not None and not args.mask:
+        raise CtvisError("--segment names a segment of --mask: give --mask too")
     lo, hi = THRESHOLD_HU
     if args.threshold is not None and not lo <= args.threshold <= hi:   # NaN fails too
         raise CtvisError(f"--threshold must be in [{lo:g}, {hi:g}] HU, got {args.threshold:g}")
     if structure == "bone" and args.mask:
         raise CtvisError("--mask selects lungs; bone comes from --threshold")
-    base = BONE_SURFACE if structure == "bone" else LUNG_SURFACE
+    base = BONE_SURFACE if structure == "bone" else \
+        SEGMENT_SURFACE if args.segment is not None else LUNG_SURFACE
     try:
         options = base.with_(smooth_iterations=args.smooth, pass_band=args.pass_band,
                              decimate=args.decimate, mask_sigma_mm=args.mask_smooth,
@@ -89,11 +102,46 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
 
     request = mesh_request(args)
     tick = Progress(progress)
-    volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.2))
-    labels = None if not args.mask else read_mask(args.mask, like=volume).array
-    meshes = build(volume, request, labels=labels, labels_source=args.mask,
-                   progress=tick.sub(0.2, 1.0))
+    if args.path is None:                      # the label map's own grid
+        volume = mask = read_mask(args.mask)
+    else:
+        volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.2))
+        mask = None if not args.mask else read_mask(args.mask, like=volume)
+    if args.segment is not None:
+        return segment_mesh(volume, mask, args.segment, args.mask, request.surface_options,
+                            tick.sub(0.2, 1.0)), volume
+    meshes = build(volume, request, labels=None if mask is None else mask.array,
+                   labels_source=args.mask, progress=tick.sub(0.2, 1.0))
     return meshes, volume
+
+
+def find_segment(mask, wanted: str, source) -> dict:
+    """The row of ``mask``'s table named ``wanted`` (exactly, else ignoring case), or with
+    that label value; a CtvisError lists the names when there is none."""
+    from ctvis.core.io.label_tables import default_segments
+
+    import numpy as np
+
+    rows = mask.meta.get("segments") or default_segments(np.unique(mask.array))
+    found = [r for r in rows if r["name"] == wanted] or \
+        [r for r in rows if r["name"].lower() == wanted.lower()] or \
+        [r for r in rows if wanted.isdigit() and r["value"] == int(wanted)]
+    if not found:
+        names = ", ".join(f"{r['name']} ({r['value']})" for r in rows) or "none"
+        raise CtvisError(f"{source}: no segment named {wanted!r} (segments: {names})")
+    return found[0]
+
+
+def segment_mesh(volume, mask, wanted: str, source, options, progress) -> dict:
+    """{name: mesh} of one segment of ``mask`` (on ``volume``'s grid)."""
+    from ctvis.mesh.surfaces import surface_from_mask
+
+    row = find_segment(mask, wanted, source)
+    inside = mask.array == row["value"]
+    if not inside.any():
+        raise CtvisError(f"{source}: segment {row['name']!r} (value {row['value']}) is empty")
+    return {row["name"]: surface_from_mask(volume, inside, name=row["name"], options=options,
+                                           progress=progress)}
 
 
 def cmd(args) -> int:
@@ -117,5 +165,5 @@ def cmd(args) -> int:
     written = write_meshes(meshes, args.output, ras=args.ras, split=args.split)
     for path in written:
         print(f"wrote {path} ({space} mm)")
-    print_warnings(args.path, loading_notes(volume))
+    print_warnings(args.path or args.mask, loading_notes(volume))
     return 0
