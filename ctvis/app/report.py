@@ -101,6 +101,27 @@ def metrics_table(metrics: dict) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
 
 
+def segment_rows(state) -> list[dict]:
+    """Every segment of every label map ``state`` shows, with its volume: dicts of
+    ``model.segment_volumes.volume_rows`` plus ``map`` (the overlay's name)."""
+    from ctvis.model.segment_volumes import volume_rows
+
+    voxel_ml = state.volume.voxel_volume_mm3 / 1000.0
+    return [dict(row, map=name) for name, overlay in state.overlays.items()
+            if overlay.labelmap is not None
+            for row in volume_rows(overlay.labelmap, voxel_ml)]
+
+
+def segments_table(rows) -> str:
+    """Every segment (label map, name, value) with its volume in mL and voxels."""
+    body = "".join(f"<tr><th>{html.escape(str(r['map']))}</th><td>{html.escape(r['name'])}"
+                   f"</td><td>{r['value']}</td><td>{r['ml']:.1f}</td><td>{r['voxels']}</td>"
+                   f"</tr>" for r in rows)
+    return ('<table class="segments"><thead><tr><th>Label map</th><th>Segment</th>'
+            '<th>Value</th><th>Volume (mL)</th><th>Voxels</th></tr></thead>'
+            f'<tbody>{body}</tbody></table>')
+
+
 def _img(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
@@ -115,6 +136,7 @@ h1 { font-size: 18pt; margin-bottom: 0.2em; } h2 { font-size: 13pt; margin-top: 
 .sub { color: #666; } table { border-collapse: collapse; margin: 0.4em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th:first-child { text-align: left; } .facts td { text-align: left; }
+.segments td:nth-child(2) { text-align: left; }
 .row { display: flex; gap: 6px; flex-wrap: wrap; break-inside: avoid; }
 figure { margin: 0; break-inside: avoid; } figcaption { font-size: 9pt; color: #555; }
 .row img { width: 100%; } .row figure { flex: 1 1 0; min-width: 0; }
@@ -123,8 +145,10 @@ figure { margin: 0; break-inside: avoid; } figcaption { font-size: 9pt; color: #
 
 
 def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
-                with_identifiers: bool = False, date: _dt.datetime | None = None) -> str:
-    """The report as one HTML string; ``pictures`` maps keys of PICTURES to PNG bytes."""
+                with_identifiers: bool = False, date: _dt.datetime | None = None,
+                segments=()) -> str:
+    """The report as one HTML string; ``pictures`` maps keys of PICTURES to PNG bytes;
+    ``segments``: rows of :func:`segment_rows` (every segment with its volume)."""
     missing = [k for k in PICTURES if k not in pictures]
     if missing:
         raise CtvisError(f"report: pictures missing: {', '.join(missing)}")
@@ -155,6 +179,7 @@ def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
 <div class="row">{views3d}</div>
 <h2>Lung metrics</h2>{metrics_table(metrics)}
 {f'<ul>{warnings}</ul>' if warnings else ''}
+{f'<h2>Segments</h2>{segments_table(segments)}' if segments else ''}
 <h2>Lung HU histogram</h2>{histogram_svg(metrics["total"]["histogram"])}
 <h2>Method</h2><table class="facts">{params}</table>
 <p class="sub">Volumes count voxels × voxel volume; MLD is the mean HU; LAA%−950 the
@@ -217,11 +242,13 @@ def lung_state(volume, result, bone=None):
 
 
 def write_report(volume, result, html_path, pdf_path=None, with_identifiers: bool = False,
-                 progress=None, cancel=None, bone=None) -> dict:
+                 progress=None, cancel=None, bone=None, segments=None) -> dict:
     """Pictures, HTML (and PDF) for a segmented volume (``result``: a LungResult).
 
     ``bone``: the bone threshold setting (``state.Bone``) of the window the report is made
     from; None (the CLI, batch): the preset's.  ``result.seconds`` None: time not known.
+    ``segments``: the segments to list with their volumes (:func:`segment_rows` of the
+    window's state: every label map it shows); None: the lungs' segments.
 
     Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s},
     "notes": what loading repaired or passed over}.
@@ -245,7 +272,9 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
                   "Window": f"Lung: W {state.window.width:g} L {state.window.center:g}",
                   "Bone surface": f"{state.bone.hu:g} HU, flying edges",
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}
-    text = report_html(volume, result.metrics, pictures, parameters, with_identifiers)
+    rows = segment_rows(state) if segments is None else segments
+    text = report_html(volume, result.metrics, pictures, parameters, with_identifiers,
+                       segments=rows)
     write_html(text, html_path)
     tick(0.85, "writing the PDF")
     if pdf_path is not None:
@@ -278,5 +307,6 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
     return out
 
 
-__all__ = ["make_report", "write_report", "lung_state", "report_html", "series_facts", "histogram_svg",
+__all__ = ["make_report", "write_report", "lung_state", "report_html", "segment_rows",
+           "segments_table", "series_facts", "histogram_svg",
            "metrics_table", "write_html", "write_pdf", "PICTURES", "IDENTIFYING"]

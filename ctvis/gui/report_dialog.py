@@ -29,13 +29,15 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
 
     def work(progress=None, cancel=None):
         from ctvis.app.pipeline import segment
-        from ctvis.app.report import write_report
+        from ctvis.app.report import segment_rows, write_report
         from ctvis.core.progress import Progress
 
         tick = Progress(progress, cancel)
         lungs = shown_lungs(volume, overlay) or segment(volume, progress=tick.sub(0.0, 0.4))
+        # Every label map the window shows; the lungs' segments when it shows none.
+        rows = segment_rows(state) or None
         return write_report(volume, lungs, html_path, pdf_path, progress=tick.sub(0.4, 1.0),
-                            bone=bone)
+                            bone=bone, segments=rows)
 
     return run_with_progress(window, "Writing the report", work, done=lambda out: window.statusBar()
                 .showMessage(f"Report written to {out['html']}", 8000))

@@ -61,7 +61,7 @@ def test_html_has_every_section_and_its_pictures_decode(report):
     from PIL import Image
 
     html = (report / "report.html").read_text()
-    for section in ("Series", "Views", "Lung metrics", "Lung HU histogram", "Method",
+    for section in ("Series", "Views", "Lung metrics", "Segments", "Lung HU histogram", "Method",
                     "Right lung", "Left lung", "Both lungs", "LAA%−950", "PD15",
                     "Mean lung density", "ctvis 0.1.0", "<svg"):
         assert section in html, section
