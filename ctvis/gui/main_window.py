@@ -15,6 +15,7 @@ from PyQt5.QtWidgets import (QAction, QActionGroup, QApplication, QDockWidget, Q
 
 from ctvis.app import pipeline
 from ctvis.app.notes import loading_notes
+from ctvis.model.editor import Editor
 from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.io.dispatch import MASK_FORMATS
@@ -27,6 +28,8 @@ from ctvis.gui.docks.histogram import HistogramPanel
 from ctvis.gui.docks.lungs import LungsPanel
 from ctvis.gui.docks.segments import SegmentsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
+from ctvis.gui.editor.controller import EditorTools
+from ctvis.gui.editor.tools import shortcut_rows
 from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_annotations import series_name as describe
@@ -62,7 +65,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+S</b></td><td>save a screenshot (a view or the layout, 1–4×)</td></tr>
 <tr><td><b>Ctrl+Shift+S / Ctrl+Shift+L</b></td><td>save / open a session</td></tr>
 <tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
-</table>"""
+""" + shortcut_rows() + "</table>"
 
 
 def open_or_list(path, series_uid=None, progress=None, cancel=None):
@@ -118,7 +121,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._info)
         for view in self.views.values():
             view.hovered.connect(self._hover.setText)
+        self.editor = Editor(self.state)    # the segment editor and its one undo history
         self._build_docks()
+        self.editor_tools = EditorTools(self, self.editor)
         self._build_menus()
         self.setAcceptDrops(True)
         self.setWindowTitle("ctvis")
@@ -153,7 +158,8 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         self.panels = {"window": WindowLevelPanel(self.state), "bone": BonePanel(self.state),
-                       "lungs": LungsPanel(self.state), "segments": SegmentsPanel(self.state),
+                       "lungs": LungsPanel(self.state),
+                       "segments": SegmentsPanel(self.state, self.editor.history),
                        "histogram": HistogramPanel(self.state),
                        "dicom": DicomInfoPanel(self.state)}
         titles = {"window": "Window/Level", "bone": "Bone threshold", "lungs": "Lungs",
@@ -212,6 +218,7 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         self.quit_action = self._action(file, "&Quit", self.close, QKeySequence.Quit)
 
+        self.editor_tools.fill_edit_menu(bar.addMenu("&Edit"))
         view = bar.addMenu("&View")
         group = QActionGroup(self)
         self.layout_actions = {}
@@ -478,6 +485,8 @@ class MainWindow(QMainWindow):
             panel.disconnect_state()
         self.layout_widget.disconnect_state()
         self._subs.disconnect_all()
+        self.editor_tools.close()
+        self.editor.close()
         if self.view3d is not None:
             self.view3d.close()
         super().closeEvent(event)

@@ -8,6 +8,8 @@ alone (they are not in the state: the 3D camera is).
 Mouse: wheel = slices (Ctrl+wheel = zoom); left click = crosshair; left drag = window/level;
 right drag = zoom; middle drag = pan; double click = maximise/restore (the layout does it).
 Keys: Up/Down, Left/Right, PageUp/PageDown = slices; Home/End = first/last; R = reset view.
+While an editor tool is active (``tool``, from ``ctvis.gui.editor``) it takes the left button,
+double clicks and Shift+wheel and draws over the slice; Ctrl+left does what left does without.
 """
 from __future__ import annotations
 
@@ -59,6 +61,8 @@ class SliceView(QWidget):
         self._wheel_rest = 0
         self._hover_pos = None             # where the mouse is over this view (None: away)
         self._pointer_order = 0
+        self.tool = None                   # the active editor tool, if any
+        self._tool_drag = False            # the left button is down for the tool
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -138,6 +142,11 @@ class SliceView(QWidget):
         self._hover_pos = QPointF(pos)
         self._pointer_order = next(_POINTER_EVENTS)
 
+    def set_tool(self, tool) -> None:
+        """Hand the left button to ``tool`` (None: the view's own behaviour again)."""
+        self.tool, self._tool_drag = tool, False
+        self.update()
+
     def step(self, steps: int) -> None:
         self.set_index(self.index + steps)
 
@@ -172,10 +181,11 @@ class SliceView(QWidget):
         g = self.geometry_
         return 0.0 if g is None else self.image_rect().width() / (g.size[1] * g.pixel_mm[1])
 
-    def widget_to_index(self, pos) -> np.ndarray | None:
-        """Continuous voxel index (k, j, i) under a widget position, None off the image."""
+    def widget_to_index(self, pos, inside_only: bool = True) -> np.ndarray | None:
+        """Continuous voxel index (k, j, i) under a widget position, None off the image
+        (``inside_only`` False: beyond its edge too, e.g. a scissors outline)."""
         g, r = self.geometry_, self.image_rect()
-        if g is None or not r.contains(QPointF(pos)):
+        if g is None or (inside_only and not r.contains(QPointF(pos))):
             return None
         col = (pos.x() - r.left()) / r.width() * g.size[1] - 0.5
         row = (pos.y() - r.top()) / r.height() * g.size[0] - 0.5
@@ -200,6 +210,8 @@ class SliceView(QWidget):
             self._draw_picture(p)
             self._paint_crosshair(p)
             self._paint_annotations(p)
+            if self.tool is not None:
+                self.tool.paint(self, p)
         else:
             ann.draw_tag(p, VIEW_COLORS[self.view], self.view.capitalize(), self.font())
         p.end()
@@ -279,6 +291,12 @@ class SliceView(QWidget):
     # ------------------------------------------------------------------ input
     def wheelEvent(self, event) -> None:
         self._set_pointer(event.pos())
+        if self.tool is not None and event.modifiers() & Qt.ShiftModifier:
+            # Some systems turn Shift+wheel into a horizontal wheel.
+            delta = event.angleDelta().y() or event.angleDelta().x()
+            if self.tool.wheel(self, delta / WHEEL_NOTCH):
+                event.accept()
+                return
         self._wheel_rest += event.angleDelta().y()
         steps = int(self._wheel_rest / WHEEL_NOTCH)     # toward zero, keeps the remainder
         self._wheel_rest -= steps * WHEEL_NOTCH
@@ -302,9 +320,18 @@ class SliceView(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def _tool_takes(self, event) -> bool:
+        return (self.tool is not None and self.geometry_ is not None
+                and event.button() == Qt.LeftButton
+                and not event.modifiers() & Qt.ControlModifier)
+
     def mousePressEvent(self, event) -> None:
         self.setFocus(Qt.MouseFocusReason)
         self._set_pointer(event.pos())
+        if self._tool_takes(event):
+            self._tool_drag = True
+            self.tool.press(self, event.pos())
+            return
         w = self.state.window
         start = {Qt.LeftButton: (w.center, w.width), Qt.RightButton: self._zoom,
                  Qt.MiddleButton: QPointF(self._pan)}.get(event.button())
@@ -314,6 +341,11 @@ class SliceView(QWidget):
 
     def mouseMoveEvent(self, event) -> None:
         self._set_pointer(event.pos())
+        if self.tool is not None:
+            self.update()                   # the tool's cursor (brush outline) follows
+            if self._tool_drag:
+                self.tool.move(self, event.pos())
+                return
         if self._press is None:
             self._report_hover(event.pos())
             return
@@ -334,11 +366,17 @@ class SliceView(QWidget):
             self.update()
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._tool_drag and event.button() == Qt.LeftButton:
+            self._tool_drag = False
+            self.tool.release(self, event.pos())
+            return
         if self._press is not None and self._press[0] == Qt.LeftButton and not self._dragged:
             self._set_crosshair_at(event.pos())
         self._press = None
 
     def mouseDoubleClickEvent(self, event) -> None:
+        if self._tool_takes(event) and self.tool.double_click(self, event.pos()):
+            return
         self.double_clicked.emit(self.view)
 
     def enterEvent(self, event) -> None:
@@ -346,6 +384,8 @@ class SliceView(QWidget):
 
     def leaveEvent(self, event) -> None:
         self._hover_pos = None
+        if self.tool is not None:
+            self.update()                   # no brush outline where the mouse is not
         self.hovered.emit("")
 
     def _set_crosshair_at(self, pos) -> None:

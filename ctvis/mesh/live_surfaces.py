@@ -19,6 +19,7 @@ from ctvis.core.image.subsample import grid_step, subsampled
 
 PREVIEW_VOXELS = 16_000_000
 LUNG_BLUR_VOXELS = 0.8           # Gaussian sigma on the subsampled 0/1 mask: no staircase
+INSIDE_FLOOR = 0.55              # a structure's voxels after the blur: above the 0.5 level
 
 
 def preview_step(shape, budget: int = PREVIEW_VOXELS) -> int:
@@ -53,7 +54,10 @@ def label_surface(volume: Volume, labels: np.ndarray, value: int,
     hi = [int(np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != ax)))[-1]) + 1
           for ax in range(3)]
     sub = np.pad(mask[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]], pad).astype(np.float32)
-    sub = ndimage.gaussian_filter(sub, LUNG_BLUR_VOXELS, truncate=2.5)
+    blurred = ndimage.gaussian_filter(sub, LUNG_BLUR_VOXELS, truncate=2.5)
+    # Every voxel of the structure stays inside the surface: blurred alone, a layer one voxel
+    # thin (a brush stroke in one slice) falls under 0.5 and would have no surface at all.
+    sub = np.maximum(blurred, sub * INSIDE_FLOOR)
     spacing = np.asarray(volume.spacing_xyz) * step
     origin = (np.asarray(lo[::-1]) - pad) * spacing
     return contour(sub, spacing, origin, 0.5, normals=True)

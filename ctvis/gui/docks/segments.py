@@ -6,7 +6,8 @@ The dock holds no result: rows are read from the overlays' segment tables, every
 changes a table or writes voxels through the label map (:mod:`ctvis.model.segment_actions`),
 and the selected row is ``state.active_segment``, the segment editor tools act on.  Volumes
 are counted per slice and recounted, ``RECOUNT_MS`` after the last edit, only on the slices
-an edit touched."""
+an edit touched.  Given the window's undo history (``history``), delete and merge are undo
+steps (voxels and table rows)."""
 from __future__ import annotations
 
 import numpy as np
@@ -54,9 +55,10 @@ def _centred(box: QCheckBox) -> QWidget:
 class SegmentsPanel(QWidget):
     message = pyqtSignal(str)          # a line for the status bar
 
-    def __init__(self, state, parent=None):
+    def __init__(self, state, history=None, parent=None):
         super().__init__(parent)
         self.state = state
+        self.history = history                       # EditHistory, or None: not undoable
         self._keys: list[tuple[str, int]] = []       # (overlay name, value) of each row
         self._boxes: list[tuple[QCheckBox, QCheckBox]] = []
         self._counts: dict[str, SliceCounts] = {}
@@ -373,7 +375,8 @@ class SegmentsPanel(QWidget):
         for key in keys:
             labelmap, _segment = self._row(key)
             try:
-                actions.delete_segment(labelmap, key[1])
+                self._undoable(labelmap, "delete segment",
+                               lambda: actions.delete_segment(labelmap, key[1]))
             except (KeyError, ValueError) as error:
                 self._say(str(error))
                 continue
@@ -387,10 +390,22 @@ class SegmentsPanel(QWidget):
             self._say("Select two or more segments of one map to merge.")
             return
         into = keys[0]
+        labelmap = self._labelmap(into[0])
         try:
-            actions.merge_segments(self._labelmap(into[0]), into[1],
-                                   [value for _name, value in keys[1:]])
+            self._undoable(labelmap, "merge segments", lambda: actions.merge_segments(
+                labelmap, into[1], [value for _name, value in keys[1:]]))
         except (KeyError, ValueError) as error:
             self._say(str(error))
             return
         self.state.active_segment = into
+
+    def _undoable(self, labelmap, name: str, action) -> None:
+        """Run ``action`` (it returns its edits) as one undo step with its table change."""
+        if self.history is None:
+            action()
+            return
+        old = labelmap.segments
+        with self.history.command(name):
+            for edit in action():
+                self.history.record(labelmap, edit, name)
+            self.history.record_table(labelmap, old, labelmap.segments, name)
