@@ -20,8 +20,8 @@ from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.io.dispatch import MASK_FORMATS
 from ctvis.core.presets import SERIES_PRESET, window_presets
-from ctvis.gui import (file_dialogs, report_dialog, screenshot_dialog, series_chooser,
-                       session_dialogs)
+from ctvis.gui import (export_segments_dialog, file_dialogs, report_dialog,
+                       screenshot_dialog, series_chooser, session_dialogs, unsaved_prompt)
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self._subs.connect_events(self.state.events, {"volume": self._on_volume,
                                                       "layout": self._on_layout})
         self._on_layout(self.state.layout)
+        unsaved_prompt.track(self)          # label map edits since the last session save
         if not defer_3d:
             self.ensure_3d()
         if volume is not None:
@@ -213,6 +214,8 @@ class MainWindow(QMainWindow):
         lungs = self.panels["lungs"]
         self._action(file, "Export lung &mask…", lungs.export_mask, "Ctrl+E")
         self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
+        self._action(file, "Export se&gments (label map, meshes, volumes)…",
+                     lambda: export_segments_dialog.export_segments_dialog(self))
         self._action(file, "Export &report (HTML + PDF)…",
                      lambda: report_dialog.export_report_dialog(self), "Ctrl+P")
         file.addSeparator()
@@ -343,11 +346,17 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def open_path(self, path, series_uid=None) -> Task:
+    def open_path(self, path, series_uid=None, asked: bool = False) -> Task | None:
         """Open ``path`` (None: the demo phantom) on a worker thread, with a progress dialog.
 
-        A folder with several series asks which one first (``self.choose_series``).
+        A folder with several series asks which one first (``self.choose_series``).  Unsaved
+        label map edits are saved or discarded first if the user says so (``asked``: that
+        question was answered already); None when the user cancels.
         """
+        if not asked and not unsaved_prompt.settle(
+                self, "opening another volume", lambda: self.open_path(path, series_uid),
+                session_dialogs.save_session_dialog):
+            return None
         if self._task is not None:
             self._task.cancel()
         what = "the demo phantom" if path is None else str(path)
@@ -374,7 +383,7 @@ class MainWindow(QMainWindow):
             if isinstance(result, list):           # several series: ask, then open one
                 uid = self.choose_series(self, path, result)
                 if uid:
-                    self.open_path(path, uid)
+                    self.open_path(path, uid, asked=True)
                 return
             uid = result.meta.get("series_uid") or series_uid
             self.set_volume(result, Source(None if path is None else str(path), uid))
@@ -473,6 +482,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if getattr(self, "_closed", False):
             return super().closeEvent(event)
+        if not unsaved_prompt.settle(self, "closing", self.close,
+                                     session_dialogs.save_session_dialog):
+            event.ignore()                      # Cancel, or Save: closes once saved
+            return
         self._closed = True
         if self._task is not None:
             self._task.cancel()

@@ -7,7 +7,7 @@ from PyQt5.QtWidgets import QMessageBox
 
 from ctvis.app import session as sessions
 from ctvis.core.errors import CtvisError
-from ctvis.gui import file_dialogs
+from ctvis.gui import file_dialogs, unsaved_prompt
 from ctvis.gui.task_dialog import run_with_progress
 from ctvis.gui.worker import Task
 
@@ -23,9 +23,14 @@ def save_session_dialog(window, path=None) -> Task | None:
         if not path:
             return None
     snap = sessions.snapshot(window.state)
-    return run_with_progress(window, f"Saving session {Path(path).name}", _write_session, snap, path,
-                done=lambda saved: window.statusBar().showMessage(
-                    f"Session saved to {saved}", 5000))
+
+    def saved(where) -> None:
+        # The maps as the snapshot took them are saved; edits made while writing are not.
+        unsaved_prompt.mark_saved(window, snap.mark, where)
+        window.statusBar().showMessage(f"Session saved to {where}", 5000)
+
+    return run_with_progress(window, f"Saving session {Path(path).name}", _write_session,
+                             snap, path, done=saved)
 
 
 def _write_session(snap, path, progress=None, cancel=None) -> Path:
@@ -49,8 +54,14 @@ def locate_data(window, missing: sessions.DataMissing) -> str | None:
     return path or None
 
 
-def open_session_dialog(window, path=None, data_path=None) -> Task | None:
-    """Open a session: its data is loaded on a worker; the window shows it when done."""
+def open_session_dialog(window, path=None, data_path=None, asked: bool = False) -> Task | None:
+    """Open a session: its data is loaded on a worker; the window shows it when done.
+    Unsaved edits of the window's label maps are saved or discarded first, if the user says
+    so (``asked``: that question was answered already)."""
+    if not asked and not unsaved_prompt.settle(
+            window, "opening a session", lambda: open_session_dialog(window, path, data_path),
+            save_session_dialog):
+        return None
     if path is None:
         path, _ = file_dialogs.open_file_name(window, "Open session", SESSION_FILTER)
         if not path:
@@ -59,10 +70,13 @@ def open_session_dialog(window, path=None, data_path=None) -> Task | None:
         sessions.check_data(path, data_path)
     except sessions.DataMissing as missing:
         located = locate_data(window, missing)
-        return None if located is None else open_session_dialog(window, path, located)
+        return None if located is None else open_session_dialog(window, path, located, True)
     except CtvisError as exc:
         window.show_error("Open session", str(exc))
         return None
+    def show(data) -> None:
+        sessions.apply_session(window.state, data, path)
+        unsaved_prompt.mark_saved(window, None, path)
+
     return run_with_progress(window, f"Opening session {Path(path).name}", sessions.load_session, path,
-                data_path=data_path,
-                done=lambda data: sessions.apply_session(window.state, data, path))
+                data_path=data_path, done=show)
