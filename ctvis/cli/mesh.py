@@ -40,7 +40,8 @@ def register(subparsers) -> None:
                         f"implies --structure bone")
     p.add_argument("--mask", help="saved lung mask (NIfTI/NRRD, 1 right, 2 left) on the "
                                   "series' grid, instead of segmenting; or any label map "
-                                  "with --segment")
+                                  "(also a DICOM SEG or RTSTRUCT of the series) with "
+                                  "--segment")
     p.add_argument("--segment", metavar="NAME",
                    help="mesh the segment of --mask with this name (as its table says: "
                         "a 3D Slicer .seg.nrrd, NRRD fields, a NIfTI's colour table) or "
@@ -107,6 +108,8 @@ def build_meshes(args, progress=None) -> tuple[dict, object]:
     else:
         volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.2))
         mask = None if not args.mask else read_mask(args.mask, like=volume)
+    if mask is not None:                       # a DICOM SEG/RTSTRUCT placed on another series
+        print_warnings(args.mask, mask.meta.get("warnings", []))
     if args.segment is not None:
         return segment_mesh(volume, mask, args.segment, args.mask, request.surface_options,
                             tick.sub(0.2, 1.0)), volume

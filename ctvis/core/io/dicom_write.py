@@ -25,7 +25,7 @@ def write_dicom_series(volume: Volume, folder, *, series_uid: str | None = None,
                        description: str = "", slope: float = 1.0, intercept: float = -1024.0,
                        signed: bool = False, study_uid: str | None = None,
                        instance_start: int = 1, name_pattern: str = "IM{index:04d}.dcm",
-                       progress=None) -> list[Path]:
+                       frame_uid: str | None = None, progress=None) -> list[Path]:
     """Write ``volume`` slice by slice; returns the file paths in slice order.
 
     Stored values are (HU − intercept) / slope, as uint16 (or int16 with ``signed``).
@@ -37,7 +37,7 @@ def write_dicom_series(volume: Volume, folder, *, series_uid: str | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     series_uid = series_uid or generate_uid()
     study_uid = study_uid or generate_uid()
-    frame_uid = generate_uid()
+    frame_uid = frame_uid or generate_uid()
     dtype = np.int16 if signed else np.uint16
     info = np.iinfo(dtype)
     row_dir, col_dir = volume.direction[:, 0], volume.direction[:, 1]

@@ -87,18 +87,22 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
 
 
 def read_mask(path, like: Volume | None = None) -> Volume:
-    """A label mask file (NIfTI, NRRD, 3D Slicer ``.seg.nrrd``) as a Volume with a uint8
-    (or, as stored or for values above 255, uint16) array; its segment table, when the file
-    has one, in ``meta["segments"]`` (dicts: name, value, colour RGB 0-255).
+    """A label mask file (NIfTI, NRRD, 3D Slicer ``.seg.nrrd``, DICOM SEG, RTSTRUCT) as a
+    Volume with a uint8 (or, as stored or for values above 255, uint16) array; its segment
+    table, when the file has one, in ``meta["segments"]`` (dicts: name, value, colour RGB
+    0-255); what placing it needed, in ``meta["warnings"]``.
 
     With ``like``, the mask must lie on that volume's grid (same voxel positions; a file
     cropped to its segments, as 3D Slicer saves them, is padded onto it), else a CtvisError
-    says how they differ.
+    says how they differ.  A DICOM SEG or RTSTRUCT is placed on ``like`` when it references
+    its series or frame of reference (``dicom_refs.check_reference``).
     """
     path = Path(path)
+    if file_kind(path) == "dicom" and path.is_file():
+        return _read_dicom_mask(path, like)
     if file_kind(path) == "dicom":
         raise CtvisError(f"{path}: a mask must be NIfTI or NRRD "
-                         f"({', '.join(MASK_SUFFIXES)})")
+                         f"({', '.join(MASK_SUFFIXES)}), a DICOM SEG or an RTSTRUCT")
     if not path.is_file():
         from ctvis.core.io.walk import special_file_reason
 
@@ -117,6 +121,24 @@ def read_mask(path, like: Volume | None = None) -> Volume:
         mask = _onto_grid(mask, like, path)
         _check_grid(mask, like, path)
     return mask
+
+
+def _read_dicom_mask(path: Path, like: Volume | None) -> Volume:
+    """A DICOM SEG or RTSTRUCT (told apart by SOP class: both are ``.dcm``) as a label
+    map on ``like``'s grid (the series it references), or the SEG's own grid."""
+    from ctvis.core.io.dicom_refs import segment_object_kind
+
+    kind = segment_object_kind(path)
+    if kind == "rtstruct":
+        from ctvis.core.io.rtstruct import read_rtstruct
+
+        return read_rtstruct(path, like)
+    if kind == "seg":
+        from ctvis.core.io.dicom_seg import read_seg
+
+        return read_seg(path, like)
+    raise CtvisError(f"{path}: a mask must be NIfTI or NRRD ({', '.join(MASK_SUFFIXES)}), "
+                     f"a DICOM SEG or an RTSTRUCT; this file is neither")
 
 
 def _onto_grid(mask: Volume, volume: Volume, path) -> Volume:
