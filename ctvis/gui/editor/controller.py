@@ -94,6 +94,7 @@ class EditorTools(QObject):
             area = dock.widget()                 # the panel's scroll area: show the options
             if hasattr(area, "ensureWidgetVisible"):
                 area.ensureWidgetVisible(self.panel.stack)
+                area.horizontalScrollBar().setValue(0)      # the labels' starts, not ends
             self._say(f"{tool.title}: {tool.tip} — Esc leaves the tool")
 
     def _on_history(self, use) -> None:

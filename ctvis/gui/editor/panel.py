@@ -10,7 +10,7 @@ from ctvis.gui.editor.masking import MaskingBox
 from ctvis.gui.subscriptions import subscriptions
 
 MIB = 2 ** 20
-BUTTON_COLUMNS = 4
+BUTTON_COLUMNS = 3            # a narrow dock shows every label
 
 
 def mib(nbytes: int) -> str:
