@@ -45,6 +45,10 @@ class Tool(QObject):
     def leave(self) -> None:
         """The tool is left (Esc, another tool): end what is under way."""
 
+    def disconnect_state(self) -> None:
+        """The window closes: drop subscriptions to the state (widgets closed, not deleted,
+        keep theirs otherwise)."""
+
     # ---------------------------------------------------------------- options
     def options(self) -> QWidget:
         if self._options is None:

@@ -59,6 +59,9 @@ class EditorTools(QObject):
     def close(self) -> None:
         self.choose(None)
         self._subs.disconnect_all()
+        self.panel.disconnect_state()
+        for tool in self.tools.values():
+            tool.disconnect_state()
 
     # ----------------------------------------------------------------- actions
     def choose(self, name: str | None) -> None:

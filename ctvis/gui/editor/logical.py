@@ -59,6 +59,10 @@ class LogicalTool(Tool):
         self._list()
         return box
 
+    def disconnect_state(self) -> None:
+        if self._options is not None:
+            self._subs.disconnect_all()
+
     def _list(self) -> None:
         """Every segment but the active one, as "name (map)"."""
         state = self.editor.state

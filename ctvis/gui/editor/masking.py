@@ -47,6 +47,9 @@ class MaskingBox(QGroupBox):
         self._list_areas()
         self._show(editor.masking)
 
+    def disconnect_state(self) -> None:
+        self._subs.disconnect_all()
+
     def _list_areas(self) -> None:
         """Everywhere, outside all segments, inside each segment of the edited map."""
         state = self.editor.state

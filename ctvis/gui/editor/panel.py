@@ -65,6 +65,10 @@ class EditorPanel(QWidget):
         self._show_tool(editor.tool)
         self._show_target()
 
+    def disconnect_state(self) -> None:
+        self._subs.disconnect_all()
+        self.masking.disconnect_state()
+
     def _show_use(self, use) -> None:
         redo = f", {use.redo_steps} to redo" if use.redo_steps else ""
         dropped = f"; {use.dropped} oldest dropped" if use.dropped else ""
