@@ -410,8 +410,9 @@ class View3DWidget(QWidget):
 
     # ------------------------------------------------------------------- close
     def close(self) -> bool:
+        # Every timer: one firing after close would sync a closed scene (a crash).
         for timer in (self._sync_timer, self._bone_timer, self._still_timer,
-                      self._moving_timer):
+                      self._moving_timer, self._labels_timer):
             timer.stop()
         self._subs.disconnect_all()
         iren = self.plotter.iren.interactor if self.plotter.iren is not None else None
