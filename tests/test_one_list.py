@@ -11,6 +11,7 @@ import pytest
 
 from ctvis.cli import build_parser, main
 from ctvis.core.io import MASK_FORMATS, MASK_SUFFIXES, file_kind, read_mask, write_mask
+from ctvis.core.io.dispatch import WRITABLE_SUFFIXES
 from ctvis.core.lungs.metrics import METRICS, PARTS
 from ctvis.core.phantom import make_phantom
 from ctvis.mesh.mesh_io import FORMATS, LABEL_FORMATS, MESH_FORMATS
@@ -132,7 +133,7 @@ def test_mask_suffixes_are_the_tables_and_the_cli_names_them_all():
     assert all(file_kind(f"X{s.upper()}") != "dicom" for s in MASK_SUFFIXES)
     text = " ".join(_help("segment").split())
     assert re.findall(r"\.[a-z.]+[a-z]", text.split("output label mask:")[1].split("--")[0]) \
-        == list(MASK_SUFFIXES)
+        == list(WRITABLE_SUFFIXES)          # MASK_FORMATS, then DICOM_MASK_FORMATS
 
 
 def test_segment_refuses_a_suffix_outside_the_table(tmp_path, capsys):

@@ -17,11 +17,12 @@ from ctvis.core.labels import LUNG_LABELS
 
 
 def mask_help() -> str:
-    """"output label mask: .nii.gz / .nii (RAS affine) or .nrrd / .nhdr (LPS)"."""
-    from ctvis.core.io import MASK_FORMATS
+    """"output label mask: .nii.gz / .nii (RAS affine) or .nrrd / .nhdr (LPS) ..."."""
+    from ctvis.core.io.dispatch import DICOM_MASK_FORMATS, MASK_FORMATS
 
-    return "output label mask: " + " or ".join(f"{' / '.join(f.suffixes)} ({f.space})"
-                                               for f in MASK_FORMATS)
+    return "output label mask: " + " or ".join(
+        f"{' / '.join(f.suffixes)} ({f.name + ' ' if f in DICOM_MASK_FORMATS else ''}"
+        f"{f.space})" for f in MASK_FORMATS + DICOM_MASK_FORMATS)
 
 
 def register(subparsers) -> None:
@@ -44,11 +45,15 @@ def register(subparsers) -> None:
 
 
 def _check_outputs(args) -> None:
-    from ctvis.core.io import MASK_SUFFIXES, file_kind
+    from ctvis.core.io.dispatch import WRITABLE_SUFFIXES, dicom_mask_kind, file_kind
 
-    if file_kind(args.output) == "dicom":
+    dicom = dicom_mask_kind(args.output)
+    if file_kind(args.output) == "dicom" and dicom is None:
         raise CtvisError(f"{args.output}: unknown mask format "
-                         f"(use one of {', '.join(MASK_SUFFIXES)})")
+                         f"(use one of {', '.join(WRITABLE_SUFFIXES)})")
+    if dicom is not None and file_kind(args.path) != "dicom":
+        raise CtvisError(f"{args.output}: a DICOM object needs a DICOM source "
+                         f"({args.path} is not a DICOM series)")
     for out in filter(None, (args.output, args.metrics)):
         if Path(out).is_dir():
             raise CtvisError(f"{out}: is a folder, give a file name")
@@ -69,11 +74,22 @@ def format_table(metrics: dict) -> str:
     return "\n".join(f"{r[0]:<12}" + "".join(f"{c:>10}" for c in r[1:]) for r in rows)
 
 
+def _table(result) -> list[dict]:
+    """The mask's segment table, each row made by the method (a SEG says AUTOMATIC)."""
+    import numpy as np
+
+    from ctvis.core.io.label_tables import default_segments
+
+    return [dict(row, origin=result.method)
+            for row in default_segments(np.unique(result.labels))]
+
+
 def cmd_segment(args) -> int:
     from ctvis.app.notes import loading_notes
     from ctvis.app.pipeline import open_volume, segment
     from ctvis.core.atomic import atomic_path
     from ctvis.core.io import write_mask
+    from ctvis.core.io.dispatch import dicom_mask_kind
     from ctvis.core.lungs import flat_metrics
     from ctvis.core.progress import Progress
 
@@ -84,7 +100,9 @@ def cmd_segment(args) -> int:
         result = segment(volume, method=args.method, progress=tick.sub(0.3, 0.9),
                          airway=args.airway, aerated=args.aerated)
         tick(0.9, "writing the mask")
-        write_mask(volume, result.labels, args.output)
+        # DICOM objects say how each segment was made; other files keep their default.
+        write_mask(volume, result.labels, args.output,
+                   segments=_table(result) if dicom_mask_kind(args.output) else None)
         tick(1.0, "done")
     metrics = result.metrics
     if args.metrics:

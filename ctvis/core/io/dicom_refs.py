@@ -15,6 +15,10 @@ SEG_UID = "1.2.840.10008.5.1.4.1.1.66.4"
 RTSTRUCT_UID = "1.2.840.10008.5.1.4.1.1.481.3"
 KINDS = {SEG_UID: "seg", RTSTRUCT_UID: "rtstruct"}
 NAMES = {"seg": "DICOM SEG", "rtstruct": "RTSTRUCT"}
+# Patient and study attributes a derived object copies (type 2: present, maybe empty).
+PATIENT_STUDY_TYPE2 = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex",
+                       "StudyDate", "StudyTime", "ReferringPhysicianName", "StudyID",
+                       "AccessionNumber")
 
 
 def segment_object_kind(path) -> str | None:
@@ -57,7 +61,9 @@ def check_reference(path, kind: str, series_uid: str | None, frame_uid: str | No
 
 def slice_headers(volume) -> dict[int, object]:
     """{slice index k: pydicom header (no pixels)} of a loaded DICOM series (the loader's
-    ``meta["slice_files"]``); a CtvisError when the volume did not come from DICOM files."""
+    ``meta["slice_files"]``); a CtvisError when the volume did not come from DICOM files.
+    Type 2 patient and study attributes a source lacks are set empty in these copies (a
+    derived object must carry them; nothing is invented)."""
     import pydicom
 
     files = volume.meta.get("slice_files")
@@ -69,7 +75,11 @@ def slice_headers(volume) -> dict[int, object]:
         if not Path(path).is_file():
             raise CtvisError(f"{path}: the source slice is gone (the DICOM object "
                              f"references every source file)")
-        out[int(k)] = pydicom.dcmread(path, stop_before_pixels=True)
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        for key in PATIENT_STUDY_TYPE2:
+            if key not in ds:
+                setattr(ds, key, "")
+        out[int(k)] = ds
     return out
 
 

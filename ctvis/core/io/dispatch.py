@@ -29,6 +29,8 @@ class FileFormat:
     reader: str                # the function of ``nifti_nrrd`` that reads it
     writer: str                # ... and the one that writes it (volume, path, segments=None)
     names: str                 # where a label map's segment names and colours go
+    module: str = "nifti_nrrd"  # the module of ``core.io`` holding them ("module.function":
+                               # one elsewhere in ``core.io``)
 
 
 # The one list of the volume and mask formats (and their suffixes): dispatch here, the CLI's
@@ -41,9 +43,34 @@ MASK_FORMATS = (
     FileFormat("seg.nrrd", "3D Slicer segmentation", (".seg.nrrd",), "LPS", "read_nrrd",
                "write_seg_nrrd", "3D Slicer segment fields in the header"))
 FORMAT = {f.kind: f for f in MASK_FORMATS}
+
+# DICOM objects made of a label map and the series it lies on: a writer needs that series'
+# files (``volume.meta["slice_files"]``) and a reader places the object on the series it
+# references.  Not rows of MASK_FORMATS: a volume file ending in .dcm is a CT image, and a
+# NIfTI or NRRD volume is no source for them.  Written by suffix (the longest wins), read
+# by SOP class (both are .dcm files).
+DICOM_MASK_FORMATS = (
+    FileFormat("dicom-seg", "DICOM SEG", (".dcm",), "on the source series", "read_seg",
+               "dicom_seg_write.write_seg", "segment labels, SNOMED CT codes, colours",
+               module="dicom_seg"),
+    FileFormat("rtstruct", "DICOM RTSTRUCT", (".rtstruct.dcm",), "on the source series",
+               "read_rtstruct", "rtstruct_write.write_rtstruct", "ROI names and colours",
+               module="rtstruct"),
+)
+DICOM_FORMAT = {f.kind: f for f in DICOM_MASK_FORMATS}
+
 NIFTI_SUFFIXES = FORMAT["nifti"].suffixes
 NRRD_SUFFIXES = FORMAT["nrrd"].suffixes
 MASK_SUFFIXES = tuple(s for f in MASK_FORMATS for s in f.suffixes)
+WRITABLE_SUFFIXES = MASK_SUFFIXES + tuple(s for f in DICOM_MASK_FORMATS for s in f.suffixes)
+
+
+def dicom_mask_kind(path) -> str | None:
+    """The DICOM_MASK_FORMATS kind an output ``path`` asks for by its suffix, or None."""
+    name = str(path).lower()
+    found = [(len(s), f.kind) for f in DICOM_MASK_FORMATS for s in f.suffixes
+             if name.endswith(s)]
+    return max(found)[1] if found else None
 
 
 def file_kind(path) -> str:
@@ -59,9 +86,14 @@ def _function(path, role: str):
     f = FORMAT.get(file_kind(path))
     if f is None:
         return None
-    from ctvis.core.io import nifti_nrrd
+    return _of(f, role)
 
-    return getattr(nifti_nrrd, getattr(f, role))
+
+def _of(f: FileFormat, role: str):
+    import importlib
+
+    module, _, name = getattr(f, role).rpartition(".")
+    return getattr(importlib.import_module(f"ctvis.core.io.{module or f.module}"), name)
 
 
 def _read_file(path: Path, dtype):
@@ -176,13 +208,24 @@ def _check_grid(mask: Volume, volume: Volume, path) -> None:
 def write_mask(volume: Volume, labels: np.ndarray, path, segments=None) -> Path:
     """Write ``labels`` (on ``volume``'s grid; uint8 and uint16 kept as they are) to
     ``path`` (format from the suffix), with the segment table ``segments`` (dicts or
-    ``Segment`` rows; None: none, but a ``.seg.nrrd`` names the values it holds)."""
+    ``Segment`` rows; None: none, but a ``.seg.nrrd`` names the values it holds).  A
+    DICOM_MASK_FORMATS suffix (``.dcm``: SEG, ``.rtstruct.dcm``) needs ``volume`` loaded
+    from DICOM files; a row's ``origin`` says how it was made (SEG algorithm type)."""
     labels = _label_array(np.asarray(labels))
     if labels.shape != volume.shape:
         raise ValueError(f"labels shape {labels.shape} differs from the volume's {volume.shape}")
+    dicom = dicom_mask_kind(path)
+    if dicom is not None:
+        if not volume.meta.get("slice_files"):
+            raise CtvisError(f"{path}: a DICOM object needs a DICOM source "
+                             f"({volume.meta.get('source') or 'this volume'} is not a "
+                             f"DICOM series)")
+        return _of(DICOM_FORMAT[dicom], "writer")(volume.with_array(labels), path,
+                                                 segments=segments)
     writer = _function(path, "writer")
     if writer is None:
-        raise CtvisError(f"{path}: unknown mask format (use one of {', '.join(MASK_SUFFIXES)})")
+        raise CtvisError(f"{path}: unknown mask format (use one of "
+                         f"{', '.join(WRITABLE_SUFFIXES)})")
     return writer(volume.with_array(labels), path, segments=segments)
 
 
