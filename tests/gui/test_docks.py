@@ -71,7 +71,9 @@ def test_bone_threshold_tints_exactly_the_pixels_above_it(window, qtbot, phantom
     save(rgb, tmp_path / "bone.png")
     hu, inside = slice_on_screen(view, phantom.volume.array)
     bone = ndimage.binary_erosion(hu >= 700, np.ones((3, 3), bool)) & inside
-    clear = ~ndimage.binary_dilation(hu >= 700, np.ones((3, 3), bool)) & inside
+    # Two screen pixels of margin: at a zoom that is not a whole number, the screen's
+    # sampling of a bone edge and this nearest-neighbour one differ by up to two pixels.
+    clear = ~ndimage.binary_dilation(hu >= 700, np.ones((5, 5), bool)) & inside
     tint = coloured(rgb, 10)
     assert bone.sum() > 50
     assert tint[bone].mean() > 0.99
