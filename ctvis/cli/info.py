@@ -37,6 +37,7 @@ def info_summary(volume) -> dict:
             "hu_max": int(volume.array.max()),
         },
         "skipped": meta.get("skipped", []),
+        "segment_objects": meta.get("segment_objects", []),
         "warnings": meta.get("warnings", []),
     }
 
@@ -66,6 +67,10 @@ def _print_info(facts: dict, series: list) -> None:
     print("  direction (columns x, y, z): "
           + "; ".join(", ".join(f"{v:g}" for v in row) for row in sel["direction"]))
     print(f"  HU range: {sel['hu_min']} … {sel['hu_max']}")
+    if facts["segment_objects"]:
+        print("\nsegments of this series (open with --mask FILE, or File > Open segments):")
+        for o in facts["segment_objects"]:
+            print(f"  {o['kind']}: {o['path']} ({', '.join(o['segments']) or 'no segments'})")
     if facts["skipped"]:
         print(f"\nskipped {len(facts['skipped'])} file(s):")
         for s in facts["skipped"][:20]:

@@ -14,7 +14,7 @@ def test_info_json_object(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x")
     assert main(["info", str(tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"series", "selected", "skipped", "warnings"}
+    assert set(report) == {"series", "selected", "skipped", "segment_objects", "warnings"}
     assert report["series"] == [{"uid": "1.2.3.9", "description": "synthetic",
                                  "modality": "CT", "n_images": 6, "rows": 10, "columns": 12,
                                  "kind": "original axial"}]

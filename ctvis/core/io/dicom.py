@@ -119,7 +119,13 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         log.info("%s: %s", path, w)
 
     meta = dict(first.meta)
+    # SEG/RTSTRUCT files of the folder that reference this series: offered, not loaded.
+    segment_objects = [o for o in result.segment_objects if o["series_uid"] == series.uid]
+    if segment_objects:
+        log.info("%s: segments of this series in %s", path,
+                 ", ".join(o["path"] for o in segment_objects))
     meta.update(series_uid=series.uid, source=str(path), n_files=len(geometry.slices),
+                segment_objects=segment_objects,
                 transfer_syntax=first.transfer_syntax, warnings=warnings,
                 skipped=result.skipped, series=[s.as_dict() for s in result.series],
                 gantry_tilt_deg=geometry.tilt_deg)

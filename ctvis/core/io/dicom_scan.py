@@ -169,6 +169,40 @@ class SeriesInfo:
 class ScanResult:
     series: list            # SeriesInfo, the default first (``series_rank``)
     skipped: list           # [{"path", "reason"}]
+    # DICOM SEG and RTSTRUCT files: segments of a series, not images nor junk
+    # [{"path", "kind", "series_uid" (referenced), "label"}]
+    segment_objects: list = field(default_factory=list)
+
+
+SEGMENT_OBJECT_CLASSES = {"1.2.840.10008.5.1.4.1.1.66.4": "seg",
+                          "1.2.840.10008.5.1.4.1.1.481.3": "rtstruct"}   # dicom_refs.KINDS
+
+
+class SegmentObject(ValueError):
+    """A SEG or RTSTRUCT met by the scan (``info``: what the scan lists)."""
+
+    def __init__(self, info: dict):
+        super().__init__(f"{info['kind']} of series {info['series_uid']}")
+        self.info = info
+
+
+def _segment_object(path: str, kind: str) -> dict:
+    """What the scan says of a SEG/RTSTRUCT: the series it references and its label."""
+    import pydicom
+
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    ref = None
+    for item in ds.get("ReferencedSeriesSequence", []):                      # SEG
+        ref = ref or str(item.get("SeriesInstanceUID", "")) or None
+    for frame in ds.get("ReferencedFrameOfReferenceSequence", []):          # RTSTRUCT
+        for study in frame.get("RTReferencedStudySequence", []):
+            for series in study.get("RTReferencedSeriesSequence", []):
+                ref = ref or str(series.get("SeriesInstanceUID", "")) or None
+    names = [str(s.get("SegmentLabel", "")) for s in ds.get("SegmentSequence", [])] + \
+        [str(r.get("ROIName", "")) for r in ds.get("StructureSetROISequence", [])]
+    return {"path": path, "kind": kind, "series_uid": ref,
+            "label": str(ds.get("SeriesDescription", "") or ds.get("StructureSetLabel", "")),
+            "segments": names}
 
 
 def _functional(ds, frame: int, sequence: str, attr: str):
@@ -220,6 +254,8 @@ def _read_file(path: str) -> list[SliceHeader]:
         tags = RawTags(ds=ds)
         ts = str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2"))
     sop_class = tags.text(0x00020002) or tags.text(T["sop_class"])
+    if sop_class in SEGMENT_OBJECT_CLASSES:
+        raise SegmentObject(_segment_object(path, SEGMENT_OBJECT_CLASSES[sop_class]))
     if sop_class == DICOMDIR_UID or T["directory"] in tags:
         raise ValueError("DICOMDIR (an index of files, not an image)")
     rows, cols = tags.binary_int(T["rows"]), tags.binary_int(T["columns"])
@@ -425,12 +461,15 @@ def scan(path, progress=None, cancel=None) -> ScanResult:
     tick = Progress(progress, cancel)
     files, skipped = iter_files(path)
     by_series: dict[str, list[SliceHeader]] = {}
+    objects = []
     for n, file in enumerate(files):
         if n % 16 == 0:
             tick(n / max(len(files), 1), f"reading headers {n}/{len(files)}")
         try:
             for header in _read_file(str(file)):
                 by_series.setdefault(header.series_uid, []).append(header)
+        except SegmentObject as found:
+            objects.append(found.info)
         except (ValueError, OSError, EOFError) as exc:
             skipped.append({"path": str(file), "reason": str(exc) or type(exc).__name__})
         except MemoryError:
@@ -441,7 +480,7 @@ def scan(path, progress=None, cancel=None) -> ScanResult:
                                                          f"({type(exc).__name__}: {exc})"})
     tick(1.0, "headers read")
     series = rank_series([_summarise(uid, slices) for uid, slices in by_series.items()])
-    return ScanResult(series=series, skipped=skipped)
+    return ScanResult(series=series, skipped=skipped, segment_objects=objects)
 
 
 def _summarise(uid: str, slices: list[SliceHeader]) -> SeriesInfo:

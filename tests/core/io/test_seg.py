@@ -185,3 +185,39 @@ def test_dcmqi_gives_the_same_voxels(series, seg, tmp_path):
         assert np.array_equal(placed, labels == row["value"]), row["name"]
         found += 1
     assert found == len(TABLE)
+
+
+def test_a_folder_with_its_seg_and_rtstruct_loads_the_ct_and_lists_them(series, tmp_path):
+    labels = labels_for(series.shape)
+    folder = tmp_path / "ct"                               # the series' own folder
+    write_mask(series, labels, tmp_path / "seg.dcm", segments=TABLE)
+    write_mask(series, labels, tmp_path / "rs.rtstruct.dcm", segments=TABLE)
+    shutil.copy(tmp_path / "seg.dcm", folder / "zz_seg.dcm")
+    shutil.copy(tmp_path / "rs.rtstruct.dcm", folder / "zz_rs.dcm")
+    loaded = load(folder)
+    assert np.array_equal(loaded.array, series.array) and len(loaded.meta["series"]) == 1
+    assert loaded.meta["skipped"] == [] and loaded.meta["warnings"] == []
+    found = {o["kind"]: o for o in loaded.meta["segment_objects"]}
+    assert set(found) == {"seg", "rtstruct"}
+    assert all(o["series_uid"] == series.meta["series_uid"] for o in found.values())
+    assert found["seg"]["segments"] == [r["name"] for r in TABLE]
+
+
+def test_anonymize_keeps_a_seg_and_an_rtstruct_on_their_series(series, tmp_path):
+    from ctvis.core.io.anonymize import anonymize_folder
+
+    labels = labels_for(series.shape)
+    folder = tmp_path / "ct"
+    write_mask(series, labels, folder / "zz_seg.dcm", segments=TABLE)
+    write_mask(series, labels, folder / "zz_rs.rtstruct.dcm", segments=TABLE)
+    result = anonymize_folder(folder, tmp_path / "anon", key="k")
+    assert result.skipped == [] and len(result.written) == series.shape[0] + 2
+    anon = load(tmp_path / "anon")
+    assert anon.meta["series_uid"] != series.meta["series_uid"]
+    objects = {o["kind"]: o["path"] for o in anon.meta["segment_objects"]}
+    assert np.array_equal(read_mask(objects["seg"], like=anon).array, labels)
+    assert (read_mask(objects["rtstruct"], like=anon).array == labels).mean() > 0.97
+    for path in objects.values():
+        ds = pydicom.dcmread(path)
+        assert ds.PatientIdentityRemoved == "YES"
+        assert ds.PatientID != pydicom.dcmread(series.meta["slice_files"][0]).PatientID
