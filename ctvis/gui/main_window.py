@@ -20,8 +20,9 @@ from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.io.dispatch import MASK_FORMATS
 from ctvis.core.presets import SERIES_PRESET, window_presets
-from ctvis.gui import (export_segments_dialog, file_dialogs, report_dialog,
-                       screenshot_dialog, series_chooser, session_dialogs, unsaved_prompt)
+from ctvis.gui import (export_segments_dialog, file_dialogs, open_segments_dialog,
+                       report_dialog, screenshot_dialog, series_chooser, session_dialogs,
+                       unsaved_prompt)
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
         self._action(file, "Open &file (NIfTI, NRRD, DICOM)…", self.open_file_dialog,
                      "Ctrl+Shift+O")
         self._action(file, "Open &demo phantom", lambda: self.open_path(None), "Ctrl+D")
+        self._action(file, "Open segmen&ts (NIfTI, NRRD, DICOM SEG, RTSTRUCT)…",
+                     lambda: open_segments_dialog.open_segments_dialog(self))
         self.recent_menu = file.addMenu("&Recent files")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addSeparator()
