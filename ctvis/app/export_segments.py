@@ -15,7 +15,12 @@ from pathlib import Path
 
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
-from ctvis.core.io.dispatch import FORMAT as MASK_FORMAT
+from ctvis.core.io.dispatch import DICOM_FORMAT
+from ctvis.core.io.dispatch import FORMAT as FILE_FORMAT
+
+# Label map formats by kind: MASK_FORMATS rows, then DICOM SEG and RTSTRUCT (those need the
+# volume loaded from DICOM files; ``write_mask`` says so otherwise).
+MASK_FORMAT = {**FILE_FORMAT, **DICOM_FORMAT}
 from ctvis.core.progress import Progress
 from ctvis.model.segment_volumes import volume_rows
 

@@ -12,7 +12,7 @@ from PyQt5.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QF
                              QLineEdit)
 
 from ctvis.app.export_segments import SegmentExport, export_segments, file_part
-from ctvis.core.io.dispatch import MASK_FORMATS
+from ctvis.core.io.dispatch import DICOM_MASK_FORMATS, MASK_FORMATS
 from ctvis.gui import file_dialogs
 from ctvis.gui.task_dialog import run_with_progress
 from ctvis.gui.worker import Task
@@ -39,7 +39,7 @@ class ExportSegmentsDialog(QDialog):
             lambda _i: self.name.setText(file_part(self.labelmap.currentData() or "")))
         self.mask_format = QComboBox()
         self.mask_format.addItem("none", None)
-        for f in MASK_FORMATS:
+        for f in MASK_FORMATS + DICOM_MASK_FORMATS:         # DICOM: of a DICOM series only
             self.mask_format.addItem(f"{f.name} ({f.suffixes[0]}; names: {f.names})", f.kind)
         self.mask_format.setCurrentIndex(self.mask_format.findData("seg.nrrd"))
         self.mesh_format = QComboBox()

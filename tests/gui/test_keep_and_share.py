@@ -65,9 +65,11 @@ def test_export_segments_from_the_file_menu(window, qtbot, tmp_path, monkeypatch
     qtbot.waitUntil(lambda: (tmp_path / "lesions_lesion.obj").is_file(), timeout=30000)
     # The choices are the one lists' rows (and "none").
     from ctvis.core.io import MASK_FORMATS
+    from ctvis.core.io.dispatch import DICOM_MASK_FORMATS
     from ctvis.mesh.mesh_io import FORMATS
 
-    assert chosen["choices"] == (len(MASK_FORMATS) + 1, len(FORMATS) + 1)
+    assert chosen["choices"] == (len(MASK_FORMATS) + len(DICOM_MASK_FORMATS) + 1,
+                                 len(FORMATS) + 1)
     back = read_mask(tmp_path / "lesions.seg.nrrd", like=window.state.volume)
     assert np.array_equal(back.array, window.state.overlays["lesions"].labels)
     assert back.meta["segments"] == [{"name": "lesion", "value": 1, "color": [255, 0, 0]}]
