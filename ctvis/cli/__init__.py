@@ -1,6 +1,6 @@
 """The ``ctvis`` command: ``view`` opens the window; the other subcommands are headless.
 
-One module per subcommand (``info``, ``view``, ``segment``, ``mesh``, ``report``,
+One module per subcommand (``info``, ``view``, ``segment``, ``lesion``, ``mesh``, ``report``,
 ``screenshot``, ``anonymize``, ``batch``), each with ``register(subparsers)``; what they share
 (the progress bar, the warning lines) is in :mod:`ctvis.cli.common`.  This module builds the
 parser and runs a command.  Headless subcommands import neither Qt nor a display (they work
@@ -15,11 +15,11 @@ import os
 import sys
 
 from ctvis import __version__
-from ctvis.cli import anonymize, batch, info, mesh, report, screenshot, segment, view
+from ctvis.cli import anonymize, batch, info, lesion, mesh, report, screenshot, segment, view
 from ctvis.core.errors import CtvisError
 
 # In the order `ctvis --help` lists them.
-COMMANDS = (view, info, segment, mesh, report, screenshot, anonymize, batch)
+COMMANDS = (view, info, segment, lesion, mesh, report, screenshot, anonymize, batch)
 
 
 # --------------------------------------------------------------------------- main

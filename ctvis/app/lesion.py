@@ -1,0 +1,50 @@
+"""One-click lesion, shared by the window and the CLI: a point in patient LPS mm in, the
+lesion's voxels, its measurements and its segment row out (no Qt)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctvis.core.lesions.grow import Lesion, LesionError, grow_lesion
+from ctvis.core.lesions.measure import LesionMeasures, measure_lesion
+
+LESION_COLOR = (230, 200, 40)          # yellow: apart from the lungs' orange and blue
+ORIGIN = "one-click lesion"
+
+
+@dataclass
+class LesionResult:
+    lesion: Lesion
+    measures: LesionMeasures
+    seed_kji: tuple
+    at_lps: tuple
+
+    def mask(self, shape) -> np.ndarray:
+        return self.lesion.full(shape)
+
+
+def lesion_at(volume, at_lps, body=None, progress=None) -> LesionResult:
+    """The lesion under the patient point ``at_lps`` (x, y, z mm).  ``body``: the volume's
+    body mask if already made (several clicks on one volume)."""
+    at = tuple(float(v) for v in at_lps)
+    kji = np.rint(volume.patient_to_index(np.asarray(at))).astype(int)
+    if not all(0 <= c < n for c, n in zip(kji, volume.shape)):
+        raise LesionError(f"the point {_fmt(at)} mm lies outside the volume")
+    lesion = grow_lesion(volume, tuple(int(c) for c in kji), body=body, progress=progress)
+    return LesionResult(lesion, measure_lesion(volume, lesion.full(volume.shape)),
+                        tuple(int(c) for c in kji), at)
+
+
+def _fmt(p) -> str:
+    return ", ".join(f"{v:.1f}" for v in p)
+
+
+def measures_text(m: LesionMeasures) -> list[tuple[str, str]]:
+    """(name, value) rows for a table or a printout."""
+    return [("type", m.type), ("volume", f"{m.volume_ml:.2f} mL"),
+            ("long axis (axial)", f"{m.long_axis_mm:.1f} mm"),
+            ("short axis (same slice)", f"{m.short_axis_mm:.1f} mm"),
+            ("longest 3D diameter", f"{m.max_3d_mm:.1f} mm"),
+            ("HU mean ± SD", f"{m.mean_hu:.0f} ± {m.sd_hu:.0f}"),
+            ("solid share", f"{m.solid_share:.2f}")]

@@ -1,0 +1,1 @@
+"""Lesions: one-click growth from a point (:mod:`grow`) and measurements (:mod:`measure`)."""

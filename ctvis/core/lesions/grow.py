@@ -1,0 +1,319 @@
+"""One-click lesion: from a point inside a nodule or a tumour, the lesion's voxels.
+
+A lesion is a blob of tissue denser than what surrounds it (aerated lung) and set off from
+what it touches (vessels, the chest wall, the mediastinum) by a narrowing.  So, in a box
+around the click:
+
+1. the lesion's level is the median HU around the click, the lung's level the median of the
+   aerated voxels of the body in the box; the lesion is what lies a third of the way from
+   the lung's level to the lesion's and above (its partial-volume rim, which readers
+   include), below contrast-filled vessels and bone, and not fat tissue (outside the pleura);
+2. of that, the part joined to the click;
+3. split at narrowings: the distance map (mm, anisotropic voxels) of that part is flooded
+   from its peaks (a watershed of the negated distance), and the basins are merged, from
+   the click's outwards, while the neck between them is wide compared with the click's
+   basin (a vessel leaving a nodule, the pleura a juxta-pleural nodule lies on and the
+   mediastinum a mass lies against are necks; a lobulated tumour's lobes are not);
+4. only what the aerated lung encloses (its closing with a ball six times the radius of a
+   sphere of the lesion's volume, 5–40 mm): the chest wall under a juxta-pleural nodule lies beyond the pleura's smooth
+   surface;
+5. if the lesion reaches the box's side, the box is doubled (up to ``MAX_HALF_MM``).
+
+Everything is measured in millimetres; nothing is tuned per scan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+from skimage.segmentation import watershed
+
+from ctvis.core.errors import CtvisError
+from ctvis.core.presets import resource_json
+
+AERATED_HU = -800            # at the click: aerated lung or air, not a lesion
+BONE_HU = 600                # at the click: bone
+LUNG_HU = -850               # the lung's level when the box holds too little aerated lung
+SOFT_TISSUE_HU = 40          # a solid lesion's level for its edge, wherever it is clicked
+VESSEL_HU = 150              # contrast-filled vessels and bone are not lesion ...
+FAT_HU = (-200, -30)         # ... nor fat tissue (a 3 mm opening of this range)
+FAT_MM = 3.0
+CLICK_MM = 1.5               # the click's level: the median within this radius
+START_HALF_MM = 30.0         # the first box: this far around the click
+MAX_HALF_MM = 120.0
+PEAK_MM = 1.0                # distance peaks shallower than this are a rim, not a blob
+NECK = 0.6                   # a neck at least this share of the click basin's radius: one blob
+RIM = 1 / 3                  # the edge: a third of the way from the lung's level to the
+                             # lesion's, so the partial-volume rim a reader outlines is in
+ENCLOSE = 6.0                # the lung-side ball: this many times the radius of a
+                             # sphere of the lesion's volume (wide, so that it stays out
+                             # of the corner where a juxta-pleural nodule meets the wall)
+ENCLOSE_MM = (5.0, 40.0)     # ... within these bounds
+GLASS_HU = -600              # ground glass's level
+GLASS_MM = 1.0               # a layer this thick at that level: a ground-glass part
+
+
+class LesionError(CtvisError, ValueError):
+    """No lesion at the point given (aerated lung, air, bone, outside the volume)."""
+
+
+@dataclass
+class Lesion:
+    """``region``: a box (three slices) of the volume; ``mask``: the lesion in it."""
+    region: tuple
+    mask: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def full(self, shape) -> np.ndarray:
+        out = np.zeros(shape, bool)
+        out[self.region] = self.mask
+        return out
+
+
+def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
+    """The lesion around voxel ``seed_kji`` (k, j, i) of ``volume``.
+
+    ``body``: the volume's body mask (:func:`ctvis.core.image.body.body_mask`), made here
+    when not given (pass it when clicking several lesions of one volume)."""
+    seed = tuple(int(round(float(c))) for c in seed_kji)
+    if not all(0 <= c < n for c, n in zip(seed, volume.shape)):
+        raise LesionError(f"the point {seed} is outside the volume {volume.shape}")
+    spacing = tuple(float(s) for s in volume.spacing)
+    level = _click_level(volume.array, seed, spacing)
+    if level < AERATED_HU:
+        raise LesionError(f"no lesion at the click: {level:.0f} HU there is aerated lung or "
+                          f"air; click inside the nodule or tumour")
+    if level > BONE_HU:
+        raise LesionError(f"no lesion at the click: {level:.0f} HU there is bone")
+    if body is None:
+        from ctvis.core.image.body import body_mask
+        body = body_mask(volume)
+    mask, box, info, half = _grow_from(volume, body, seed, spacing, level, progress)
+    if mask.any():
+        # Again around the lesion's deepest point: the box (and so what of the vessels and
+        # the wall it holds) is then the same wherever in the lesion the click fell.
+        depth = ndimage.distance_transform_edt(mask, sampling=spacing)
+        centre = tuple(int(b.start + c) for b, c in
+                       zip(box, np.unravel_index(np.argmax(depth), depth.shape)))
+        if centre != seed:
+            again = _grow_from(volume, body, centre, spacing, level, progress)
+            if again[0].any():
+                mask, box, info, half = again
+    info.update(click_hu=level, box_half_mm=half)
+    region = ndimage.find_objects(mask.astype(np.uint8))
+    if not region:
+        raise LesionError(f"no lesion at the click ({level:.0f} HU): the tissue there is not "
+                          f"enclosed by aerated lung (the chest wall, the mediastinum or "
+                          f"outside the lungs); click inside a nodule or tumour")
+    inner = region[0]
+    return Lesion(tuple(slice(b.start + r.start, b.start + r.stop) for b, r in zip(box, inner)),
+                  mask[inner], info)
+
+
+def _grow_from(volume, body, seed, spacing, level, progress):
+    """(mask, box, info, half size) of the lesion grown in a box around ``seed``, doubled
+    while the lesion reaches its side."""
+    half = START_HALF_MM
+    while True:
+        box = _box(seed, half, spacing, volume.shape)
+        mask, info = _lesion_in_box(volume.array[box], body[box], tuple(
+            s - b.start for s, b in zip(seed, box)), spacing, level)
+        if progress is not None:
+            progress(min(half / MAX_HALF_MM, 1.0), "lesion")
+        if half >= MAX_HALF_MM or not _touches_inner_side(mask, box, volume.shape):
+            return mask, box, info, half
+        half *= 2
+
+
+def _click_level(hu, seed, spacing) -> float:
+    r = [max(1, int(np.ceil(CLICK_MM / s))) for s in spacing]
+    box = tuple(slice(max(c - k, 0), c + k + 1) for c, k in zip(seed, r))
+    grids = np.meshgrid(*[(np.arange(b.start, b.stop) - c) * s
+                          for b, c, s in zip(box, seed, spacing)], indexing="ij")
+    ball = sum(g * g for g in grids) <= CLICK_MM ** 2 + 1e-9
+    return float(np.median(hu[box][ball]))
+
+
+def _box(seed, half_mm, spacing, shape) -> tuple:
+    return tuple(slice(max(c - int(np.ceil(half_mm / s)), 0),
+                       min(c + int(np.ceil(half_mm / s)) + 1, n))
+                 for c, s, n in zip(seed, spacing, shape))
+
+
+def _touches_inner_side(mask, box, shape) -> bool:
+    """Whether ``mask`` reaches a side of ``box`` that is not the volume's border."""
+    for axis, (b, n) in enumerate(zip(box, shape)):
+        lo = np.take(mask, 0, axis=axis).any() and b.start > 0
+        hi = np.take(mask, -1, axis=axis).any() and b.stop < n
+        if lo or hi:
+            return True
+    return False
+
+
+def _fat_tissue(hu, spacing) -> np.ndarray:
+    fat = (hu > FAT_HU[0]) & (hu < FAT_HU[1])
+    size = tuple(max(1, 2 * int(round(FAT_MM / 2 / s)) + 1) for s in spacing)
+    return ndimage.maximum_filter(ndimage.minimum_filter(fat, size=size), size=size)
+
+
+def _lesion_in_box(hu, body, seed, spacing, level):
+    hu = ndimage.median_filter(hu, size=(1, 3, 3))            # speckle, not structure
+    aerated = hu[(hu < -500) & body]
+    lung = float(np.median(aerated)) if aerated.size >= 50 else LUNG_HU
+    blob, info = _blob_at_level(hu, body, seed, spacing, level, lung)
+    # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
+    # level adds a thick layer (its ground-glass part), where a solid nodule gains only the
+    # thin partial-volume rim of its edge.
+    if level > GLASS_HU and blob.any():
+        glass, glass_info = _blob_at_level(hu, body, seed, spacing, GLASS_HU, lung)
+        if _added_thickness(blob, glass | blob, spacing) >= GLASS_MM:
+            blob, info, level = glass | blob, glass_info, GLASS_HU
+    info["lesion_hu"] = level
+    return blob, info
+
+
+def _added_thickness(inner, outer, spacing) -> float:
+    """The mean thickness (mm) of the layer ``outer`` adds to ``inner``: its volume over
+    ``inner``'s surface area (faces between inner and not-inner voxels)."""
+    area = 0.0
+    for axis in range(3):
+        faces = np.count_nonzero(np.diff(inner, axis=axis)) + \
+            np.count_nonzero(np.take(inner, [0, -1], axis=axis))
+        area += faces * float(np.prod(spacing)) / spacing[axis]
+    added = np.count_nonzero(outer & ~inner) * float(np.prod(spacing))
+    return added / area if area else 0.0
+
+
+def _blob_at_level(hu, body, seed, spacing, level, lung):
+    # A solid lesion is soft tissue: its edge does not depend on the HU under the click
+    # (contrast, noise); ground glass's level is its own.
+    solid = level >= resource_json("lesion_types.json")["solid_hu"]
+    low = lung + RIM * ((SOFT_TISSUE_HU if solid else level) - lung)
+    high = max(VESSEL_HU, level + 100.0)
+    dense = (hu >= low) & (hu <= high) & ~_fat_tissue(hu, spacing)
+    info = {"lung_hu": lung, "threshold_hu": low}
+    if not dense[seed]:
+        near = _nearest_true(dense, seed, spacing, CLICK_MM * 2)
+        if near is None:
+            return np.zeros(hu.shape, bool), info
+        seed = near
+    parts, _ = ndimage.label(dense)
+    blob = _split_at_necks(parts == parts[seed], seed, spacing)
+    blob &= _lung_side(blob, (hu < low) & body, spacing)
+    # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
+    # wide for the lung-side ball are the lesion's).
+    from ctvis.core.image.body import fill_holes_slices
+    blob = fill_holes_slices(blob)
+    if blob[seed]:
+        parts, _ = ndimage.label(blob)
+        blob = parts == parts[seed]
+    return blob, info
+
+
+def _lung_side(blob, aerated, spacing) -> np.ndarray:
+    """What the aerated lung encloses: its closing with a ball wider than the lesion.  The
+    chest wall and the mediastinum under a juxta-pleural nodule or a mass lie beyond the
+    pleura's smooth surface, which a ball cannot pass; the lesion itself fills a hollow of
+    the lung that the ball bridges."""
+    if not aerated.any():
+        return np.ones_like(blob)
+    volume = np.count_nonzero(blob) * float(np.prod(spacing))
+    radius = float(np.clip(ENCLOSE * (3 * volume / (4 * np.pi)) ** (1 / 3),
+                           ENCLOSE_MM[0], ENCLOSE_MM[1]))
+    pad = [int(np.ceil(radius / s)) + 1 for s in spacing]
+    a = np.pad(aerated, [(p, p) for p in pad])
+    grown = ndimage.distance_transform_edt(~a, sampling=spacing) <= radius
+    closed = ndimage.distance_transform_edt(grown, sampling=spacing) > radius
+    return closed[tuple(slice(p, -p) for p in pad)] | aerated
+
+
+def _nearest_true(mask, seed, spacing, radius_mm):
+    r = [max(1, int(np.ceil(radius_mm / s))) for s in spacing]
+    box = tuple(slice(max(c - k, 0), c + k + 1) for c, k in zip(seed, r))
+    idx = np.argwhere(mask[box])
+    if not len(idx):
+        return None
+    d = (((idx + [b.start for b in box]) - seed) * spacing) ** 2
+    best = idx[np.argmin(d.sum(axis=1))]
+    return tuple(int(v) + b.start for v, b in zip(best, box))
+
+
+def _split_at_necks(blob, seed, spacing) -> np.ndarray:
+    """``blob`` cut at its narrowings, the part holding ``seed``."""
+    box = ndimage.find_objects(blob.astype(np.uint8))[0]
+    box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
+    part = blob[box]
+    s = tuple(c - b.start for c, b in zip(seed, box))
+    dist = ndimage.distance_transform_edt(part, sampling=spacing)
+    # Peaks: local maxima of the distance map at least PEAK_MM deep (thinner: a rim).
+    peaks = (ndimage.maximum_filter(dist, size=3) == dist) & part & (dist >= PEAK_MM)
+    markers, n = ndimage.label(peaks)
+    if n <= 1:
+        out = np.zeros_like(blob)
+        out[box] = part
+        return out
+    basins = watershed(-dist, markers, mask=part)
+    peak = ndimage.maximum(dist, basins, index=np.arange(n + 1))
+    peak = np.asarray(peak, np.float64)
+    saddle = _saddles(basins, dist, n)
+    start = int(basins[s])
+    if start == 0:
+        start = int(np.bincount(basins[part].ravel()).argmax())
+    keep = _merged(start, saddle, peak)
+    out = np.zeros_like(blob)
+    out[box] = np.isin(basins, list(keep))
+    return out
+
+
+def _merged(start, saddle, peak) -> set:
+    """The basins that make one blob with ``start``.  Necks are taken widest first, and two
+    regions become one where the neck between them is at least NECK times the wider
+    region's radius (lobes of one lesion; a vessel or the wall beyond a narrow neck stays
+    apart).  Done over every basin, not grown from the click's, so that where in the
+    lesion the click falls does not change the result."""
+    pairs = sorted(((v, a, b) for a, row in saddle.items() for b, v in row.items() if a < b),
+                   reverse=True)
+    parent = list(range(len(peak)))
+    widest = list(peak)
+
+    def root(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for value, a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb and value >= NECK * max(widest[ra], widest[rb]):
+            parent[rb] = ra
+            widest[ra] = max(widest[ra], widest[rb])
+    r = root(start)
+    return {x for x in range(1, len(peak)) if root(x) == r}
+
+
+def _saddles(basins, dist, n) -> dict:
+    """For each pair of touching basins, the widest point (distance) of the neck between
+    them: the largest min(dist) over pairs of face neighbours in the two basins."""
+    out: dict = {}
+    for axis in range(3):
+        a = np.moveaxis(basins, axis, 0)
+        d = np.moveaxis(dist, axis, 0)
+        la, lb = a[:-1].ravel(), a[1:].ravel()
+        da = np.minimum(d[:-1], d[1:]).ravel()
+        edge = (la != lb) & (la > 0) & (lb > 0)
+        if not edge.any():
+            continue
+        pa, pb, dv = la[edge], lb[edge], da[edge]
+        lo, hi = np.minimum(pa, pb), np.maximum(pa, pb)
+        key = lo.astype(np.int64) * (n + 1) + hi
+        order = np.argsort(key)
+        key, dv = key[order], dv[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
+        best = np.maximum.reduceat(dv, starts)
+        for k, v in zip(key[starts], best):
+            i, j = int(k // (n + 1)), int(k % (n + 1))
+            for x, y in ((i, j), (j, i)):
+                row = out.setdefault(x, {})
+                row[y] = max(row.get(y, 0.0), float(v))
+    return out
