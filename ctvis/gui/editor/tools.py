@@ -1,6 +1,8 @@
 """The editor's tools in the order of their buttons, and the Help rows of their keys."""
 from __future__ import annotations
 
+from ctvis.gui.editor.fill_between import FillBetweenTool
+from ctvis.gui.editor.grow_from_seeds import GrowFromSeedsTool
 from ctvis.gui.editor.islands import IslandsTool
 from ctvis.gui.editor.logical import LogicalTool
 from ctvis.gui.editor.margin import MarginTool
@@ -10,7 +12,7 @@ from ctvis.gui.editor.smoothing import SmoothingTool
 from ctvis.gui.editor.threshold import ThresholdTool
 
 TOOL_CLASSES = (PaintTool, EraseTool, ThresholdTool, IslandsTool, ScissorsTool, MarginTool,
-                SmoothingTool, LogicalTool)
+                SmoothingTool, LogicalTool, GrowFromSeedsTool, FillBetweenTool)
 UNDO_KEYS = ("Ctrl+Z",)
 REDO_KEYS = ("Ctrl+Y", "Ctrl+Shift+Z")
 LEAVE_KEY = "Esc"
