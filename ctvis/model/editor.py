@@ -45,6 +45,7 @@ class Editor:
         self._tool: str | None = None
         self._brush = Brush()
         self._masking = MaskingSettings()
+        self.last_axis: int | None = None    # the view axis last painted in (Fill between)
         self._slots = {"volume": lambda _v: self._new_volume(),
                        "overlays": lambda _o: self._forget_gone_maps()}
         for name, slot in self._slots.items():

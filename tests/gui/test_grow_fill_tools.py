@@ -108,6 +108,10 @@ def test_grow_from_seeds_cancel_and_one_segment(window, edits, qtbot):
     qtbot.mouseClick(tool.cancel_button, Qt.LeftButton)
     assert tool.preview is None and np.array_equal(edits.array, seeds)
     assert window.editor.history.use.undo_steps == 2
+    qtbot.mouseClick(tool.init_button, Qt.LeftButton)
+    assert tool.preview is not None
+    window.state.remove_overlay(MAP)                 # the map gone: the preview goes too
+    assert not tool.apply() and tool.preview is None
 
 
 def test_fill_between_slices_one_undo_step(window, edits, qtbot, phantom):
@@ -140,3 +144,31 @@ def test_help_lists_the_keys(window):
     from ctvis.gui.main_window import SHORTCUTS_HELP
     assert "<b>G</b></td><td>Segment editor: Grow from seeds" in SHORTCUTS_HELP
     assert "<b>F</b></td><td>Segment editor: Fill between slices" in SHORTCUTS_HELP
+
+
+def test_fill_between_along_the_view_last_painted_in(window, edits, qtbot, phantom):
+    """Discs painted with the mouse on two coronal slices: Apply fills along y."""
+    window.editor.set_brush(radius_mm=15.0)
+    view = window.views["coronal"]
+    key(window, qtbot, Qt.Key_P, view="coronal")
+    for index in (40, 48):
+        window.state.set_slice_index("coronal", index)
+        qtbot.waitUntil(lambda: view.index == index)
+        centre = pixel_centre(view, 20, 48)
+        drag(view, [centre, centre])
+    before = edits.array.copy()
+    ys = np.flatnonzero((before == 1).any(axis=(0, 2)))
+    assert list(ys) == [40, 48]
+    key(window, qtbot, Qt.Key_F, view="coronal")
+    tool = window.editor_tools.tools["fill_between"]
+    tool.options()
+    qtbot.mouseClick(tool.apply_button, Qt.LeftButton)
+    assert tool.axis == 1 and tool.axis_box.currentText() == "coronal"
+    patch = fill_between(before, 1, 1, phantom.volume.spacing)
+    assert not patch.empty
+    expected = before.copy()
+    expected[patch.region][patch.mask] = 1
+    assert np.array_equal(edits.array, expected)
+    assert all((edits.array[:, y] == 1).sum() > 0 for y in range(40, 49))
+    key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
+    assert np.array_equal(edits.array, before)

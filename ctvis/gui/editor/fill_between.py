@@ -18,20 +18,24 @@ class FillBetweenTool(Tool):
     def __init__(self, editor, parent=None):
         super().__init__(editor, parent)
         self.axis = 0
+        self.chosen = False        # False: along the view last painted in
 
     def press(self, view, pos) -> None:
         """A click in a view makes its axis the one filled along."""
         self.set_axis(view.geometry_.axes.normal)
 
-    def set_axis(self, axis: int) -> None:
+    def set_axis(self, axis: int, chosen: bool = True) -> None:
         self.axis = int(axis)
-        if self._options is not None:
+        self.chosen = self.chosen or chosen
+        if hasattr(self, "axis_box") and self.axis_box.currentIndex() != self.axis:
             self.axis_box.setCurrentIndex(self.axis)
 
     def apply(self, axis: int | None = None) -> None:
         target = self.target()
         if target is None:
             return
+        if axis is None and not self.chosen and self.editor.last_axis is not None:
+            self.set_axis(self.editor.last_axis, chosen=False)
         axis = self.axis if axis is None else axis
         patch = fill_between(target[0].array, target[1], axis, self.volume.spacing)
         if patch.empty:
@@ -49,8 +53,8 @@ class FillBetweenTool(Tool):
         self.axis_box.addItems([name for name, _ in AXES])
         self.axis_box.setCurrentIndex(self.axis)
         self.axis_box.setToolTip("The view whose slices were outlined (a click in a view "
-                                 "chooses it)")
-        self.axis_box.currentIndexChanged.connect(lambda i: setattr(self, "axis", i))
+                                 "chooses it; by default the view last painted in)")
+        self.axis_box.activated.connect(lambda i: self.set_axis(i))     # the user's choice
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(lambda: self.apply())
         form.addRow("Along", self.axis_box)

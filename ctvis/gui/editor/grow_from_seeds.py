@@ -61,9 +61,19 @@ class GrowFromSeedsTool(Tool):
                           "or Apply.")
         return True
 
+    def _stale(self) -> bool:
+        """The preview's map is no longer shown (another volume, the map removed): drop it."""
+        if self.preview is None:
+            return True
+        if self.volume is not None and any(o.labelmap is self.labelmap
+                                           for o in self.editor.state.overlays.values()):
+            return False
+        self.cancel()
+        return True
+
     def apply(self) -> bool:
         """Write the preview's decisions into the undecided voxels: one undo step."""
-        if self.preview is None:
+        if self._stale():
             return False
         labelmap, (region, labels) = self.labelmap, self.preview
         undecided = labelmap.array[region] == 0
@@ -87,7 +97,7 @@ class GrowFromSeedsTool(Tool):
 
     # ---------------------------------------------------------------- drawing
     def paint(self, view, painter) -> None:
-        if self._full is None or self._full.shape != getattr(self.volume, "shape", None):
+        if self._full is None or self._stale() or self._full.shape != self.volume.shape:
             return
         key = (view.index, id(self._full), self.labelmap.revision)
         cached = self._cache.get(view.view)

@@ -68,6 +68,7 @@ class PaintTool(Tool):
             self.editor.erase(patch, name=self.title.lower())
         else:
             self.editor.paint(patch, name=self.title.lower())
+        self.editor.last_axis = view.geometry_.axes.normal     # Fill between slices' default
         self._last = kji
 
     def restrict(self, patch):
