@@ -259,6 +259,7 @@ class MainWindow(QMainWindow):
         self._action(tools, "&Segment lungs", lambda: lungs.run(), "Ctrl+L")
         self._action(tools, "Show/hide &lung overlay", self.toggle_lungs, "L")
         self._action(tools, "Show/hide &bone overlay", self.toggle_bone, "B")
+        tools.addAction(self.editor_tools.actions["lesion"])       # Lesion at click (N)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard and mouse", self.show_shortcuts,

@@ -20,7 +20,7 @@ from ctvis.model.labelmap import LabelMap
 
 # The tools, 3D Slicer's effect names (the window gives each a module, a button and a key).
 TOOLS = ("paint", "erase", "threshold", "islands", "scissors", "margin", "smoothing",
-         "logical", "grow_from_seeds", "fill_between")
+         "logical", "grow_from_seeds", "fill_between", "lesion")
 NEW_MAP = "segments"          # the map Paint makes a segment in when there is none
 BRUSH_MM = (0.5, 100.0)       # the brush radius's range
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ctvis.gui.editor.fill_between import FillBetweenTool
 from ctvis.gui.editor.grow_from_seeds import GrowFromSeedsTool
 from ctvis.gui.editor.islands import IslandsTool
+from ctvis.gui.editor.lesion import LesionTool
 from ctvis.gui.editor.logical import LogicalTool
 from ctvis.gui.editor.margin import MarginTool
 from ctvis.gui.editor.paint import EraseTool, PaintTool
@@ -12,7 +13,7 @@ from ctvis.gui.editor.smoothing import SmoothingTool
 from ctvis.gui.editor.threshold import ThresholdTool
 
 TOOL_CLASSES = (PaintTool, EraseTool, ThresholdTool, IslandsTool, ScissorsTool, MarginTool,
-                SmoothingTool, LogicalTool, GrowFromSeedsTool, FillBetweenTool)
+                SmoothingTool, LogicalTool, GrowFromSeedsTool, FillBetweenTool, LesionTool)
 UNDO_KEYS = ("Ctrl+Z",)
 REDO_KEYS = ("Ctrl+Y", "Ctrl+Shift+Z")
 LEAVE_KEY = "Esc"

@@ -1,0 +1,98 @@
+"""Lesion: a click inside a nodule or tumour in a slice view grows its segment
+(``ctvis.app.lesion.lesion_at``, the CLI's ``ctvis lesion``) into the label map "lesions"
+(made when missing, apart from the lungs so that a lesion may overlap them), as one undo
+step.  The body mask is made once per volume.  While the tool is active the last lesion's
+long and short axis are drawn in the axial view on their slice."""
+from __future__ import annotations
+
+import numpy as np
+from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtGui import QColor, QPainter, QPen
+from PyQt5.QtWidgets import QApplication
+
+from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
+from ctvis.core.lesions.grow import LesionError
+from ctvis.gui.editor.base import Tool
+from ctvis.model.editor import values_present
+from ctvis.model.labelmap import LabelMap
+from ctvis.model.segment_actions import add_segment
+
+LESIONS_MAP = "lesions"
+
+
+class LesionTool(Tool):
+    name, title, key = "lesion", "Lesion", "N"     # N: nodule (L shows the lungs)
+    tip = "Click inside a nodule or tumour: its segment in the map \"lesions\""
+
+    def __init__(self, editor, parent=None):
+        super().__init__(editor, parent)
+        self._body = None            # (volume, body mask): made once per volume
+        self.last = None             # the last LesionResult (its axes are drawn)
+
+    def body(self):
+        volume = self.volume
+        if self._body is None or self._body[0] is not volume:
+            from ctvis.core.image.body import body_mask
+            self._body = (volume, body_mask(volume))
+        return self._body[1]
+
+    def press(self, view, pos) -> None:
+        kji = view.widget_to_index(pos)
+        volume = self.volume
+        if kji is None or volume is None:
+            return
+        kji = np.rint(np.asarray(kji, float)).astype(int)
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            result = lesion_at(volume, volume.index_to_patient(kji), body=self.body())
+        except LesionError as error:
+            self.message.emit(f"Lesion: {error}")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.add(result)
+
+    def add(self, result) -> None:
+        """Write ``result`` as a new segment "lesion N" of the map "lesions", one undo step."""
+        state = self.editor.state
+        overlay = state.overlays.get(LESIONS_MAP)
+        if overlay is None or overlay.labelmap is None:
+            state.set_overlay(LESIONS_MAP, labels=LabelMap(
+                np.zeros(self.volume.shape, np.uint8), (), LESIONS_MAP))
+        labelmap = state.overlays[LESIONS_MAP].labelmap
+        names = {s.name for s in labelmap.segments}
+        n = next(n for n in range(1, len(names) + 2) if f"lesion {n}" not in names)
+        old = labelmap.segments
+        lesion = result.lesion
+        with self.editor.command("lesion"):
+            row = add_segment(labelmap, f"lesion {n}", values_present(labelmap),
+                              origin=ORIGIN)
+            if all(tuple(s.color) != LESION_COLOR for s in old):
+                row = labelmap.set_segment(row.value, color=LESION_COLOR)
+            self.editor.history.apply(labelmap, lesion.region, row.value, lesion.mask)
+            self.editor.history.record_table(labelmap, old, labelmap.segments)
+        state.active_segment = (LESIONS_MAP, row.value)
+        self.last = result
+        m = result.measures
+        self.message.emit(f"Lesion: {row.name}, {m.type}, {m.volume_ml:.2f} mL, "
+                          f"{m.long_axis_mm:.1f} × {m.short_axis_mm:.1f} mm")
+        self.drawing_changed.emit()
+
+    def paint(self, view, painter) -> None:
+        """The last lesion's long (yellow) and short (cyan) axis on its axial slice."""
+        if self.last is None or view.view != "axial" or self.last.lesion is None:
+            return
+        m = self.last.measures
+        if m.long_axis_ends is None or view.index != m.axial_slice:
+            return
+        painter.setRenderHint(QPainter.Antialiasing, True)
+        for ends, color in ((m.long_axis_ends, QColor(255, 255, 0)),
+                            (m.short_axis_ends, QColor(0, 220, 255))):
+            if ends is None:
+                continue
+            a, b = (QPointF(view.index_to_widget(np.asarray(e, float))) for e in ends)
+            painter.setPen(QPen(color, 1.5))
+            painter.drawLine(a, b)
+
+    def disconnect_state(self) -> None:
+        self._body, self.last = None, None

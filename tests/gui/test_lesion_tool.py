@@ -1,0 +1,92 @@
+"""The Segment Editor's Lesion tool in the window (issue 22, items 1, 2 and 5): a click in
+the axial view on a phantom lesion gives the segment ``ctvis.app.lesion.lesion_at`` gives the
+CLI, in the map "lesions", undone by Ctrl+Z; its measurements in the Segments dock; a click
+in aerated lung says why in the status bar and adds nothing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt5.QtCore import QEvent, Qt
+
+from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
+from ctvis.gui.editor.lesion import LESIONS_MAP
+from ctvis.gui.screenshot import window_image
+from tests.gui.test_editor_tools import key, send_mouse
+from tests.helpers.lesion_phantoms import lesion_cases
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
+
+
+@pytest.fixture(scope="module")
+def solid():
+    name, volume, truth, click = next(c for c in lesion_cases() if c[0] == "solid")
+    return volume, truth, tuple(int(c) for c in click)
+
+
+@pytest.fixture
+def window(qtbot, solid):
+    from ctvis.gui.main_window import MainWindow
+
+    win = MainWindow(solid[0])
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitActive(win)
+    win.docks["segments"].raise_()
+    return win
+
+
+def click_voxel(window, kji) -> None:
+    view = window.views["axial"]
+    window.state.set_slice_index("axial", int(kji[0]))
+    assert view.index == kji[0]
+    pos = view.index_to_widget(np.asarray(kji, float)).toPoint()
+    assert tuple(np.rint(view.widget_to_index(pos)).astype(int)) == tuple(kji)
+    send_mouse(view, QEvent.MouseButtonPress, pos)
+    send_mouse(view, QEvent.MouseButtonRelease, pos, buttons=Qt.NoButton)
+
+
+def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
+    volume, truth, click = solid
+    key(window, qtbot, Qt.Key_N)
+    assert window.editor.tool == "lesion"
+    assert window.editor_tools.actions["lesion"].isChecked()
+    click_voxel(window, click)
+    overlay = window.state.overlays.get(LESIONS_MAP)
+    assert overlay is not None and overlay.labelmap is not None
+    labelmap = overlay.labelmap
+    (row,) = labelmap.segments
+    assert row.name == "lesion 1" and row.origin == ORIGIN
+    assert tuple(row.color) == LESION_COLOR
+    expected = lesion_at(volume, volume.index_to_patient(np.asarray(click))).mask(
+        volume.shape)
+    assert expected.sum() > 100
+    assert np.array_equal(labelmap.array == row.value, expected)
+    assert np.array_equal(labelmap.array > 0, expected)
+    assert "solid" in window.statusBar().currentMessage()
+    # The long axis is drawn (yellow) in the axial view on its slice.
+    m = window.editor_tools.tools["lesion"].last.measures
+    window.state.set_slice_index("axial", int(m.axial_slice))
+    window_image(window).save("/tmp/ctvis_lesion_tool.png")
+    key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
+    assert not labelmap.array.any()
+    assert labelmap.segments == ()
+
+
+def test_a_click_in_aerated_lung_says_why_and_adds_nothing(window, qtbot, solid):
+    volume, truth, click = solid
+    key(window, qtbot, Qt.Key_N)
+    # A lung voxel 12 mm across from the lesion, left or right, that is aerated.
+    k, j, i = click
+    step = int(round(20.0 / volume.spacing[2]))
+    aerated = next((k, j, i + d) for d in (step, -step) if volume.array[k, j, i + d] < -700
+                   and not truth[k, j, i + d])
+    click_voxel(window, aerated)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Lesion: ") and len(message) > 12
+    overlay = window.state.overlays.get(LESIONS_MAP)
+    assert overlay is None or not overlay.labelmap.array.any()
+    assert not window.editor.history.can_undo
