@@ -67,13 +67,23 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     assert np.array_equal(labelmap.array == row.value, expected)
     assert np.array_equal(labelmap.array > 0, expected)
     assert "solid" in window.statusBar().currentMessage()
+    # The measurements table under the Segments table: the lesion's type and volume.
+    table = window.editor_tools.lesions
+    qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)
+    m = lesion_at(volume, volume.index_to_patient(np.asarray(click))).measures
+    (texts,) = table.row_texts()
+    assert texts[:3] == ["lesion 1", "solid", f"{m.volume_ml:.2f}"]
+    assert texts[3:6] == [f"{m.long_axis_mm:.1f}", f"{m.short_axis_mm:.1f}",
+                          f"{m.max_3d_mm:.1f}"]
+    assert table.isVisible()
     # The long axis is drawn (yellow) in the axial view on its slice.
-    m = window.editor_tools.tools["lesion"].last.measures
     window.state.set_slice_index("axial", int(m.axial_slice))
     window_image(window).save("/tmp/ctvis_lesion_tool.png")
     key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
     assert not labelmap.array.any()
     assert labelmap.segments == ()
+    qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=5000)
+    assert not table.isVisible()
 
 
 def test_a_click_in_aerated_lung_says_why_and_adds_nothing(window, qtbot, solid):

@@ -7,6 +7,7 @@ from PyQt5.QtCore import QObject
 from PyQt5.QtGui import QKeySequence
 from PyQt5.QtWidgets import QAction
 
+from ctvis.gui.docks.lesion_measures import LesionMeasuresTable
 from ctvis.gui.editor.panel import EditorPanel
 from ctvis.gui.editor.tools import LEAVE_KEY, REDO_KEYS, TOOL_CLASSES, UNDO_KEYS
 from ctvis.gui.subscriptions import subscriptions
@@ -37,6 +38,8 @@ class EditorTools(QObject):
         self.redo_action = QAction("&Redo", window)
         self.redo_action.setShortcuts([QKeySequence(k) for k in REDO_KEYS])
         self.redo_action.triggered.connect(self.redo)
+        self.lesions = LesionMeasuresTable(editor.state)    # under the Segments table
+        window.panels["segments"].layout().addWidget(self.lesions)
         self.panel = EditorPanel(editor, self.tools, self.actions)
         window.panels["segments"].layout().addWidget(self.panel)
         self._subs = subscriptions(self)
@@ -60,6 +63,7 @@ class EditorTools(QObject):
         self.choose(None)
         self._subs.disconnect_all()
         self.panel.disconnect_state()
+        self.lesions.disconnect_state()
         for tool in self.tools.values():
             tool.disconnect_state()
 
