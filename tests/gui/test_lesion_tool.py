@@ -11,6 +11,7 @@ from PyQt5.QtCore import QEvent, Qt
 from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
 from ctvis.gui.editor.lesion import LESIONS_MAP
 from ctvis.gui.screenshot import window_image
+from tests.gui.shots import to_rgb
 from tests.gui.test_editor_tools import key, send_mouse
 from tests.helpers.lesion_phantoms import lesion_cases
 
@@ -49,6 +50,19 @@ def click_voxel(window, kji) -> None:
     send_mouse(view, QEvent.MouseButtonRelease, pos, buttons=Qt.NoButton)
 
 
+def line_pixels(view, ends, rgb) -> float:
+    """The share of points along the line between voxel ``ends`` shown in ``rgb`` (within
+    one pixel, ±20 per channel)."""
+    screen = to_rgb(view).astype(int)
+    a, b = (view.index_to_widget(np.asarray(e, float)) for e in ends)
+    hits = []
+    for t in np.linspace(0.15, 0.85, 15):
+        x, y = a.x() + t * (b.x() - a.x()), a.y() + t * (b.y() - a.y())
+        near = screen[int(y) - 1:int(y) + 2, int(x) - 1:int(x) + 2]
+        hits.append(bool(np.any(np.all(np.abs(near - rgb) <= 20, axis=-1))))
+    return float(np.mean(hits))
+
+
 def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     volume, truth, click = solid
     key(window, qtbot, Qt.Key_N)
@@ -76,9 +90,18 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     assert texts[3:6] == [f"{m.long_axis_mm:.1f}", f"{m.short_axis_mm:.1f}",
                           f"{m.max_3d_mm:.1f}"]
     assert table.isVisible()
-    # The long axis is drawn (yellow) in the axial view on its slice.
+    # The long axis is drawn (yellow) in the axial view on its slice, the short one (cyan).
+    view = window.views["axial"]
     window.state.set_slice_index("axial", int(m.axial_slice))
+    area = window.docks["segments"].widget()
+    if hasattr(area, "ensureWidgetVisible"):
+        area.ensureWidgetVisible(table)
     window_image(window).save("/tmp/ctvis_lesion_tool.png")
+    assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) >= 0.8
+    assert line_pixels(view, m.short_axis_ends, (0, 220, 255)) >= 0.8
+    key(window, qtbot, Qt.Key_Escape)                   # no tool: no lines
+    assert window.editor.tool is None
+    assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) < 0.2
     key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
     assert not labelmap.array.any()
     assert labelmap.segments == ()
