@@ -10,6 +10,7 @@ from PyQt5.QtCore import QEvent, Qt
 
 from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
 from ctvis.gui.editor.lesion import LESIONS_MAP
+from ctvis.gui.editor.tools import shortcut_rows
 from ctvis.gui.screenshot import window_image
 from tests.gui.shots import to_rgb
 from tests.gui.test_editor_tools import key, send_mouse
@@ -68,6 +69,7 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     key(window, qtbot, Qt.Key_N)
     assert window.editor.tool == "lesion"
     assert window.editor_tools.actions["lesion"].isChecked()
+    assert "Lesion" in shortcut_rows()                  # Help's keys
     click_voxel(window, click)
     overlay = window.state.overlays.get(LESIONS_MAP)
     assert overlay is not None and overlay.labelmap is not None
@@ -102,8 +104,11 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     key(window, qtbot, Qt.Key_Escape)                   # no tool: no lines
     assert window.editor.tool is None
     assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) < 0.2
+    key(window, qtbot, Qt.Key_N)                        # the tool again: the lines again
+    assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) >= 0.8
     key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
     assert not labelmap.array.any()
+    assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) < 0.2   # undone: no lines
     assert labelmap.segments == ()
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=5000)
     assert not table.isVisible()

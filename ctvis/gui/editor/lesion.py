@@ -13,6 +13,7 @@ from PyQt5.QtWidgets import QApplication
 from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
 from ctvis.core.lesions.grow import LesionError
 from ctvis.gui.editor.base import Tool
+from ctvis.gui.subscriptions import subscriptions
 from ctvis.model.editor import values_present
 from ctvis.model.labelmap import LabelMap
 from ctvis.model.segment_actions import add_segment
@@ -28,6 +29,12 @@ class LesionTool(Tool):
         super().__init__(editor, parent)
         self._body = None            # (volume, body mask): made once per volume
         self.last = None             # the last LesionResult (its axes are drawn)
+        self._last_row = None        # (label map, value) of its segment
+        self._subs = subscriptions(self)
+        self._subs.connect(editor.state.events.volume, lambda _v: self._forget())
+
+    def _forget(self) -> None:
+        self._body, self.last, self._last_row = None, None, None
 
     def body(self):
         volume = self.volume
@@ -72,7 +79,7 @@ class LesionTool(Tool):
             self.editor.history.apply(labelmap, lesion.region, row.value, lesion.mask)
             self.editor.history.record_table(labelmap, old, labelmap.segments)
         state.active_segment = (LESIONS_MAP, row.value)
-        self.last = result
+        self.last, self._last_row = result, (labelmap, row.value)
         m = result.measures
         self.message.emit(f"Lesion: {row.name}, {m.type}, {m.volume_ml:.2f} mL, "
                           f"{m.long_axis_mm:.1f} × {m.short_axis_mm:.1f} mm")
@@ -80,7 +87,10 @@ class LesionTool(Tool):
 
     def paint(self, view, painter) -> None:
         """The last lesion's long (yellow) and short (cyan) axis on its axial slice."""
-        if self.last is None or view.view != "axial" or self.last.lesion is None:
+        if self.last is None or view.view != "axial":
+            return
+        labelmap, value = self._last_row
+        if labelmap.segment(value) is None:                   # undone or deleted
             return
         m = self.last.measures
         if m.long_axis_ends is None or view.index != m.axial_slice:
@@ -95,4 +105,5 @@ class LesionTool(Tool):
             painter.drawLine(a, b)
 
     def disconnect_state(self) -> None:
-        self._body, self.last = None, None
+        self._subs.disconnect_all()
+        self._forget()
