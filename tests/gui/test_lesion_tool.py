@@ -83,6 +83,10 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     assert np.array_equal(labelmap.array == row.value, expected)
     assert np.array_equal(labelmap.array > 0, expected)
     assert "solid" in window.statusBar().currentMessage()
+    click_voxel(window, click)                          # again: refused, nothing added
+    assert "already" in window.statusBar().currentMessage()
+    assert len(labelmap.segments) == 1 and window.editor.history.use.undo_steps == 1
+    assert np.array_equal(labelmap.array == row.value, expected)
     # The measurements table under the Segments table: the lesion's type and volume.
     table = window.editor_tools.lesions
     qtbot.waitUntil(lambda: table.rowCount() == 1, timeout=5000)

@@ -49,6 +49,15 @@ class LesionTool(Tool):
         if kji is None or volume is None:
             return
         kji = np.rint(np.asarray(kji, float)).astype(int)
+        overlay = self.editor.state.overlays.get(LESIONS_MAP)
+        if overlay is not None and overlay.labelmap is not None \
+                and overlay.labelmap.array.shape == volume.shape:
+            value = int(overlay.labelmap.array[tuple(np.clip(kji, 0,
+                                                              np.array(volume.shape) - 1))])
+            row = overlay.labelmap.segment(value) if value else None
+            if row is not None:
+                self.message.emit(f"Lesion: this point is in {row.name} already.")
+                return
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             result = lesion_at(volume, volume.index_to_patient(kji), body=self.body())
