@@ -21,9 +21,14 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
 
 
 @pytest.fixture(scope="module")
-def solid():
-    name, volume, truth, click = next(c for c in lesion_cases() if c[0] == "solid")
-    return volume, truth, tuple(int(c) for c in click)
+def cases():
+    return {name: (volume, truth, tuple(int(c) for c in click))
+            for name, volume, truth, click in lesion_cases()}
+
+
+@pytest.fixture
+def solid(cases):
+    return cases["solid"]
 
 
 @pytest.fixture
@@ -132,3 +137,24 @@ def test_a_click_in_aerated_lung_says_why_and_adds_nothing(window, qtbot, solid)
     overlay = window.state.overlays.get(LESIONS_MAP)
     assert overlay is None or not overlay.labelmap.array.any()
     assert not window.editor.history.can_undo
+
+
+@pytest.mark.parametrize("name", ["part-solid", "ground-glass"])
+def test_other_types_after_another_volume_is_loaded(window, qtbot, cases, name):
+    """The window's state gets the case's volume (the body mask is made again for it)."""
+    key(window, qtbot, Qt.Key_N)
+    click_voxel(window, cases["solid"][2])              # the body mask of the first volume
+    volume, truth, click = cases[name]
+    window.state.volume = volume
+    assert window.state.overlays.get(LESIONS_MAP) is None
+    key(window, qtbot, Qt.Key_N)
+    click_voxel(window, click)
+    labelmap = window.state.overlays[LESIONS_MAP].labelmap
+    (row,) = labelmap.segments
+    result = lesion_at(volume, volume.index_to_patient(np.asarray(click)))
+    assert np.array_equal(labelmap.array == row.value, result.mask(volume.shape))
+    assert result.measures.type == name
+    table = window.editor_tools.lesions
+    qtbot.waitUntil(lambda: table.rowCount() == 1 and table.row_texts()[0][1] == name,
+                    timeout=5000)
+    assert table.row_texts()[0][2] == f"{result.measures.volume_ml:.2f}"
