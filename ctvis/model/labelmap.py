@@ -41,6 +41,7 @@ class Segment:
     visible: bool = True
     locked: bool = False                     # editor tools leave a locked segment alone
     origin: str | None = None                # how it was made: a method, a file, a tool
+    opacity: float = 1.0                     # times its map's opacity (0 to 1), 2D and 3D
 
     def __post_init__(self):
         if not 0 < int(self.value) <= 65535:
@@ -49,18 +50,22 @@ class Segment:
         color = tuple(int(c) for c in self.color)
         if len(color) != 3 or not all(0 <= c <= 255 for c in color):
             raise ValueError(f"segment {self.name!r}: colour {self.color!r} is not RGB 0-255")
+        if not 0.0 <= float(self.opacity) <= 1.0:
+            raise ValueError(f"segment {self.name!r}: opacity {self.opacity!r} is not in 0..1")
         object.__setattr__(self, "value", int(self.value))
         object.__setattr__(self, "color", color)
+        object.__setattr__(self, "opacity", float(self.opacity))
 
     def to_dict(self) -> dict:
         return {"name": self.name, "value": self.value, "color": list(self.color),
-                "visible": self.visible, "locked": self.locked, "origin": self.origin}
+                "visible": self.visible, "locked": self.locked, "origin": self.origin,
+                "opacity": self.opacity}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Segment":
         return cls(str(d["name"]), int(d["value"]), tuple(d["color"]),
                    bool(d.get("visible", True)), bool(d.get("locked", False)),
-                   d.get("origin"))
+                   d.get("origin"), float(d.get("opacity", 1.0)))
 
 
 def lung_segments(origin: str | None = None) -> tuple[Segment, ...]:

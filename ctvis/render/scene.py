@@ -296,7 +296,7 @@ class Scene:
                 if n == name:
                     prop.SetVisibility(show and table[value].visible)
                     prop.GetProperty().SetColor(*(np.asarray(table[value].color) / 255))
-                    prop.GetProperty().SetOpacity(overlay.opacity)
+                    prop.GetProperty().SetOpacity(overlay.opacity * table[value].opacity)
         if self.rebuilt:
             self.timings["lungs"] = time.perf_counter() - t
 
@@ -320,7 +320,7 @@ class Scene:
             self.rebuilt.append((name, value))
             if mesh is not None and mesh.n_cells:
                 self.lung_actors[(name, value)] = self._surface_actor(
-                    mesh, np.asarray(table[value].color) / 255, opacity)
+                    mesh, np.asarray(table[value].color) / 255, opacity * table[value].opacity)
                 self._segment_boxes[(name, value)] = self._mesh_region(mesh)
         self._built[name] = (labelmap, labelmap.revision)
         self._edits.pop(name, None)

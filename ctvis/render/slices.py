@@ -133,7 +133,7 @@ def _mix_labels(rgb: np.ndarray, labels: np.ndarray, overlay) -> None:
     colour = np.zeros((size, 3), np.float32)
     alpha = np.zeros(size, np.float32)
     for s in segments:
-        colour[s.value], alpha[s.value] = s.color, overlay.opacity
+        colour[s.value], alpha[s.value] = s.color, overlay.opacity * s.opacity
     lab = np.minimum(labels[box], size - 1).astype(np.intp, copy=False)
     weight = alpha[lab]
     if getattr(overlay, "outline", False):

@@ -292,6 +292,23 @@ def test_opacity_and_outline_of_a_map(window, lungs, qtbot):
     assert has_colour(drawn(window), RIGHT_LUNG.color)[labels == RIGHT_LUNG.value].all()
 
 
+def test_the_selected_segments_own_opacity(window, lungs, qtbot):
+    panel = window.panels["segments"]
+    assert not panel.segment_opacity.isEnabled()                 # nothing selected
+    click_row(panel, qtbot, panel._keys.index((LUNGS, RIGHT_LUNG.value)))
+    assert window.state.active_segment == (LUNGS, RIGHT_LUNG.value)
+    assert panel.segment_opacity.isEnabled() and panel.segment_opacity.spin.value() == 100
+    panel.segment_opacity.slider.setValue(50)
+    assert lungs.segment(RIGHT_LUNG.value).opacity == pytest.approx(0.5)
+    assert lungs.segment(LEFT_LUNG.value).opacity == 1.0
+    labels = plane(window, lungs.array)
+    rgb = drawn(window)
+    assert not has_colour(rgb, RIGHT_LUNG.color)[labels == RIGHT_LUNG.value].any()   # mixed
+    assert has_colour(rgb, LEFT_LUNG.color)[labels == LEFT_LUNG.value].all()         # opaque
+    click_row(panel, qtbot, panel._keys.index((LUNGS, LEFT_LUNG.value)))
+    assert panel.segment_opacity.spin.value() == 100                # follows the selection
+
+
 def test_the_view_menu_shows_and_hides_the_dock(window, lungs, qtbot):
     panel = window.panels["segments"]
     view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")

@@ -66,6 +66,12 @@ def test_segment_table_rows_and_their_event():
     assert len(tables) == 1 and labelmap.color_of(2) == (0, 255, 0)
     labelmap.add_segment(Segment("nodule", 7, (255, 0, 0), origin="paint"))
     assert Segment.from_dict(labelmap.segment(7).to_dict()) == labelmap.segment(7)
+    half = labelmap.set_segment(7, opacity=0.5)
+    assert Segment.from_dict(half.to_dict()) == half and half.opacity == 0.5
+    assert Segment.from_dict({k: v for k, v in half.to_dict().items()
+                              if k != "opacity"}).opacity == 1.0       # older tables
+    with pytest.raises(ValueError, match="opacity"):
+        labelmap.set_segment(7, opacity=1.5)
     with pytest.raises(ValueError, match="repeat"):
         labelmap.add_segment(Segment("again", 7, (1, 2, 3)))
     with pytest.raises(ValueError, match="does not fit"):
@@ -112,7 +118,8 @@ def test_segment_tables_travel_in_the_session_json(volume):
     state.overlays[LUNGS].labelmap.set_segment(2, color=(1, 2, 3), locked=True)
     data = state.to_dict()["overlays"][LUNGS]
     assert data["segments"][1] == {"name": "left", "value": 2, "color": [1, 2, 3],
-                                   "visible": True, "locked": True, "origin": "kmeans"}
+                                   "visible": True, "locked": True, "origin": "kmeans",
+                                   "opacity": 1.0}
     assert data["colors"][1] == [2, [1, 2, 3]]               # for readers of version 1
     again = ViewerState()
     again.volume = volume

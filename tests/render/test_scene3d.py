@@ -161,6 +161,11 @@ def test_lung_surfaces_appear_with_the_overlay_in_its_colours(state, scene, phan
     scene.sync(state, {"overlays"})
     assert all(a.GetProperty().GetOpacity() == pytest.approx(0.3)
                for a in scene.lung_actors.values())
+    # A segment's own opacity multiplies its map's.
+    state.overlays["lungs"].labelmap.set_segment(1, opacity=0.5)
+    scene.sync(state, {"overlays"})
+    assert scene.lung_actors[("lungs", 1)].GetProperty().GetOpacity() == pytest.approx(0.15)
+    assert scene.lung_actors[("lungs", 2)].GetProperty().GetOpacity() == pytest.approx(0.3)
 
 
 # ---------------------------------------------------------------- standard views

@@ -48,6 +48,23 @@ def test_overlay_colours_exactly_the_labelled_pixels():
     assert (np.ptp(hidden, axis=2) == 0).all()
 
 
+
+def test_each_segment_has_its_own_opacity_times_its_maps():
+    from ctvis.model.labelmap import LabelMap, lung_segments
+
+    vol = volume_with_values()
+    labels = np.zeros(vol.shape, np.uint8)
+    labels[:, 3:, :4] = RIGHT_LUNG.value
+    labels[:, 3:, 4:] = LEFT_LUNG.value
+    labelmap = LabelMap(labels, lung_segments())
+    labelmap.set_segment(RIGHT_LUNG.value, opacity=0.5)
+    rgb = slice_rgb(vol, "axial", 2, Window(-600, 1500), [Overlay(labelmap, opacity=1.0)])
+    assert rgb[4, 0].tolist() == [round((60 + c) / 2) for c in RIGHT_LUNG.color]
+    assert (rgb[3:, 4:] == LEFT_LUNG.color).all()                # the other one: opaque
+    quarter = slice_rgb(vol, "axial", 2, Window(-600, 1500), [Overlay(labelmap, opacity=0.5)])
+    assert quarter[4, 0].tolist() == [round(60 + (c - 60) / 4) for c in RIGHT_LUNG.color]
+
+
 def test_bone_overlay_marks_pixels_at_or_above_the_threshold():
     vol = volume_with_values()
     rgb = slice_rgb(vol, "axial", 0, Window(-600, 1500), bone=Bone(hu=300, visible=True))

@@ -1,6 +1,7 @@
 """Segments: every segment of every label map in the state, as a table (colour, name, map,
 visible, locked, volume in mL, how it was made), with add, rename (double-click the name),
-recolour, delete, merge, show/hide, and each map's opacity and fill/outline display.
+recolour, delete, merge, show/hide, each segment's opacity, and each map's opacity and
+fill/outline display.
 
 The dock holds no result: rows are read from the overlays' segment tables, every action
 changes a table or writes voxels through the label map (:mod:`ctvis.model.segment_actions`),
@@ -94,6 +95,9 @@ class SegmentsPanel(QWidget):
             button.setToolTip(tip)
         self.map_box = QComboBox()
         self.opacity = SliderSpin("Opacity", 0, 100, " %")
+        # The selected segment's own opacity, times its map's (2D and 3D).
+        self.segment_opacity = SliderSpin("Segment", 0, 100, " %")
+        self.segment_opacity.setToolTip("The selected segment's opacity, times its map's")
         self.display = QComboBox()
         self.display.addItems(DISPLAYS)
         self.display.setToolTip("How the slice views draw this map's segments")
@@ -110,6 +114,7 @@ class SegmentsPanel(QWidget):
         grid.addWidget(QLabel("Slices"), 0, 2)
         grid.addWidget(self.display, 0, 3)
         grid.addWidget(self.opacity, 1, 0, 1, 4)
+        grid.addWidget(self.segment_opacity, 2, 0, 1, 4)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
@@ -127,6 +132,7 @@ class SegmentsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._enable)
         self.map_box.currentTextChanged.connect(lambda _name: self._show_map())
         self.opacity.changed.connect(lambda v: self._set_map(opacity=v / 100))
+        self.segment_opacity.changed.connect(self._set_segment_opacity)
         self.display.currentTextChanged.connect(
             lambda text: self._set_map(outline=text == "Outline"))
         self._subs = subscriptions(self)
@@ -242,7 +248,13 @@ class SegmentsPanel(QWidget):
             with blocked(self.map_box):
                 self.map_box.setCurrentText(key[0])
             self._show_map()
+            self.segment_opacity.set_value(100 * self._row(key)[1].opacity)
         self._enable()
+
+    def _set_segment_opacity(self, value) -> None:
+        key = self.state.active_segment
+        if key is not None and self.state.active_row() is not None:
+            self._set_row(key, opacity=value / 100)
 
     def _show_maps(self) -> None:
         names = [n for n, o in self.state.overlays.items() if o.labelmap is not None]
@@ -271,6 +283,7 @@ class SegmentsPanel(QWidget):
         has_map = self.map_box.currentText() in self.state.overlays
         for w in (self.opacity, self.display):
             w.setEnabled(has_map)
+        self.segment_opacity.setEnabled(self.state.active_row() is not None)
 
     # ------------------------------------------------------------ volumes
     def _on_labels(self, name: str, change) -> None:
