@@ -42,4 +42,33 @@ def read_segments(volume, path, name: str = "segments", progress=None,
     return LabelMap(mask.array, table, name), list(mask.meta.get("warnings", []))
 
 
-__all__ = ["read_segments", "overlay_name"]
+def pick_segment(labelmap: LabelMap, wanted: str, source) -> LabelMap:
+    """``labelmap`` with only its segment named ``wanted`` (exactly, else ignoring case), or
+    with that label value; a CtvisError lists the segments when there is none."""
+    from ctvis.core.errors import CtvisError
+
+    rows = labelmap.segments
+    found = [s for s in rows if s.name == wanted] or \
+        [s for s in rows if s.name.lower() == wanted.lower()] or \
+        [s for s in rows if wanted.isdigit() and s.value == int(wanted)]
+    if not found:
+        names = ", ".join(f"{s.name} ({s.value})" for s in rows) or "none"
+        raise CtvisError(f"{source}: no segment named {wanted!r} (segments: {names})")
+    seg = found[0]
+    array = np.where(labelmap.array == seg.value, labelmap.array, 0).astype(
+        labelmap.array.dtype, copy=False)
+    return LabelMap(array, (seg,), labelmap.name)
+
+
+def mask_labelmap(volume, path, segment: str | None = None,
+                  taken=()) -> tuple[LabelMap, list[str]]:
+    """(label map of the mask file ``path`` on ``volume``'s grid, named after the file,
+    with only segment ``segment`` when given; the mask's warnings): ``--mask``/``--segment``
+    of ``ctvis screenshot`` and ``ctvis report``."""
+    labelmap, warnings = read_segments(volume, path, overlay_name(path, taken))
+    if segment is not None:
+        labelmap = pick_segment(labelmap, segment, path)
+    return labelmap, warnings
+
+
+__all__ = ["read_segments", "overlay_name", "pick_segment", "mask_labelmap"]

@@ -242,13 +242,15 @@ def lung_state(volume, result, bone=None):
 
 
 def write_report(volume, result, html_path, pdf_path=None, with_identifiers: bool = False,
-                 progress=None, cancel=None, bone=None, segments=None) -> dict:
+                 progress=None, cancel=None, bone=None, segments=None,
+                 labelmaps=()) -> dict:
     """Pictures, HTML (and PDF) for a segmented volume (``result``: a LungResult).
 
     ``bone``: the bone threshold setting (``state.Bone``) of the window the report is made
     from; None (the CLI, batch): the preset's.  ``result.seconds`` None: time not known.
     ``segments``: the segments to list with their volumes (:func:`segment_rows` of the
-    window's state: every label map it shows); None: the lungs' segments.
+    window's state: every label map it shows); None: the lungs' segments and those of
+    ``labelmaps`` (more label maps on ``volume``'s grid, drawn in the pictures too).
 
     Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s},
     "notes": what loading repaired or passed over}.
@@ -263,6 +265,8 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
     tick = Progress(progress, cancel)
     seconds, t = {}, time.perf_counter()
     state = lung_state(volume, result, bone=bone)
+    for labelmap in labelmaps:
+        state.set_overlay(labelmap.name, labels=labelmap)
     pictures = report_pictures(state, progress=tick.sub(0.0, 0.8))
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
@@ -286,8 +290,11 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
 
 
 def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
-                with_identifiers: bool = False, progress=None, cancel=None) -> dict:
-    """Open ``path``, segment the lungs, then :func:`write_report`."""
+                with_identifiers: bool = False, progress=None, cancel=None,
+                mask=None, mask_segment: str | None = None) -> dict:
+    """Open ``path``, segment the lungs, then :func:`write_report`.  ``mask``: a label map
+    file whose segments (only ``mask_segment`` when given) are listed and drawn too; its
+    warnings are in the result's "mask_warnings"."""
     import time
 
     from ctvis.app.pipeline import open_volume, segment
@@ -296,13 +303,21 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
     tick = Progress(progress, cancel)
     t = time.perf_counter()
     volume = open_volume(path, series_uid=series_uid, progress=tick.sub(0.0, 0.2))
+    labelmaps, mask_warnings = [], []
+    if mask is not None:
+        from ctvis.app.open_segments import mask_labelmap
+
+        labelmap, mask_warnings = mask_labelmap(volume, mask, mask_segment,
+                                                    taken=("lungs",))
+        labelmaps.append(labelmap)
     opened, t = time.perf_counter() - t, time.perf_counter()
     result = segment(volume, method, progress=tick.sub(0.2, 0.5))
     segmented = time.perf_counter() - t
     if result.empty:
         raise CtvisError(f"{path}: no lungs found; no report written")
     out = write_report(volume, result, html_path, pdf_path, with_identifiers,
-                       progress=tick.sub(0.5, 1.0))
+                       progress=tick.sub(0.5, 1.0), labelmaps=labelmaps)
+    out["mask_warnings"] = list(mask_warnings)
     out["seconds"] = {"open": opened, "segment": segmented, **out["seconds"]}
     return out
 

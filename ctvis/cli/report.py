@@ -23,6 +23,11 @@ def register(subparsers) -> None:
                    help="show patient ID, dates, UIDs and paths (default: de-identified)")
     p.add_argument("--method", choices=METHODS, default=METHODS[0],
                    help=f"lung segmentation method (default {METHODS[0]})")
+    p.add_argument("--mask", help="also list and draw the segments of this label map "
+                                  "(NIfTI/NRRD, 3D Slicer .seg.nrrd, DICOM SEG or RTSTRUCT "
+                                  "of the series)")
+    p.add_argument("--segment", metavar="NAME",
+                   help="only the segment of --mask with this name or label value")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=cmd_report)
@@ -36,6 +41,8 @@ def _check(args) -> None:
     for out in filter(None, (args.output, args.pdf)):
         if Path(out).is_dir():
             raise CtvisError(f"{out}: is a folder, give a file name")
+    if args.segment is not None and not args.mask:
+        raise CtvisError("--segment names a segment of --mask: give --mask too")
 
 
 def cmd_report(args) -> int:
@@ -46,7 +53,9 @@ def cmd_report(args) -> int:
     with progress_bar(not args.quiet, "report") as progress:
         result = make_report(args.path, args.output, args.pdf, series_uid=args.series,
                              method=args.method, with_identifiers=args.with_identifiers,
-                             progress=progress)
+                             progress=progress, mask=args.mask,
+                             mask_segment=args.segment)
+    print_warnings(args.mask, result.get("mask_warnings", []))
     if not args.quiet:
         total = result["metrics"]["total"]
         print("lungs: " + ", ".join(plain(f"{m.abbr} {m.text(total[m.key], '-')} {m.unit}")

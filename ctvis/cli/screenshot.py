@@ -29,6 +29,10 @@ def register(subparsers) -> None:
                    help="show the lung mask (segments the lungs) or the bone threshold; "
                         "repeat for both")
     p.add_argument("--threshold", type=float, help="bone threshold in HU")
+    p.add_argument("--mask", help="show this label map as an overlay (NIfTI/NRRD, 3D Slicer "
+                                  ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
+    p.add_argument("--segment", metavar="NAME",
+                   help="show only the segment of --mask with this name or label value")
     p.add_argument("--vr-preset", help="3D volume-rendering preset (CT-Bone, CT-Lung, ...)")
     p.add_argument("--scale", type=int, default=1, choices=(1, 2, 3, 4),
                    help="render at this many times the size, for print (default 1)")
@@ -58,6 +62,8 @@ def build_state(args):
     from ctvis.app.session import open_session
     from ctvis.model.state import LUNGS, Source, ViewerState
 
+    if args.segment is not None and not args.mask:
+        raise CtvisError("--segment names a segment of --mask: give --mask too")
     if args.session:
         state = open_session(args.session, data_path=args.path)
     else:
@@ -73,6 +79,16 @@ def build_state(args):
         state.crosshair = _position(args.position)
     if "lungs" in args.overlay and LUNGS not in state.overlays:
         show_segmentation(state, segment(state.volume))
+    if args.mask:
+        from ctvis.app.open_segments import mask_labelmap
+
+        if state.volume is None:
+            raise CtvisError("--mask needs an image: give PATH or --session")
+        labelmap, warnings = mask_labelmap(state.volume, args.mask, args.segment,
+                                           taken=state.overlays)
+        print_warnings(args.mask, warnings)
+        state.set_overlay(labelmap.name, labels=labelmap,
+                          origin=f"file {Path(args.mask).name}")
     if "bone" in args.overlay or args.threshold is not None:
         state.bone = replace(state.bone, visible=True,
                              hu=state.bone.hu if args.threshold is None else args.threshold)
