@@ -25,6 +25,8 @@ from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 STEPS = ("segment", "mesh", "report")
+# The lungs' mask of each series: NIfTI, or a DICOM SEG referencing the series.
+MASK_FILES = {"nifti": "lungs.nii.gz", "seg": "lungs.dcm"}
 ROW_FILE = "row.json"
 COLUMNS = ("series", "patient", "modality", "slices", "status", "error", "warnings",
            "seconds") + FLAT_TOTALS + ("files",)
@@ -137,8 +139,9 @@ def _series_uid(paths) -> str | None:
     return None
 
 
-def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
-    """Run ``steps`` on one series; the row says what happened (``status`` ok / error)."""
+def run_series(task: SeriesTask, out: str, steps=STEPS, mask_format: str = "nifti") -> dict:
+    """Run ``steps`` on one series; the row says what happened (``status`` ok / error).
+    ``mask_format``: a key of MASK_FILES."""
     from ctvis.app.notes import deidentify_note, loading_notes
     from ctvis.app.pipeline import MeshRequest, build_meshes, open_volume, segment
     from ctvis.core.io import write_mask
@@ -159,7 +162,8 @@ def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
         # What loading passed over and the lungs' doubts, with no path or UID in them.
         notes = [deidentify_note(n, volume) for n in loading_notes(volume)]
         row["warnings"] = "; ".join(notes + list(result.metrics["warnings"]))
-        files.append(write_mask(volume, result.labels, target / "lungs.nii.gz"))
+        files.append(write_mask(volume, result.labels, target / MASK_FILES[mask_format],
+                                segments=_segments(result) if mask_format == "seg" else None))
         if "mesh" in steps:
             from ctvis.mesh.mesh_io import write_meshes
 
@@ -177,6 +181,16 @@ def run_series(task: SeriesTask, out: str, steps=STEPS) -> dict:
         with atomic_path(target / ROW_FILE) as tmp:
             tmp.write_text(json.dumps(row, indent=2))
     return row
+
+
+def _segments(result) -> list[dict]:
+    """The mask's table, each row made by the method (a SEG says AUTOMATIC)."""
+    import numpy as np
+
+    from ctvis.core.io.label_tables import default_segments
+
+    return [dict(row, origin=result.method)
+            for row in default_segments(np.unique(result.labels))]
 
 
 def _report(volume, result, target: Path) -> list[Path]:
@@ -213,14 +227,18 @@ def local_cluster(workers: int | None = None):
 
 def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
               workers: int | None = None, progress=None, task_fn=run_series,
-              warn=None) -> list[dict]:
+              warn=None, mask_format: str = "nifti") -> list[dict]:
     """Run ``steps`` on every series under ``folder``; return and write the summary rows.
+    ``mask_format``: each series' lungs as NIfTI or as a DICOM SEG (MASK_FILES).
 
     ``warn(folder, why)`` is called for every folder of files the scan passed over (see
     ``passed_over``): they make no row, and the table names no path.
     """
     from distributed import Client, as_completed
 
+    if mask_format not in MASK_FILES:
+        raise CtvisError(f"unknown mask format {mask_format!r} "
+                         f"(choose from {', '.join(MASK_FILES)})")
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise CtvisError(f"unknown step(s) {', '.join(sorted(unknown))} "
@@ -245,7 +263,7 @@ def run_batch(folder, out, steps=STEPS, scheduler: str | None = None,
         try:
             with Client(scheduler or cluster, timeout="30s") as client:
                 futures = client.map(task_fn, todo, out=str(out), steps=tuple(steps),
-                                     pure=False, retries=1)
+                                     mask_format=mask_format, pure=False, retries=1)
                 by_future = dict(zip(futures, todo))
                 for n, future in enumerate(as_completed(futures), 1):
                     task = by_future[future]

@@ -1,4 +1,5 @@
-"""``ctvis batch FOLDER -o OUT [--steps segment,mesh,report] [--scheduler ADDRESS]``."""
+"""``ctvis batch FOLDER -o OUT [--steps segment,mesh,report] [--format nifti|seg]
+[--scheduler ADDRESS]``."""
 from __future__ import annotations
 
 from ctvis.cli.common import print_warnings, progress_bar
@@ -20,6 +21,9 @@ def register(subparsers) -> None:
     p.add_argument("--steps", default="segment",
                    help=f"comma-separated steps from {','.join(STEPS)} (default segment; "
                         f"mesh and report include it)")
+    p.add_argument("--format", choices=("nifti", "seg"), default="nifti", dest="mask_format",
+                   help="each series' lung mask: lungs.nii.gz (default) or a DICOM SEG "
+                        "referencing the series, lungs.dcm")
     p.add_argument("--scheduler", help="address of a running Dask scheduler "
                                        "(default: start a local cluster)")
     p.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
@@ -38,7 +42,8 @@ def cmd_batch(args) -> int:
     with progress_bar(not args.quiet, "batch") as progress:
         rows = run_batch(args.folder, args.output, steps, scheduler=args.scheduler,
                          workers=args.workers, progress=progress,
-                         warn=lambda folder, why: passed_over.append((folder, why)))
+                         warn=lambda folder, why: passed_over.append((folder, why)),
+                         mask_format=args.mask_format)
     failed = [r for r in rows if r.get("status") != "ok"]
     if not args.quiet:
         for row in rows:

@@ -83,13 +83,13 @@ def test_rerun_skips_series_already_done(cohort, cluster, tmp_path):
     assert rows_by_kind(first) == rows_by_kind(second)
 
 
-def die_once(task, out, steps):
+def die_once(task, out, steps, **options):
     """Kill the worker process the first time a series runs."""
     marker = Path(out) / f"died-{task.key}"
     if task.slices > 10 and not marker.exists():
         marker.write_text("x")
         os._exit(1)
-    return run_series(task, out, steps)
+    return run_series(task, out, steps, **options)
 
 
 @pytest.mark.slow
@@ -173,3 +173,29 @@ def test_passed_over_names_every_folder_once_with_its_reasons(cohort, tmp_path):
     assert passed_over(mixed, tasks) == [(
         str(tmp_path / "x"), "3 file(s) passed over: truncated (2), not a DICOM file (1), "
                              "the first 0.dcm: truncated: pixel data holds 10 of 20 bytes")]
+
+
+def test_a_series_lungs_as_a_dicom_seg(tmp_path):
+    """--format seg: each series' lungs as a DICOM SEG on it, read back exactly."""
+    import numpy as np
+
+    from ctvis.app.batch import SeriesTask
+    from ctvis.core.io.dispatch import load, read_mask
+
+    folder = tmp_path / "in" / "a"
+    write_dicom_series(make_phantom(shape=(40, 96, 96)).volume, folder)
+    task = find_series(tmp_path / "in")[0][0]
+    assert isinstance(task, SeriesTask)
+    row = run_series(task, str(tmp_path / "out"), ("segment",), mask_format="seg")
+    assert row["status"] == "ok" and row["files"].endswith("lungs.dcm")
+    seg = tmp_path / "out" / row["files"]
+    assert pydicom.dcmread(seg).Modality == "SEG"
+    volume = load(folder)
+    mask = read_mask(seg, like=volume)
+    again = run_series(task, str(tmp_path / "out2"), ("segment",))
+    labels = read_mask(tmp_path / "out2" / again["files"], like=volume).array
+    assert np.array_equal(mask.array, labels)
+    assert {s["name"] for s in mask.meta["segments"]} >= {"right", "left"}
+    from ctvis.core.errors import CtvisError
+    with pytest.raises(CtvisError, match="unknown mask format"):
+        run_batch(tmp_path / "in", tmp_path / "out3", ("segment",), mask_format="nrrd")
