@@ -17,6 +17,34 @@ def message_boxes(monkeypatch):
     return shown
 
 
+def activate(widget) -> None:
+    """Make ``widget``'s window the active one and wait for it (at most 2 s)."""
+    from PyQt5.QtTest import QTest
+    from PyQt5.QtWidgets import QApplication
+
+    window = widget.window()
+    if window.isVisible() and QApplication.activeWindow() is not window:
+        window.activateWindow()
+        QTest.qWaitForWindowActive(window, 2000)
+
+
+@pytest.fixture(autouse=True)
+def keys_go_to_the_active_window(monkeypatch):
+    """A user's key press goes to the window they work in, which is active; a test's goes
+    to a widget whose window may have lost activation to one an earlier test closed (under
+    Xvfb no window manager gives it back), and then the window's shortcuts (Ctrl+O, the
+    editor's tool keys) do not fire.  So each key press first makes its window active."""
+    from pytestqt.qtbot import QtBot
+
+    for name in ("keyClick", "keyPress", "keyClicks"):
+        original = getattr(QtBot, name)
+
+        def pressed(widget, *args, _original=original, **kwargs):
+            activate(widget)
+            return _original(widget, *args, **kwargs)
+        monkeypatch.setattr(QtBot, name, staticmethod(pressed))
+
+
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("settings")
@@ -43,6 +71,5 @@ def phantom_window(qtbot, phantom):
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitActive(win)
+    activate(win)
     return win

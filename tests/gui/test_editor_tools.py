@@ -64,12 +64,7 @@ def shift_wheel(view, notches: int, pos) -> None:
 
 
 def key(window, qtbot, k, modifiers=Qt.NoModifier, view="axial") -> None:
-    # The tools' keys are the window's shortcuts: they act only while it is the active
-    # window, which a window closed by the test before may have taken from it for a moment.
-    if QApplication.activeWindow() is not window:
-        window.activateWindow()
-        qtbot.waitActive(window)
-    qtbot.keyClick(window.views[view], k, modifiers)
+    qtbot.keyClick(window.views[view], k, modifiers)     # to the active window (conftest)
 
 
 def reference_stroke(view, points, radius_mm, shape, spacing) -> np.ndarray:
