@@ -85,3 +85,14 @@ def drag(widget, button, start: QPoint, end: QPoint, steps: int = 4) -> None:
     for n in range(1, steps + 1):
         send(QEvent.MouseMove, start + (end - start) * n / steps, button, Qt.NoButton)
     send(QEvent.MouseButtonRelease, end, Qt.NoButton, button)
+
+
+def annotation_pixels(view) -> np.ndarray:
+    """Where texts, letters and crosshair lines may be: the borders and the two lines."""
+    mask = np.zeros((view.height(), view.width()), bool)
+    mask[:70, :] = mask[-60:, :] = mask[:, :30] = mask[:, -30:] = True
+    point = view.index_to_widget(view.state.volume.patient_to_index(view.state.crosshair))
+    x, y = int(point.x()), int(point.y())
+    mask[:, max(x - 2, 0):x + 3] = True
+    mask[max(y - 2, 0):y + 3, :] = True
+    return mask

@@ -16,7 +16,7 @@ from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow
 from ctvis.gui.worker import Task
-from tests.gui.shots import coloured, save, slice_on_screen, to_rgb
+from tests.gui.shots import annotation_pixels, coloured, save, slice_on_screen, to_rgb
 
 # Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
 # of a root session under Xvfb aside).
@@ -79,22 +79,11 @@ def test_bone_threshold_tints_exactly_the_pixels_above_it(window, qtbot, phantom
     assert tint[bone].mean() > 0.99
     # Bone colour mixed over white: the blue channel drops the most.
     assert np.median(rgb[bone][:, 2]) < np.median(rgb[bone][:, 0])
-    clear &= ~_annotation_pixels(view)
+    clear &= ~annotation_pixels(view)
     assert tint[clear].mean() < 0.002
     qtbot.keyClick(window.views["axial"], "b")                                  # B hides it
     assert not window.state.bone.visible
     assert coloured(to_rgb(view), 10)[bone].mean() < 0.05
-
-
-def _annotation_pixels(view) -> np.ndarray:
-    """Where texts, letters and crosshair lines may be: the borders and the two lines."""
-    mask = np.zeros((view.height(), view.width()), bool)
-    mask[:70, :] = mask[-60:, :] = mask[:, :30] = mask[:, -30:] = True
-    point = view.index_to_widget(view.state.volume.patient_to_index(view.state.crosshair))
-    x, y = int(point.x()), int(point.y())
-    mask[:, max(x - 2, 0):x + 3] = True
-    mask[max(y - 2, 0):y + 3, :] = True
-    return mask
 
 
 def test_lungs_segment_on_a_worker_and_colour_exactly_their_pixels(window, qtbot, tmp_path):
@@ -110,7 +99,7 @@ def test_lungs_segment_on_a_worker_and_colour_exactly_their_pixels(window, qtbot
     cube = np.ones((3, 3, 3), bool)
     plane_dil, _ = slice_on_screen(view, ndimage.binary_dilation(overlay.labels > 0, cube))
     plane_ero, _ = slice_on_screen(view, ndimage.binary_erosion(overlay.labels > 0, cube))
-    free = inside & ~_annotation_pixels(view)
+    free = inside & ~annotation_pixels(view)
     tint = coloured(rgb, 20)
     assert plane_ero[free].sum() > 200
     assert tint[free & plane_ero].all()                          # every lung pixel coloured

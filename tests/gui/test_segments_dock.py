@@ -17,7 +17,7 @@ from ctvis.gui.docks.segments import COLOR, NAME, VOLUME, SegmentsPanel
 from ctvis.model.labelmap import LabelMap, lung_segments
 from ctvis.model.segment_volumes import ml_per_voxel
 from ctvis.model.state import LUNGS, ViewerState
-from tests.gui.shots import coloured, save, slice_on_screen, to_rgb
+from tests.gui.shots import annotation_pixels, coloured, save, slice_on_screen, to_rgb
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -134,21 +134,10 @@ def test_the_visible_checkbox_hides_a_segment_in_the_slice_view(window, lungs, q
     save(screen, "/tmp/segments_right_hidden.png")
     inner, inside = slice_on_screen(view, ndimage.binary_erosion(
         lungs.array == RIGHT_LUNG.value, np.ones((3, 3, 3), bool)))
-    assert not coloured(screen, 20)[inner & inside & ~_annotations(view)].any()
+    assert not coloured(screen, 20)[inner & inside & ~annotation_pixels(view)].any()
     qtbot.mouseClick(panel.visible_box(0), Qt.LeftButton)
     assert lungs.segment(RIGHT_LUNG.value).visible
     assert has_colour(drawn(window), RIGHT_LUNG.color)[right].all()
-
-
-def _annotations(view) -> np.ndarray:
-    """Where corner texts and crosshair lines may be drawn over the picture."""
-    mask = np.zeros((view.height(), view.width()), bool)
-    mask[:70, :] = mask[-60:, :] = mask[:, :30] = mask[:, -30:] = True
-    point = view.index_to_widget(view.state.volume.patient_to_index(view.state.crosshair))
-    x, y = int(point.x()), int(point.y())
-    mask[:, max(x - 2, 0):x + 3] = True
-    mask[max(y - 2, 0):y + 3, :] = True
-    return mask
 
 
 def test_a_locked_segment_keeps_its_voxels(window, lungs, qtbot):
