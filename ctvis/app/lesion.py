@@ -11,6 +11,25 @@ from ctvis.core.lesions.measure import LesionMeasures, measure_lesion
 
 LESION_COLOR = (230, 200, 40)          # yellow: apart from the lungs' orange and blue
 ORIGIN = "one-click lesion"
+LESIONS_MAP = "lesions"                # the label map the window's Lesion tool writes
+
+
+def is_lesion(map_name: str, segment) -> bool:
+    """Whether a segment is a lesion: a row of the map "lesions" or made by a click."""
+    return map_name == LESIONS_MAP or segment.origin == ORIGIN
+
+
+def lesion_masks(state, lungs: str | None = None):
+    """(map name, segment, bool mask) of every lesion segment ``state`` shows (the lungs'
+    map ``lungs`` apart)."""
+    for name, overlay in state.overlays.items():
+        if name == lungs or overlay.labelmap is None:
+            continue
+        for segment in overlay.labelmap.segments:
+            if is_lesion(name, segment):
+                mask = overlay.labelmap.array == segment.value
+                if mask.any():
+                    yield name, segment, mask
 
 
 @dataclass

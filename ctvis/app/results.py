@@ -3,7 +3,8 @@
 A lung segmentation (:class:`ctvis.app.pipeline.LungResult`: labels, how they were made,
 metrics with their warnings, seconds) is shown by :func:`show_segmentation`: a
 :class:`ctvis.model.labelmap.LabelMap` with the lungs' segment table (right, left, airway),
-the overlay's origin, metrics and time.  The Lungs dock, the report, ``ctvis screenshot``
+the overlay's origin, metrics and time; the lesions it shows that touch a lung join it
+(their envelope holds them).  The Lungs dock, the report, ``ctvis screenshot``
 and sessions all call it; views, docks, reports and sessions then read the result from the
 state (as 3D Slicer's logic writes into scene nodes and the widget holds nothing).
 
@@ -35,9 +36,28 @@ def show_segmentation(state: ViewerState, result: LungResult, name: str = LUNGS,
     """Show ``result`` in ``state`` as overlay ``name``: its label map with the lungs' table,
     how it was made, its metrics (with warnings) and seconds.  ``display``: overlay settings
     (``visible``, ``opacity``).  Fires ``events.overlays`` once."""
-    labelmap = lung_labelmap(result.labels, result.method, state.overlays.get(name), name)
+    labels, metrics = result.labels, result.metrics
+    if _with_lesions(state, labels, name):        # lesions inside the pleura are lung
+        metrics = measure(state.volume, labels, (metrics or {}).get("mask"))
+    labelmap = lung_labelmap(labels, result.method, state.overlays.get(name), name)
     return state.set_overlay(name, labels=labelmap, origin=result.method,
-                             metrics=result.metrics, seconds=result.seconds, **display)
+                             metrics=metrics, seconds=result.seconds, **display)
+
+
+def _with_lesions(state: ViewerState, labels, name: str) -> bool:
+    """Add to ``labels`` (in place) the lesion segments ``state`` shows that touch a lung
+    (:func:`ctvis.core.lungs.lesion_sides.lesion_sides`); whether any voxel was added."""
+    from ctvis.app.lesion import lesion_masks
+    from ctvis.core.lungs.lesion_sides import lesion_sides
+
+    added = False
+    for _map, _segment, mask in lesion_masks(state, lungs=name):
+        if mask.shape != labels.shape:
+            continue
+        for side, (box, where) in lesion_sides(labels, mask).items():
+            labels[box][where] = side
+            added = True
+    return added
 
 
 def measure(volume, labels, mask: str | None = None, progress=None, cancel=None) -> dict:

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from PyQt5.QtCore import QEvent, Qt
 
-from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
-from ctvis.gui.editor.lesion import LESIONS_MAP
+from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at
 from ctvis.gui.editor.tools import shortcut_rows
 from ctvis.gui.screenshot import window_image
 from tests.gui.shots import to_rgb
@@ -121,6 +120,29 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     assert labelmap.segments == ()
     qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=5000)
     assert not table.isVisible()
+
+
+def test_a_lesion_against_the_lungs_joins_their_envelope_in_one_undo_step(window, qtbot,
+                                                                         solid):
+    """Lungs shown without the nodule (a mask that left it out): a click adds it to the map
+    "lesions" and to the right lung; Ctrl+Z takes it out of both."""
+    from ctvis.core.phantom import make_phantom
+    from ctvis.model.state import LUNGS
+
+    volume, truth, click = solid
+    lungs = make_phantom().lungs.copy()
+    lungs[truth] = 0
+    window.state.set_overlay(LUNGS, labels=lungs.copy())
+    key(window, qtbot, Qt.Key_N)
+    click_voxel(window, click)
+    lesion = window.state.overlays[LESIONS_MAP].labelmap.array > 0
+    shown = window.state.overlays[LUNGS].labels
+    assert lesion.sum() > 100 and (shown[lesion] == 1).all()          # the right lung
+    assert np.array_equal(shown[~lesion], lungs[~lesion])
+    assert window.editor.history.use.undo_steps == 1
+    key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)
+    assert np.array_equal(window.state.overlays[LUNGS].labels, lungs)
+    assert not window.state.overlays[LESIONS_MAP].labelmap.array.any()
 
 
 def test_a_click_in_aerated_lung_says_why_and_adds_nothing(window, qtbot, solid):

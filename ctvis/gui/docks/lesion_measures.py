@@ -8,20 +8,15 @@ from __future__ import annotations
 from PyQt5.QtCore import QTimer
 from PyQt5.QtWidgets import (QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem)
 
-from ctvis.app.lesion import ORIGIN
+from ctvis.app.lesion import is_lesion
 from ctvis.core.lesions.measure import measure_lesion
 from ctvis.gui.subscriptions import subscriptions
 
-LESIONS_MAP = "lesions"
 COLUMNS = ("Lesion", "Type", "mL", "Long mm", "Short mm", "3D mm", "HU")
 TIPS = ("Segment", "By HU: solid, part-solid, ground-glass", "Volume in mL",
         "Longest axial diameter", "Longest perpendicular to it on the same slice",
         "Longest 3D diameter", "Mean HU ± SD")
 REMEASURE_MS = 300
-
-
-def is_lesion(map_name: str, segment) -> bool:
-    return map_name == LESIONS_MAP or segment.origin == ORIGIN
 
 
 class LesionMeasuresTable(QTableWidget):

@@ -1,7 +1,8 @@
 """Lesion: a click inside a nodule or tumour in a slice view grows its segment
 (``ctvis.app.lesion.lesion_at``, the CLI's ``ctvis lesion``) into the label map "lesions"
 (made when missing, apart from the lungs so that a lesion may overlap them), as one undo
-step.  The body mask is made once per volume.  While the tool is active the last lesion's
+step; a lesion touching a lung joins the lungs' envelope in the same step
+(``core.lungs.lesion_sides``).  The body mask is made once per volume.  While the tool is active the last lesion's
 long and short axis are drawn in the axial view on their slice."""
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from PyQt5.QtCore import QPointF, Qt
 from PyQt5.QtGui import QColor, QPainter, QPen
 from PyQt5.QtWidgets import QApplication
 
-from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at
+from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at
 from ctvis.core.lesions.grow import LesionError
+from ctvis.core.lungs.lesion_sides import lesion_sides
 from ctvis.gui.editor.base import Tool
 from ctvis.gui.subscriptions import subscriptions
 from ctvis.model.editor import values_present
 from ctvis.model.labelmap import LabelMap
 from ctvis.model.segment_actions import add_segment
-
-LESIONS_MAP = "lesions"
+from ctvis.model.state import LUNGS
 
 
 class LesionTool(Tool):
@@ -87,12 +88,22 @@ class LesionTool(Tool):
                 row = labelmap.set_segment(row.value, color=LESION_COLOR)
             self.editor.history.apply(labelmap, lesion.region, row.value, lesion.mask)
             self.editor.history.record_table(labelmap, old, labelmap.segments)
+            self._into_lungs(lesion)
         state.active_segment = (LESIONS_MAP, row.value)
         self.last, self._last_row = result, (labelmap, row.value)
         m = result.measures
         self.message.emit(f"Lesion: {row.name}, {m.type}, {m.volume_ml:.2f} mL, "
                           f"{m.long_axis_mm:.1f} × {m.short_axis_mm:.1f} mm")
         self.drawing_changed.emit()
+
+    def _into_lungs(self, lesion) -> None:
+        """A lesion inside the pleura joins the lungs' envelope (the same undo step)."""
+        lungs = self.editor.state.overlays.get(LUNGS)
+        if lungs is None or lungs.labelmap is None or lungs.labels.shape != self.volume.shape:
+            return
+        for side, (box, mask) in lesion_sides(lungs.labels, lesion.mask,
+                                              lesion.region).items():
+            self.editor.history.apply(lungs.labelmap, box, side, mask)
 
     def paint(self, view, painter) -> None:
         """The last lesion's long (yellow) and short (cyan) axis on its axial slice."""
