@@ -16,6 +16,7 @@ import numpy as np
 
 from ctvis.model.events import Events
 from ctvis.model.labelmap import LabelMap, Segment, lung_segments
+from ctvis.model.markups import Markup, check_markups
 from ctvis.core.image.slicing import VIEWS, slice_axes
 from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_window,
                                 window_presets)
@@ -176,7 +177,7 @@ class Camera:
 
 
 FIELDS = ("volume", "source", "crosshair", "window", "layout", "overlays", "bone", "view3d",
-          "camera", "active_segment")
+          "camera", "active_segment", "markups")
 # Events that are no field: ``labels(name, LabelChange)`` when an overlay's label map changed
 # in place (its segment table changing fires ``overlays``).
 LABELS = "labels"
@@ -205,6 +206,8 @@ class ViewerState:
         d["camera"] = None
         # The segment editor tools act on: (overlay name, label value), or None.
         d["active_segment"] = None
+        # Rulers, angles, points and ROIs (ctvis.model.markups), in patient LPS mm.
+        d["markups"] = ()
 
     # ------------------------------------------------------------------ fields
     def __setattr__(self, name, value):
@@ -253,6 +256,9 @@ class ViewerState:
             point = self.volume.index_to_patient(kji)
         return tuple(float(v) for v in point)
 
+    def _check_markups(self, value):
+        return check_markups(value)
+
     def _check_active_segment(self, value):
         if value is None:
             return None
@@ -281,7 +287,9 @@ class ViewerState:
         self._watch_labelmaps()
         self.__dict__["camera"] = None
         self.__dict__["active_segment"] = None
+        self.__dict__["markups"] = ()           # they were on the last patient
         self.events.overlays.emit({})
+        self.events.markups.emit(())
         self.events.camera.emit(None)
         self.events.active_segment.emit(None)
         if self.view3d.box is not None:
@@ -399,6 +407,7 @@ class ViewerState:
                        "shift": self.view3d.shift, "clip": self.view3d.clip,
                        "box": None if self.view3d.box is None else list(self.view3d.box)},
             "camera": None if self.camera is None else asdict(self.camera),
+            "markups": [m.to_dict() for m in self.markups],
         }
 
     def to_json(self) -> str:
@@ -437,6 +446,8 @@ class ViewerState:
         v3 = session["view3d"]
         self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]),
                              v3.get("clip", "none"), v3.get("box"))
+        # Sessions written before markups existed have none.
+        self.markups = tuple(Markup.from_dict(m) for m in session.get("markups") or ())
         cam = session.get("camera")
         self.camera = None if cam is None else Camera(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in cam.items()})
