@@ -20,6 +20,7 @@ from ctvis.model.markups import Markup, check_markups
 from ctvis.core.image.slicing import VIEWS, slice_axes
 from ctvis.core.presets import (SERIES_PRESET, default_bone_threshold, default_window,
                                 window_presets)
+from ctvis.model.slice_display import SliceDisplay
 
 SESSION_VERSION = 1
 LAYOUTS = ("four-up", "one-by-three", "axial", "sagittal", "coronal", "3d")
@@ -181,6 +182,8 @@ FIELDS = ("volume", "source", "crosshair", "window", "layout", "overlays", "bone
 # Events that are no field: ``labels(name, LabelChange)`` when an overlay's label map changed
 # in place (its segment table changing fires ``overlays``).
 LABELS = "labels"
+# How each slice view draws its slice (slab, colour map): {view: SliceDisplay}, one event.
+FIELDS += ("view_display",)
 
 
 class ViewerState:
@@ -203,6 +206,7 @@ class ViewerState:
         d["overlays"] = {}
         d["bone"] = Bone()
         d["view3d"] = View3D()
+        d["view_display"] = {view: SliceDisplay() for view in VIEWS}
         d["camera"] = None
         # The segment editor tools act on: (overlay name, label value), or None.
         d["active_segment"] = None
@@ -264,6 +268,24 @@ class ViewerState:
             return None
         name, label = value
         return (str(name), int(label))
+
+    def _check_view_display(self, value):
+        unknown = set(value) - set(VIEWS)
+        if unknown:
+            raise ValueError(f"no slice view {sorted(unknown)} (views: {', '.join(VIEWS)})")
+        out = {view: value.get(view, SliceDisplay()) for view in VIEWS}
+        for view, display in out.items():
+            if not isinstance(display, SliceDisplay):
+                raise TypeError(f"{view}: a SliceDisplay, got {type(display)}")
+        return out
+
+    def set_view_display(self, view: str, **changes) -> SliceDisplay:
+        """Change how ``view`` draws (slab_mm, slab_mode, colormap, colorbar); one event."""
+        if view not in VIEWS:
+            raise ValueError(f"no slice view {view!r} (views: {', '.join(VIEWS)})")
+        self.view_display = {**self.view_display,
+                             view: replace(self.view_display[view], **changes)}
+        return self.view_display[view]
 
     def _check_layout(self, value):
         if value not in LAYOUTS:
@@ -403,6 +425,7 @@ class ViewerState:
                                 "seconds": o.seconds}
                          for name, o in self.overlays.items()},
             "bone": asdict(self.bone),
+            "view_display": {v: d.to_dict() for v, d in self.view_display.items()},
             "view3d": {"modes": sorted(self.view3d.modes), "preset": self.view3d.preset,
                        "shift": self.view3d.shift, "clip": self.view3d.clip,
                        "box": None if self.view3d.box is None else list(self.view3d.box)},
@@ -443,6 +466,9 @@ class ViewerState:
                         tuple((int(v), tuple(c)) for v, c in o["colors"])))
         self.overlays = overlays
         self.bone = Bone(**session["bone"])
+        # Sessions written before slabs and colour maps: single grey slices.
+        self.view_display = {v: SliceDisplay.from_dict(d)
+                             for v, d in (session.get("view_display") or {}).items()}
         v3 = session["view3d"]
         self.view3d = View3D(frozenset(v3["modes"]), v3["preset"], float(v3["shift"]),
                              v3.get("clip", "none"), v3.get("box"))

@@ -72,6 +72,56 @@ def annotate(rgb: np.ndarray, view: str, letters: dict, lines=()) -> np.ndarray:
     return np.asarray(image)
 
 
+def colorbar(rgb: np.ndarray, colormap: str, window) -> np.ndarray:
+    """The colour bar of ``colormap`` at the right edge, the window's ends in HU beside it
+    (the viewer draws the same bar in its slice views)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ctvis.render.slices import colorbar_labels, colorbar_rgb
+
+    h, w = rgb.shape[:2]
+    size = max(10, min(w, h) // 28)
+    bar_w, bar_h = max(6, w // 60), max(20, int(h * 0.3))
+    top, right = int(h * 0.12), w - size // 2
+    out = np.array(rgb[..., :3], np.uint8)
+    x0 = max(0, right - bar_w)
+    out[top:top + bar_h, x0:right] = colorbar_rgb(colormap, bar_h, right - x0)
+    out[top - 1:top + bar_h + 1, [max(0, x0 - 1), min(w - 1, right)]] = TEXT_COLOR
+    out[[top - 1, top + bar_h], max(0, x0 - 1):right + 1] = TEXT_COLOR
+    image = Image.fromarray(out)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=size)
+    high, low = colorbar_labels(window)
+    for text, y, anchor in ((high, top, "rt"), (low, top + bar_h, "rb")):
+        draw.text((x0 - 3, y + 1), text, fill=(0, 0, 0), font=font, anchor=anchor)
+        draw.text((x0 - 4, y), text, fill=TEXT_COLOR, font=font, anchor=anchor)
+    if rgb.shape[2] == 4:
+        return np.dstack([np.asarray(image), rgb[..., 3]])
+    return np.asarray(image)
+
+
+def _view_lines(state, view: str) -> tuple[str, ...]:
+    """The texts under a slice picture's name: slice, window, and the slab if any."""
+    from ctvis.render.slices import slice_geometry
+
+    index = state.slice_index(view)
+    window = state.window
+    slab = state.view_display[view].label()
+    return (f"slice {index + 1}/{slice_geometry(state.volume, view).count}",
+            f"W {window.width:g} L {window.center:g}", *((slab,) if slab else ()))
+
+
+def _decorate(state, view: str, rgb: np.ndarray) -> np.ndarray:
+    """Annotations (letters, name, texts) and the colour bar where the view shows one."""
+    from ctvis.render.slices import edge_letters
+
+    rgb = annotate(rgb, view, edge_letters(state.volume, view), _view_lines(state, view))
+    display = state.view_display[view]
+    if display.shows_colorbar:
+        rgb = colorbar(rgb, display.colormap, state.window)
+    return rgb
+
+
 def pad_square(rgb: np.ndarray) -> np.ndarray:
     """Centre the picture on a black square (pictures side by side get the same size)."""
     h, w = rgb.shape[:2]
@@ -83,17 +133,11 @@ def pad_square(rgb: np.ndarray) -> np.ndarray:
 
 def slice_picture(state, view: str, scale: float = 1.0, annotations: bool = True) -> np.ndarray:
     """What ``state`` shows in slice ``view``, at true aspect, as RGB."""
-    from ctvis.render.slices import edge_letters, slice_geometry, state_slice_rgb
+    from ctvis.render.slices import slice_geometry, state_slice_rgb
 
     geometry = slice_geometry(state.volume, view)
     rgb = true_aspect(state_slice_rgb(state, view), geometry.pixel_mm, scale)
-    if annotations:
-        index = state.slice_index(view)
-        window = state.window
-        rgb = annotate(rgb, view, edge_letters(state.volume, view), (
-            f"slice {index + 1}/{geometry.count}",
-            f"W {window.width:g} L {window.center:g}"))
-    return rgb
+    return _decorate(state, view, rgb) if annotations else rgb
 
 
 def fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -140,13 +184,7 @@ def layout_picture(state, cell: tuple[int, int] = (600, 600), scale: int = 1,
 
 
 def _annotate_pane(state, view: str, picture: np.ndarray) -> np.ndarray:
-    from ctvis.render.slices import edge_letters, slice_geometry
-
-    index = state.slice_index(view)
-    window = state.window
-    return annotate(picture, view, edge_letters(state.volume, view), (
-        f"slice {index + 1}/{slice_geometry(state.volume, view).count}",
-        f"W {window.width:g} L {window.center:g}"))
+    return _decorate(state, view, picture)
 
 
 def state_picture(state, view: str, scale: int = 1, annotations: bool = True,
@@ -198,6 +236,6 @@ def report_pictures(state, progress=None, cancel=None) -> dict[str, bytes]:
     return pictures
 
 
-__all__ = ["png_bytes", "true_aspect", "annotate", "slice_picture",
+__all__ = ["png_bytes", "true_aspect", "annotate", "colorbar", "slice_picture",
            "report_pictures", "pad_square", "fit",
            "layout_picture", "state_picture", "picture_3d"]

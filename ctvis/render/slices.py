@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ctvis.core.image.colormaps import GREY, apply_colormap, colormap_table
+from ctvis.core.image.slab import slab
 from ctvis.core.image.slicing import SliceAxes, oriented_slice, slice_axes
 from ctvis.core.image.windowing import apply_window
 from ctvis.core.labels import BONE
@@ -98,7 +100,8 @@ def _blend(rgb: np.ndarray, mask: np.ndarray, color, opacity: float) -> None:
     rgb[mask] = np.rint(pixels).astype(np.uint8)
 
 
-def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None) -> np.ndarray:
+def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None, *,
+              slab_mm: float = 0.0, slab_mode: str = "mip", colormap: str = GREY) -> np.ndarray:
     """The picture of slice ``index`` of ``view``: rows × columns × RGB uint8, screen order.
 
     ``window``: a ``Window`` (center, width attributes) or a (center, width) pair.
@@ -106,11 +109,17 @@ def slice_rgb(volume, view: str, index: int, window, overlays=(), bone=None) -> 
     label map's table, ``outline``) mixed in their visible segments' colours over the
     labelled pixels (outline: over each label's boundary pixels only).
     ``bone``: a ``Bone`` (``hu``, ``visible``): pixels at or above ``hu`` HU in bone colour.
+    ``slab_mm`` > 0: the ``slab_mode`` ("mip", "minip", "mean") projection of a slab that
+    thick around the slice instead of the slice (bone drawn on it; overlays stay those of
+    the centre slice).  ``colormap``: a colour map of ``resources/colormaps.json``.
     """
     axes = slice_axes(volume.direction, view)
-    hu = oriented_slice(volume.array, axes, index)
+    if slab_mm > 0:
+        hu = slab(volume.array, axes, index, slab_mm, volume.spacing[axes.normal], slab_mode)
+    else:
+        hu = oriented_slice(volume.array, axes, index)
     grey = apply_window(hu, *_window_parts(window))
-    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    rgb = apply_colormap(grey, colormap)
     if bone is not None and bone.visible:
         _blend(rgb, hu >= bone.hu, BONE.color, BONE_OPACITY)
     for overlay in overlays:
@@ -154,10 +163,26 @@ def _boundary(labels: np.ndarray) -> np.ndarray:
 
 
 def state_slice_rgb(state, view: str) -> np.ndarray:
-    """:func:`slice_rgb` of what a ViewerState shows in ``view`` (its crosshair's slice)."""
+    """:func:`slice_rgb` of what a ViewerState shows in ``view`` (its crosshair's slice, with
+    the view's slab and colour map)."""
     return slice_rgb(state.volume, view, state.slice_index(view), state.window,
-                     tuple(state.overlays.values()), state.bone)
+                     tuple(state.overlays.values()), state.bone,
+                     **state.view_display[view].render_options())
+
+
+def colorbar_rgb(colormap: str, height: int, width: int) -> np.ndarray:
+    """A vertical colour bar of ``colormap``: the window's top (255) at the top row."""
+    height, width = max(2, int(height)), max(1, int(width))
+    levels = np.rint(np.linspace(255, 0, height)).astype(np.uint8)
+    return np.repeat(colormap_table(colormap)[levels][:, None, :], width, axis=1)
+
+
+def colorbar_labels(window) -> tuple[str, str]:
+    """The HU at the top and the bottom of the colour bar: the window's ends."""
+    center, width = _window_parts(window)
+    return f"{center + width / 2:g} HU", f"{center - width / 2:g} HU"
 
 
 __all__ = ["VIEW_COLORS", "SliceGeometry", "slice_geometry", "edge_letters",
-           "direction_letters", "slice_rgb", "state_slice_rgb"]
+           "direction_letters", "slice_rgb", "state_slice_rgb", "colorbar_rgb",
+           "colorbar_labels"]
