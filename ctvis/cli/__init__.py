@@ -1,7 +1,7 @@
 """The ``ctvis`` command: ``view`` opens the window; the other subcommands are headless.
 
 One module per subcommand (``info``, ``view``, ``segment``, ``lesion``, ``mesh``, ``report``,
-``screenshot``, ``anonymize``, ``batch``), each with ``register(subparsers)``; what they share
+``screenshot``, ``movie``, ``anonymize``, ``batch``), each with ``register(subparsers)``; what they share
 (the progress bar, the warning lines) is in :mod:`ctvis.cli.common`.  This module builds the
 parser and runs a command.  Headless subcommands import neither Qt nor a display (they work
 over ssh).  Errors are one clear line on stderr and exit code 1, never a traceback.
@@ -15,11 +15,12 @@ import os
 import sys
 
 from ctvis import __version__
-from ctvis.cli import anonymize, batch, info, lesion, mesh, report, screenshot, segment, view
+from ctvis.cli import (anonymize, batch, info, lesion, mesh, movie, report, screenshot, segment,
+                       view)
 from ctvis.core.errors import CtvisError
 
 # In the order `ctvis --help` lists them.
-COMMANDS = (view, info, segment, lesion, mesh, report, screenshot, anonymize, batch)
+COMMANDS = (view, info, segment, lesion, mesh, report, screenshot, movie, anonymize, batch)
 
 
 # --------------------------------------------------------------------------- main
