@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctvis.cli.common import print_warnings
+from ctvis.cli.display_options import add_display_arguments, apply_display
 from ctvis.core.errors import CtvisError
 
 VIEW_CHOICES = ("axial", "coronal", "sagittal", "3d", "layout")
@@ -33,6 +34,7 @@ def register(subparsers) -> None:
                                   ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
     p.add_argument("--segment", metavar="NAME",
                    help="show only the segment of --mask with this name or label value")
+    add_display_arguments(p)
     p.add_argument("--vr-preset", help="3D volume-rendering preset (CT-Bone, CT-Lung, ...)")
     p.add_argument("--scale", type=int, default=1, choices=(1, 2, 3, 4),
                    help="render at this many times the size, for print (default 1)")
@@ -92,6 +94,7 @@ def build_state(args):
     if "bone" in args.overlay or args.threshold is not None:
         state.bone = replace(state.bone, visible=True,
                              hu=state.bone.hu if args.threshold is None else args.threshold)
+    apply_display(state, args)
     if args.vr_preset:
         from ctvis.render.transfer_functions import vr_presets
 
