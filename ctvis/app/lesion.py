@@ -55,6 +55,27 @@ def lesion_at(volume, at_lps, body=None, progress=None) -> LesionResult:
                         tuple(int(c) for c in kji), at)
 
 
+def lesions_labelmap(volume, points, body=None):
+    """The map "lesions" of the lesions under ``points`` (patient LPS mm), "lesion 1", ...
+    as the window's Lesion tool makes it (a point inside a lesion found already adds none)."""
+    from ctvis.core.image.body import body_mask
+    from ctvis.model.labelmap import LabelMap, Segment
+
+    labels = np.zeros(volume.shape, np.uint8)
+    body = body_mask(volume) if body is None else body
+    segments = []
+    for at in points:
+        kji = np.rint(volume.patient_to_index(np.asarray(at, float))).astype(int)
+        if all(0 <= c < n for c, n in zip(kji, volume.shape)) and labels[tuple(kji)]:
+            continue
+        result = lesion_at(volume, at, body=body)
+        value = len(segments) + 1
+        labels[result.lesion.region][result.lesion.mask & (labels[result.lesion.region]
+                                                           == 0)] = value
+        segments.append(Segment(f"lesion {value}", value, LESION_COLOR, origin=ORIGIN))
+    return LabelMap(labels, tuple(segments), LESIONS_MAP)
+
+
 def _fmt(p) -> str:
     return ", ".join(f"{v:.1f}" for v in p)
 

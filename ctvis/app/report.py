@@ -19,6 +19,7 @@ from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.labels import LUNG_LABELS
 from ctvis.core.lungs.metrics import METRICS
+from ctvis.model.state import LUNGS
 
 # Meta keys that identify a patient or a study: shown only with identifiers asked for.
 IDENTIFYING = ("patient_id", "patient_name", "study_date", "study_uid", "series_uid",
@@ -141,14 +142,16 @@ th:first-child { text-align: left; } .facts td { text-align: left; }
 figure { margin: 0; break-inside: avoid; } figcaption { font-size: 9pt; color: #555; }
 .row img { width: 100%; } .row figure { flex: 1 1 0; min-width: 0; }
 .warn { color: #a04000; }
+.lesions figure { flex: 0 1 32%; } .lesions td:nth-child(2) { text-align: left; }
 """
 
 
 def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
                 with_identifiers: bool = False, date: _dt.datetime | None = None,
-                segments=()) -> str:
+                segments=(), lesions=()) -> str:
     """The report as one HTML string; ``pictures`` maps keys of PICTURES to PNG bytes;
-    ``segments``: rows of :func:`segment_rows` (every segment with its volume)."""
+    ``segments``: rows of :func:`segment_rows` (every segment with its volume);
+    ``lesions``: items of :func:`lesion_items`."""
     missing = [k for k in PICTURES if k not in pictures]
     if missing:
         raise CtvisError(f"report: pictures missing: {', '.join(missing)}")
@@ -180,6 +183,7 @@ def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
 <h2>Lung metrics</h2>{metrics_table(metrics)}
 {f'<ul>{warnings}</ul>' if warnings else ''}
 {f'<h2>Segments</h2>{segments_table(segments)}' if segments else ''}
+{lesions_section(lesions)}
 <h2>Lung HU histogram</h2>{histogram_svg(metrics["total"]["histogram"])}
 <h2>Method</h2><table class="facts">{params}</table>
 <p class="sub">Volumes count voxels × voxel volume; MLD is the mean HU; LAA%−950 the
@@ -209,9 +213,10 @@ def write_pdf(text: str, path) -> Path:
 
 
 
-def lung_state(volume, result, bone=None):
+def lung_state(volume, result, bone=None, labelmaps=()):
     """A ViewerState showing the lungs of ``result`` (a LungResult) over ``volume`` at lung
-    window, crosshair in the lungs.
+    window, crosshair in the lungs, and the label maps ``labelmaps`` (lesions among them
+    join the lungs' envelope: :func:`ctvis.app.results.show_segmentation`).
 
     ``bone``: the bone threshold setting (``state.Bone``) to use; None: the preset's.
     """
@@ -223,6 +228,8 @@ def lung_state(volume, result, bone=None):
     if bone is not None:
         state.bone = bone
     state.apply_preset("Lung")
+    for labelmap in labelmaps:
+        state.set_overlay(labelmap.name, labels=labelmap)
     show_segmentation(state, result)
     labels = result.labels
     # Axial and coronal through the middle of the lungs; sagittal through the right lung
@@ -264,10 +271,11 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
         raise CtvisError("no lungs found; no report written")
     tick = Progress(progress, cancel)
     seconds, t = {}, time.perf_counter()
-    state = lung_state(volume, result, bone=bone)
-    for labelmap in labelmaps:
-        state.set_overlay(labelmap.name, labels=labelmap)
-    pictures = report_pictures(state, progress=tick.sub(0.0, 0.8))
+    state = lung_state(volume, result, bone=bone, labelmaps=labelmaps)
+    metrics = state.overlays[LUNGS].metrics
+    pictures = report_pictures(state, progress=tick.sub(0.0, 0.7))
+    tick(0.7, "lesions")
+    lesions = lesion_items(state)
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
                   "Mask": result.metrics.get("mask", "right and left lungs"),
@@ -277,8 +285,8 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
                   "Bone surface": f"{state.bone.hu:g} HU, flying edges",
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}
     rows = segment_rows(state) if segments is None else segments
-    text = report_html(volume, result.metrics, pictures, parameters, with_identifiers,
-                       segments=rows)
+    text = report_html(volume, metrics, pictures, parameters, with_identifiers,
+                       segments=rows, lesions=lesions)
     write_html(text, html_path)
     tick(0.85, "writing the PDF")
     if pdf_path is not None:
@@ -286,15 +294,65 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
     seconds["write"] = time.perf_counter() - t
     tick(1.0, "report written")
     return {"html": Path(html_path), "pdf": None if pdf_path is None else Path(pdf_path),
-            "metrics": result.metrics, "seconds": seconds, "notes": loading_notes(volume)}
+            "metrics": metrics, "seconds": seconds, "notes": loading_notes(volume),
+            "lesions": [dict(name=item["name"], **item["measures"].to_dict())
+                        for item in lesions]}
+
+
+def lesion_items(state) -> list[dict]:
+    """Every lesion ``state`` shows (:func:`ctvis.app.lesion.lesion_masks`): its name, map,
+    measurements and picture (PNG) at the slice of its longest axial diameter."""
+    from ctvis.app.lesion import lesion_masks
+    from ctvis.core.lesions.measure import measure_lesion
+    from ctvis.render.lesion_picture import lesion_picture
+    from ctvis.render.pictures import png_bytes
+
+    window = (state.window.center, state.window.width)
+    items = []
+    for name, segment, mask in lesion_masks(state, lungs=LUNGS):
+        measures = measure_lesion(state.volume, mask)
+        picture = lesion_picture(state.volume, mask, measures, window, segment.color,
+                                 segment.name)
+        items.append({"name": segment.name, "map": name, "measures": measures,
+                      "png": png_bytes(picture)})
+    return items
+
+
+def lesions_table(items) -> str:
+    """The lesions' measurements, one row each."""
+    body = "".join(
+        f"<tr><th>{html.escape(i['name'])}</th><td>{html.escape(m.type)}</td>"
+        f"<td>{m.volume_ml:.2f}</td><td>{m.long_axis_mm:.1f}</td><td>{m.short_axis_mm:.1f}"
+        f"</td><td>{m.max_3d_mm:.1f}</td><td>{m.mean_hu:.0f} ± {m.sd_hu:.0f}</td></tr>"
+        for i in items for m in (i["measures"],))
+    return ('<table class="lesions"><thead><tr><th>Lesion</th><th>Type</th>'
+            '<th>Volume (mL)</th><th>Long axis (mm)</th><th>Short axis (mm)</th>'
+            '<th>Longest 3D (mm)</th><th>HU mean ± SD</th></tr></thead>'
+            f'<tbody>{body}</tbody></table>')
+
+
+def lesions_section(items) -> str:
+    """The lesions' table and a picture of each at the slice of its longest diameter."""
+    if not items:
+        return ""
+    figures = "".join(
+        f'<figure class="lesion">{_img(i["png"], i["name"])}<figcaption>'
+        f'{html.escape(i["name"])}: axial slice {i["measures"].axial_slice + 1}, long axis '
+        f'(yellow) and short axis (cyan)</figcaption></figure>' for i in items)
+    return (f'<h2>Lesions</h2>{lesions_table(items)}'
+            f'<div class="row lesions">{figures}</div>'
+            '<p class="sub">Long axis: the longest diameter on an axial slice; short axis: '
+            'the longest perpendicular to it on the same slice (RECIST, Fleischner); '
+            'type by HU (resources/lesion_types.json, docs/lesions.md).</p>')
 
 
 def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
                 with_identifiers: bool = False, progress=None, cancel=None,
-                mask=None, mask_segment: str | None = None) -> dict:
+                mask=None, mask_segment: str | None = None, lesions_at=()) -> dict:
     """Open ``path``, segment the lungs, then :func:`write_report`.  ``mask``: a label map
     file whose segments (only ``mask_segment`` when given) are listed and drawn too; its
-    warnings are in the result's "mask_warnings"."""
+    warnings are in the result's "mask_warnings".  ``lesions_at``: points (patient LPS mm)
+    inside lesions, each outlined by the one-click lesion and reported."""
     import time
 
     from ctvis.app.pipeline import open_volume, segment
@@ -310,6 +368,10 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
         labelmap, mask_warnings = mask_labelmap(volume, mask, mask_segment,
                                                     taken=("lungs",))
         labelmaps.append(labelmap)
+    if lesions_at:
+        from ctvis.app.lesion import lesions_labelmap
+
+        labelmaps.append(lesions_labelmap(volume, lesions_at))
     opened, t = time.perf_counter() - t, time.perf_counter()
     result = segment(volume, method, progress=tick.sub(0.2, 0.5))
     segmented = time.perf_counter() - t
@@ -323,5 +385,6 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
 
 
 __all__ = ["make_report", "write_report", "lung_state", "report_html", "segment_rows",
+           "lesion_items", "lesions_table", "lesions_section",
            "segments_table", "series_facts", "histogram_svg",
            "metrics_table", "write_html", "write_pdf", "PICTURES", "IDENTIFYING"]

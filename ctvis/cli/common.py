@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 import sys
 
+from ctvis.core.errors import CtvisError
+
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool, desc: str):
@@ -32,3 +34,14 @@ def print_warnings(path, lines) -> None:
 def plain(text: str) -> str:
     """``text`` for a terminal: the minus sign (U+2212) of the metric names as a hyphen."""
     return text.replace("\u2212", "-")
+
+
+def parse_point(text: str, flag: str = "--at") -> tuple[float, float, float]:
+    """A point X,Y,Z in patient LPS mm given to ``flag``."""
+    try:
+        values = tuple(float(v) for v in text.replace(" ", "").split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3:
+        raise CtvisError(f"{flag} {text!r}: give three numbers X,Y,Z in mm (patient LPS)")
+    return values

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ctvis.cli.common import print_warnings, progress_bar
+from ctvis.cli.common import parse_point, print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 
 
@@ -28,16 +28,6 @@ def register(subparsers) -> None:
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     p.set_defaults(func=cmd_lesion)
-
-
-def parse_point(text: str) -> tuple[float, float, float]:
-    try:
-        values = tuple(float(v) for v in text.replace(" ", "").split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 3:
-        raise CtvisError(f"--at {text!r}: give three numbers X,Y,Z in mm (patient LPS)")
-    return values
 
 
 def cmd_lesion(args) -> int:

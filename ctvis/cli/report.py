@@ -1,4 +1,4 @@
-"""``ctvis report PATH -o report.html [--pdf report.pdf] [--with-identifiers]``.
+"""``ctvis report PATH -o report.html [--pdf report.pdf] [--with-identifiers] [--lesion-at X,Y,Z]``.
 
 Headless (no Qt; VTK renders the 3D pictures off-screen, through EGL when there is no X
 server): opens the series, segments the lungs, draws the pictures and writes one
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ctvis.cli.common import plain, print_warnings, progress_bar
+from ctvis.cli.common import parse_point, plain, print_warnings, progress_bar
 from ctvis.core.errors import CtvisError
 
 
@@ -28,6 +28,9 @@ def register(subparsers) -> None:
                                   "of the series)")
     p.add_argument("--segment", metavar="NAME",
                    help="only the segment of --mask with this name or label value")
+    p.add_argument("--lesion-at", action="append", default=[], metavar="X,Y,Z",
+                   help="a point inside a nodule or tumour (patient LPS mm): its outline "
+                        "and measurements with a picture in the report (repeat for more)")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=cmd_report)
@@ -50,16 +53,20 @@ def cmd_report(args) -> int:
     from ctvis.core.lungs.metrics import METRICS
 
     _check(args)
+    points = [parse_point(text, "--lesion-at") for text in args.lesion_at]
     with progress_bar(not args.quiet, "report") as progress:
         result = make_report(args.path, args.output, args.pdf, series_uid=args.series,
                              method=args.method, with_identifiers=args.with_identifiers,
                              progress=progress, mask=args.mask,
-                             mask_segment=args.segment)
+                             mask_segment=args.segment, lesions_at=points)
     print_warnings(args.mask, result.get("mask_warnings", []))
     if not args.quiet:
         total = result["metrics"]["total"]
         print("lungs: " + ", ".join(plain(f"{m.abbr} {m.text(total[m.key], '-')} {m.unit}")
                                     for m in METRICS))
+        for item in result.get("lesions", []):
+            print(plain(f"{item['name']}: {item['type']}, {item['volume_ml']:.2f} mL, "
+                        f"{item['long_axis_mm']:.1f} × {item['short_axis_mm']:.1f} mm"))
         for key in ("html", "pdf"):
             if result[key] is not None:
                 print(f"wrote {result[key]}")

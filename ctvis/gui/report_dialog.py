@@ -26,6 +26,9 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
     pdf_path = html_path.with_suffix(".pdf") if with_pdf else None
     volume, bone = state.volume, state.bone
     overlay = state.overlays.get(LUNGS)
+    # The other label maps it shows (lesions among them get their table and pictures).
+    labelmaps = tuple(o.labelmap for name, o in state.overlays.items()
+                      if name != LUNGS and o.labelmap is not None)
 
     def work(progress=None, cancel=None):
         from ctvis.app.pipeline import segment
@@ -37,7 +40,7 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
         # Every label map the window shows; the lungs' segments when it shows none.
         rows = segment_rows(state) or None
         return write_report(volume, lungs, html_path, pdf_path, progress=tick.sub(0.4, 1.0),
-                            bone=bone, segments=rows)
+                            bone=bone, segments=rows, labelmaps=labelmaps)
 
     return run_with_progress(window, "Writing the report", work, done=lambda out: window.statusBar()
                 .showMessage(f"Report written to {out['html']}", 8000))

@@ -53,3 +53,25 @@ def test_cli_refuses_a_click_in_air_with_one_line(series, tmp_path, capsys):
     assert not (tmp_path / "x.nii.gz").exists()
     assert main(["lesion", str(folder), "--at", "1,2", "-o", str(tmp_path / "x.nii.gz")]) == 1
     assert "three numbers" in capsys.readouterr().err
+
+
+@pytest.mark.slow             # a whole report: lungs, 3D pictures (about 30 s)
+def test_report_with_a_lesion_at_lists_it_with_its_picture(series, tmp_path, capsys):
+    import base64
+    import re
+
+    folder, at, _ = series
+    out = tmp_path / "report.html"
+    point = "--lesion-at=" + ",".join(f"{v:.3f}" for v in at)
+    assert main(["report", str(folder), "-o", str(out), point]) == 0
+    printed = capsys.readouterr().out
+    assert "lesion 1: solid" in printed
+    html = out.read_text()
+    section = html[html.index("<h2>Lesions</h2>"):]
+    m = lesion_at(load(folder), at).measures
+    assert f"<td>{m.volume_ml:.2f}</td><td>{m.long_axis_mm:.1f}</td>" in section
+    png = re.search(r'src="data:image/png;base64,([^"]+)"', section).group(1)
+    (tmp_path / "lesion.png").write_bytes(base64.b64decode(png))
+    assert main(["report", str(folder), "-o", str(tmp_path / "r2.html"),
+                 "--lesion-at", "1,2"]) == 1
+    assert "--lesion-at" in capsys.readouterr().err
