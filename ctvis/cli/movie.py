@@ -1,12 +1,14 @@
 """``ctvis movie PATH -o out.mp4|out.gif --sweep axial|coronal|sagittal | --rotate 3d``.
 
 Headless: no Qt (VTK draws a turn off-screen, through EGL without X).  The state is built
-from the same options as ``ctvis screenshot`` (:func:`ctvis.cli.screenshot.build_state`), and
-each frame is drawn as that command draws its picture, with the same annotations.
+from the same options as ``ctvis screenshot`` (:func:`ctvis.cli.screenshot.build_state`: ``--slab``, ``--slab-mode``,
+``--colormap`` set the slice views' display), and each frame is drawn as that command draws its
+picture, with the same annotations.
 """
 from __future__ import annotations
 
 from ctvis.cli.common import print_warnings, progress_bar
+from ctvis.cli.display_options import add_display_arguments
 from ctvis.core.errors import CtvisError
 
 
@@ -33,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--size", type=int, default=DEFAULT_TURN_SIZE,
                    help=f"3D turn: frame width and height in pixels "
                         f"(default {DEFAULT_TURN_SIZE})")
+    add_display_arguments(p)               # --slab, --slab-mode, --colormap, --colorbar
     p.add_argument("--vr-preset", help="3D volume-rendering preset (CT-Bone, CT-Lung, ...)")
     p.add_argument("--session", help="a session file: its data, window, crosshair, overlays, "
                                      "3D settings and camera")

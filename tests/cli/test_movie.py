@@ -179,3 +179,18 @@ def test_sweep_indices_and_even_padding():
         sweep_indices(10, 0, 10)
     assert pad_even(np.ones((5, 7, 3), np.uint8)).shape == (6, 8, 3)
     assert pad_even(np.ones((5, 7, 3), np.uint8))[5].max() == 0
+
+
+def test_sweep_with_a_slab_and_a_colour_map_films_what_the_screenshot_shows(ct, tmp_path):
+    out = tmp_path / "mip.gif"
+    assert main(["movie", str(ct), "--sweep", "axial", "--slices", "10:20", "--slab", "20",
+                 "--slab-mode", "mip", "--colormap", "hot", "-o", str(out), "-q"]) == 0
+    frames = gif_frames(out)
+    assert len(frames) == 11
+    state = state_of(ct)
+    plain = pictures(state, "axial", range(9, 20))
+    state.set_view_display("axial", slab_mm=20.0, slab_mode="mip", colormap="hot")
+    shots = pictures(state, "axial", range(9, 20))
+    for n in (0, 5, 10):
+        assert np.abs(frames[n] - shots[n]).mean() < 3.0, n
+        assert np.abs(frames[n] - plain[n]).mean() > 10.0, n     # not the grey slice
