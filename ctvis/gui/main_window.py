@@ -23,6 +23,8 @@ from ctvis.core.presets import SERIES_PRESET, window_presets
 from ctvis.gui import (export_segments_dialog, file_dialogs, open_segments_dialog,
                        report_dialog, screenshot_dialog, series_chooser, session_dialogs,
                        unsaved_prompt)
+from ctvis.gui import movie_dialog
+from ctvis.gui.cine import Cine
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
 from ctvis.gui.docks.histogram import HistogramPanel
@@ -66,6 +68,8 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+S</b></td><td>save a screenshot (a view or the layout, 1–4×)</td></tr>
 <tr><td><b>Ctrl+Shift+S / Ctrl+Shift+L</b></td><td>save / open a session</td></tr>
 <tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
+<tr><td><b>K</b></td><td>cine: play / pause the slices of the view under the pointer</td></tr>
+<tr><td><b>Ctrl+Shift+M</b></td><td>save a movie (slice sweep or 3D turn, MP4 or GIF)</td></tr>
 """ + shortcut_rows() + "</table>"
 
 
@@ -214,6 +218,8 @@ class MainWindow(QMainWindow):
                      "Ctrl+S")
         self._action(file, "Save &window as shown…", lambda: self.save_screenshot(),
                      "Ctrl+Alt+S")
+        self._action(file, "Save mo&vie (MP4, GIF)…",
+                     lambda: movie_dialog.save_movie_dialog(self), "Ctrl+Shift+M")
         lungs = self.panels["lungs"]
         self._action(file, "Export lung &mask…", lungs.export_mask, "Ctrl+E")
         self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
@@ -241,6 +247,9 @@ class MainWindow(QMainWindow):
                                                "Ctrl+T", checkable=True)
         self.patient_action = self._action(view, "Show &patient identifiers",
                                            self._series_text, checkable=True)
+        self.cine = Cine(self)              # View ▸ Cine, K; a play button in the status bar
+        self.cine.fill_menu(view.addMenu("&Cine"))
+        self.statusBar().addPermanentWidget(self.cine.play_button())
         presets = view.addMenu("Window &presets")
         # The standard presets, then the series' own window ("Series": key 6 after the five
         # of resources/), there for every volume and enabled when the volume carries one.
@@ -494,6 +503,7 @@ class MainWindow(QMainWindow):
         if self._task is not None:
             self._task.cancel()
         self.panels["lungs"].cancel()
+        self.cine.close()
         # Workers still running would signal into closed widgets.
         task_pool().waitForDone(5000)
         for view in self.views.values():
