@@ -33,6 +33,7 @@ from ctvis.gui.docks.segments import SegmentsPanel
 from ctvis.gui.docks.window_level import WindowLevelPanel
 from ctvis.gui.editor.controller import EditorTools
 from ctvis.gui.editor.tools import shortcut_rows
+from ctvis.gui.markup_tools import MarkupTools
 from ctvis.gui.loading_notes import LoadingNotesButton
 from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_annotations import series_name as describe
@@ -70,7 +71,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
 <tr><td><b>K</b></td><td>cine: play / pause the slices of the view under the pointer</td></tr>
 <tr><td><b>Ctrl+Shift+M</b></td><td>save a movie (slice sweep or 3D turn, MP4 or GIF)</td></tr>
-""" + shortcut_rows() + "</table>"
+""" + shortcut_rows() + MarkupTools.shortcut_rows() + "</table>"
 
 
 def open_or_list(path, series_uid=None, progress=None, cancel=None):
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.editor = Editor(self.state)    # the segment editor and its one undo history
         self._build_docks()
         self.editor_tools = EditorTools(self, self.editor)
+        self.markup_tools = MarkupTools(self)   # Tools ▸ Markups, the Markups dock
         self._build_menus()
         self.setAcceptDrops(True)
         self.setWindowTitle("ctvis")
@@ -225,6 +227,9 @@ class MainWindow(QMainWindow):
         self._action(file, "Export lung m&esh…", lungs.export_mesh, "Ctrl+Shift+E")
         self._action(file, "Export se&gments (label map, meshes, volumes)…",
                      lambda: export_segments_dialog.export_segments_dialog(self))
+        markups = self.panels["markups"]
+        self._action(file, "Open mar&kups (3D Slicer .mrk.json)…", lambda: markups.open_markups())
+        self._action(file, "Save markups (.mrk.json)…", lambda: markups.save_markups())
         self._action(file, "Export &report (HTML + PDF)…",
                      lambda: report_dialog.export_report_dialog(self), "Ctrl+P")
         file.addSeparator()
@@ -269,6 +274,7 @@ class MainWindow(QMainWindow):
         self._action(tools, "Show/hide &lung overlay", self.toggle_lungs, "L")
         self._action(tools, "Show/hide &bone overlay", self.toggle_bone, "B")
         tools.addAction(self.editor_tools.actions["lesion"])       # Lesion at click (N)
+        self.markup_tools.fill_menu(tools.addMenu("&Markups"))
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard and mouse", self.show_shortcuts,
@@ -513,6 +519,7 @@ class MainWindow(QMainWindow):
         self.layout_widget.disconnect_state()
         self._subs.disconnect_all()
         self.editor_tools.close()
+        self.markup_tools.close()
         self.editor.close()
         if self.view3d is not None:
             self.view3d.close()

@@ -63,6 +63,10 @@ class SliceView(QWidget):
         self._pointer_order = 0
         self.tool = None                   # the active editor tool, if any
         self._tool_drag = False            # the left button is down for the tool
+        # Drawn over the slice after the annotations; a layer may take a left press (the
+        # markups' handles: ctvis.gui.markup_layer) with press/move/release.
+        self.layers = []
+        self._layer_drag = None
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setFocusPolicy(Qt.StrongFocus)
@@ -210,6 +214,8 @@ class SliceView(QWidget):
             self._draw_picture(p)
             self._paint_crosshair(p)
             self._paint_annotations(p)
+            for layer in self.layers:
+                layer.paint(self, p)
             if self.tool is not None:
                 self.tool.paint(self, p)
         else:
@@ -328,6 +334,12 @@ class SliceView(QWidget):
     def mousePressEvent(self, event) -> None:
         self.setFocus(Qt.MouseFocusReason)
         self._set_pointer(event.pos())
+        if (event.button() == Qt.LeftButton and self.geometry_ is not None
+                and not event.modifiers() & Qt.ControlModifier):
+            self._layer_drag = next((layer for layer in self.layers
+                                     if layer.press(self, event.pos())), None)
+            if self._layer_drag is not None:
+                return
         if self._tool_takes(event):
             self._tool_drag = True
             self.tool.press(self, event.pos())
@@ -341,6 +353,9 @@ class SliceView(QWidget):
 
     def mouseMoveEvent(self, event) -> None:
         self._set_pointer(event.pos())
+        if self._layer_drag is not None:
+            self._layer_drag.move(self, event.pos())
+            return
         if self.tool is not None:
             self.update()                   # the tool's cursor (brush outline) follows
             if self._tool_drag:
@@ -366,6 +381,10 @@ class SliceView(QWidget):
             self.update()
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._layer_drag is not None and event.button() == Qt.LeftButton:
+            layer, self._layer_drag = self._layer_drag, None
+            layer.release(self, event.pos())
+            return
         if self._tool_drag and event.button() == Qt.LeftButton:
             self._tool_drag = False
             self.tool.release(self, event.pos())

@@ -22,8 +22,8 @@ voxels of that one slice whose centres lie inside (``ctvis.core.image.roi_stats`
 """
 from __future__ import annotations
 
-import itertools
 import math
+import uuid
 import weakref
 from dataclasses import dataclass, replace
 
@@ -36,11 +36,9 @@ TITLES = {"line": "Line", "angle": "Angle", "point": "Point", "ellipse": "Ellips
           "polygon": "Polygon", "sphere": "Sphere"}
 POINT_COUNT = {"line": 2, "angle": 3, "point": 1, "ellipse": 2, "sphere": 2}   # polygon: 3+
 ON_A_SLICE = ("line", "angle", "ellipse", "polygon")      # drawn on the slice they lie on
-_IDS = itertools.count(1)
-
-
 def new_id() -> str:
-    return f"m{next(_IDS)}"
+    # Random, not counted: markups opened from a file keep their ids beside new ones.
+    return "m" + uuid.uuid4().hex[:12]
 
 
 @dataclass(frozen=True)
