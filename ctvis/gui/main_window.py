@@ -39,6 +39,7 @@ from ctvis.gui.screenshot import window_image
 from ctvis.gui.slice_annotations import series_name as describe
 from ctvis.gui.slice_view import SliceView
 from ctvis.gui.subscriptions import subscriptions
+from ctvis.gui.view_display import ViewDisplayControls
 from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task, task_pool
 
@@ -69,6 +70,7 @@ SHORTCUTS_HELP = """<table>
 <tr><td><b>Ctrl+S</b></td><td>save a screenshot (a view or the layout, 1–4×)</td></tr>
 <tr><td><b>Ctrl+Shift+S / Ctrl+Shift+L</b></td><td>save / open a session</td></tr>
 <tr><td><b>Ctrl+P</b></td><td>export the lung report (HTML + PDF)</td></tr>
+""" + ViewDisplayControls.shortcut_rows() + """
 <tr><td><b>K</b></td><td>cine: play / pause the slices of the view under the pointer</td></tr>
 <tr><td><b>Ctrl+Shift+M</b></td><td>save a movie (slice sweep or 3D turn, MP4 or GIF)</td></tr>
 """ + shortcut_rows() + MarkupTools.shortcut_rows() + "</table>"
@@ -265,6 +267,9 @@ class MainWindow(QMainWindow):
                 presets, name, lambda _=False, p=name: self._apply_preset(p),
                 str(n + 1) if n < 9 else None)
         self.preset_actions[SERIES_PRESET].setEnabled(False)
+        # Thick slabs and colour maps: each slice view's corner control; Y, [, ], C.
+        self.view_display = ViewDisplayControls(self)
+        self.view_display.fill_menu(view.addMenu("Slab and co&lour map"))
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())

@@ -7,15 +7,20 @@ colour with a dark shadow, so it stays legible on bright tissue and can never be
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from pathlib import Path
 
 from PyQt5.QtCore import QPointF, QRect, QRectF, Qt
-from PyQt5.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PyQt5.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+
+from ctvis.render.slices import colorbar_labels, colorbar_rgb
 
 TEXT_COLOR = QColor(255, 200, 40)
 LETTER_COLOR = QColor(255, 200, 40)
 MARGIN = 6
 NICE_STEPS = (1, 2, 5)
+CONTROL_HEIGHT = 24        # the slab/colour control in the top-right corner (view_display)
+COLORBAR_WIDTH = 10
 
 
 def shadowed_text(p: QPainter, rect, flags, text: str, color: QColor = TEXT_COLOR) -> None:
@@ -101,6 +106,35 @@ def draw_scale_bar(p: QPainter, rect: QRect, px_per_mm: float, base: QFont) -> N
     label = f"{length_mm:g} mm"
     shadowed_text(p, QRectF(right - length_px, y + 2, length_px, text_h).toRect(),
                   Qt.AlignHCenter | Qt.AlignTop, label)
+
+
+@lru_cache(maxsize=16)
+def _colorbar_image(colormap: str, height: int) -> QImage:
+    rgb = colorbar_rgb(colormap, height, COLORBAR_WIDTH)
+    image = QImage(rgb.data, COLORBAR_WIDTH, height, 3 * COLORBAR_WIDTH, QImage.Format_RGB888)
+    return image.copy()                 # owns its pixels (the array goes)
+
+
+def draw_colorbar(p: QPainter, rect: QRect, colormap: str, window, base: QFont) -> QRect:
+    """The colour bar of ``colormap`` at the right edge under the corner control, the
+    window's ends in HU beside it (the same bar as the headless pictures'); returns where."""
+    height = max(20, int(rect.height() * 0.3))
+    top = rect.top() + max(CONTROL_HEIGHT + 2 * MARGIN, int(rect.height() * 0.12))
+    bar = QRect(rect.right() - MARGIN - COLORBAR_WIDTH, top, COLORBAR_WIDTH, height)
+    p.drawImage(bar, _colorbar_image(colormap, height))
+    p.setPen(QPen(TEXT_COLOR, 1))
+    p.setBrush(Qt.NoBrush)
+    p.drawRect(bar.adjusted(-1, -1, 0, 0))
+    f = font(base, 8)
+    p.setFont(f)
+    text_h = QFontMetrics(f).height()
+    high, low = colorbar_labels(window)
+    width = 90
+    shadowed_text(p, QRect(bar.left() - 4 - width, bar.top() - 2, width, text_h),
+                  Qt.AlignRight | Qt.AlignTop, high)
+    shadowed_text(p, QRect(bar.left() - 4 - width, bar.bottom() - text_h + 2, width, text_h),
+                  Qt.AlignRight | Qt.AlignBottom, low)
+    return bar
 
 
 def series_name(volume, path=None) -> str:

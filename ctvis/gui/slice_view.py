@@ -82,7 +82,8 @@ class SliceView(QWidget):
         self._subs.connect_events(state.events, {
             "volume": self._on_volume, "crosshair": self._on_crosshair,
             "window": self._invalidate, "overlays": self._invalidate,
-            "bone": self._invalidate, "labels": self._on_labels})
+            "bone": self._invalidate, "labels": self._on_labels,
+            "view_display": self._invalidate})
         if state.volume is not None:
             self._on_volume(state.volume)
 
@@ -162,7 +163,8 @@ class SliceView(QWidget):
         state = self.state
         index = self.index
         rgb = slice_rgb(state.volume, self.view, index, state.window,
-                        tuple(state.overlays.values()), state.bone)
+                        tuple(state.overlays.values()), state.bone,
+                        **state.view_display[self.view].render_options())
         h, w, _ = rgb.shape
         self._rgb = rgb
         self._image = QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888)
@@ -267,7 +269,8 @@ class SliceView(QWidget):
         axis = _NORMAL_PATIENT_AXIS[self.view]
         mm = state.crosshair[axis]
         position = f"{_AXIS_LETTERS[axis][int(mm > 0)]} {abs(mm):.1f} mm"
-        out = {"top_left": [wl], "bottom_left": [f"slice {self.index + 1}/{self.count}",
+        slab = state.view_display[self.view].label()           # "MIP 20 mm"
+        out = {"top_left": [wl, *([slab] if slab else [])], "bottom_left": [f"slice {self.index + 1}/{self.count}",
                                                   position], "top_right": []}
         if self.show_series_text:
             meta = vol.meta
@@ -288,9 +291,12 @@ class SliceView(QWidget):
                        Qt.AlignLeft | Qt.AlignTop, base)
         ann.draw_lines(p, rect.adjusted(0, 0, 0, -ann.MARGIN), lines["bottom_left"],
                        Qt.AlignLeft | Qt.AlignBottom, base)
-        if lines["top_right"]:
-            ann.draw_lines(p, rect.adjusted(0, 0, 0, 0), lines["top_right"],
+        if lines["top_right"]:                  # below the slab/colour control
+            ann.draw_lines(p, rect.adjusted(0, ann.CONTROL_HEIGHT, 0, 0), lines["top_right"],
                            Qt.AlignRight | Qt.AlignTop, base)
+        display = self.state.view_display[self.view]
+        if display.shows_colorbar:
+            ann.draw_colorbar(p, self.rect(), display.colormap, self.state.window, base)
         ann.draw_edge_letters(p, self.rect(), self.letters, base)
         ann.draw_scale_bar(p, self.rect(), self.pixels_per_mm(), base)
 
