@@ -152,16 +152,22 @@ class MarkupLayer(QObject):
         for _, at in handles:
             p.drawRect(QRectF(at.x() - HANDLE, at.y() - HANDLE, 2 * HANDLE, 2 * HANDLE))
         if label:
-            draw_label(p, anchor + QPointF(8, -8), label, color)
+            draw_label(p, anchor, label, color, view.width())
         p.restore()
 
 
-def draw_label(p: QPainter, at: QPointF, text: str, color: QColor) -> None:
-    """Text with a dark outline, readable over bone and air alike."""
+def draw_label(p: QPainter, anchor: QPointF, text: str, color: QColor, width: int) -> None:
+    """Text with a dark outline, readable over bone and air alike, right of ``anchor``
+    (left of it where the view has no room)."""
     font = QFont(p.font())
     font.setPointSizeF(max(font.pointSizeF(), 9.0))
     path = QPainterPath()
-    path.addText(at, font, text)
+    path.addText(QPointF(0, 0), font, text)
+    box = path.boundingRect()
+    x = anchor.x() + 8
+    if x + box.width() > width - 2:
+        x = max(2.0, anchor.x() - 8 - box.width())
+    path.translate(x, anchor.y() - 8)
     p.setPen(QPen(QColor(0, 0, 0, 200), 3))
     p.setBrush(Qt.NoBrush)
     p.drawPath(path)

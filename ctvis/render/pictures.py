@@ -113,8 +113,10 @@ def _view_lines(state, view: str) -> tuple[str, ...]:
 
 def _decorate(state, view: str, rgb: np.ndarray) -> np.ndarray:
     """Annotations (letters, name, texts) and the colour bar where the view shows one."""
+    from ctvis.render.markup_pictures import draw_markups
     from ctvis.render.slices import edge_letters
 
+    rgb = draw_markups(state, view, rgb)          # rulers, ROIs ... with their labels
     rgb = annotate(rgb, view, edge_letters(state.volume, view), _view_lines(state, view))
     display = state.view_display[view]
     if display.shows_colorbar:
