@@ -260,3 +260,22 @@ def test_keys_are_listed_and_do_not_clash(window):
     window.markup_tools.choose("sphere")
     assert window.editor.tool is None
     assert window.views["axial"].tool is window.markup_tools.tools["sphere"]
+
+
+def test_the_window_screenshot_shows_every_kind_and_the_dock(window, qtbot):
+    from ctvis.gui.screenshot import window_image
+    from tests.model.test_markups import _all_kinds
+
+    window.state.layout = "four-up"
+    window.state.markups = _all_kinds(window.volume)
+    window.docks["markups"].raise_()
+    window.state.crosshair = window.state.markups[0].array[0]        # slice 3: line, angle
+    qtbot.wait(100)
+    image = window_image(window)
+    image.save("/tmp/p/markups_window.png")
+    rows = window.panels["markups"].row_texts()
+    assert [r[1] for r in rows] == ["Line", "Angle", "Point", "Ellipse", "Polygon", "Sphere"]
+    assert rows[0][2] == "7.0 mm" and rows[2][2] == f"{DISC_HU} HU"
+    rgb = to_rgb(window.views["axial"])
+    orange_or_yellow = (rgb[..., 0] > 200) & (rgb[..., 0].astype(int) - rgb[..., 2] > 100)
+    assert orange_or_yellow.sum() > 100
