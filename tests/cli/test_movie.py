@@ -194,3 +194,25 @@ def test_sweep_with_a_slab_and_a_colour_map_films_what_the_screenshot_shows(ct, 
     for n in (0, 5, 10):
         assert np.abs(frames[n] - shots[n]).mean() < 3.0, n
         assert np.abs(frames[n] - plain[n]).mean() > 10.0, n     # not the grey slice
+
+
+def test_real_series_sweep_shows_the_rtstruct_tumour_on_its_slices_only(data_dir, tmp_path):
+    """The IBSI NSCLC series (60 × 204 × 201, real CT) swept with its RTSTRUCT's GTV as an
+    overlay: one frame per slice, and a frame differs from the plain sweep exactly on the
+    slices the tumour crosses."""
+    from ctvis.app.open_segments import mask_labelmap
+
+    image = data_dir / "ibsi-nsclc" / "dicom" / "image"
+    rs = data_dir / "ibsi-nsclc" / "dicom" / "mask" / "DCM_RS_00060.dcm"
+    plain, gtv = tmp_path / "plain.gif", tmp_path / "gtv.gif"
+    assert main(["movie", str(image), "--sweep", "axial", "-o", str(plain), "-q"]) == 0
+    assert main(["movie", str(image), "--sweep", "axial", "--mask", str(rs), "--segment",
+                 "GTV-1", "-o", str(gtv), "-q"]) == 0
+    without, with_gtv = gif_frames(plain), gif_frames(gtv)
+    volume = open_volume(image)
+    labels = mask_labelmap(volume, rs, "GTV-1")[0].array
+    assert len(without) == len(with_gtv) == volume.shape[0] == 60
+    crossed = labels.reshape(60, -1).any(axis=1)
+    assert 10 < crossed.sum() < 60
+    changed = (np.abs(with_gtv - without).max(axis=3) > 30).sum(axis=(1, 2))
+    assert np.array_equal(changed > 20, crossed), (changed, crossed)
