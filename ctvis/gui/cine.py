@@ -52,6 +52,9 @@ class Cine(QObject):
         self.view, self.direction = view, 1
         self.timer.start(self.interval())
         self.playing_changed.emit(True)
+        self.window.statusBar().showMessage(
+            f"Cine: {view.view} slices at {self.fps:g}/s, {dict(MODES)[self.mode].strip('&')}"
+            f" — {KEY} stops", 4000)
         return True
 
     def stop(self) -> None:
