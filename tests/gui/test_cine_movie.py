@@ -33,6 +33,8 @@ def test_k_plays_the_view_under_the_pointer_and_k_again_stops(window, qtbot, tmp
     assert window.cine.playing and window.cine.view is view
     assert window.cine.play_action.isChecked()
     assert window.statusBar().currentMessage().startswith("Cine: coronal slices at 10/s, Loop")
+    from ctvis.gui.main_window import SHORTCUTS_HELP                # Help ▸ Keyboard and mouse
+    assert "<b>K</b>" in SHORTCUTS_HELP and "<b>Ctrl+Shift+M</b>" in SHORTCUTS_HELP
     qtbot.waitUntil(lambda: len(seen) >= 4, timeout=5000)
     assert seen[:4] == [start + 1, start + 2, start + 3, start + 4]   # one slice a tick
     assert window.views["axial"].index == axial          # only the played view's slice moves
