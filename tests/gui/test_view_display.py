@@ -106,3 +106,27 @@ def test_keys_act_on_the_view_under_the_pointer(phantom_window, qtbot):
     qtbot.keyClick(window, Qt.Key_Y)                                    # mean -> off
     assert not window.state.view_display["coronal"].slab
     assert "Y" in window.view_display.shortcut_rows() and "C" in window.view_display.shortcut_rows()
+
+
+def test_a_session_restores_each_views_slab_and_map(phantom_window, qtbot, tmp_path):
+    """Saved and opened again through the window's session code: the views draw the saved
+    slab and colour map, and their controls say so."""
+    from ctvis.app.session import apply_session, load_session, save_session
+    from ctvis.core.io import write_nifti
+    from ctvis.model.state import Source
+
+    window = phantom_window
+    ct = write_nifti(window.state.volume, tmp_path / "ct.nii.gz")
+    window.state.source = Source(str(ct))
+    window.state.set_view_display("sagittal", slab_mm=10, slab_mode="minip",
+                                  colormap="viridis")
+    save_session(window.state, tmp_path / "s.ctvis.json")
+    window.state.set_view_display("sagittal", slab_mm=0, colormap="grey")
+    assert window.view_display.buttons["sagittal"].text() == "Slice"
+    apply_session(window.state, load_session(tmp_path / "s.ctvis.json"))
+    qtbot.wait(50)
+    assert window.state.view_display["sagittal"] == SliceDisplay(10.0, "minip", "viridis")
+    assert window.view_display.buttons["sagittal"].text() == "MinIP 10 mm · Viridis"
+    view = window.views["sagittal"]
+    rgb = to_rgb(view)
+    assert (np.ptp(rgb[image_pixels(view)].astype(int), axis=1) > 40).mean() > 0.5
