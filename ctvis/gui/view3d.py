@@ -52,7 +52,7 @@ SHIFT_RANGE = 1000              # HU either way
 CLICK_PX = 3                    # a press and release this close (pixels) is a click
 VIEW_KEYS = {"anterior": "A", "posterior": "P", "left": "L", "right": "R",
              "superior": "S", "inferior": "I"}
-EVENTS = ("volume", "view3d", "bone", "overlays", "crosshair", "window", "camera")
+EVENTS = ("volume", "view3d", "bone", "overlays", "crosshair", "window", "camera", "markups")
 
 
 class View3DWidget(QWidget):

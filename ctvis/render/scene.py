@@ -13,7 +13,8 @@
                rebuilds only the segments the region holds or held;
 * ``crosshair`` the slice planes (and a clipping plane) pass through it;
 * ``window``   the slice planes' grey levels;
-* ``camera``   the camera (None: the default standard view).
+* ``camera``   the camera (None: the default standard view);
+* ``markups``  rulers, angles, ROIs, points and spheres (:mod:`markup_actors`).
 
 ``pick`` says which patient point is drawn under a pixel (the Qt pane moves the crosshair
 there on a click).
@@ -35,6 +36,7 @@ from ctvis.core.labels import BONE
 from ctvis.render.camera import (DEFAULT_VIEW, apply_camera, camera_of, same_camera,
                                  standard_camera)
 from ctvis.mesh.live_surfaces import bone_surface, label_surface
+from ctvis.render.markup_actors import MarkupActors
 from ctvis.render.orientation import OrientationMarker
 from ctvis.render.picking import display_ray, prop_pick, volume_pick
 from ctvis.render.transfer_functions import vr_preset
@@ -117,6 +119,7 @@ class Scene:
         self._bone_key = None
         self.timings: dict = {}
         self.rebuilt: list = []            # (name, value) of the surfaces the last sync built
+        self.markup_actors = MarkupActors(self.renderer)
 
     # ------------------------------------------------------------------ state
     def sync(self, state, fields=None) -> None:
@@ -126,7 +129,8 @@ class Scene:
         # event comes first rebuilds everything.
         if state.volume is not self.volume:
             self._set_volume(state.volume)
-            fields |= {"view3d", "bone", "overlays", "crosshair", "window", "camera"}
+            fields |= {"view3d", "bone", "overlays", "crosshair", "window", "camera",
+                       "markups"}
         if self.volume is None:
             return
         modes = state.view3d.modes
@@ -149,6 +153,8 @@ class Scene:
                 s.GetProperty().SetColorLevel(state.window.center)
         if "camera" in fields:
             self.set_camera(state.camera)
+        if "markups" in fields:
+            self.markup_actors.update(state.markups, self.volume)
 
     def shows(self, state, field: str) -> bool:
         """Whether a change of ``field`` can change the picture (a pane need not render
@@ -183,6 +189,7 @@ class Scene:
                 self.renderer.RemoveViewProp(prop)
         self.volume_actor, self.slices, self.bone_actor, self.lung_actors = None, {}, None, {}
         self._segment_boxes, self._built, self._edits = {}, {}, {}
+        self.markup_actors.clear()
         self._bone_key = None
 
     def _make_slices(self, volume) -> None:

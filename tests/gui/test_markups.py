@@ -279,3 +279,20 @@ def test_the_window_screenshot_shows_every_kind_and_the_dock(window, qtbot):
     rgb = to_rgb(window.views["axial"])
     orange_or_yellow = (rgb[..., 0] > 200) & (rgb[..., 0].astype(int) - rgb[..., 2] > 100)
     assert orange_or_yellow.sum() > 100
+
+
+def test_a_markup_placed_in_a_slice_view_shows_in_the_3d_view(window, qtbot):
+    window.state.layout = "four-up"
+    window.ensure_3d()
+    qtbot.wait(100)
+    k, j, i = disc_centre_index(window.volume)
+    view = on_slice(window, "axial", (5, j, i))
+    key(qtbot, window, Qt.Key_D)
+    drag(view, at(view, (5, j, i - 10)), at(view, (5, j, i + 10)))
+    scene = window.view3d.scene
+    qtbot.waitUntil(lambda: len(scene.markup_actors.actors) == 1, timeout=5000)
+    lo, hi = scene.markup_actors.bounds()
+    ends = window.state.markups[0].array
+    assert np.allclose(lo, ends.min(0), atol=1e-3) and np.allclose(hi, ends.max(0), atol=1e-3)
+    window.markup_tools.delete_selected()
+    qtbot.waitUntil(lambda: not scene.markup_actors.actors, timeout=5000)
