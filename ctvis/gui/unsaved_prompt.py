@@ -34,12 +34,16 @@ def settle(window, doing: str, then, save) -> bool:
     session dialog's: a Task, or None when the user gave no file name; path None: ask
     where) and calls ``then()`` once saved, so it too returns False; Discard goes on."""
     names = unsaved(window)
-    if not names:
+    markups = window.saved_mark.markups_unsaved(window.state)
+    if not names and not markups:
         return True
+    parts = ([f"the label map{'s' if len(names) > 1 else ''} {', '.join(names)} "
+              f"{'have' if len(names) > 1 else 'has'} edits"] if names else []) \
+        + (["the markups have changes"] if markups else [])
+    text = " and ".join(parts)
     answer = QMessageBox.question(
         window, "Unsaved edits",
-        f"The label map{'s' if len(names) > 1 else ''} {', '.join(names)} "
-        f"{'have' if len(names) > 1 else 'has'} edits that no session holds.\n\n"
+        f"{text[0].upper()}{text[1:]} that no session holds.\n\n"
         f"Save the session before {doing}?",
         QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
     if answer == QMessageBox.Cancel:

@@ -16,6 +16,8 @@ class SavedMark:
     def __init__(self, state=None):
         # Weak keys: a mark never keeps a closed volume's label maps alive.
         self._seen = weakref.WeakKeyDictionary()
+        # The markups (immutable values): any other tuple since is unsaved.
+        self._markups = () if state is None else tuple(state.markups)
         if state is not None:
             for overlay in state.overlays.values():
                 if overlay.labelmap is not None:
@@ -34,6 +36,10 @@ class SavedMark:
                     seen is not None and seen != (labelmap.revision, labelmap.segments):
                 names.append(name)
         return names
+
+    def markups_unsaved(self, state) -> bool:
+        """Whether markups were added, moved, renamed or deleted since the mark."""
+        return tuple(state.markups) != self._markups
 
 
 __all__ = ["SavedMark"]

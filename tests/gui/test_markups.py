@@ -296,3 +296,25 @@ def test_a_markup_placed_in_a_slice_view_shows_in_the_3d_view(window, qtbot):
     assert np.allclose(lo, ends.min(0), atol=1e-3) and np.allclose(hi, ends.max(0), atol=1e-3)
     window.markup_tools.delete_selected()
     qtbot.waitUntil(lambda: not scene.markup_actors.actors, timeout=5000)
+
+
+def test_closing_with_unsaved_markups_asks_and_a_saved_session_does_not(window, qtbot,
+                                                                        tmp_path, monkeypatch):
+    from PyQt5.QtWidgets import QMessageBox
+
+    from ctvis.gui import session_dialogs
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.Cancel)
+    k, j, i = disc_centre_index(window.volume)
+    view = on_slice(window, "axial", (5, j, i))
+    key(qtbot, window, Qt.Key_U)
+    click(view, at(view, (5, j, i)))
+    window.close()
+    assert len(asked) == 1 and "markups have changes" in asked[0] and window.isVisible()
+    task = session_dialogs.save_session_dialog(window, tmp_path / "s.ctvis.json")
+    with qtbot.waitSignal(task.signals.finished, timeout=30000):
+        pass
+    window.close()
+    assert len(asked) == 1 and not window.isVisible()

@@ -208,3 +208,19 @@ def test_csv_table_has_units(tmp_path):
     assert rows[0]["length (mm)"] == "7.0" and rows[0]["area (mm2)"] == ""
     assert rows[2]["HU"] == str(DISC_HU) and rows[5]["mean (HU)"] == f"{BALL_HU:.1f}"
     assert rows[3]["pixels"] != "" and rows[5]["volume (mL)"] != ""
+
+
+def test_markups_count_as_unsaved_until_a_mark_sees_them():
+    from ctvis.model.unsaved import SavedMark
+
+    state = ViewerState()
+    state.volume = phantom()
+    mark = SavedMark(state)
+    assert not mark.markups_unsaved(state)
+    line = mk.Markup("line", ((0, 0, 0), (10, 0, 0)), axis=0)
+    state.markups = (line,)
+    assert mark.markups_unsaved(state) and mark.unsaved(state) == []
+    mark = SavedMark(state)                                  # saved
+    assert not mark.markups_unsaved(state)
+    state.markups = mk.replaced(state.markups, line.with_point(1, (20, 0, 0)))   # moved
+    assert mark.markups_unsaved(state)
