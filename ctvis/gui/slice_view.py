@@ -21,6 +21,7 @@ from PyQt5.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt5.QtGui import QColor, QCursor, QImage, QPainter, QPen
 from PyQt5.QtWidgets import QSizePolicy, QWidget
 
+from ctvis.core.image.slab import slab_value
 from ctvis.core.image.slicing import VIEWS, slice_axes
 from ctvis.model.state import Window
 from ctvis.gui import slice_annotations as ann
@@ -438,5 +439,12 @@ class SliceView(QWidget):
         voxel = np.clip(np.floor(kji + 0.5).astype(int), 0, np.array(vol.shape) - 1)
         k, j, i = (int(v) for v in voxel)
         x, y, z = vol.index_to_patient(voxel)
-        self.hovered.emit(f"{self.view}: {int(vol.array[k, j, i])} HU   "
+        display = self.state.view_display[self.view]
+        shown = ""                          # a slab shows another value than the voxel's
+        if display.slab:
+            axis = self.geometry_.axes.normal
+            value = slab_value(vol.array, axis, voxel, display.slab_mm, vol.spacing[axis],
+                               display.slab_mode)
+            shown = f" ({display.label()}: {value:.0f} HU)"
+        self.hovered.emit(f"{self.view}: {int(vol.array[k, j, i])} HU{shown}   "
                           f"LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm   voxel i,j,k = {i}, {j}, {k}")

@@ -106,6 +106,7 @@ def test_keys_act_on_the_view_under_the_pointer(phantom_window, qtbot):
     qtbot.keyClick(window, Qt.Key_Y)                                    # mean -> off
     assert not window.state.view_display["coronal"].slab
     assert "Y" in window.view_display.shortcut_rows() and "C" in window.view_display.shortcut_rows()
+    qtbot.mouseMove(coronal, QPoint(3, 3))      # the real cursor away from a likely spot
 
 
 def test_a_session_restores_each_views_slab_and_map(phantom_window, qtbot, tmp_path):
@@ -130,3 +131,22 @@ def test_a_session_restores_each_views_slab_and_map(phantom_window, qtbot, tmp_p
     view = window.views["sagittal"]
     rgb = to_rgb(view)
     assert (np.ptp(rgb[image_pixels(view)].astype(int), axis=1) > 40).mean() > 0.5
+
+
+def test_status_bar_gives_the_slabs_value_under_the_cursor(phantom_window, qtbot, phantom):
+    from ctvis.core.image.slab import slab_planes, slab_range
+    from tests.gui.shots import pixel_centre
+
+    window = phantom_window
+    view = window.views["axial"]
+    window.state.set_view_display("axial", slab_mm=30, slab_mode="mip")
+    qtbot.mouseMove(view, pixel_centre(view, 33, 45))
+    k = view.index
+    planes = slab_planes(30, phantom.volume.spacing[0])
+    assert planes == 4                                          # 30 mm at 7.5 mm
+    start, stop = slab_range(k, planes, view.count)
+    projected = int(phantom.volume.array[start:stop, 33, 45].max())
+    text = window._hover.text()
+    assert f"{int(phantom.volume.array[k, 33, 45])} HU (MIP 30 mm: {projected} HU)" in text
+    # leave the real cursor elsewhere: a later test's move to the same spot would be none
+    qtbot.mouseMove(view, QPoint(3, 3))

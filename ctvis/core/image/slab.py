@@ -58,4 +58,18 @@ def slab(array: np.ndarray, axes: SliceAxes, index: int, thickness_mm: float,
     return oriented_slice(reduced, axes, 0)
 
 
-__all__ = ["SLAB_MODES", "SLAB_LABELS", "slab", "slab_planes", "slab_range"]
+def slab_value(array: np.ndarray, axis: int, kji, thickness_mm: float, spacing_mm: float,
+               mode: str = "mip") -> float:
+    """The projected value at voxel ``kji`` (what the slab shows there): the ``mode`` of
+    the voxels along ``axis`` within the slab around it."""
+    if mode not in SLAB_MODES:
+        raise ValueError(f"unknown slab mode {mode!r} (choose from {', '.join(SLAB_MODES)})")
+    kji = [int(v) for v in kji]
+    start, stop = slab_range(kji[axis], slab_planes(thickness_mm, spacing_mm),
+                             array.shape[axis])
+    kji[axis] = slice(start, stop)
+    line = array[tuple(kji)]
+    return float({"mip": np.max, "minip": np.min, "mean": np.mean}[mode](line))
+
+
+__all__ = ["SLAB_MODES", "SLAB_LABELS", "slab", "slab_planes", "slab_range", "slab_value"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ctvis.core.image.slab import slab, slab_planes, slab_range
+from ctvis.core.image.slab import slab, slab_planes, slab_range, slab_value
 from ctvis.core.image.slicing import VIEWS, oriented_slice, slice_axes
 
 
@@ -83,3 +83,18 @@ def test_phantom_mip_shows_more_vessel_and_minip_darker_airways():
     assert airway.any()
     assert minip[lung].mean() < single[lung].mean() - 5
     assert minip[airway].mean() <= single[airway].mean()
+
+
+def test_the_value_under_a_voxel_is_the_projection_there():
+    rng = np.random.default_rng(5)
+    array = rng.integers(-1000, 1000, (9, 11, 13)).astype(np.int16)
+    for view in VIEWS:
+        axes = slice_axes(np.eye(3), view)
+        for mode in ("mip", "minip", "mean"):
+            picture = slab(array, axes, 4, 3.0, 1.0, mode)
+            kji = [2, 3, 4]
+            kji[axes.normal] = 4
+            ids = oriented_slice(np.arange(array.size).reshape(array.shape), axes, 4)
+            row, col = np.argwhere(ids == np.ravel_multi_index(kji, array.shape))[0]
+            assert slab_value(array, axes.normal, kji, 3.0, 1.0, mode) == \
+                pytest.approx(float(picture[row, col]), abs=1e-3)
