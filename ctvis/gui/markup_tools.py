@@ -80,9 +80,11 @@ class MarkupTool(Tool):
                 self._maybe_finish(view)
 
     def double_click(self, view, pos) -> bool:
+        """A polygon closes; for the others a quick second click is a click (Qt sends a
+        double click instead of its press), never the view's maximise."""
         if self.kind != "polygon":
-            return False
-        if len(self._points) >= 3:
+            self.press(view, pos)
+        elif len(self._points) >= 3:
             self._finish(view, self._points)
         return True
 

@@ -318,3 +318,17 @@ def test_closing_with_unsaved_markups_asks_and_a_saved_session_does_not(window, 
         pass
     window.close()
     assert len(asked) == 1 and not window.isVisible()
+
+
+def test_two_quick_clicks_place_a_line_and_do_not_maximise_the_view(window, qtbot):
+    window.state.layout = "four-up"
+    k, j, i = disc_centre_index(window.volume)
+    view = on_slice(window, "axial", (5, j, i))
+    key(qtbot, window, Qt.Key_D)
+    a, b = at(view, (5, j, i)), at(view, (5, j, i + 1))        # a few pixels apart
+    click(view, a)
+    send(view, QEvent.MouseButtonDblClick, b)                  # what Qt sends for the 2nd
+    send(view, QEvent.MouseButtonRelease, b, buttons=Qt.NoButton)
+    assert window.state.layout == "four-up"
+    m, f = last(window)
+    assert m.kind == "line" and f["length_mm"] == pytest.approx(0.7, abs=HALF_VOXEL_MM)
