@@ -115,9 +115,29 @@ class MarkupLayer(QObject):
 
     # --------------------------------------------------------------- drawing
     def paint(self, view, p: QPainter) -> None:
-        for m in self.shown(view):
+        shown = self.shown(view)
+        for m in shown:
             self.draw(view, p, m, SELECTED if m.id == self.selected else COLOR,
                       label=f"{m.name}: {mk.summary(m, mk.measure(m, self.state.volume))}")
+        self._paint_line_ends(view, p, {m.id for m in shown})
+
+    def _paint_line_ends(self, view, p: QPainter, shown: set) -> None:
+        """A line's ends as small crosses in the other views whose slice holds them (the
+        line itself lies in another plane)."""
+        vol = self.state.volume
+        axis, index = view.geometry_.axes.normal, view.index
+        p.save()
+        for m in self.state.markups:
+            if m.kind != "line" or m.id in shown:
+                continue
+            p.setPen(QPen(SELECTED if m.id == self.selected else COLOR, 1))
+            for end in m.points:
+                if int(np.floor(vol.patient_to_index(end)[axis] + 0.5 + 1e-6)) != index:
+                    continue
+                c = self.to_widget(view, end)
+                for dx, dy in ((1, 1), (1, -1)):
+                    p.drawLine(c - QPointF(4 * dx, 4 * dy), c + QPointF(4 * dx, 4 * dy))
+        p.restore()
 
     def draw(self, view, p: QPainter, m, color: QColor, label: str | None = None,
              closed: bool = True) -> None:

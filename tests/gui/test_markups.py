@@ -332,3 +332,33 @@ def test_two_quick_clicks_place_a_line_and_do_not_maximise_the_view(window, qtbo
     assert window.state.layout == "four-up"
     m, f = last(window)
     assert m.kind == "line" and f["length_mm"] == pytest.approx(0.7, abs=HALF_VOXEL_MM)
+
+
+def test_a_line_across_slices_shows_its_ends_in_the_other_views_and_tooltips_list_figures(
+        window, qtbot):
+    window.state.layout = "four-up"
+    k, j, i = disc_centre_index(window.volume)
+    j = round(j)
+    view = on_slice(window, "axial", (5, j, i))
+    key(qtbot, window, Qt.Key_D)
+    drag(view, at(view, (5, j, i - 10)), at(view, (5, j, i + 10)))
+    qtbot.keyClick(view, Qt.Key_Escape)
+    window.markup_tools.layer.select(None)
+    # The line lies in the axial plane; the coronal view through its row shows its two
+    # ends as small crosses.
+    coronal = on_slice(window, "coronal", (5, j, i))
+    qtbot.wait(50)
+    rgb = to_rgb(coronal)
+    save(rgb, "/tmp/p/markups_line_ends.png")
+    for end in window.state.markups[0].points:
+        c = widget_point(coronal, end)
+        patch = rgb[c.y() - 5:c.y() + 6, c.x() - 5:c.x() + 6].astype(int)
+        assert ((patch[..., 0] > 200) & (patch[..., 2] < 140)).any()
+    tip = window.panels["markups"].table.item(0, 2).toolTip()
+    assert "length (mm): " in tip
+
+
+def widget_point(view, lps):
+    from ctvis.gui.markup_layer import MarkupLayer
+
+    return MarkupLayer.to_widget(view, lps).toPoint()

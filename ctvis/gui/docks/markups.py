@@ -37,6 +37,16 @@ def focus_point(m, volume) -> np.ndarray:
     return pts.mean(axis=0)
 
 
+def details(m, figures: dict) -> str:
+    """Every figure of a markup with its unit, one a line (the row's tooltip)."""
+    lines = [f"{m.name} ({mk.TITLES[m.kind]})"]
+    for key, (header, fmt) in mk.FIGURES.items():
+        v = figures.get(key)
+        if v is not None and not (isinstance(v, float) and v != v):
+            lines.append(f"{header}: {fmt.format(int(v) if fmt == '{:d}' else v)}")
+    return "\n".join(lines)
+
+
 class MarkupsPanel(QWidget):
     message = pyqtSignal(str)          # a line for the status bar
     error = pyqtSignal(str, str)       # (title, message): a dialog
@@ -90,6 +100,7 @@ class MarkupsPanel(QWidget):
             self.table.setRowCount(len(markups))
             for row, m in enumerate(markups):
                 figures = "" if volume is None else mk.summary(m, mk.measure(m, volume))
+                tip = "" if volume is None else details(m, mk.measure(m, volume))
                 for col, text in ((NAME, m.name), (TYPE, mk.TITLES[m.kind]),
                                   (FIGURES, figures)):
                     item = self.table.item(row, col)
@@ -97,6 +108,7 @@ class MarkupsPanel(QWidget):
                         item = QTableWidgetItem()
                         self.table.setItem(row, col, item)
                     item.setText(text)
+                    item.setToolTip(tip)
                     flags = Qt.ItemIsSelectable | Qt.ItemIsEnabled
                     item.setFlags(flags | Qt.ItemIsEditable if col == NAME else flags)
             self.table.clearSelection()
