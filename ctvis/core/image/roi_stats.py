@@ -111,10 +111,15 @@ def sphere_mask_box(volume, center_lps, radius_mm: float):
     hi = np.minimum(np.ceil(centre + reach).astype(int) + 1, volume.shape)
     if np.any(hi <= lo):
         return None
-    grid = np.stack(np.meshgrid(*(np.arange(a, b) for a, b in zip(lo, hi)), indexing="ij"),
-                    axis=-1)
-    d = volume.index_to_patient(grid) - np.asarray(center_lps, float)
-    return lo, np.einsum("...i,...i->...", d, d) <= radius_mm ** 2
+    # |mm offset|² as a quadratic form in the index offsets (G = MᵀM over k, j, i), built
+    # by broadcasting 1-D offsets: no patient coordinates for every voxel of the box.
+    m = volume.index_to_patient_matrix[:3, :3][:, ::-1]              # columns: k, j, i
+    g = m.T @ m
+    dk, dj, di = (np.arange(a, b) - c for a, b, c in zip(lo, hi, centre))
+    dk, dj, di = dk[:, None, None], dj[None, :, None], di[None, None, :]
+    dist2 = (g[0, 0] * dk * dk + g[1, 1] * dj * dj + g[2, 2] * di * di
+             + 2 * (g[0, 1] * dk * dj + g[0, 2] * dk * di + g[1, 2] * dj * di))
+    return lo, dist2 <= radius_mm ** 2
 
 
 def sphere_stats(volume, center_lps, radius_mm: float) -> dict:

@@ -62,3 +62,19 @@ def test_sphere_inside_the_ball(vol):
 def test_sphere_beyond_the_grid_has_no_voxels(vol):
     out = roi_stats.sphere_stats(vol, (1e4, 1e4, 1e4), 5.0)
     assert out["pixels"] == 0 and np.isnan(out["mean"])
+
+
+def test_sphere_mask_equals_the_distance_of_each_voxel_centre(vol):
+    # Also on a sheared (gantry-tilted) grid: the z column leans.
+    sheared = vol.with_array(vol.array, direction=vol.direction @ np.array(
+        [[1, 0, 0.2], [0, 1, 0], [0, 0, 1.0]]))
+    for v in (vol, sheared):
+        centre = v.index_to_patient((12.3, 40.2, 60.7))
+        lo, mask = roi_stats.sphere_mask_box(v, centre, 7.5)
+        grid = np.stack(np.meshgrid(*(np.arange(a, a + n) for a, n in zip(lo, mask.shape)),
+                                    indexing="ij"), axis=-1)
+        d = np.linalg.norm(v.index_to_patient(grid) - centre, axis=-1)
+        np.testing.assert_array_equal(mask, d <= 7.5)
+        every = np.linalg.norm(v.index_to_patient(np.indices(v.shape).transpose(1, 2, 3, 0))
+                               - centre, axis=-1) <= 7.5
+        assert every.sum() == mask.sum()                  # the box holds the whole sphere
