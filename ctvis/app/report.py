@@ -148,10 +148,13 @@ figure { margin: 0; break-inside: avoid; } figcaption { font-size: 9pt; color: #
 
 def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
                 with_identifiers: bool = False, date: _dt.datetime | None = None,
-                segments=(), lesions=()) -> str:
+                segments=(), lesions=(), markups=()) -> str:
     """The report as one HTML string; ``pictures`` maps keys of PICTURES to PNG bytes;
     ``segments``: rows of :func:`segment_rows` (every segment with its volume);
-    ``lesions``: items of :func:`lesion_items`."""
+    ``lesions``: items of :func:`lesion_items`; ``markups``: items of
+    :func:`ctvis.app.report_markups.markup_items`."""
+    from ctvis.app.report_markups import markups_section
+
     missing = [k for k in PICTURES if k not in pictures]
     if missing:
         raise CtvisError(f"report: pictures missing: {', '.join(missing)}")
@@ -184,6 +187,7 @@ def report_html(volume, metrics: dict, pictures: dict[str, bytes], method: dict,
 {f'<ul>{warnings}</ul>' if warnings else ''}
 {f'<h2>Segments</h2>{segments_table(segments)}' if segments else ''}
 {lesions_section(lesions)}
+{markups_section(markups)}
 <h2>Lung HU histogram</h2>{histogram_svg(metrics["total"]["histogram"])}
 <h2>Method</h2><table class="facts">{params}</table>
 <p class="sub">Volumes count voxels × voxel volume; MLD is the mean HU; LAA%−950 the
@@ -250,7 +254,7 @@ def lung_state(volume, result, bone=None, labelmaps=()):
 
 def write_report(volume, result, html_path, pdf_path=None, with_identifiers: bool = False,
                  progress=None, cancel=None, bone=None, segments=None,
-                 labelmaps=()) -> dict:
+                 labelmaps=(), markups=()) -> dict:
     """Pictures, HTML (and PDF) for a segmented volume (``result``: a LungResult).
 
     ``bone``: the bone threshold setting (``state.Bone``) of the window the report is made
@@ -258,6 +262,8 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
     ``segments``: the segments to list with their volumes (:func:`segment_rows` of the
     window's state: every label map it shows); None: the lungs' segments and those of
     ``labelmaps`` (more label maps on ``volume``'s grid, drawn in the pictures too).
+    ``markups``: Markups (rulers, ROIs ...) drawn in the pictures and listed with their
+    figures and a picture of each slice that holds some.
 
     Returns {"html": Path, "pdf": Path | None, "metrics": dict, "seconds": {step: s},
     "notes": what loading repaired or passed over}.
@@ -271,11 +277,15 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
         raise CtvisError("no lungs found; no report written")
     tick = Progress(progress, cancel)
     seconds, t = {}, time.perf_counter()
+    from ctvis.app.report_markups import markup_items
+
     state = lung_state(volume, result, bone=bone, labelmaps=labelmaps)
+    state.markups = tuple(markups)
     metrics = state.overlays[LUNGS].metrics
     pictures = report_pictures(state, progress=tick.sub(0.0, 0.7))
     tick(0.7, "lesions")
     lesions = lesion_items(state)
+    marks = markup_items(state)
     seconds["pictures"], t = time.perf_counter() - t, time.perf_counter()
     parameters = {"Segmentation": f"{result.method} (ctvis.core.lungs, docs/lungs.md)",
                   "Mask": result.metrics.get("mask", "right and left lungs"),
@@ -286,7 +296,7 @@ def write_report(volume, result, html_path, pdf_path=None, with_identifiers: boo
                   "Lung surfaces": "flying edges, windowed-sinc smoothing"}
     rows = segment_rows(state) if segments is None else segments
     text = report_html(volume, metrics, pictures, parameters, with_identifiers,
-                       segments=rows, lesions=lesions)
+                       segments=rows, lesions=lesions, markups=marks)
     write_html(text, html_path)
     tick(0.85, "writing the PDF")
     if pdf_path is not None:
@@ -348,11 +358,14 @@ def lesions_section(items) -> str:
 
 def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "watershed",
                 with_identifiers: bool = False, progress=None, cancel=None,
-                mask=None, mask_segment: str | None = None, lesions_at=()) -> dict:
+                mask=None, mask_segment: str | None = None, lesions_at=(),
+                markups_file=None) -> dict:
     """Open ``path``, segment the lungs, then :func:`write_report`.  ``mask``: a label map
     file whose segments (only ``mask_segment`` when given) are listed and drawn too; its
     warnings are in the result's "mask_warnings".  ``lesions_at``: points (patient LPS mm)
-    inside lesions, each outlined by the one-click lesion and reported."""
+    inside lesions, each outlined by the one-click lesion and reported.  ``markups_file``:
+    a 3D Slicer .mrk.json whose markups are drawn and listed (what it left out: the
+    result's "markup_notes", each naming the file)."""
     import time
 
     from ctvis.app.pipeline import open_volume, segment
@@ -372,14 +385,20 @@ def make_report(path, html_path, pdf_path=None, series_uid=None, method: str = "
         from ctvis.app.lesion import lesions_labelmap
 
         labelmaps.append(lesions_labelmap(volume, lesions_at))
+    markups, markup_notes = (), []
+    if markups_file is not None:
+        from ctvis.model.markup_files import read_mrk_json
+
+        markups, markup_notes = read_mrk_json(markups_file)
     opened, t = time.perf_counter() - t, time.perf_counter()
     result = segment(volume, method, progress=tick.sub(0.2, 0.5))
     segmented = time.perf_counter() - t
     if result.empty:
         raise CtvisError(f"{path}: no lungs found; no report written")
     out = write_report(volume, result, html_path, pdf_path, with_identifiers,
-                       progress=tick.sub(0.5, 1.0), labelmaps=labelmaps)
+                       progress=tick.sub(0.5, 1.0), labelmaps=labelmaps, markups=markups)
     out["mask_warnings"] = list(mask_warnings)
+    out["markup_notes"] = list(markup_notes)
     out["seconds"] = {"open": opened, "segment": segmented, **out["seconds"]}
     return out
 

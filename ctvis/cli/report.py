@@ -6,6 +6,7 @@ self-contained HTML file, and the PDF of the same HTML when asked.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ctvis.cli.common import parse_point, plain, print_warnings, progress_bar
@@ -31,6 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--lesion-at", action="append", default=[], metavar="X,Y,Z",
                    help="a point inside a nodule or tumour (patient LPS mm): its outline "
                         "and measurements with a picture in the report (repeat for more)")
+    p.add_argument("--markups", metavar="FILE.mrk.json",
+                   help="rulers, angles, points and ROIs (3D Slicer markups JSON, LPS or "
+                        "RAS) drawn in the pictures and listed with their figures")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=cmd_report)
@@ -58,8 +62,11 @@ def cmd_report(args) -> int:
         result = make_report(args.path, args.output, args.pdf, series_uid=args.series,
                              method=args.method, with_identifiers=args.with_identifiers,
                              progress=progress, mask=args.mask,
-                             mask_segment=args.segment, lesions_at=points)
+                             mask_segment=args.segment, lesions_at=points,
+                             markups_file=args.markups)
     print_warnings(args.mask, result.get("mask_warnings", []))
+    for note in result.get("markup_notes", []):
+        print(f"ctvis: warning: {note}", file=sys.stderr)
     if not args.quiet:
         total = result["metrics"]["total"]
         print("lungs: " + ", ".join(plain(f"{m.abbr} {m.text(total[m.key], '-')} {m.unit}")

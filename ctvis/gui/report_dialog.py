@@ -24,7 +24,7 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
             return None
     html_path = Path(html_path)
     pdf_path = html_path.with_suffix(".pdf") if with_pdf else None
-    volume, bone = state.volume, state.bone
+    volume, bone, markups = state.volume, state.bone, state.markups
     overlay = state.overlays.get(LUNGS)
     # The other label maps it shows (lesions among them get their table and pictures).
     labelmaps = tuple(o.labelmap for name, o in state.overlays.items()
@@ -40,7 +40,8 @@ def export_report_dialog(window, html_path=None, with_pdf: bool = True) -> Task 
         # Every label map the window shows; the lungs' segments when it shows none.
         rows = segment_rows(state) or None
         return write_report(volume, lungs, html_path, pdf_path, progress=tick.sub(0.4, 1.0),
-                            bone=bone, segments=rows, labelmaps=labelmaps)
+                            bone=bone, segments=rows, labelmaps=labelmaps,
+                            markups=markups)
 
     return run_with_progress(window, "Writing the report", work, done=lambda out: window.statusBar()
                 .showMessage(f"Report written to {out['html']}", 8000))

@@ -362,3 +362,18 @@ def widget_point(view, lps):
     from ctvis.gui.markup_layer import MarkupLayer
 
     return MarkupLayer.to_widget(view, lps).toPoint()
+
+
+def test_the_windows_report_lists_and_draws_its_markups(phantom_window, qtbot, tmp_path):
+    from ctvis.gui import report_dialog
+
+    win = phantom_window
+    vol = win.state.volume
+    a, b = vol.index_to_patient((20.0, 30, 20)), vol.index_to_patient((20.0, 30, 60))
+    win.state.markups = (mk.Markup("line", (tuple(a), tuple(b)), "carina gap", axis=0),)
+    task = report_dialog.export_report_dialog(win, tmp_path / "r.html", with_pdf=False)
+    with qtbot.waitSignal(task.signals.finished, timeout=120000):
+        pass
+    section = (tmp_path / "r.html").read_text().split("<h2>Markups</h2>")[1]
+    length = mk.measure(win.state.markups[0], vol)["length_mm"]
+    assert f"<th>carina gap</th><td>Line</td><td>{length:.1f} mm</td>" in section
