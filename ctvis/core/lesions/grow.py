@@ -97,6 +97,11 @@ def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
         centre = tuple(int(b.start + c) for b, c in
                        zip(box, np.unravel_index(np.argmax(depth), depth.shape)))
         if centre != seed:
+            # ... and at the level there: a click near the edge reads the partial-volume
+            # rim's HU, the deepest point the lesion's own.
+            inner = _click_level(volume.array, centre, spacing)
+            if AERATED_HU <= inner <= BONE_HU:
+                level = inner
             again = _grow_from(volume, body, centre, spacing, level, progress)
             if again[0].any():
                 mask, box, info, half = again

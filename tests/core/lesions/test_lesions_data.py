@@ -41,9 +41,6 @@ def test_lidc_nodule_as_good_as_a_reader(lidc):
         assert 20 <= result.measures.long_axis_mm <= 40      # a ~7 mL nodule
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: a click near a lobe of the LIDC nodule "
-                   "moves its Dice by up to 0.075 (0.79 against 0.87): the lobes' necks are "
-                   "near the merge ratio, and the box around the click shifts them")
 def test_lidc_nodule_a_click_anywhere_in_its_inner_half(lidc):
     volume, nodules = lidc
     body = body_mask(volume)
