@@ -6,6 +6,7 @@ same code as the viewer's panes.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ctvis.cli.common import print_warnings
@@ -34,6 +35,10 @@ def register(subparsers) -> None:
                                   ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
     p.add_argument("--segment", metavar="NAME",
                    help="show only the segment of --mask with this name or label value")
+    p.add_argument("--markups", metavar="FILE.mrk.json",
+                   help="draw these rulers, angles, points and ROIs (3D Slicer markups "
+                        "JSON, LPS or RAS); without --position the crosshair goes to the "
+                        "first one's slice")
     add_display_arguments(p)
     p.add_argument("--vr-preset", help="3D volume-rendering preset (CT-Bone, CT-Lung, ...)")
     p.add_argument("--scale", type=int, default=1, choices=(1, 2, 3, 4),
@@ -77,6 +82,17 @@ def build_state(args):
             state.apply_preset(args.preset)
         except KeyError as exc:
             raise CtvisError(exc.args[0]) from None
+    if getattr(args, "markups", None):
+        from ctvis.model.markup_files import read_mrk_json
+        from ctvis.model.markups import focus_point, replaced
+
+        found, notes = read_mrk_json(args.markups)
+        for line in notes:
+            print(f"ctvis: warning: {line}", file=sys.stderr)
+        for markup in found:
+            state.markups = replaced(state.markups, markup)
+        if found and state.volume is not None:
+            state.crosshair = tuple(focus_point(found[0]))
     if args.position:
         state.crosshair = _position(args.position)
     if "lungs" in args.overlay and LUNGS not in state.overlays:

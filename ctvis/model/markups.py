@@ -167,6 +167,17 @@ def shows_on(markup: Markup, volume, axis: int, index: int) -> bool:
     return plane is not None and plane == (axis, index)
 
 
+def focus_point(markup: Markup) -> np.ndarray:
+    """Where the crosshair goes to show a markup: an angle's vertex, an ellipse's, sphere's
+    or point's centre, the middle of a line or polygon (all on its slice)."""
+    pts = markup.array
+    if markup.kind == "angle":
+        return pts[1]
+    if markup.kind in ("ellipse", "sphere", "point"):
+        return pts[0]
+    return pts.mean(axis=0)
+
+
 def radius_mm(markup: Markup) -> float:
     """A sphere's radius, an ellipse's centre-to-corner distance."""
     a, b = markup.array[:2]

@@ -90,3 +90,26 @@ def test_screenshot_from_a_session_draws_its_markups(tmp_path):
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert yellow(np.asarray(Image.open(out).convert("RGB"))).sum() > 50
+
+
+def test_screenshot_draws_a_markups_file_at_its_slice(tmp_path):
+    from ctvis.model.markup_files import write_mrk_json
+
+    state = state_with_markups()
+    path = write_nifti(state.volume, tmp_path / "ct.nii.gz")
+    write_mrk_json(state.markups[:1], tmp_path / "m.mrk.json")
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    out = tmp_path / "axial.png"
+    result = subprocess.run([sys.executable, "-m", "ctvis.cli", "screenshot", str(path),
+                             "--markups", str(tmp_path / "m.mrk.json"), "--view", "axial",
+                             "-o", str(out)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    picture = np.asarray(Image.open(out).convert("RGB"))
+    assert yellow(picture).sum() > 50                     # at the line's slice, drawn
+    result = subprocess.run([sys.executable, "-m", "ctvis.cli", "screenshot", str(path),
+                             "--markups", str(tmp_path / "absent.mrk.json"), "-o", str(out)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1 and "absent.mrk.json: no such file" in result.stderr
+    assert "Traceback" not in result.stderr

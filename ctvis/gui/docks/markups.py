@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 from PyQt5.QtCore import Qt, pyqtSignal
 from PyQt5.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton,
                              QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -25,16 +24,6 @@ COLUMNS = ("Name", "Type", "Figures")
 NAME, TYPE, FIGURES = range(len(COLUMNS))
 MRK_FILTER = "3D Slicer markups (*.mrk.json *.json)"
 CSV_FILTER = "CSV table (*.csv)"
-
-
-def focus_point(m, volume) -> np.ndarray:
-    """Where the crosshair goes for a markup: its vertex, centre or middle, on its slice."""
-    pts = m.array
-    if m.kind == "angle":
-        return pts[1]
-    if m.kind in ("ellipse", "sphere", "point"):
-        return pts[0]
-    return pts.mean(axis=0)
 
 
 def details(m, figures: dict) -> str:
@@ -139,7 +128,7 @@ class MarkupsPanel(QWidget):
         self.layer.select(markup.id)
         self.delete_button.setEnabled(True)
         if self.state.volume is not None:
-            self.state.crosshair = tuple(focus_point(markup, self.state.volume))
+            self.state.crosshair = tuple(mk.focus_point(markup))
 
     def _item_changed(self, item) -> None:
         if item.column() != NAME or item.row() >= len(self._ids):
