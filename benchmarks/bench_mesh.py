@@ -1,12 +1,24 @@
 """Lung surface meshes of a 275-slice 512² chest: the full pipeline, flying edges vs
 scikit-image marching cubes, the SMP backend, and the decimation options, side by side.
+With ``--bone``: ``ctvis mesh --structure bone --threshold 226`` on a 275 × 512² DICOM series,
+its peak memory, time and mesh beside InVesalius's headless export at the same threshold.
 
     .venv/bin/python benchmarks/bench_mesh.py [--repeat 3] [--quick]
+    .venv/bin/python benchmarks/bench_mesh.py --bone [--series DIR] [--before TREE]
 
 The chest is the generated phantom on a 275 × 512 × 512 grid at 1.25 × 0.7 × 0.7 mm (no such
 series is in ../shared/data); its true lung labels are meshed.  Times are wall-clock seconds,
 best of ``--repeat`` runs after one warm-up run (the cold run is printed too).
 ``--quick`` skips the decimation comparison (vtkQuadricDecimation alone takes ~20 s).
+
+``--bone`` writes that phantom as a DICOM series into a temporary folder (or meshes
+``--series DIR``) and runs each tool once in its own process, measuring the process's peak
+resident memory (``wait4``'s maxrss) and its wall time from start to exit (imports and
+loading included): ctvis; ctvis from another source tree (``--before TREE``, e.g. an older
+commit unpacked with ``git archive``) when given; and InVesalius
+(``invesalius3 --no-gui -i DIR -t 226,3071 -e out.stl``, Debian's package, run with the
+system Python, under ``xvfb-run`` if it needs a display) when it is installed.  Each mesh is
+read back and its triangles, open and non-manifold edges (``vtkFeatureEdges``) are printed.
 """
 from __future__ import annotations
 
@@ -38,7 +50,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="skip the decimation comparison")
+    ap.add_argument("--bone", action="store_true",
+                    help="ctvis mesh --structure bone beside InVesalius: memory, time, edges")
+    ap.add_argument("--series", help="with --bone: this DICOM folder instead of the phantom")
+    ap.add_argument("--before", metavar="TREE",
+                    help="with --bone: also run ctvis from this source tree (PYTHONPATH)")
+    ap.add_argument("--threshold", type=float, default=226.0, help="bone threshold (HU)")
     args = ap.parse_args(argv)
+    if args.bone:
+        return bone_benchmark(args)
 
     import vtk
     from vtkmodules.vtkCommonCore import vtkSMPTools
@@ -130,7 +150,7 @@ def main(argv=None) -> int:
     print(f"\ndecimation to 50 % of both lungs' raw surface ({len(tri):,} triangles):")
     for backend in S.decimate_backends():
         t = time.perf_counter()
-        p, f = S._decimate(points, tri, 0.5, backend, tick)
+        p, f = S._decimate(S._polydata(points, tri), 0.5, backend, tick)
         dt = time.perf_counter() - t
         s = S.mesh_stats(S._polydata(p, f))
         print(f"  {backend:8s} {dt:6.2f} s  {s['triangles']:,} triangles, volume "
@@ -149,6 +169,108 @@ def main(argv=None) -> int:
     print(f"  {'cluster':8s} {dt:6.2f} s  {s['triangles']:,} triangles, volume "
           f"{s['volume_ml']:.1f} mL, open {s['open_edges']}, non-manifold "
           f"{s['nonmanifold_edges']}  (vtkQuadricClustering, 1 mm bins)")
+    return 0
+
+
+# ------------------------------------------------------------------------------ --bone
+def run_measured(cmd, env=None, cwd=None) -> dict:
+    """Run ``cmd``; its wall time, peak resident memory (MiB, wait4's maxrss: the process and
+    the children it waited for), exit code and output."""
+    import subprocess
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    out = proc.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"s": time.perf_counter() - t, "peak_mib": usage.ru_maxrss / 1024.0,
+            "rc": proc.returncode, "out": out}
+
+
+def edges_of(path) -> dict:
+    from ctvis.mesh.mesh_io import read_mesh
+
+    mesh = read_mesh(path)
+
+    def count(boundary, nonmanifold):
+        return mesh.extract_feature_edges(boundary_edges=boundary, non_manifold_edges=nonmanifold,
+                                          feature_edges=False, manifold_edges=False).n_cells
+    return {"triangles": mesh.n_cells, "open": count(True, False),
+            "nonmanifold": count(False, True)}
+
+
+def system_env() -> dict:
+    """The environment without this virtualenv: InVesalius runs on the system Python."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH",
+                                                             "PYTHONHOME")}
+    venv_bin = os.path.dirname(sys.executable)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if p and os.path.abspath(p) != os.path.abspath(venv_bin))
+    return env
+
+
+def bone_benchmark(args) -> int:
+    import shutil
+    import tempfile
+
+    from ctvis.core.io import write_dicom_series
+
+    hu = args.threshold
+    with tempfile.TemporaryDirectory(prefix="bench_mesh_") as tmp:
+        series = args.series
+        if series is None:
+            t = time.perf_counter()
+            volume = make_phantom(shape=(275, 512, 512), spacing=(1.25, 0.7, 0.7)).volume
+            series = os.path.join(tmp, "series")
+            write_dicom_series(volume, series)
+            nbytes = volume.array.nbytes
+            del volume
+            print(f"phantom 275 × 512² written as DICOM in {time.perf_counter() - t:.1f} s")
+        else:
+            import ctvis
+
+            nbytes = ctvis.load(series).array.nbytes
+        vol_mib = nbytes / 2**20
+        print(f"series {series}: int16 volume {vol_mib:.0f} MiB; threshold {hu:g} HU; "
+              f"{os.cpu_count()} cpu(s), one run each, imports and loading included\n")
+        runs = []
+        ctvis_cmd = [sys.executable, "-c", "import sys; from ctvis.cli import main; "
+                     "sys.exit(main())", "mesh", series, "--structure", "bone", "--threshold",
+                     f"{hu:g}", "--no-progress", "-o"]
+        if args.before:
+            env = {**os.environ, "PYTHONPATH": os.path.abspath(args.before)}
+            runs.append((f"ctvis ({args.before})", ctvis_cmd + [os.path.join(tmp, "before.stl")],
+                         env, os.path.join(tmp, "before.stl")))
+        runs.append(("ctvis", ctvis_cmd + [os.path.join(tmp, "ctvis.stl")], None,
+                     os.path.join(tmp, "ctvis.stl")))
+        env = system_env()
+        inv = shutil.which("invesalius3", path=env["PATH"])
+        if inv:
+            cmd = [inv, "--no-gui", "-i", series, "-t", f"{hu:g},3071", "-e",
+                   os.path.join(tmp, "invesalius.stl")]
+            if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
+                cmd = ["xvfb-run", "-a"] + cmd
+            runs.append(("InVesalius", cmd, env, os.path.join(tmp, "invesalius.stl")))
+        else:
+            print("InVesalius is not installed (invesalius3 not on the system PATH; Debian: "
+                  "apt-get install invesalius): ctvis alone\n")
+        print(f"{'tool':28s} {'time s':>7s} {'peak MiB':>9s} {'× volume':>8s} "
+              f"{'triangles':>10s} {'open':>6s} {'non-manifold':>12s}")
+        results = {}
+        for name, cmd, env, out in runs:
+            r = run_measured(cmd, env=env, cwd=tmp)
+            if r["rc"] != 0 or not os.path.exists(out):
+                print(f"{name:28s} failed (exit {r['rc']}): {r['out'].strip()[-400:]}")
+                continue
+            e = edges_of(out)
+            results[name] = {**r, **e}
+            print(f"{name:28s} {r['s']:7.1f} {r['peak_mib']:9.0f} {r['peak_mib'] / vol_mib:8.1f} "
+                  f"{e['triangles']:10,d} {e['open']:6d} {e['nonmanifold']:12d}")
+        if "ctvis" in results and "InVesalius" in results:
+            c, i = results["ctvis"], results["InVesalius"]
+            print(f"\nctvis / InVesalius: time {c['s'] / i['s']:.2f}× (goal ≤ 0.3), peak "
+                  f"memory {c['peak_mib'] / i['peak_mib']:.2f}× (goal ≤ 1)")
     return 0
 
 

@@ -104,17 +104,18 @@ def _normals(mesh) -> np.ndarray:
 
 
 def _to_space(mesh, ras: bool):
-    """Copy of ``mesh`` with points and normals in RAS (x, y negated) when asked.
+    """``mesh``, or a copy with points and normals in RAS (x, y negated) when asked.
 
     Negating two axes is a rotation by 180° about z (determinant +1): triangle winding, and so
     the outward orientation, is unchanged.
     """
+    if not ras:
+        return mesh                 # the writers only read it: no copy of a large mesh
     out = mesh.copy(deep=True)
-    if ras:
-        flip = np.array([-1.0, -1.0, 1.0])
-        out.points = np.asarray(out.points) * flip
-        if "Normals" in out.point_data:
-            out.point_data["Normals"] = np.asarray(out.point_data["Normals"]) * flip
+    flip = np.array([-1.0, -1.0, 1.0])
+    out.points = np.asarray(out.points) * flip
+    if "Normals" in out.point_data:
+        out.point_data["Normals"] = np.asarray(out.point_data["Normals"]) * flip
     return out
 
 
@@ -170,24 +171,28 @@ def _structures_of(mesh, name):
     return []
 
 
+STL_CHUNK = 500_000                  # triangles per write: their corners and records, not all
+
+
 def _write_stl(mesh, path, space, structures) -> None:
     faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float64)
-    tri = p[faces]                                          # (n, 3, 3)
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    length = np.linalg.norm(normal, axis=1, keepdims=True)
-    normal = np.divide(normal, length, out=np.zeros_like(normal), where=length > 0)
     record = np.dtype([("normal", "<f4", 3), ("v", "<f4", (3, 3)), ("attr", "<u2")])
-    data = np.zeros(len(faces), record)
-    data["normal"] = normal
-    data["v"] = tri
     header = HEADER_TEXT.format(space=space).encode("ascii")
     if structures:
         header += (" " + ",".join(n for _, n in structures)).encode("ascii", "replace")
     with open(path, "wb") as fh:
         fh.write(header[:80].ljust(80, b"\0"))
         fh.write(np.uint32(len(faces)).tobytes())
-        fh.write(data.tobytes())
+        for start in range(0, len(faces), STL_CHUNK):
+            tri = p[faces[start:start + STL_CHUNK]]                     # (n, 3, 3)
+            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+            length = np.linalg.norm(normal, axis=1, keepdims=True)
+            normal = np.divide(normal, length, out=np.zeros_like(normal), where=length > 0)
+            data = np.zeros(len(tri), record)
+            data["normal"] = normal
+            data["v"] = tri
+            fh.write(data.tobytes())
 
 
 def _write_ply(mesh, path, space, structures) -> None:

@@ -103,25 +103,36 @@ def _polydata(points: np.ndarray, faces: np.ndarray):
 
 
 # ------------------------------------------------------------------------------- geometry
+TRIANGLE_CHUNK = 500_000     # triangles per numpy pass: corners of all at once are 72 B each
+
+
+def _tetra_volumes(points: np.ndarray, faces: np.ndarray, centre) -> np.ndarray:
+    """6 × the signed volume of each triangle's tetrahedron with ``centre``, a chunk at a time."""
+    out = np.empty(len(faces))
+    for s in range(0, len(faces), TRIANGLE_CHUNK):
+        f = faces[s:s + TRIANGLE_CHUNK]
+        a, b, c = (points[f[:, i]] - centre for i in range(3))
+        out[s:s + len(f)] = np.einsum("ij,ij->i", a, np.cross(b, c))
+    return out
+
+
 def signed_volume(points: np.ndarray, faces: np.ndarray) -> float:
     """Signed enclosed volume (mm³ for mm points); positive for outward-facing triangles."""
     if len(faces) == 0:
         return 0.0
     p = np.asarray(points, dtype=np.float64)
     centre = p.mean(axis=0)                 # translation-invariant for closed surfaces, and
-    a, b, c = (p[faces[:, i]] - centre for i in range(3))       # numerically better
-    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+    return float(_tetra_volumes(p, faces, centre).sum() / 6.0)      # numerically better
 
 
 def mesh_stats(mesh) -> dict:
     """Triangles, surface area (mm²), enclosed volume (mL), open and non-manifold edges."""
     faces = triangle_faces(mesh)
     p = np.asarray(mesh.points, dtype=np.float64)
-    if len(faces):
-        a, b, c = (p[faces[:, i]] for i in range(3))
-        area = float(0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
-    else:
-        area = 0.0
+    area = 0.0
+    for s in range(0, len(faces), TRIANGLE_CHUNK):
+        a, b, c = (p[faces[s:s + TRIANGLE_CHUNK, i]] for i in range(3))
+        area += float(0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
     open_edges, nonmanifold = edge_counts(faces)
     return {"triangles": int(len(faces)), "points": int(mesh.n_points), "area_mm2": area,
             "volume_ml": signed_volume(p, faces) / 1000.0, "open_edges": open_edges,
@@ -150,10 +161,8 @@ def _remove_islands(points, faces, min_volume_mm3: float):
     if n == 1:
         return points, faces, 0
     face_comp = comp[faces[:, 0]]
-    centre = points.mean(axis=0)
-    a, b, c = (points[faces[:, i]] - centre for i in range(3))
-    vol = np.bincount(face_comp, weights=np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0,
-                      minlength=n)
+    vol = np.bincount(face_comp, weights=_tetra_volumes(points, faces, points.mean(axis=0)),
+                      minlength=n) / 6.0
     # A cavity's surface has negative volume: it goes with the piece around it unless tiny.
     keep = np.abs(vol) >= min_volume_mm3
     if keep.all():
@@ -222,15 +231,16 @@ def _gaussian(field: np.ndarray, volume: Volume, sigma_mm: float) -> np.ndarray:
     return ndimage.gaussian_filter(field.astype(np.float32, copy=False), sigma, truncate=3.0)
 
 
-def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: np.ndarray,
-                       *, fill, name: str = "surface",
+def surface_from_field(volume: Volume, field: np.ndarray, value: float,
+                       inside: np.ndarray | None, *, fill, name: str = "surface",
                        options: SurfaceOptions = LUNG_SURFACE, progress=None, cancel=None,
-                       timings: dict | None = None):
+                       timings: dict | None = None, box=None):
     """Surface ``field == value`` of a scalar field on ``volume``'s grid, higher values inside.
 
-    ``inside`` (bool, same grid) bounds the crop; ``fill`` is the outside value used for the
-    padding that closes the surface at the volume's borders.  ``timings``, if given, is
-    filled with the seconds each step took.
+    ``inside`` (bool, same grid) bounds the crop, or ``box`` = (lo, hi) index corners of what
+    is inside, when the caller found them without a mask; ``fill`` is the outside value used
+    for the padding that closes the surface at the volume's borders.  ``timings``, if given,
+    is filled with the seconds each step took.
     """
     tick = Progress(progress, cancel)
     mask_sigma_mm, min_island_ml = options.mask_sigma_mm, options.min_island_ml
@@ -243,10 +253,12 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
 
     margin = 1 + (int(math.ceil(3.0 * mask_sigma_mm / min(volume.spacing)))
                   if mask_sigma_mm else 0)
-    box = bounding_box(inside, (margin,) * 3, clip=False)
+    if box is None:
+        box = bounding_box(inside, (0, 0, 0), clip=False)
+    del inside                                        # the caller's; not needed any more
     if box is None:
         raise CtvisError(f"{name}: nothing to mesh (the mask is empty)")
-    lo, hi = box
+    lo, hi = np.asarray(box[0]) - margin, np.asarray(box[1]) + margin
     tick(0.02, f"{name}: preparing")
     sub = _padded_crop(field, lo, hi, fill)
     if mask_sigma_mm:
@@ -254,19 +266,19 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     timings["prepare"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    raw = _flying_edges(sub, lo, value, tick.sub(0.05, 0.3))
+    mesh = _flying_edges(sub, lo, value, tick.sub(0.05, 0.3))
     del sub
     timings["flying_edges"] = time.perf_counter() - t
-    if raw.n_cells == 0:
+    if mesh.n_cells == 0:
         raise CtvisError(f"{name}: the surface is empty")
 
-    # Index space -> LPS mm, exact for any (also sheared) index_to_patient matrix.
+    # Index space -> LPS mm, exact for any (also sheared) index_to_patient matrix; the
+    # polydata is kept (no copy of its triangles) and goes on to the smoothing.
     t = time.perf_counter()
     m = volume.index_to_patient_matrix
-    points = np.asarray(raw.points, dtype=np.float64) @ m[:3, :3].T + m[:3, 3]
-    faces = triangle_faces(raw)
+    mesh.points = np.asarray(mesh.points, dtype=np.float64) @ m[:3, :3].T + m[:3, 3]
     if np.linalg.det(m[:3, :3]) < 0:                 # a mirror turns triangles inside out
-        faces = faces[:, ::-1]
+        mesh = _polydata(mesh.points, triangle_faces(mesh)[:, ::-1])
     timings["transform"] = time.perf_counter() - t
 
     # Smooth, then decimate: decimating first leaves long thin triangles on which the
@@ -274,17 +286,15 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float, inside: 
     t = time.perf_counter()
     if options.smooth_iterations > 0:
         tick(0.3, f"{name}: smoothing")
-        smoothed = _windowed_sinc(_polydata(points, faces), options.smooth_iterations,
-                                  options.pass_band,
-                                  tick.sub(0.3, 0.5))
-        points = np.asarray(smoothed.points, dtype=np.float64)
-        faces = triangle_faces(smoothed)
+        mesh = _windowed_sinc(mesh, options.smooth_iterations, options.pass_band,
+                              tick.sub(0.3, 0.5))
     timings["smooth"] = time.perf_counter() - t
 
     t = time.perf_counter()
     tick(0.5, f"{name}: decimating")
-    points, faces = _decimate(points, faces, options.decimate, options.decimate_backend,
+    points, faces = _decimate(mesh, options.decimate, options.decimate_backend,
                               tick.sub(0.5, 0.9))
+    del mesh                                          # the full-resolution surface
     timings["decimate"] = time.perf_counter() - t
 
     # Decimators leave fins and pinches on thin bone (65 non-manifold edges of 490 k
@@ -374,8 +384,8 @@ def threshold_surface(volume: Volume, hu: float | None = None, *, name: str = "b
     """
     hu = default_bone_threshold() if hu is None else float(hu)
     array = volume.array
-    inside = array >= hu
-    if not inside.any():
+    box = _threshold_box(array, hu)
+    if box is None:
         raise CtvisError(f"no voxel reaches {hu:g} HU: nothing to mesh")
     # Padding below the threshold closes the surface where bone meets the volume's border.
     fill = max(min(float(array.min()), hu - 1000.0), -32768.0)
@@ -385,30 +395,44 @@ def threshold_surface(volume: Volume, hu: float | None = None, *, name: str = "b
         # Voxels exactly at the iso-value make degenerate, non-manifold triangles; between
         # integers the surface is that of the mask HU >= hu, and it stays manifold.
         value -= 0.5
-    return surface_from_field(volume, field, value, inside, fill=fill, name=name,
+    return surface_from_field(volume, field, value, None, box=box, fill=fill, name=name,
                               options=options, progress=progress, cancel=cancel,
                               timings=timings)
 
 
+def _threshold_box(array: np.ndarray, hu: float, slab_voxels: int = 4_000_000):
+    """(lo, hi) index box of the voxels >= ``hu``, or None: a few slices at a time, so no
+    boolean copy of the whole volume is made (69 MiB on a 275 × 512² chest)."""
+    nz, ny, nx = array.shape
+    step = max(1, slab_voxels // max(ny * nx, 1))
+    hit_z, hit_y, hit_x = np.zeros(nz, bool), np.zeros(ny, bool), np.zeros(nx, bool)
+    for z in range(0, nz, step):
+        slab = array[z:z + step] >= hu
+        hit_z[z:z + step] = slab.any(axis=(1, 2))
+        hit_y |= slab.any(axis=(0, 2))
+        hit_x |= slab.any(axis=(0, 1))
+    if not hit_z.any():
+        return None
+    hits = [np.flatnonzero(h) for h in (hit_z, hit_y, hit_x)]
+    return np.array([h[0] for h in hits]), np.array([h[-1] + 1 for h in hits])
+
+
 # ---------------------------------------------------------------- decimation and smoothing
-def _decimate(points, faces, reduction: float, backend: str, tick: Progress):
-    """Remove ``reduction`` of the triangles; the surface stays closed, but may have
-    non-manifold edges (see :mod:`ctvis.mesh.manifold`)."""
-    if not reduction or reduction <= 0 or len(faces) < 100:
-        return points, faces
+def _decimate(mesh, reduction: float, backend: str, tick: Progress):
+    """(points, faces) of ``mesh`` (PolyData) with ``reduction`` of the triangles removed; the
+    surface stays closed, but may have non-manifold edges (see :mod:`ctvis.mesh.manifold`)."""
+    if not reduction or reduction <= 0 or mesh.n_cells < 100:
+        return np.asarray(mesh.points, np.float64), triangle_faces(mesh)
     if backend == "auto":
         backend = decimate_backends()[0]
     tick(0.0, "decimating")
     if backend == "fast":
-        import fast_simplification
+        from ctvis.mesh.decimation import fast_decimate
 
-        p, f = fast_simplification.simplify(points.astype(np.float64), faces.astype(np.int32),
-                                            target_reduction=float(reduction), agg=7)
-        tick(1.0, "decimated")
-        return np.asarray(p, np.float64), np.asarray(f, np.int64)
+        return fast_decimate(np.asarray(mesh.points, np.float64), triangle_faces(mesh),
+                             float(reduction), tick)
     from vtkmodules.vtkFiltersCore import vtkDecimatePro, vtkQuadricDecimation
 
-    mesh = _polydata(points, faces)
     if backend == "pro":
         d = vtkDecimatePro()
         d.PreserveTopologyOn()          # no holes, no splitting: the surface stays closed

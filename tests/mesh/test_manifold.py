@@ -129,6 +129,16 @@ def test_bone_at_226_hu_on_a_real_series_is_closed_and_manifold(cip, tmp_path, m
 
 
 @pytest.mark.data
+def test_bone_decimated_in_slabs_is_closed_and_manifold(cip, monkeypatch):
+    from ctvis.mesh import decimation
+
+    volume, _ = cip
+    monkeypatch.setattr(decimation, "DECIMATE_CHUNK", 5_000)   # slabs: 5 k of 32 k triangles
+    bone = S.threshold_surface(volume, BONE_HU)
+    assert_closed_manifold(bone, "bone in slabs")
+
+
+@pytest.mark.data
 def test_bone_cut_by_a_thin_slab_s_edges_is_capped(lidc_slab, tmp_path, monkeypatch):
     before = unrepaired_counts(monkeypatch)
     bone = S.threshold_surface(lidc_slab, BONE_HU)
