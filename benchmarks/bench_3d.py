@@ -78,6 +78,7 @@ def run_mapper(volume, mapper: str, preset: str, size, n_frames: int, rounds: in
     isd = isd.GetImageSampleDistance() if hasattr(isd, "GetImageSampleDistance") else None
     out = {"mapper": mapper, "step": scene.volume_actor.step, "moving_isd": isd,
            "still_steps": scene.volume_actor.still_steps,
+           "coarsened": list(scene.volume_actor.coarsened),
            "shares_buffer": scene.volume_actor.shares_buffer,
            "first_coarse_s": first, "first_full_s": first_full,
            "first_full_render_s": first_full_render, "first_full_cpu_s": first_full_cpu,

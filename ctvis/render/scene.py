@@ -425,7 +425,9 @@ class Scene:
             actor.adapt(frame)
         else:
             self._last_moving_end = None
-            actor.still_drawn = True
+            # The first still frame of a level pays the gradient pass: not a measure.
+            if not (actor.still_drawn and actor.still_frame(now - self._frame_start)):
+                actor.still_drawn = True           # (a new still level: its pass to come)
 
     def first_still_pending(self) -> bool:
         """True until the full-quality volume has been drawn once: that frame computes the

@@ -13,6 +13,13 @@
   orientation marker's renderer and the slice props beside the volume, always chose the
   coarsest image.
 
+Both levels are chosen by voxel count (a 640-slice chest gets coarser copies than a
+275-slice one: the budgets are voxels, not slices) and then by measured frame time: moving
+frames still slower than wanted at the coarsest rays (``SLOW_MOVING_FRAMES`` in a row) take
+the next integer step, and still frames over ``STILL_SECONDS`` (twice in a row, the first
+frame of a level excepted: it pays the gradient pass) take the next coarser still level, so
+that full quality stays within a second of the mouse stopping on a slow machine.
+
 Both levels get the same transfer functions from one preset and shift; the moving level is
 drawn without shading: the CPU ray caster rebuilds its shading table for every new camera
 direction, which doubled the cost of a coarse frame (25-30 ms of CPU at any ray count).
@@ -40,6 +47,10 @@ MOVING_VOXELS = 6_000_000
 STILL_VOXELS = 32_000_000
 MOVING_FPS = 20.0                             # aim above the 15 asked for: noisy machines
 MOVING_IMAGE_SAMPLE_DISTANCE = (1.5, 6.0)     # pixels per ray: at best, at worst
+SLOW_MOVING_FRAMES = 3      # moving frames too slow at the coarsest rays before a coarser step
+# A still frame longer than this (twice in a row) takes a coarser still level: with the
+# pane's 150 ms wait after the mouse stops, full quality within 1 s.
+STILL_SECONDS = 0.85
 
 
 def lod_step(shape, budget: int = MOVING_VOXELS) -> int:
@@ -57,6 +68,16 @@ def still_steps(shape, budget: int | None = STILL_VOXELS) -> tuple[int, int, int
         return (1, 2, 2)
     step = lod_step(shape, budget)
     return (step, step, step)
+
+
+def coarser_still_steps(steps) -> tuple[int, int, int]:
+    """The still level after ``steps`` when its frames are too slow: in-plane by 2 first
+    (the finest axes of a CT), then the same step on every axis, one more each time."""
+    steps = tuple(steps)
+    if steps == (1, 1, 1):
+        return (1, 2, 2)
+    top = max(steps)
+    return (top, top, top) if min(steps) < top else (top + 1,) * 3
 
 
 def patient_matrix(volume: Volume):
@@ -95,6 +116,9 @@ class VolumeActor:
             raise ValueError(f"the volume must be int16 HU, got {volume.array.dtype}")
         self.kind = mapper
         self._array = volume.array
+        self._spacing = np.asarray(volume.spacing_xyz, dtype=float)
+        self._slow_moving = 0             # moving frames in a row too slow at the coarsest rays
+        self._slow_still = 0              # still frames in a row over STILL_SECONDS
         self.step = lod_step(volume.shape, moving_voxels)
         self.still_steps = still_steps(volume.shape, still_voxels)
         spacing = np.asarray(volume.spacing_xyz, dtype=float)          # (x, y, z)
@@ -136,6 +160,7 @@ class VolumeActor:
             self.props[level] = prop
         self.interactive = False
         self.visible = True
+        self.coarsened = []            # (level, new step) chosen by measured frame times
         self.still_drawn = False       # the first still frame pays the gradient pass
         self.preset: VRPreset | None = None
         self.shift = 0.0
@@ -175,7 +200,51 @@ class VolumeActor:
         wanted = isd * math.sqrt(frame_seconds * fps)
         isd = min(max(0.5 * isd + 0.5 * wanted, lo), hi)          # damped: frames are noisy
         m.SetImageSampleDistance(isd)
+        # At the coarsest rays and still too slow: fewer voxels (the next integer step).
+        slow = isd >= hi and frame_seconds * fps > 1.25
+        self._slow_moving = self._slow_moving + 1 if slow else 0
+        if self._slow_moving >= SLOW_MOVING_FRAMES:
+            self._slow_moving = 0
+            self.set_moving_step(self.step + 1)
         return isd
+
+    def still_frame(self, frame_seconds: float) -> bool:
+        """After a still frame (not the first of its level: that one computes the ray
+        caster's gradients): True when it took the next coarser still level because two
+        frames in a row took over ``STILL_SECONDS``."""
+        if frame_seconds <= STILL_SECONDS:
+            self._slow_still = 0
+            return False
+        self._slow_still += 1
+        steps = coarser_still_steps(self.still_steps)
+        if self._slow_still < 2 or max(steps) > max(self.step, 2):
+            return False              # never coarser than the moving level (nor than 2)
+        self._slow_still = 0
+        self.set_still_steps(steps)
+        return True
+
+    def set_moving_step(self, step: int) -> None:
+        """The moving level on every ``step``-th voxel (a new strided int16 copy)."""
+        self.step = int(step)
+        image = image_data(subsampled(self._array, self.step), self._spacing * self.step)
+        self.images["moving"] = image
+        m = self.props["moving"].GetMapper()
+        m.SetInputData(image)
+        m.SetSampleDistance(float(np.median(self._spacing)) * self.step)
+        self.coarsened.append(("moving", self.step))
+
+    def set_still_steps(self, steps) -> None:
+        """The still level on ``steps`` (z, y, x); its next frame pays the gradient pass."""
+        self.still_steps = tuple(int(s) for s in steps)
+        spacing = self._spacing * np.asarray(self.still_steps[::-1])
+        image = (self.full_image if self.still_steps == (1, 1, 1) else
+                 image_data(subsampled(self._array, self.still_steps), spacing))
+        self.images["still"] = image
+        m = self.props["still"].GetMapper()
+        m.SetInputData(image)
+        m.SetSampleDistance(float(np.median(spacing)))
+        self.still_drawn = False
+        self.coarsened.append(("still", self.still_steps))
 
     def set_visible(self, visible: bool) -> None:
         self.visible = bool(visible)

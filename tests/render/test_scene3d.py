@@ -469,3 +469,77 @@ def test_subsampled_still_level_keeps_full_slices_and_its_place(state, phantom):
     finally:
         scene.close()
         plotter.close()
+
+
+def test_levels_of_detail_go_by_voxels_not_slices():
+    """A thin-slice chest (640 × 512²) gets a coarser moving copy and a coarser still level
+    than a 275-slice one; each copy stays within its voxel budget."""
+    from ctvis.render.volume_actor import MOVING_VOXELS, STILL_VOXELS
+
+    thin, chest = (640, 512, 512), (275, 512, 512)
+    assert lod_step(thin) > lod_step(chest)
+    assert max(still_steps(thin)) >= max(still_steps(chest))
+    assert np.prod([-(-n // s) for n, s in zip(thin, still_steps(thin))]) < np.prod(
+        [-(-n // s) for n, s in zip(chest, still_steps(chest))]) * 1.3
+    for shape in (thin, chest):
+        assert np.prod([-(-n // lod_step(shape)) for n in shape]) <= MOVING_VOXELS
+        assert np.prod([-(-n // s) for n, s in zip(shape, still_steps(shape))]) <= STILL_VOXELS
+    # The same voxels in fewer, larger slices: the same levels.
+    assert lod_step((320, 512, 1024)) == lod_step((640, 512, 512))
+
+
+def test_slow_measured_frames_take_a_coarser_level(state, scene):
+    """Frame times are measured, not timed here: moving frames still too slow at the
+    coarsest rays take the next integer step (a new copy in VTK), and two still frames over
+    STILL_SECONDS the next coarser still level, whose first frame pays the gradient pass."""
+    from ctvis.render.volume_actor import SLOW_MOVING_FRAMES, STILL_SECONDS
+
+    scene.sync(state)
+    actor = scene.volume_actor
+    assert actor.step == 1 and actor.still_steps == (1, 1, 1)
+    voxels = actor.images["moving"].n_points
+    actor.set_interactive(True)
+    for _ in range(10):                  # slow frames: the rays reach their coarsest first
+        actor.adapt(0.08)
+    assert actor.step > 1
+    assert actor.images["moving"].n_points < voxels / 4
+    assert actor.props["moving"].GetMapper().GetInput() is actor.images["moving"]
+    step = actor.step
+    for _ in range(SLOW_MOVING_FRAMES + 2):
+        actor.adapt(0.04)                # 25 fps: fast enough, no coarser step
+    assert actor.step == step
+    actor.set_interactive(False)
+    assert not actor.still_frame(STILL_SECONDS * 2)        # one slow frame is not enough
+    assert not actor.still_frame(STILL_SECONDS / 2)        # and a fast one resets the count
+    assert not actor.still_frame(STILL_SECONDS * 2)
+    assert actor.still_frame(STILL_SECONDS * 2)
+    assert actor.still_steps == (1, 2, 2) and not actor.still_drawn
+    assert actor.props["still"].GetMapper().GetInput() is actor.images["still"]
+    assert actor.images["still"].dimensions == (48, 48, 60)
+    assert ("still", (1, 2, 2)) in actor.coarsened
+    assert lit(shot(scene)).mean() > 0.05                   # the coarser level draws
+
+
+def test_scene_feeds_still_frame_times_but_not_the_first(state, scene, monkeypatch):
+    import ctvis.render.scene as scene_module
+    from ctvis.render.volume_actor import STILL_SECONDS
+
+    scene.sync(state)
+    clock = [100.0]
+    monkeypatch.setattr(scene_module.time, "perf_counter", lambda: clock[0])
+    scene.set_interactive(False)
+
+    def frame(seconds):
+        scene._on_frame_start()
+        clock[0] += seconds
+        scene._on_frame_end()
+
+    frame(STILL_SECONDS * 5)              # the first: gradients, not counted
+    frame(STILL_SECONDS * 2)
+    assert scene.volume_actor.still_steps == (1, 1, 1)
+    frame(STILL_SECONDS * 2)
+    assert scene.volume_actor.still_steps == (1, 2, 2)
+    assert scene.first_still_pending()    # the new level's gradient pass is still to come
+    frame(STILL_SECONDS * 5)
+    frame(STILL_SECONDS * 2)
+    assert scene.volume_actor.still_steps == (1, 2, 2) and not scene.first_still_pending()
