@@ -24,9 +24,10 @@ def register(subparsers) -> None:
     names = ", ".join(s[1:].upper() for s in MESH_FORMATS)
     p = subparsers.add_parser(
         "mesh", help=f"export lung or bone surface meshes ({names})",
-        description="Extract closed, smoothed, decimated surfaces in patient coordinates "
-                    "(LPS mm unless --ras) and write them; the file states its coordinate "
-                    "system (SPACE=LPS as 3D Slicer writes it).")
+        description="Extract closed, manifold, smoothed, decimated surfaces in patient "
+                    "coordinates (LPS mm unless --ras; capped where the volume's edge cuts "
+                    "them) and write them; the file states its coordinate system (SPACE=LPS "
+                    "as 3D Slicer writes it).")
     p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD (may be left "
                                            "out with --mask: the mask's grid is used)")
     p.add_argument("-o", "--output", required=True,
