@@ -26,7 +26,8 @@ import numpy as np
 from ctvis.core.atomic import atomic_path
 from ctvis.core.errors import CtvisError
 from ctvis.core.image.roi_stats import plane_axes
-from ctvis.model.markups import FIGURES, KINDS, TITLES, Markup, measure, plane_of
+from ctvis.model.markups import (FIGURES, KINDS, POINT_COUNT, TITLES, Markup, measure,
+                                  plane_of)
 
 SCHEMA = ("https://raw.githubusercontent.com/slicer/slicer/master/Modules/Loadable/Markups/"
           "Resources/Schema/markups-schema-v1.0.3.json#")
@@ -176,6 +177,10 @@ def _from_json(item: dict, n: int):
         return [], f"markup {n + 1}: type {kind_type!r} is not one ctvis shows; left out"
     if kind == "polygon" and len(lps) < 3:
         return [], f"markup {n + 1}: a closed curve of {len(lps)} points; left out"
+    need = POINT_COUNT.get(kind)
+    if need is not None and len(lps) != need:        # being placed in Slicer when saved
+        return [], (f"markup {n + 1}: {kind_type} with {len(lps)} placed points "
+                    f"(needs {need}); left out")
     return [Markup(kind, tuple(map(tuple, lps)), name)], None
 
 

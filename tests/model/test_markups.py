@@ -172,6 +172,9 @@ SLICER_RAS = {
             {"id": "2", "label": "F-2", "position": [4.0, -5.0, 6.0]}]},
         {"type": "Curve", "coordinateSystem": "RAS", "controlPoints": [
             {"id": "1", "label": "C-1", "position": [0, 0, 0]}]},
+        {"type": "Angle", "coordinateSystem": "RAS", "controlPoints": [
+            {"id": "1", "position": [0, 0, 0]}, {"id": "2", "position": [1, 0, 0]},
+            {"id": "3", "position": [1, 1, 0], "positionStatus": "undefined"}]},
     ]}
 
 
@@ -184,7 +187,8 @@ def test_a_slicer_ras_file_opens_in_lps(tmp_path):
     assert mk.measure(items[0], phantom())["length_mm"] == pytest.approx(5.0)
     assert items[1].points == ((1.5, -2.5, -3.0),) and items[1].name == "F-1"
     assert items[2].points == ((-4.0, 5.0, 6.0),)
-    assert len(notes) == 1 and "closed curve of 1 points" in notes[0]
+    assert len(notes) == 2 and "closed curve of 1 points" in notes[0]
+    assert "markup 4: Angle with 2 placed points (needs 3); left out" in notes[1]
 
 
 @pytest.mark.parametrize("text, words", [("{", "not a markups JSON file"),
