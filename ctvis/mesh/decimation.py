@@ -21,7 +21,7 @@ from ctvis.core.progress import Progress
 
 log = logging.getLogger(__name__)
 
-DECIMATE_CHUNK = 400_000          # triangles per call: ~120 MiB inside fast_simplification
+DECIMATE_CHUNK = 200_000          # triangles per call: ~60 MiB inside fast_simplification
 
 __all__ = ["fast_decimate", "DECIMATE_CHUNK"]
 
