@@ -56,6 +56,7 @@ CHILD = bench_viewer.CHILD.replace(
                 QTimer.singleShot(100, wait_full)
                 return
             stamps["3D full quality"] = time.time()
+            mem["3D full quality"] = rss_kb("VmRSS:")
             QTimer.singleShot(1000, app.quit)
         QTimer.singleShot(100, wait_full)""")
 assert CHILD != bench_viewer.CHILD, "bench_viewer's child changed: update bench_thin"
@@ -156,6 +157,7 @@ def viewer_child(folder: Path) -> dict:
     s = out["stamps"]
     return {"painted": s["painted"] - start, "pane": s["3D pane built"] - start,
             "full": s["3D full quality"] - start, "peak_mib": out["mem_kb"]["peak"] / 1024,
+            "mem_mib": {k: v / 1024 for k, v in out["mem_kb"].items()},
             "volume_mib": out["volume_bytes"] / 2**20}
 
 
@@ -176,8 +178,11 @@ def part_viewer(data, cases, want_paint, want_memory):
         print("\nmemory: viewer peak RSS with the 3D pane (first full-quality frame drawn); "
               "goal ≤ 400 MiB + 1.2× the volume")
         for vol, peak, n in rows:
+            m = results[("phantom", n)]["mem_mib"]
             print(f"  phantom {n:4} slices: volume {vol:.0f} MiB, peak {peak:.0f} MiB "
-                  f"= {peak / vol:.2f}×")
+                  f"= {peak / vol:.2f}× (before the load {m['before load']:.0f}, peak at the "
+                  f"first paint {m['peak at first paint']:.0f}, resident at the 3D pane's first "
+                  f"full-quality frame {m['3D full quality']:.0f} MiB)")
         if len(rows) >= 2:
             x, y = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
             slope, overhead = np.polyfit(x, y, 1)
