@@ -210,3 +210,16 @@ def test_per_segment_export_of_a_cut_label_map(cut_phantom, tmp_path):
     assert len(written) == 2
     for path in written:
         assert feature_edges(read_mesh(path)) == (0, 0), path.name
+
+
+def test_stl_written_a_chunk_at_a_time_reads_back_whole(cut_phantom, tmp_path, monkeypatch):
+    from ctvis.mesh import mesh_io
+
+    volume, labels = cut_phantom
+    mesh = S.lung_surfaces(volume, labels, ["left"])["left"]
+    monkeypatch.setattr(mesh_io, "STL_CHUNK", 1_000)                 # many chunks
+    write_meshes({"left": mesh}, tmp_path / "left.stl")
+    back = read_mesh(tmp_path / "left.stl")
+    assert back.n_cells == mesh.n_cells and feature_edges(back) == (0, 0)
+    np.testing.assert_allclose(np.asarray(back.points)[S.triangle_faces(back)],
+                               np.asarray(mesh.points)[S.triangle_faces(mesh)], atol=1e-4)
