@@ -15,9 +15,10 @@ Pipeline for one structure (:func:`surface_from_mask`, :func:`threshold_surface`
    boundary smoothing off);
 6. decimate to ``decimate`` (fraction of triangles removed), in millimetres: with
    ``fast_simplification`` when installed (quadric error, ~4x faster than VTK's fastest
-   closed-surface decimator), else ``vtkDecimatePro`` with topology preserved;
-   then :func:`ctvis.mesh.manifold.repair_manifold` deletes the fins and flips apart the
-   pinches both decimators leave on thin bone, so every edge has exactly two triangles;
+   closed-surface decimator; in slabs of bounded memory, :mod:`ctvis.mesh.decimation`),
+   else ``vtkDecimatePro`` with topology preserved; then
+   :func:`ctvis.mesh.manifold.repair_manifold` deletes the fins and flips apart the pinches
+   both decimators leave on thin bone, so every edge has exactly two triangles;
 7. drop connected pieces that enclose less than ``min_island_ml``;
 8. point normals without splitting (splitting would open the surface), outward: the total
    signed volume is checked positive.
