@@ -80,7 +80,7 @@ def resample_z(volume, slices: int):
     return volume.with_array(out, spacing=(dz,) + tuple(volume.spacing[1:]))
 
 
-def chests(sizes, tmp: Path, with_lidc: bool, lidc_sizes=()) -> dict:
+def chests(sizes, tmp: Path, with_lidc: bool, lidc_sizes=(), write: bool = True) -> dict:
     """{(name, slices): (volume, series folder)} for the phantom and the LIDC chest."""
     from ctvis.core.io import load, write_dicom_series
     from ctvis.core.phantom import make_phantom
@@ -91,7 +91,8 @@ def chests(sizes, tmp: Path, with_lidc: bool, lidc_sizes=()) -> dict:
         t = time.perf_counter()
         vol = make_phantom(shape=(n, 512, 512), spacing=(FIELD_MM / (n - 1), 0.7, 0.7)).volume
         folder = tmp / f"phantom-{n}"
-        write_dicom_series(vol, folder, description=f"ctvis thin benchmark {n}")
+        if write:
+            write_dicom_series(vol, folder, description=f"ctvis thin benchmark {n}")
         out[("phantom", n)] = (vol, folder)
         print(f"  phantom {vol.shape} at {vol.spacing[0]:.2f} mm: "
               f"{time.perf_counter() - t:.0f} s", flush=True)
@@ -99,7 +100,8 @@ def chests(sizes, tmp: Path, with_lidc: bool, lidc_sizes=()) -> dict:
             t = time.perf_counter()
             vol = resample_z(lidc, n)
             folder = tmp / f"lidc-{n}"
-            write_dicom_series(vol, folder, description=f"lidc-0001 at {n} slices")
+            if write:
+                write_dicom_series(vol, folder, description=f"lidc-0001 at {n} slices")
             out[("lidc", n)] = (vol, folder)
             print(f"  lidc-0001-full {vol.shape} at {vol.spacing[0]:.2f} mm: "
                   f"{time.perf_counter() - t:.0f} s", flush=True)
@@ -199,7 +201,7 @@ def part_viewer(data, cases, want_paint, want_memory):
 def part_3d(data, thin, ref, frames, rounds):
     from bench_3d import run_mapper
     from ctvis.gui.view3d import STILL_DELAY_MS
-    from ctvis.render.volume_actor import STILL_VOXELS
+    from ctvis.render.volume_actor import STILL_VOXELS, still_steps
 
     print(f"\n3d: fixed-point ray caster off screen at 800 × 600, CT-Chest-Contrast-Enhanced, "
           f"phantom {thin} vs {ref} slices; goals ≥ 15 fps rotating, full quality ≤ 1 s "
@@ -212,7 +214,9 @@ def part_3d(data, thin, ref, frames, rounds):
               f"rotating {r['moving_fps']:.1f} fps median ({r['moving_fps_p10']:.1f} at the "
               f"slowest 10 %; {'met' if r['moving_fps'] >= 15 else 'MISSED'}); full quality "
               f"{after:.2f} s after the stop ({r['still_s']:.2f} s frame, {r['still_cpu_s']:.2f}"
-              f" s CPU; {'met' if after <= 1 else 'MISSED'}); first full frame "
+              f" s CPU; {'met' if after <= 1 else 'MISSED'}); levels the measured frame "
+              f"times chose: {r['coarsened'] or 'none'} (from the voxel count: still "
+              f"{still_steps(data[('phantom', n)][0].shape)}); first full frame "
               f"{r['first_full_s']:.1f} s; memory +{r['rss_growth_mb']:.0f} MiB", flush=True)
 
 
@@ -255,8 +259,9 @@ def main(argv=None) -> int:
           flush=True)
     sizes = [thin, ref] + ([small] if "memory" in parts else [])
     with tempfile.TemporaryDirectory(prefix="ctvis-thin-") as tmp:
-        print("writing the series:", flush=True)
-        data = chests(sizes, Path(tmp), with_lidc, (thin, ref))
+        print("making the chests:", flush=True)
+        data = chests(sizes, Path(tmp), with_lidc and bool(parts - {"3d", "memory"}), (thin, ref),
+                      write=bool(parts - {"3d", "lungs"}))
         if "load" in parts:
             part_load(data, names, thin, args.repeat)
         if "lungs" in parts:

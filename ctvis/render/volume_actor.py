@@ -217,8 +217,8 @@ class VolumeActor:
             return False
         self._slow_still += 1
         steps = coarser_still_steps(self.still_steps)
-        if self._slow_still < 2 or max(steps) > max(self.step, 2):
-            return False              # never coarser than the moving level (nor than 2)
+        if self._slow_still < 2 or max(steps) > max(self.step - 1, 2):
+            return False              # finer than the moving level (or in-plane/2, 2 × 2 × 2)
         self._slow_still = 0
         self.set_still_steps(steps)
         return True

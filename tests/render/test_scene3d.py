@@ -517,6 +517,9 @@ def test_slow_measured_frames_take_a_coarser_level(state, scene):
     assert actor.props["still"].GetMapper().GetInput() is actor.images["still"]
     assert actor.images["still"].dimensions == (48, 48, 60)
     assert ("still", (1, 2, 2)) in actor.coarsened
+    for _ in range(8):                   # slower and slower: never as coarse as moving
+        actor.still_frame(STILL_SECONDS * 2)
+    assert actor.still_steps == (2, 2, 2) and max(actor.still_steps) <= max(actor.step - 1, 2)
     assert lit(shot(scene)).mean() > 0.05                   # the coarser level draws
 
 
