@@ -10,7 +10,9 @@ object: ``events.labels`` says which overlay's map changed and where (its region
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -155,6 +157,26 @@ class View3D:
             object.__setattr__(self, "box", _box(self.box))
 
 
+def _labels_changed(state_ref, labelmap, change) -> None:
+    state = state_ref()
+    if state is not None:
+        state._labels_changed(labelmap, change)
+
+
+def _segments_changed(state_ref, _table) -> None:
+    state = state_ref()
+    if state is not None:
+        state.events.overlays.emit(state.overlays)
+
+
+def _unwatch(watched: dict) -> None:
+    """A state went: its slots leave the label maps it watched."""
+    for labelmap, (changed, segments) in watched.values():
+        labelmap.events.changed.disconnect(changed)
+        labelmap.events.segments.disconnect(segments)
+    watched.clear()
+
+
 def _box(value) -> tuple:
     """Six finite floats (xmin, xmax, ymin, ymax, zmin, zmax) with min <= max on each axis."""
     try:
@@ -197,6 +219,7 @@ class ViewerState:
         d = self.__dict__
         d["events"] = Events(FIELDS + (LABELS,))
         d["_watched"] = {}                       # id(labelmap) -> (labelmap, slots)
+        weakref.finalize(self, _unwatch, d["_watched"])
         d["volume"] = None
         d["source"] = Source()
         d["crosshair"] = (0.0, 0.0, 0.0)
@@ -237,10 +260,15 @@ class ViewerState:
             labelmap, (changed, segments) = watched.pop(key)
             labelmap.events.changed.disconnect(changed)
             labelmap.events.segments.disconnect(segments)
+        # The slots hold the state only weakly: a label map outlives the temporary states
+        # that showed it (a report's, a picture's), and strong slots kept each of them (and
+        # what it held) alive as long as the map, adding two slots per report.  The state's
+        # finalizer disconnects them when it goes.
+        me = weakref.ref(self)
         for key, labelmap in now.items():
             if key not in watched:
-                changed = lambda change, lm=labelmap: self._labels_changed(lm, change)
-                segments = lambda _table: self.events.overlays.emit(self.overlays)
+                changed = partial(_labels_changed, me, labelmap)
+                segments = partial(_segments_changed, me)
                 labelmap.events.changed.connect(changed)
                 labelmap.events.segments.connect(segments)
                 watched[key] = (labelmap, (changed, segments))
