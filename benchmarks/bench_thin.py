@@ -252,7 +252,8 @@ def main(argv=None) -> int:
         raise SystemExit("paint and memory need a display: xvfb-run -a -s "
                          "'-screen 0 1600x1000x24' python benchmarks/bench_thin.py")
     thin, ref, small = (160, 69, 25) if args.quick else (640, 275, 100)
-    with_lidc = not args.no_lidc and LIDC.is_dir()
+    with_lidc = (not args.no_lidc and LIDC.is_dir()
+                 and bool(parts & {"load", "lungs", "paint", "report"}))
     names = ["phantom"] + (["lidc"] if with_lidc else [])
     print(f"{os.cpu_count()} cpu(s), load average {os.getloadavg()[0]:.1f}; parts "
           f"{','.join(p for p in PARTS if p in parts)}; {time.strftime('%H:%M:%S UTC', time.gmtime())}",
@@ -260,7 +261,7 @@ def main(argv=None) -> int:
     sizes = [thin, ref] + ([small] if "memory" in parts else [])
     with tempfile.TemporaryDirectory(prefix="ctvis-thin-") as tmp:
         print("making the chests:", flush=True)
-        data = chests(sizes, Path(tmp), with_lidc and bool(parts - {"3d", "memory"}), (thin, ref),
+        data = chests(sizes, Path(tmp), with_lidc, (thin, ref),
                       write=bool(parts - {"3d", "lungs"}))
         if "load" in parts:
             part_load(data, names, thin, args.repeat)
