@@ -15,7 +15,7 @@ around the click:
    basin (a vessel leaving a nodule, the pleura a juxta-pleural nodule lies on and the
    mediastinum a mass lies against are necks; a lobulated tumour's lobes are not);
 4. only what the aerated lung encloses (its closing with a ball six times the radius of a
-   sphere of the lesion's volume, 5–40 mm): the chest wall under a juxta-pleural nodule lies beyond the pleura's smooth
+   sphere of the lesion's volume, 5–80 mm, on a grid of at most a fortieth of its radius): the chest wall under a juxta-pleural nodule lies beyond the pleura's smooth
    surface;
 5. if the lesion reaches the box's side, the box is doubled (up to ``MAX_HALF_MM``).
 
@@ -49,7 +49,8 @@ RIM = 1 / 3                  # the edge: a third of the way from the lung's leve
 ENCLOSE = 6.0                # the lung-side ball: this many times the radius of a
                              # sphere of the lesion's volume (wide, so that it stays out
                              # of the corner where a juxta-pleural nodule meets the wall)
-ENCLOSE_MM = (5.0, 40.0)     # ... within these bounds
+ENCLOSE_MM = (5.0, 80.0)     # ... within these bounds
+CLOSING_STEPS = 40           # the ball's radius in voxels of the grid the closing runs on
 GLASS_HU = -600              # ground glass's level
 GLASS_MM = 1.0               # a layer this thick at that level: a ground-glass part
 
@@ -226,11 +227,31 @@ def _lung_side(blob, aerated, spacing) -> np.ndarray:
     volume = np.count_nonzero(blob) * float(np.prod(spacing))
     radius = float(np.clip(ENCLOSE * (3 * volume / (4 * np.pi)) ** (1 / 3),
                            ENCLOSE_MM[0], ENCLOSE_MM[1]))
-    pad = [int(np.ceil(radius / s)) + 1 for s in spacing]
-    a = np.pad(aerated, [(p, p) for p in pad])
-    grown = ndimage.distance_transform_edt(~a, sampling=spacing) <= radius
-    closed = ndimage.distance_transform_edt(grown, sampling=spacing) > radius
-    return closed[tuple(slice(p, -p) for p in pad)] | aerated
+    # A wide ball needs no fine grid: voxels of at most CLOSING_STEPS-th of its radius (the
+    # cost grows with the ball's volume in voxels).
+    f = tuple(max(1, int(radius / (CLOSING_STEPS * s))) for s in spacing)
+    coarse = _majority(aerated, f)
+    step = tuple(s * k for s, k in zip(spacing, f))
+    pad = [int(np.ceil(radius / s)) + 1 for s in step]
+    a = np.pad(coarse, [(p, p) for p in pad])
+    grown = ndimage.distance_transform_edt(~a, sampling=step) <= radius
+    closed = ndimage.distance_transform_edt(grown, sampling=step) > radius
+    closed = closed[tuple(slice(p, p + n) for p, n in zip(pad, coarse.shape))]
+    for axis, k in enumerate(f):
+        closed = np.repeat(closed, k, axis=axis)
+    return closed[tuple(slice(0, n) for n in aerated.shape)] | aerated
+
+
+def _majority(mask, f) -> np.ndarray:
+    """``mask`` on a grid ``f`` (per axis) times coarser: blocks at least half true."""
+    if f == (1, 1, 1):
+        return mask
+    pad = [(0, (-n) % k) for n, k in zip(mask.shape, f)]
+    m = np.pad(mask, pad).astype(np.float32)
+    shape = []
+    for n, k in zip(m.shape, f):
+        shape += [n // k, k]
+    return m.reshape(shape).mean(axis=(1, 3, 5)) >= 0.5
 
 
 def _nearest_true(mask, seed, spacing, radius_mm):
