@@ -522,6 +522,7 @@ class MainWindow(QMainWindow):
         for panel in self.panels.values():
             panel.disconnect_state()
         self.layout_widget.disconnect_state()
+        self.view_display.close()
         self._subs.disconnect_all()
         self.editor_tools.close()
         self.markup_tools.close()

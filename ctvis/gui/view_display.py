@@ -134,6 +134,11 @@ class ViewDisplayControls:
             action.triggered.connect(lambda _=False, s=step: self.step(s))
             self.actions[key] = action
 
+    def close(self) -> None:
+        """Let go of the state (the window closes; its views are not destroyed)."""
+        for button in self.buttons.values():
+            button._subs.disconnect_all()
+
     def fill_menu(self, menu) -> None:
         for action in self.actions.values():
             menu.addAction(action)
