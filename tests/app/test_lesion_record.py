@@ -27,12 +27,14 @@ def solid():
     return volume, truth, volume.index_to_patient(np.asarray(click, float))
 
 
-@pytest.fixture
-def state(solid, tmp_path):
+@pytest.fixture(scope="module")
+def state(solid, tmp_path_factory):
+    """The window's state after two clicks in the lesion (tests only read it)."""
     volume, _, at = solid
     state = ViewerState()
     state.volume = volume
-    state.source = Source(str(write_nifti(volume, tmp_path / "ct.nii.gz")))
+    state.source = Source(str(write_nifti(volume, tmp_path_factory.mktemp("ct") /
+                                          "ct.nii.gz")))
     state.set_overlay(LUNGS, labels=make_phantom().lungs.astype(np.uint8))
     state.set_overlay(LESIONS_MAP, labels=lesions_labelmap(volume, [at, at]))
     return state

@@ -14,6 +14,8 @@ added to what is painted:
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import ndimage
 
@@ -50,8 +52,10 @@ def _paint(array, mask, hu, rng) -> None:
     array[mask] = np.clip(hu + rng.normal(0, NOISE_HU, int(mask.sum())), -1024, 3000)
 
 
-def lesion_cases(seed: int = 0) -> list[tuple]:
-    """The phantom lesions: [(name, volume, truth, click), ...]."""
+@functools.lru_cache(maxsize=1)
+def lesion_cases(seed: int = 0) -> tuple:
+    """The phantom lesions: ((name, volume, truth, click), ...); made once per process
+    (several test modules share them; nothing writes into them)."""
     rng = np.random.default_rng(seed)
     cases = []
     base = make_phantom(pathology=("nodule",))
@@ -93,4 +97,4 @@ def lesion_cases(seed: int = 0) -> list[tuple]:
     cases.append(("mediastinal mass", painted([(_sphere(volume, centre, 16.0) &
                                                 (volume.array < -300), 40)]), mass,
                   _inner_point(mass, sp)))
-    return cases
+    return tuple(cases)

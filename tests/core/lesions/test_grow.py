@@ -10,9 +10,9 @@ from ctvis.core.lesions.grow import LesionError, grow_lesion
 from tests.helpers.lesion_phantoms import lesion_cases
 from tests.helpers.unseen import dice
 
-# The issue asks >= 0.90 on every phantom lesion; the mediastinal mass reaches 0.865 (its
-# true edge against the mediastinum is a plane of equal HU the image does not show).
-GOAL = {"mediastinal mass": 0.85}
+# The issue asks >= 0.90 on every phantom lesion (the mass against the mediastinum too,
+# since the lung-side ball may be 80 mm wide: 0.929).
+GOAL: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,7 @@ def test_phantom_lesion_matches_its_truth(cases, name):
     assert d >= GOAL.get(name, 0.90), f"{name}: Dice {d:.3f}"
 
 
+@pytest.mark.slow             # eight lesions a case (about a minute in all)
 @pytest.mark.parametrize("name", ["solid", "part-solid", "juxta-pleural"])
 def test_a_click_anywhere_in_the_inner_half_gives_the_same_lesion(cases, name):
     volume, truth, click = cases[name]
