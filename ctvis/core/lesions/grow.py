@@ -134,7 +134,8 @@ def _grow_from(volume, body, seed, spacing, level, progress):
 
 def _click_level(hu, seed, spacing) -> float:
     r = [max(1, int(np.ceil(CLICK_MM / s))) for s in spacing]
-    box = tuple(slice(max(c - k, 0), c + k + 1) for c, k in zip(seed, r))
+    # Clipped at the far side too: numpy would cut the slice there, not the grids below.
+    box = tuple(slice(max(c - k, 0), min(c + k + 1, n)) for c, k, n in zip(seed, r, hu.shape))
     grids = np.meshgrid(*[(np.arange(b.start, b.stop) - c) * s
                           for b, c, s in zip(box, seed, spacing)], indexing="ij")
     ball = sum(g * g for g in grids) <= CLICK_MM ** 2 + 1e-9
