@@ -19,11 +19,12 @@ from ctvis.model.editor import Editor
 from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
 from ctvis.core.io.dispatch import MASK_FORMATS
+from ctvis.core import heap
 from ctvis.core.presets import SERIES_PRESET, window_presets
 from ctvis.gui import (export_segments_dialog, file_dialogs, open_segments_dialog,
                        report_dialog, screenshot_dialog, series_chooser, session_dialogs,
                        unsaved_prompt)
-from ctvis.gui import movie_dialog
+from ctvis.gui import memory, movie_dialog
 from ctvis.gui.cine import Cine
 from ctvis.gui.docks.bone import BonePanel
 from ctvis.gui.docks.dicom_info import DicomInfoPanel
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         """``defer_3d``: start with a placeholder in the 3D pane and build the 3D view with
         :meth:`ensure_3d` (importing VTK takes about half the start-up time)."""
         super().__init__(parent)
+        heap.map_large_blocks()             # freed slices and masks go back to the system
         self.state = state or ViewerState()
         self.quiet_errors = False           # True: errors go to stderr (scripts), no dialog
         self.choose_series = series_chooser.choose_series
@@ -296,6 +298,7 @@ class MainWindow(QMainWindow):
         return self.state.volume
 
     def _on_volume(self, volume) -> None:
+        memory.give_back_soon(collect=True)     # what the last volume held goes back
         if volume is None:
             self.setWindowTitle("ctvis")
             self._info.setText("")

@@ -27,6 +27,7 @@ from PyQt5 import sip
 from PyQt5.QtCore import QObject, QRunnable, QThreadPool, QTimer, pyqtSignal
 
 from ctvis.core.errors import Cancelled, CtvisError
+from ctvis.gui.memory import give_back_soon
 
 log = logging.getLogger(__name__)
 _RUNNING: set = set()            # started tasks whose outcome has not reached the GUI thread
@@ -91,6 +92,11 @@ class Task(QRunnable):
         """On the GUI thread, once the outcome has arrived: after the other slots of the
         signal have run, and after run() has returned, let the task go."""
         if self._ran.is_set():
-            QTimer.singleShot(0, lambda: _RUNNING.discard(self))
+            QTimer.singleShot(0, self._forget)
         else:
             QTimer.singleShot(5, self._release)
+
+    def _forget(self) -> None:
+        # What the work freed goes back to the system (ctvis.gui.memory says why).
+        _RUNNING.discard(self)
+        give_back_soon()
