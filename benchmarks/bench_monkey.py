@@ -5,7 +5,8 @@
 
 Seeded random user actions (``tests/gui/monkey.py``: open good and bad paths, scroll, drag
 window/level, click crosshairs, layouts, presets, segment and cancel, drag in 3D, the bone
-threshold, sessions, dialogs) on the real main window, on a small phantom and the small real
+threshold, sessions, dialogs, markups and their dock, slabs and colour maps, cine, Save movie,
+the Lesion tool, reports) on the real main window, on a small phantom and the small real
 series of ``../shared/data`` (the phantom alone without it).  A 10 ms timer on the GUI thread
 records the time between its ticks: the longest gap is how long the window was frozen, printed
 beside the goal (200 ms, issue 18), with the action after which it happened, the worst gap per

@@ -7,7 +7,9 @@ menu actions, the dock's buttons and sliders, drag and drop.  What a user would 
 file dialog comes from the monkey: :func:`answering` replaces QFileDialog's static calls
 (they return the path the action chose), QMessageBox's static calls (recorded, answered "No"
 or "OK"), and QColorDialog.getColor; dialogs that run their own event loop (the series
-chooser, the screenshot options) are answered by a timer that clicks one of their buttons.
+chooser, the screenshot options) are answered by a timer that clicks one of their buttons,
+or by the action that opened them (``Monkey.on_dialog``: Save movie sets a short film), and
+popup menus (a slice view's corner control) by a timer the action starts before its click.
 
 While a window-modal dialog is up (a progress dialog, the loading-warnings box) a user can
 only answer it or wait, and so can the monkey.
@@ -269,6 +271,8 @@ class Monkey:
     sessions: list = field(default_factory=list)    # sessions saved so far
     log: list = field(default_factory=list)         # (n, action, detail)
     trace: object = None                            # a text file: each action as it starts
+    markup_files: list = field(default_factory=list)   # .mrk.json files saved so far
+    on_dialog: object = None                        # an action's own answer to its dialog
     _answers: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -296,6 +300,7 @@ class Monkey:
     def step(self, n: int = 0) -> str:
         """One user action (first, whatever a window-modal dialog that is up asks for)."""
         self._answers.clear()                       # a dialog that never opened: forget it
+        self.on_dialog = None
         while QApplication.activeModalWidget() is not None:
             # From the dialogs' own sequence: when a dialog is up depends on the machine's
             # speed, and must not shift the seed's sequence of actions.
@@ -366,6 +371,10 @@ class Monkey:
             return
         if not isinstance(modal, QDialog) or not modal.isVisible():
             return
+        if self.on_dialog is not None:              # the action knows this dialog
+            hook, self.on_dialog = self.on_dialog, None
+            if hook(modal):
+                return
         buttons = [b for b in modal.findChildren(QAbstractButton)
                    if b.isVisible() and b.isEnabled()
                    and isinstance(b.parent(), QDialogButtonBox)]
@@ -904,6 +913,272 @@ def wait(m: Monkey) -> str:
     ms = m.rng.choice((100, 300, 600, 1200))
     m.wait(ms)
     return f"{ms} ms"
+
+
+# ------------------------------------------------ markups, slabs, cine, movie, lesions
+MARKUP_KEYS = {"line": Qt.Key_D, "angle": Qt.Key_Q, "point": Qt.Key_U, "ellipse": Qt.Key_W,
+               "polygon": Qt.Key_H, "sphere": Qt.Key_J}
+
+
+def point_at(m: Monkey, view) -> None:
+    """The pointer goes over ``view`` (what the window's keys act on)."""
+    mouse(view, QEvent.MouseMove, m.point_in(view))
+
+
+def answer_popup(m: Monkey, pick, tries: int = 20) -> None:
+    """Soon: choose in the popup menu that a click is about to open (``pick(menu)``), as a
+    user does after a look; the menu's own event loop runs meanwhile."""
+    def look(left=tries):
+        popup = QApplication.activePopupWidget()
+        if popup is None:
+            if left > 0:
+                QTimer.singleShot(30, lambda: look(left - 1))
+            return
+        pick(popup)
+    QTimer.singleShot(30, look)
+
+
+def click_in_menu(m: Monkey, menu) -> str:
+    """Click one of the menu's enabled actions (now and then Escape)."""
+    actions = [a for a in menu.actions() if a.isEnabled() and not a.isSeparator()
+               and a.isVisible() and not menu.actionGeometry(a).isEmpty()]
+    rng = m.dialog_rng
+    if not actions or rng.random() < 0.1:
+        key(menu, Qt.Key_Escape)
+        return "escape"
+    chosen = rng.choice(actions)
+    QTest.mouseClick(menu, Qt.LeftButton, Qt.NoModifier, menu.actionGeometry(chosen).center())
+    return chosen.text()
+
+
+@action(3)
+def markup_tool(m: Monkey) -> str:
+    """Choose a markup tool by its key over a view or Tools ▸ Markups; or Esc leaves it."""
+    tools = m.window.markup_tools
+    if m.rng.random() < 0.2:
+        m.window.activateWindow()
+        key(m.window, Qt.Key_Escape)
+        return f"escape -> {tools.active}"
+    kind = m.rng.choice(list(MARKUP_KEYS))
+    view = m.some_slice_view()
+    if view is not None and m.rng.random() < 0.7:
+        point_at(m, view)
+        key(view, MARKUP_KEYS[kind])
+        return f"key {kind} -> {tools.active}"
+    tools.actions[kind].trigger()
+    return f"menu {kind} -> {tools.active}"
+
+
+@action(6)
+def place_markup(m: Monkey) -> str:
+    """With a markup tool (chosen by its key if none is): a drag, clicks, a double click."""
+    tools = m.window.markup_tools
+    view = m.some_slice_view()
+    if view is None:
+        return "no slice view"
+    if tools.active is None:
+        point_at(m, view)
+        key(view, MARKUP_KEYS[m.rng.choice(list(MARKUP_KEYS))])
+    how = m.rng.choice(("drag", "clicks", "clicks", "double"))
+    if how == "drag":
+        drag(view, m.point_in(view), m.point_in(view), steps=m.rng.randint(2, 8))
+    for _ in range(m.rng.randint(1, 4) if how != "drag" else m.rng.randint(0, 1)):
+        pos = m.point_in(view)
+        mouse(view, QEvent.MouseMove, pos)
+        QTest.mouseClick(view, Qt.LeftButton, Qt.NoModifier, pos)
+    if how == "double":
+        QTest.mouseDClick(view, Qt.LeftButton, Qt.NoModifier, m.point_in(view))
+    return f"{tools.active} {how} in {view.view}: {len(m.window.state.markups)} markups"
+
+
+@action(3)
+def drag_handle(m: Monkey) -> str:
+    """Drag one of the handles a slice view shows (any tool but the editor's)."""
+    layer = m.window.markup_tools.layer
+    found = [(v, mk, n, at) for v in m.visible_slice_views() for mk in layer.shown(v)
+             for n, at in layer.handles(v, mk)]
+    if not found:
+        return "no handle shown"
+    view, markup, n, at = m.rng.choice(found)
+    start = at.toPoint()
+    end = start + QPoint(m.rng.randint(-40, 40), m.rng.randint(-40, 40))
+    drag(view, start, end, steps=m.rng.randint(2, 10))
+    return f"{markup.name} handle {n} in {view.view}"
+
+
+@action(1.5)
+def delete_markup(m: Monkey) -> str:
+    if m.rng.random() < 0.5:
+        m.window.activateWindow()
+        key(m.window, Qt.Key_Delete)
+        return f"key: {len(m.window.state.markups)} left"
+    panel = m.show_dock("markups")
+    if panel.delete_button.isEnabled():
+        click(panel.delete_button)
+    return f"button: {len(m.window.state.markups)} left"
+
+
+@action(3)
+def markups_dock(m: Monkey) -> str:
+    """The Markups dock: a row (jump), rename, CSV, save and open .mrk.json."""
+    panel = m.show_dock("markups")
+    table = panel.table
+    how = m.rng.choice(("row", "row", "rename", "csv", "save", "open"))
+    if how in ("row", "rename"):
+        if table.rowCount() == 0:
+            return f"{how}: no rows"
+        row = m.rng.randrange(table.rowCount())
+        rect = table.visualItemRect(table.item(row, 0))
+        if rect.isEmpty() or not table.viewport().rect().contains(rect.center()):
+            table.scrollToItem(table.item(row, 0))
+            rect = table.visualItemRect(table.item(row, 0))
+        if how == "row":
+            QTest.mouseClick(table.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())
+            return f"row {row}"
+        QTest.mouseDClick(table.viewport(), Qt.LeftButton, Qt.NoModifier, rect.center())
+        editor = QApplication.focusWidget()
+        if editor is None or editor is table or not table.isAncestorOf(editor):
+            return f"rename {row}: no editor"
+        key(editor, Qt.Key_A, Qt.ControlModifier)
+        # ASCII only: QTest.keyClicks has no key for other characters (an abort).
+        QTest.keyClicks(editor, m.rng.choice(("", "nodule", "Ruler 2", " ", "x" * 40)))
+        key(editor, m.rng.choice((Qt.Key_Return, Qt.Key_Return, Qt.Key_Escape)))
+        return f"rename {row}"
+    if how == "open":
+        files = m.markup_files + [m.paths.bad[0][0], m.paths.bad_sessions[1],
+                                  m.tmp / "missing.mrk.json"]
+        m.answer(m.rng.choice(files) if m.rng.random() < 0.9 else None)
+        click(panel.open_button)
+        return f"open: {len(m.window.state.markups)} markups"
+    button = panel.csv_button if how == "csv" else panel.save_button
+    path = m.new_file("markups", ".csv" if how == "csv" else ".mrk.json")
+    m.answer(path if m.rng.random() < 0.9 else None)
+    if not button.isEnabled():
+        return f"{how}: no markups"
+    click(button)
+    if how == "save" and path.exists():
+        m.markup_files.append(path)
+    return f"{how} {path.name}"
+
+
+SLAB_KEYS = (Qt.Key_Y, Qt.Key_BracketLeft, Qt.Key_BracketRight, Qt.Key_C)
+
+
+@action(4)
+def slab_keys(m: Monkey) -> str:
+    """Y, [, ], C with the pointer over a slice view (now and then over none)."""
+    view = m.some_slice_view()
+    if view is None:
+        return "no slice view"
+    point_at(m, view)
+    if m.rng.random() < 0.1:
+        QApplication.sendEvent(view, QEvent(QEvent.Leave))
+    for _ in range(m.rng.randint(1, 4)):
+        key(view, m.rng.choice(SLAB_KEYS))
+    return f"{view.view} {m.window.view_display.buttons[view.view].text()}"
+
+
+@action(2)
+def corner_menu(m: Monkey) -> str:
+    """A slice view's corner control: its menu, one of its items."""
+    view = m.some_slice_view()
+    if view is None:
+        return "no slice view"
+    button = m.window.view_display.buttons[view.view]
+    if not button.isVisible():
+        return f"{view.view}: no corner control"
+    chosen = []
+    answer_popup(m, lambda menu: chosen.append(click_in_menu(m, menu)))
+    click(button)                       # the menu's own loop runs until it is answered
+    return f"{view.view} {chosen[0] if chosen else '(no menu)'} -> {button.text()}"
+
+
+@action(3)
+def cine(m: Monkey) -> str:
+    """Play/pause (K over a view, the status bar's button), View ▸ Cine's rate and mode."""
+    c = m.window.cine
+    how = m.rng.choice(("key", "key", "button", "rate", "mode"))
+    if how == "key":
+        view = m.some_slice_view()
+        if view is None:
+            return "no slice view"
+        point_at(m, view)
+        key(view, Qt.Key_K)
+    elif how == "button":
+        buttons = [b for b in m.window.statusBar().findChildren(QAbstractButton)
+                   if getattr(b, "defaultAction", lambda: None)() is c.play_action]
+        if not buttons or not buttons[0].isVisible():
+            return "no play button"
+        click(buttons[0])
+    elif how == "rate":
+        m.rng.choice(list(c.rate_actions.values())).trigger()
+    else:
+        m.rng.choice(list(c.mode_actions.values())).trigger()
+    return f"{how}: {'playing ' + c.view.view if c.playing else 'stopped'} {c.fps:g}/s {c.mode}"
+
+
+@action(0.7)
+def save_movie(m: Monkey) -> str:
+    """File ▸ Save movie: the dialog answered (a short film, or cancelled), then the name."""
+    rng = m.rng
+    fmt = rng.choice((".gif", ".mp4", ".avi"))          # .avi: refused with a message
+
+    def answer(dialog) -> bool:
+        from ctvis.gui.movie_dialog import MovieDialog
+        if not isinstance(dialog, MovieDialog):
+            return False
+        for _ in range(rng.randint(0, 4)):
+            key(dialog.target, rng.choice((Qt.Key_Down, Qt.Key_Up)))
+        dialog.step.setValue(rng.choice((5, 10, 50)))   # a few frames: the action stays short
+        dialog.frames.setValue(rng.randint(2, 6))
+        dialog.fps.setValue(rng.randint(1, 60))
+        target = dialog.target.currentData()
+        button = dialog.buttons.button(QDialogButtonBox.Save if rng.random() < 0.8
+                                       else QDialogButtonBox.Cancel)
+        click(button)
+        chosen.append(target)
+        return True
+
+    chosen = []
+    m.on_dialog = answer
+    m.answer(m.new_file("movie", fmt) if rng.random() < 0.9 else None)
+    view = m.some_slice_view()
+    if view is not None and rng.random() < 0.5:
+        point_at(m, view)
+    shortcut_or_menu(m, (Qt.Key_M, Qt.ControlModifier | Qt.ShiftModifier), "Save movie")
+    m.take_answer()                        # unused if the dialog was cancelled
+    return f"{chosen[0] if chosen else 'no dialog'} {fmt}"
+
+
+@action(2.5)
+def lesion(m: Monkey) -> str:
+    """The Lesion tool (N, Tools ▸ Lesion at click): a click or two in a slice view."""
+    tools = m.window.editor_tools
+    if m.rng.random() < 0.15 or m.window.editor.tool != "lesion":
+        if m.rng.random() < 0.6:
+            m.window.activateWindow()
+            key(m.window, Qt.Key_N)
+        else:
+            tools.actions["lesion"].trigger()
+    if m.window.editor.tool != "lesion":
+        return f"tool {m.window.editor.tool}"
+    view = m.some_slice_view()
+    if view is None:
+        return "no slice view"
+    for _ in range(m.rng.randint(1, 2)):
+        pos = m.point_in(view)
+        mouse(view, QEvent.MouseMove, pos)
+        QTest.mouseClick(view, Qt.LeftButton, Qt.NoModifier, pos)
+    overlay = m.window.state.overlays.get("lesions")
+    n = len(overlay.labelmap.segments) if overlay is not None and overlay.labelmap else 0
+    return f"{view.view}: {n} lesions"
+
+
+@action(0.5)
+def report(m: Monkey) -> str:
+    """File ▸ Export report (Ctrl+P): the HTML and PDF on a worker, lesions and markups in."""
+    m.answer(m.new_file("report", ".html") if m.rng.random() < 0.9 else None)
+    return shortcut_or_menu(m, (Qt.Key_P, Qt.ControlModifier), "Export report")
 
 
 # ------------------------------------------------------- while a modal dialog is up

@@ -1,7 +1,9 @@
 """The window under a monkey (issue 18, item 10): a fixed sample of 300 seeded random user
 actions (tests/gui/monkey.py) on the real window under Xvfb — open good and bad paths, scroll,
 drag window/level, click crosshairs, layouts, presets, segment and cancel, drag in 3D, the
-bone threshold, sessions, dialogs.  It fails on a Python traceback (in a slot, a thread, or
+bone threshold, sessions, dialogs; markups (placed, dragged, deleted, the dock's rename, CSV
+and .mrk.json), slabs and colour maps (keys, the corner menu), cine, Save movie, the Lesion
+tool and reports.  It fails on a Python traceback (in a slot, a thread, or
 logged by a worker), a Qt or VTK warning, work that never ends, or the GUI thread frozen for
 more than 5 s (a stall guard, not a speed limit: ``benchmarks/bench_monkey.py`` measures
 speed).  A crash ends pytest itself.
@@ -26,7 +28,7 @@ STALL_S = 5.0
 # The kinds a 300-action sample must have tried, whatever the window's timing.
 MUST_TRY = ("open_good", "open_bad", "scroll", "window_level_drag", "crosshair_click",
             "layout", "window_preset", "segment", "cancel_segment", "drag_3d", "bone",
-            "save_session", "open_session")
+            "save_session", "open_session", "place_markup", "slab_keys", "cine", "lesion")
 
 
 def describe(monkey: Monkey, watch: Watch, seconds: float) -> str:
