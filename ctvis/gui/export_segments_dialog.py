@@ -81,16 +81,19 @@ def export_segments_dialog(window) -> Task | None:
                                              "(segment the lungs or add a segment first)")
         return None
     dialog = ExportSegmentsDialog(state, window)
-    if dialog.exec_() != QDialog.Accepted:
-        return None
-    folder = file_dialogs.existing_directory(window, "Export segments into folder")
-    if not folder:
-        return None
     try:
-        name, request = dialog.request(folder)
-    except CtvisError as exc:
-        window.show_error("Export segments", str(exc))
-        return None
+        if dialog.exec_() != QDialog.Accepted:
+            return None
+        folder = file_dialogs.existing_directory(window, "Export segments into folder")
+        if not folder:
+            return None
+        try:
+            name, request = dialog.request(folder)
+        except CtvisError as exc:
+            window.show_error("Export segments", str(exc))
+            return None
+    finally:
+        dialog.deleteLater()        # a child of the window: it would stay until the window goes
     volume, labelmap = state.volume, state.overlays[name].labelmap
     return run_with_progress(
         window, f"Exporting the segments of {name}", export_segments, volume, labelmap,

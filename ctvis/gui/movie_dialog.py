@@ -78,8 +78,12 @@ def save_movie_dialog(window):
         return None
     view = window.view_under_pointer() or getattr(window.cine, "view", None)
     dialog = MovieDialog(window, getattr(view, "view", "axial"))
-    if dialog.exec_() != QDialog.Accepted:
-        return None
+    try:
+        if dialog.exec_() != QDialog.Accepted:
+            return None
+        spec = dialog.spec()
+    finally:
+        dialog.deleteLater()        # a child of the window: it would stay until the window goes
     path, chosen = file_dialogs.save_file_name(window, "Save movie", "ctvis.mp4", FILTERS)
     if not path:
         return None
@@ -87,7 +91,7 @@ def save_movie_dialog(window):
         path += ".gif"
     elif not Path(path).suffix:
         path += ".mp4"
-    return start_movie(window, dialog.spec(), path)
+    return start_movie(window, spec, path)
 
 
 def start_movie(window, spec: MovieSpec, path):

@@ -94,14 +94,18 @@ def save_picture(window, options: ScreenshotOptions, path) -> Path:
 
 def screenshot_dialog(window) -> Path | None:
     dialog = ScreenshotDialog(window)
-    if dialog.exec_() != QDialog.Accepted:
-        return None
+    try:
+        if dialog.exec_() != QDialog.Accepted:
+            return None
+        options = dialog.options()
+    finally:
+        dialog.deleteLater()        # a child of the window: it would stay until the window goes
     path, _ = file_dialogs.save_file_name(window, "Save screenshot", "ctvis.png",
                                           "PNG image (*.png)")
     if not path:
         return None
     try:
-        return save_picture(window, dialog.options(), path)
+        return save_picture(window, options, path)
     except (CtvisError, OSError) as exc:
         window.show_error("Screenshot", str(exc))
         return None

@@ -153,7 +153,10 @@ class SeriesChooser(QDialog):
 def choose_series(parent, path, series: list) -> str | None:
     """Ask which series to open; None if the user cancels."""
     dialog = SeriesChooser(path, series, parent)
-    return dialog.chosen_uid() if dialog.exec_() == QDialog.Accepted else None
+    try:
+        return dialog.chosen_uid() if dialog.exec_() == QDialog.Accepted else None
+    finally:
+        dialog.deleteLater()        # a child of the window: it would keep the thumbnails
 
 
 def first_series(parent, path, series: list) -> str | None:

@@ -106,3 +106,37 @@ def test_the_window_gives_memory_back_after_a_task_and_a_new_volume(phantom_wind
     qtbot.waitUntil(lambda: done == ["trim"], timeout=5000)
     phantom_window.set_volume(make_phantom(shape=(20, 48, 48)).volume)
     qtbot.waitUntil(lambda: done == ["trim", "collect", "trim"], timeout=5000)
+
+
+def test_a_closed_dialog_leaves_nothing_behind(phantom_window, phantom, qtbot):
+    """The screenshot, movie, export-segments and series dialogs are children of the window:
+    each closed one stayed (with what it showed) until the window went."""
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication, QDialog
+
+    from ctvis.gui import (export_segments_dialog, movie_dialog, screenshot_dialog,
+                           series_chooser)
+
+    window = phantom_window
+    window.state.set_overlay(LUNGS, labels=phantom.lungs.astype(np.uint8))
+    openers = {
+        "screenshot": lambda: screenshot_dialog.screenshot_dialog(window),
+        "movie": lambda: movie_dialog.save_movie_dialog(window),
+        "export segments": lambda: export_segments_dialog.export_segments_dialog(window),
+        "series": lambda: series_chooser.choose_series(
+            window, "/data/two", [{"uid": "1.2.3", "description": "one"},
+                                  {"uid": "1.2.4", "description": "two"}]),
+    }
+    for name, opener in openers.items():
+        shown = []
+
+        def escape():                            # the user closes the dialog
+            dialog = QApplication.activeModalWidget()
+            shown.append(type(dialog).__name__)
+            dialog.reject()
+        QTimer.singleShot(300, escape)
+        assert opener() is None, name
+        assert shown and shown[0] != "NoneType", name
+        qtbot.wait(20)
+        left = [type(d).__name__ for d in window.findChildren(QDialog)]
+        assert left == [], (name, left)
