@@ -53,6 +53,20 @@ def click_voxel(window, kji) -> None:
     assert tuple(np.rint(view.widget_to_index(pos)).astype(int)) == tuple(kji)
     send_mouse(view, QEvent.MouseButtonPress, pos)
     send_mouse(view, QEvent.MouseButtonRelease, pos, buttons=Qt.NoButton)
+    wait_for_lesion(window)
+
+
+def wait_for_lesion(window, timeout_s: float = 60.0) -> None:
+    """Until the grow a click started on a worker has come back (added or refused)."""
+    import time
+
+    from PyQt5.QtTest import QTest
+
+    tool = window.editor_tools.tools["lesion"]
+    end = time.monotonic() + timeout_s
+    while tool.task is not None:
+        assert time.monotonic() < end, "the lesion never came back"
+        QTest.qWait(20)
 
 
 def line_pixels(view, ends, rgb) -> float:

@@ -2,20 +2,21 @@
 (``ctvis.app.lesion.lesion_at``, the CLI's ``ctvis lesion``) into the label map "lesions"
 (made when missing, apart from the lungs so that a lesion may overlap them), as one undo
 step; a lesion touching a lung joins the lungs' envelope in the same step
-(``core.lungs.lesion_sides``).  The body mask is made once per volume.  While the tool is active the last lesion's
+(``core.lungs.lesion_sides``).  The body mask is made once per volume.  The grow (seconds on
+a real chest) runs on a worker, so the window stays live; a click while one grows is refused
+with a message, and a new volume drops what was growing.  While the tool is active the last lesion's
 long and short axis are drawn in the axial view on their slice."""
 from __future__ import annotations
 
 import numpy as np
-from PyQt5.QtCore import QPointF, Qt
+from PyQt5.QtCore import QPointF
 from PyQt5.QtGui import QColor, QPainter, QPen
-from PyQt5.QtWidgets import QApplication
 
 from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at
-from ctvis.core.lesions.grow import LesionError
 from ctvis.core.lungs.lesion_sides import lesion_sides
 from ctvis.gui.editor.base import Tool
 from ctvis.gui.subscriptions import subscriptions
+from ctvis.gui.worker import Task
 from ctvis.model.editor import values_present
 from ctvis.model.labelmap import LabelMap
 from ctvis.model.segment_actions import add_segment
@@ -31,18 +32,19 @@ class LesionTool(Tool):
         self._body = None            # (volume, body mask): made once per volume
         self.last = None             # the last LesionResult (its axes are drawn)
         self._last_row = None        # (label map, value) of its segment
+        self.task = None             # the grow running on a worker, if any
         self._subs = subscriptions(self)
         self._subs.connect(editor.state.events.volume, lambda _v: self._forget())
 
     def _forget(self) -> None:
         self._body, self.last, self._last_row = None, None, None
+        self._drop_task()
 
-    def body(self):
-        volume = self.volume
-        if self._body is None or self._body[0] is not volume:
-            from ctvis.core.image.body import body_mask
-            self._body = (volume, body_mask(volume))
-        return self._body[1]
+    def _drop_task(self) -> None:
+        """What grows now will not be added (its volume went, or the window closes)."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
 
     def press(self, view, pos) -> None:
         kji = view.widget_to_index(pos)
@@ -59,15 +61,33 @@ class LesionTool(Tool):
             if row is not None:
                 self.message.emit(f"Lesion: this point is in {row.name} already.")
                 return
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            result = lesion_at(volume, volume.index_to_patient(kji), body=self.body())
-        except LesionError as error:
-            self.message.emit(f"Lesion: {error}")
+        if self.task is not None:
+            self.message.emit("Lesion: still growing the last one; click again when it is in.")
             return
-        finally:
-            QApplication.restoreOverrideCursor()
+        body = self._body[1] if self._body is not None and self._body[0] is volume else None
+        task = Task(_grow, volume, volume.index_to_patient(kji), body)
+        self.task = task
+        task.signals.finished.connect(lambda out: self._grown(task, volume, out))
+        task.signals.failed.connect(lambda text: self._failed(task, text))
+        task.signals.cancelled.connect(lambda: self._failed(task, None))
+        self.message.emit("Lesion: growing the lesion at the click…")
+        task.start()
+
+    def _grown(self, task, volume, out) -> None:
+        if task is not self.task:                 # dropped: another volume, or closed
+            return
+        self.task = None
+        body, result = out
+        if volume is not self.volume:
+            return
+        self._body = (volume, body)
         self.add(result)
+
+    def _failed(self, task, text) -> None:
+        if task is self.task:
+            self.task = None
+            if text:
+                self.message.emit(f"Lesion: {text}")
 
     def add(self, result) -> None:
         """Write ``result`` as a new segment "lesion N" of the map "lesions", one undo step."""
@@ -127,3 +147,11 @@ class LesionTool(Tool):
     def disconnect_state(self) -> None:
         self._subs.disconnect_all()
         self._forget()
+
+
+def _grow(volume, at_lps, body, progress=None, cancel=None):
+    """On a worker: (the body mask, the lesion at ``at_lps``); the mask made if None."""
+    if body is None:
+        from ctvis.core.image.body import body_mask
+        body = body_mask(volume)
+    return body, lesion_at(volume, at_lps, body=body)
