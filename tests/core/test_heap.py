@@ -20,24 +20,39 @@ def rss_mib() -> float:
     raise AssertionError("no VmRSS")
 
 
-def test_freed_blocks_of_a_mib_and_more_go_back_at_once():
+def _mapped_bytes() -> int:
+    """glibc's count of bytes in blocks that have their own mapping (mallinfo2's hblkhd)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    libc = heap._glibc()
+    libc.mallinfo2.restype = MallInfo2
+    return libc.mallinfo2().hblkhd
+
+
+def test_blocks_of_4_mib_and_more_get_their_own_mapping():
     assert heap.map_large_blocks()
-    # Freeing a mapped 30 MiB block would raise glibc's own threshold above 2 MiB.
+    # Freeing a mapped 30 MiB block raises glibc's own threshold to 30 MiB: a 6 MiB block
+    # would land in the heap, and stay there once freed.
     big = np.ones(30 * MIB, np.uint8)
     del big
-    blocks, pins = [], []
-    for _ in range(60):                          # 120 MiB, each block followed by a small one
-        blocks.append(np.ones(2 * MIB, np.uint8))
-        pins.append(np.ones(2000, np.uint8))
-    high = rss_mib()
-    del blocks
-    assert rss_mib() < high - 100                # each had its own mapping
-    del pins
+    before = _mapped_bytes()
+    block = np.ones(6 * MIB, np.uint8)
+    assert _mapped_bytes() >= before + 6 * MIB
+    del block
+    assert _mapped_bytes() < before + MIB                    # returned when freed
+    small = np.ones(MIB, np.uint8)                           # a slice: from the heap (fast)
+    assert _mapped_bytes() < before + MIB
+    del small
 
 
 def test_trim_returns_the_free_pages_inside_the_heap():
     heap.map_large_blocks()
-    blocks = [bytearray(b"\1" * (600 << 10)) for _ in range(200)]   # 117 MiB below 1 MiB
+    blocks = [bytearray(b"\1" * (600 << 10)) for _ in range(200)]   # 117 MiB below 4 MiB
     pin = bytearray(1000)                        # keeps the heap's top from going back
     high = rss_mib()
     del blocks[:-1]                              # the last one pins the top as well
