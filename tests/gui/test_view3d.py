@@ -418,3 +418,30 @@ def test_scrolling_renders_the_3d_view_coarse_then_once_at_full_quality(phantom_
         assert pane.scene.slice_numbers()[2] == axial
     finally:
         pane.scene.renderer.RemoveObserver(tag)
+
+
+def test_slow_full_quality_frames_coarsen_the_still_level_in_the_window(pane, qtbot,
+                                                                        monkeypatch):
+    """On a machine where full-quality frames take too long (every frame counts as slow
+    here: STILL_SECONDS 0), turning the view with the mouse and letting go twice makes the
+    pane use a coarser still level; the next full-quality frame draws it (chest still
+    there), with 'preparing' shown first."""
+    import ctvis.render.volume_actor as va
+
+    actor = pane.scene.volume_actor
+    assert actor.still_steps == (1, 1, 1) and actor.still_drawn
+    monkeypatch.setattr(va, "STILL_SECONDS", 0.0)
+    target = pane.plotter.interactor
+    centre = QPoint(target.width() // 2, target.height() // 2)
+    notes = []
+    monkeypatch.setattr(pane.scene, "set_note", lambda text: notes.append(text))
+    for dx in (60, -60, 60):
+        drag(target, centre, centre + QPoint(dx, 0))
+        qtbot.waitUntil(lambda: not actor.interactive, timeout=5000)
+        qtbot.wait(50)
+    assert actor.still_steps in ((1, 2, 2), (2, 2, 2))
+    assert actor.images["still"].n_points < 48 * 80 * 80 / 3
+    assert any(n and "preparing" in n for n in notes)      # the new level's first frame
+    img = frame(pane)
+    pane.plotter.screenshot("/tmp/p/thin_lod_pane.png")
+    assert (img.max(axis=2) > 20).mean() > 0.05               # the chest is drawn
