@@ -218,7 +218,14 @@ def answering(monkey: "Monkey"):
     def message(name):
         def shown(*args, **_kwargs):
             monkey.messages.append((name,) + tuple(str(a) for a in args[1:3]))
-            return QMessageBox.No if name == "question" else QMessageBox.Ok
+            if name != "question":
+                return QMessageBox.Ok
+            # One of the buttons the question offers (Save / Discard / Cancel ...); "No"
+            # when it names none.  A Save that asks for a file name gets none (cancelled).
+            offered = int(args[3]) if len(args) > 3 else 0
+            buttons = [b for b in (QMessageBox.Save, QMessageBox.Discard, QMessageBox.Cancel,
+                                   QMessageBox.Yes, QMessageBox.No) if offered & int(b)]
+            return monkey.dialog_rng.choice(buttons) if buttons else QMessageBox.No
         return shown
 
     def colour(*_args, **_kwargs):
