@@ -45,6 +45,10 @@ from ctvis.gui.view_layout import ViewLayout
 from ctvis.gui.worker import Task, task_pool
 
 RECENT_KEY, RECENT_MAX = "recent_files", 8
+# A load that ends within this shows no progress dialog.  Shown, the modal QProgressDialog
+# (painted, and processing events at every step) made a 640-slice load 0.3-0.4 s slower
+# (docs/performance.md#thin-slice-chests).
+OPEN_DIALOG_MS = 1500
 _OPEN_FORMATS = [(f.name, f.suffixes) for f in MASK_FORMATS] + [("DICOM file",
                                                                   (".dcm", ".ima", ""))]
 OPEN_FILTERS = file_dialogs.name_filters(
@@ -390,7 +394,7 @@ class MainWindow(QMainWindow):
         dialog = QProgressDialog(f"Opening {what}", "Cancel", 0, 1000, self)
         dialog.setWindowTitle("ctvis")
         dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(400)            # quick loads never flash a dialog
+        dialog.setMinimumDuration(OPEN_DIALOG_MS)  # quick loads never flash a dialog
         dialog.setAutoReset(False)
         dialog.setValue(0)
         task = Task(open_or_list, path, series_uid=series_uid)

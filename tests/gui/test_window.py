@@ -235,6 +235,39 @@ def test_open_path_loads_a_real_series_in_the_background(window, qtbot, tmp_path
     assert not np.array_equal(to_rgb(window.views["axial"]), before)   # redrawn
 
 
+def test_a_quick_load_shows_no_progress_dialog_a_long_one_does(window, qtbot, monkeypatch):
+    """A modal progress dialog slowed a 640-slice load by a third (docs/performance.md): a
+    load of under a second opens none; one of over two seconds does."""
+    import time
+
+    from PyQt5.QtWidgets import QProgressDialog
+
+    from ctvis.gui.main_window import OPEN_DIALOG_MS
+
+    assert OPEN_DIALOG_MS >= 1000
+    shown, old = [], set()               # dialogs of earlier opens (closing) do not count
+    poll = QTimer()
+    poll.timeout.connect(lambda: shown.extend(
+        d for d in window.findChildren(QProgressDialog) if d.isVisible() and d not in old))
+    poll.start(20)
+    volume = window.volume
+    for seconds, dialog in ((0.8, False), (2.4, True)):
+        def slow(path, series_uid=None, progress=None, cancel=None, seconds=seconds):
+            # Half done at once, so Qt's estimate of the time left is short: only the
+            # dialog's own delay (shown once OPEN_DIALOG_MS has passed) decides.
+            for k in range(5, 11):
+                progress(k / 10, f"reading slice {k}")
+                time.sleep(seconds / 6)
+            return volume
+        monkeypatch.setattr(pipeline, "open_volume", slow)
+        shown.clear()
+        old.update(window.findChildren(QProgressDialog))
+        with qtbot.waitSignal(window.volume_opened, timeout=10000):
+            window.open_path(None)
+        assert bool(shown) is dialog
+    poll.stop()
+
+
 def test_loading_warnings_stay_in_the_status_bar_and_list_on_click(window, qtbot, tmp_path):
     """A series with a slice missing and a stray file: the status bar shows a warning button
     (drawn: its icon is coloured) until a clean volume replaces it; a click lists the notes."""
