@@ -83,7 +83,9 @@ class _Repair:
         bad_keys = sorted_keys[starts][counts > 2]
         self.bad: dict[int, list[int]] = {}
         if len(bad_keys):
-            for i in np.flatnonzero(np.isin(keys, bad_keys)):
+            # searchsorted, not np.isin: isin sorts all the keys again
+            at = np.minimum(np.searchsorted(bad_keys, keys), len(bad_keys) - 1)
+            for i in np.flatnonzero(bad_keys[at] == keys):
                 self.bad.setdefault(int(keys[i]), []).append(int(ids[int(i) % len(ids)]))
         self.added: set[int] = set() if added is None else added
         self.touched: set[int] = set()                # faces changed in this round
