@@ -34,6 +34,7 @@ def _mapped_bytes() -> int:
 
 
 _MAPPING_CHECK = """
+import numpy as np  # noqa
 from ctvis.core import heap
 from tests.core.test_heap import MIB, _mapped_bytes
 assert heap.map_large_blocks()
