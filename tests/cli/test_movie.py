@@ -196,6 +196,7 @@ def test_sweep_with_a_slab_and_a_colour_map_films_what_the_screenshot_shows(ct, 
         assert np.abs(frames[n] - plain[n]).mean() > 10.0, n     # not the grey slice
 
 
+@pytest.mark.slow             # the day-to-day run leaves it to ./dev test
 def test_real_series_sweep_shows_the_rtstruct_tumour_on_its_slices_only(data_dir, tmp_path):
     """The IBSI NSCLC series (60 × 204 × 201, real CT) swept with its RTSTRUCT's GTV as an
     overlay: one frame per slice, and a frame differs from the plain sweep exactly on the

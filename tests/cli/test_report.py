@@ -15,6 +15,10 @@ import pytest
 from ctvis.core.io import write_dicom_series
 from ctvis.core.phantom import make_phantom
 
+# A whole report with its PDF (about 15 s); the window's report and the report sections'
+# tests stay in the day-to-day run.
+pytestmark = pytest.mark.slow
+
 PATIENT_ID = "ZZSECRET4711"
 STUDY_UID = "1.2.826.0.1.3680043.99.4711"
 SERIES_UID = "1.2.826.0.1.3680043.99.4712"

@@ -82,6 +82,7 @@ def test_segment_without_mask_is_refused(ibsi, tmp_path, capsys):
     assert "--mask" in capsys.readouterr().err
 
 
+@pytest.mark.slow             # the day-to-day run leaves it to ./dev test
 def test_report_lists_and_draws_the_gtv_without_importing_qt(ibsi, tmp_path):
     image, rs, _, _ = ibsi
     html = tmp_path / "r.html"

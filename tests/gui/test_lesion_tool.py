@@ -175,6 +175,7 @@ def test_a_click_in_aerated_lung_says_why_and_adds_nothing(window, qtbot, solid)
     assert not window.editor.history.can_undo
 
 
+@pytest.mark.slow             # two more grows in the window (the day-to-day run leaves it)
 @pytest.mark.parametrize("name", ["part-solid", "ground-glass"])
 def test_other_types_after_another_volume_is_loaded(window, qtbot, cases, name):
     """The window's state gets the case's volume (the body mask is made again for it)."""

@@ -124,6 +124,7 @@ def test_export_report_from_the_window(window, qtbot, tmp_path):
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.slow             # the day-to-day run leaves it to ./dev test
 def test_view_opens_a_session_and_saves_its_screenshot(phantom, tmp_path):
     import subprocess
     import sys

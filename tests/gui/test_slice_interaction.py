@@ -97,6 +97,8 @@ def test_status_bar_shows_hu_and_position_under_the_cursor(window, qtbot, phanto
     k = view.index
     hu = int(phantom.volume.array[k, 30, 40])
     x, y, z = phantom.volume.index_to_patient((k, 30, 40))
+    # The move reaches the view through the X server: on a loaded machine after the call.
+    qtbot.waitUntil(lambda: f"{hu} HU" in window._hover.text(), timeout=5000)
     text = window._hover.text()
     assert f"{hu} HU" in text
     assert f"LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm" in text

@@ -108,6 +108,12 @@ def test_status_bar_follows_the_wheel_and_keys_under_a_still_mouse(window, qtbot
     # Slices where voxel (j, i) = (30, 40) differs from one slice to the next.
     view.set_index(5)
     pos = pixel_centre(view, 30, 40)
+    # The X cursor too, so that no real hover event (the pointer left over another view by
+    # an earlier test) reports a different place while the keys are pressed.
+    from PyQt5.QtGui import QCursor
+
+    QCursor.setPos(view.mapToGlobal(pos))
+    qtbot.wait(50)
     move_mouse(view, pos)
     assert all(part in status.text() for part in expected())
     for act in (lambda: wheel_at(view, pos, 3), lambda: qtbot.keyClick(view, Qt.Key_Up),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ctvis.core.image.body import body_mask
 from ctvis.core.image.field import META_KEY, outside_field, volume_outside_field
@@ -47,6 +48,7 @@ def test_the_loaders_mask_travels_only_with_its_own_array():
     assert META_KEY not in other.meta
 
 
+@pytest.mark.slow             # the day-to-day run leaves it to ./dev test
 def test_phantom_cut_by_the_field_keeps_its_right_lung():
     """The reconstruction circle crosses the right chest wall (patient right = low x index
     on the phantom's identity direction); outside it the fill is air, −1024 HU."""

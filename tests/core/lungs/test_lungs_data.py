@@ -71,6 +71,7 @@ def test_cip_right_left_trachea_body_density(cip):
     assert volume.array[labels > 0].mean() < -600
 
 
+@pytest.mark.slow             # the day-to-day run leaves it to ./dev test
 def test_pancreas_no_trachea_in_the_bowel_and_heart_wall_out(data_dir):
     """pancreas-ct-cb-001 begins at the carina: there is no trachea to find. A 27 mm run of
     round gas in the bowel below the lungs was taken for it; the heart's zone then started

@@ -40,6 +40,7 @@ def inside(labels, region) -> float:
     return float(np.count_nonzero(lung & region)) / max(int(region.sum()), 1)
 
 
+@pytest.mark.slow             # eight phantoms segmented (the day-to-day run leaves it)
 @pytest.mark.parametrize("case", CASES)
 def test_trachea_and_main_bronchi_are_never_lung(case):
     ph, labels, _ = run(case)

@@ -11,6 +11,9 @@ from ctvis.core.io.dispatch import read_mask
 from ctvis.core.lungs import lung_warnings, segment_lungs
 from tests.helpers import unseen
 
+# Modified copies of real series, each segmented (about a minute): ./dev test runs them.
+pytestmark = pytest.mark.slow
+
 REAL, MODIFIED = unseen.REAL, unseen.MODIFIED
 
 
