@@ -45,3 +45,21 @@ def parse_point(text: str, flag: str = "--at") -> tuple[float, float, float]:
     if len(values) != 3:
         raise CtvisError(f"{flag} {text!r}: give three numbers X,Y,Z in mm (patient LPS)")
     return values
+
+
+def add_state_arguments(p, position_help: str = "crosshair X,Y,Z in patient LPS mm") -> None:
+    """What ``ctvis screenshot`` and ``ctvis movie`` show: a session, a window preset, the
+    crosshair, overlays, a bone threshold, a label map and one of its segments (read by
+    ``cli.screenshot.build_state``)."""
+    p.add_argument("--session", help="a session file: its data, window, crosshair, overlays, "
+                                     "3D settings and camera")
+    p.add_argument("--preset", help="window preset (Lung, Mediastinum, Bone, ..., Series)")
+    p.add_argument("--position", help=position_help)
+    p.add_argument("--overlay", action="append", choices=("lungs", "bone"), default=[],
+                   help="show the lung mask (segments the lungs) or the bone threshold; "
+                        "repeat for both")
+    p.add_argument("--threshold", type=float, help="bone threshold in HU")
+    p.add_argument("--mask", help="show this label map as an overlay (NIfTI/NRRD, 3D Slicer "
+                                  ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
+    p.add_argument("--segment", metavar="NAME",
+                   help="show only the segment of --mask with this name or label value")

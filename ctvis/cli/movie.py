@@ -7,7 +7,7 @@ picture, with the same annotations.
 """
 from __future__ import annotations
 
-from ctvis.cli.common import print_warnings, progress_bar
+from ctvis.cli.common import add_state_arguments, print_warnings, progress_bar
 from ctvis.cli.display_options import add_display_arguments
 from ctvis.core.errors import CtvisError
 
@@ -37,19 +37,8 @@ def register(subparsers) -> None:
                         f"(default {DEFAULT_TURN_SIZE})")
     add_display_arguments(p)               # --slab, --slab-mode, --colormap, --colorbar
     p.add_argument("--vr-preset", help="3D volume-rendering preset (CT-Bone, CT-Lung, ...)")
-    p.add_argument("--session", help="a session file: its data, window, crosshair, overlays, "
-                                     "3D settings and camera")
-    p.add_argument("--preset", help="window preset (Lung, Mediastinum, Bone, ..., Series)")
-    p.add_argument("--position", help="crosshair X,Y,Z in patient LPS mm (the other views' "
-                                      "slices of a 3D turn)")
-    p.add_argument("--overlay", action="append", choices=("lungs", "bone"), default=[],
-                   help="show the lung mask (segments the lungs) or the bone threshold; "
-                        "repeat for both")
-    p.add_argument("--threshold", type=float, help="bone threshold in HU")
-    p.add_argument("--mask", help="show this label map as an overlay (NIfTI/NRRD, 3D Slicer "
-                                  ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
-    p.add_argument("--segment", metavar="NAME",
-                   help="show only the segment of --mask with this name or label value")
+    add_state_arguments(p, "crosshair X,Y,Z in patient LPS mm (the other views' slices of "
+                           "a 3D turn)")
     p.add_argument("--series", help="SeriesInstanceUID to use when PATH holds several")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_movie)

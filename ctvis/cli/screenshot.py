@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ctvis.cli.common import print_warnings
+from ctvis.cli.common import add_state_arguments, print_warnings
 from ctvis.cli.display_options import add_display_arguments, apply_display
 from ctvis.core.errors import CtvisError
 
@@ -23,18 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, help="the picture (.png)")
     p.add_argument("--view", choices=VIEW_CHOICES, default="axial",
                    help="a slice view, the 3D view, or the whole layout (default axial)")
-    p.add_argument("--session", help="a session file: its data, window, crosshair, overlays, "
-                                     "3D settings and camera")
-    p.add_argument("--preset", help="window preset (Lung, Mediastinum, Bone, ..., Series)")
-    p.add_argument("--position", help="crosshair X,Y,Z in patient LPS mm")
-    p.add_argument("--overlay", action="append", choices=("lungs", "bone"), default=[],
-                   help="show the lung mask (segments the lungs) or the bone threshold; "
-                        "repeat for both")
-    p.add_argument("--threshold", type=float, help="bone threshold in HU")
-    p.add_argument("--mask", help="show this label map as an overlay (NIfTI/NRRD, 3D Slicer "
-                                  ".seg.nrrd, DICOM SEG or RTSTRUCT of the series)")
-    p.add_argument("--segment", metavar="NAME",
-                   help="show only the segment of --mask with this name or label value")
+    add_state_arguments(p)     # --session, --preset, --position, --overlay, --threshold, ...
     p.add_argument("--markups", metavar="FILE.mrk.json",
                    help="draw these rulers, angles, points and ROIs (3D Slicer markups "
                         "JSON, LPS or RAS); without --position the crosshair goes to the "
