@@ -59,6 +59,10 @@ class Task(QRunnable):
         self.signals = TaskSignals()
         self._stop = threading.Event()
         self._ran = threading.Event()      # run() has returned
+        # ("finished", result) | ("failed", message) | ("cancelled", None), set on the GUI
+        # thread when the outcome arrives: a caller that connects after a quick task has
+        # emitted would miss the signal, but can still read what happened.
+        self.outcome: tuple[str, object] | None = None
 
     def cancel(self) -> None:
         self._stop.set()
@@ -83,10 +87,23 @@ class Task(QRunnable):
 
     def start(self, pool: QThreadPool | None = None) -> "Task":
         _RUNNING.add(self)
+        # Bound methods: PyQt holds them weakly, so these slots keep no task alive.
+        self.signals.finished.connect(self._finished)
+        self.signals.failed.connect(self._failed)
+        self.signals.cancelled.connect(self._cancelled)
         for signal in (self.signals.finished, self.signals.failed, self.signals.cancelled):
             signal.connect(self._release)
         (pool or task_pool()).start(self)
         return self
+
+    def _finished(self, result) -> None:
+        self.outcome = ("finished", result)
+
+    def _failed(self, message: str) -> None:
+        self.outcome = ("failed", message)
+
+    def _cancelled(self) -> None:
+        self.outcome = ("cancelled", None)
 
     def _release(self, *_args) -> None:
         """On the GUI thread, once the outcome has arrived: after the other slots of the

@@ -73,3 +73,13 @@ def phantom_window(qtbot, phantom):
     qtbot.waitExposed(win)
     activate(win)
     return win
+
+
+def wait_task(qtbot, task, timeout: int, kind: str = "finished"):
+    """Wait until ``task``'s outcome has reached the GUI thread and check it is ``kind``;
+    return its value.  Waiting on the signal instead misses a task quick enough to emit
+    before the wait connects (a session saved under load in CI did)."""
+    qtbot.waitUntil(lambda: task.outcome is not None, timeout=timeout)
+    got, value = task.outcome
+    assert got == kind, f"the task {got}: {value}"
+    return value

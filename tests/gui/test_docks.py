@@ -16,6 +16,7 @@ from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow
 from ctvis.gui.worker import Task
+from tests.gui.conftest import wait_task
 from tests.gui.shots import annotation_pixels, coloured, save, slice_on_screen, to_rgb
 
 # Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
@@ -223,15 +224,13 @@ def test_export_mask_and_mesh_through_save_dialogs(window, qtbot, tmp_path, monk
                     (str(tmp_path / "lungs.ply"), "PLY (*.ply)")])
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: next(answers))
     task = panel.export_mask()
-    with qtbot.waitSignal(task.signals.finished, timeout=30000):
-        pass
+    wait_task(qtbot, task, timeout=30000)
     from ctvis.core.io import read_mask
 
     mask = read_mask(tmp_path / "lungs.nrrd", like=window.volume)
     assert np.array_equal(mask.array, window.state.overlays[LUNGS].labels)
     task = panel.export_mesh()
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     text = (tmp_path / "lungs.ply").read_bytes()[:400]
     assert b"SPACE=LPS" in text and b"structure 1 right" in text
     assert "Wrote" in panel.status.text()

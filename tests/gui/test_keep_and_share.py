@@ -13,6 +13,7 @@ from ctvis.gui import export_segments_dialog
 from ctvis.gui.main_window import MainWindow
 from ctvis.mesh.mesh_io import read_mesh
 from ctvis.model.labelmap import LabelMap, Segment, lung_segments
+from tests.gui.conftest import wait_task
 
 LESION = (slice(18, 22), slice(40, 46), slice(30, 36))
 
@@ -132,8 +133,7 @@ def test_a_saved_session_is_saved_again_to_its_file_without_asking(window, qtbot
 
     target = tmp_path / "s.ctvis.json"
     task = session_dialogs.save_session_dialog(window, target)
-    with qtbot.waitSignal(task.signals.finished, timeout=30000):
-        pass
+    wait_task(qtbot, task, timeout=30000)
     assert window.session_path == target
     window.state.overlays["lungs"].labelmap.set_segment(1, name="right (checked)")
     answer(monkeypatch, QMessageBox.Save)
@@ -153,8 +153,7 @@ def test_opening_another_volume_asks_first(window, qtbot, phantom, monkeypatch):
     assert window.state.volume is phantom.volume and "lungs" in window.state.overlays
     answer(monkeypatch, QMessageBox.Discard)
     task = window.open_path(None)
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     qtbot.waitUntil(lambda: window.state.volume is not phantom.volume, timeout=10000)
     assert window.state.overlays == {}
     asked = answer(monkeypatch, QMessageBox.Cancel)

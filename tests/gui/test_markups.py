@@ -17,7 +17,7 @@ from PyQt5.QtWidgets import QApplication, QLineEdit
 from ctvis.gui.main_window import MainWindow
 from ctvis.model import markups as mk
 from ctvis.model.markup_files import read_mrk_json
-from tests.gui.conftest import activate
+from tests.gui.conftest import activate, wait_task
 from tests.gui.shots import save, to_rgb
 from tests.helpers.markup_phantoms import (BALL_HU, DISC_HU, ball_centre_index,
                                            disc_centre_index, oblique, phantom)
@@ -314,8 +314,7 @@ def test_closing_with_unsaved_markups_asks_and_a_saved_session_does_not(window, 
     window.close()
     assert len(asked) == 1 and "markups have changes" in asked[0] and window.isVisible()
     task = session_dialogs.save_session_dialog(window, tmp_path / "s.ctvis.json")
-    with qtbot.waitSignal(task.signals.finished, timeout=30000):
-        pass
+    wait_task(qtbot, task, timeout=30000)
     window.close()
     assert len(asked) == 1 and not window.isVisible()
 
@@ -372,8 +371,7 @@ def test_the_windows_report_lists_and_draws_its_markups(phantom_window, qtbot, t
     a, b = vol.index_to_patient((20.0, 30, 20)), vol.index_to_patient((20.0, 30, 60))
     win.state.markups = (mk.Markup("line", (tuple(a), tuple(b)), "carina gap", axis=0),)
     task = report_dialog.export_report_dialog(win, tmp_path / "r.html", with_pdf=False)
-    with qtbot.waitSignal(task.signals.finished, timeout=120000):
-        pass
+    wait_task(qtbot, task, timeout=120000)
     section = (tmp_path / "r.html").read_text().split("<h2>Markups</h2>")[1]
     length = mk.measure(win.state.markups[0], vol)["length_mm"]
     assert f"<th>carina gap</th><td>Line</td><td>{length:.1f} mm</td>" in section

@@ -14,6 +14,7 @@ from ctvis.gui.worker import Task
 from ctvis.model import state as state_module
 from ctvis.model.labelmap import LabelMap, Segment
 from ctvis.model.state import LUNGS
+from tests.gui.conftest import wait_task
 
 
 def test_a_finished_task_is_freed_with_what_it_was_given(qtbot):
@@ -66,8 +67,7 @@ def test_opening_another_volume_frees_the_last_one(phantom_window, phantom, qtbo
     monkeypatch.setattr(state_module.ViewerState, "__init__", tracked)
     task = report_dialog.export_report_dialog(window, tmp_path / "r.html", with_pdf=False)
     refs["report task"] = weakref.ref(task)
-    with qtbot.waitSignal(task.signals.finished, timeout=120000):
-        pass
+    wait_task(qtbot, task, timeout=120000)
     del task
     assert (tmp_path / "r.html").stat().st_size > 10000
     # The report's states went when it was written, though the window still shows the label

@@ -15,6 +15,7 @@ from ctvis.core.phantom import make_phantom
 from ctvis.gui import report_dialog, screenshot_dialog, session_dialogs
 from ctvis.gui.main_window import MainWindow
 from ctvis.render.pictures import slice_picture
+from tests.gui.conftest import wait_task
 
 pytestmark = pytest.mark.gui
 
@@ -95,8 +96,7 @@ def test_a_session_saved_from_the_window_opens_as_it_was(window, qtbot, tmp_path
     state.apply_preset("Bone")
     state.layout = "four-up"
     task = session_dialogs.open_session_dialog(window, saved)
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     qtbot.waitUntil(lambda: window.state.to_dict() == expected, timeout=5000)
 
 
@@ -111,15 +111,13 @@ def test_moved_data_can_be_located(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
     task = session_dialogs.open_session_dialog(window, saved)
     assert asked and old in asked[0]
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     qtbot.waitUntil(lambda: window.state.source.path == str(moved), timeout=5000)
 
 
 def test_export_report_from_the_window(window, qtbot, tmp_path):
     task = report_dialog.export_report_dialog(window, tmp_path / "r.html")
-    with qtbot.waitSignal(task.signals.finished, timeout=120000):
-        pass
+    wait_task(qtbot, task, timeout=120000)
     assert (tmp_path / "r.html").stat().st_size > 10000
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
 
@@ -227,8 +225,7 @@ def test_lungs_segmented_in_the_dock_come_back_with_the_session(qtbot, phantom, 
     second.show()
     qtbot.waitExposed(second)
     task = session_dialogs.open_session_dialog(second, path)
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     qtbot.waitUntil(lambda: LUNGS in second.state.overlays, timeout=5000)
 
     # The overlay is drawn: the lungs' pixels of the axial view are tinted, right orange and
@@ -286,8 +283,7 @@ def test_the_report_from_the_window_uses_its_bone_threshold_and_its_lungs(
     segmented = []
     _counting(monkeypatch, ctvis.app.pipeline, "segment", segmented)
     task = report_dialog.export_report_dialog(window, tmp_path / "r.html", with_pdf=False)
-    with qtbot.waitSignal(task.signals.finished, timeout=60000):
-        pass
+    wait_task(qtbot, task, timeout=60000)
     assert drawn[0].bone.hu == 200
     text = (tmp_path / "r.html").read_text()
     assert "200 HU, flying edges" in text and "300 HU" not in text
