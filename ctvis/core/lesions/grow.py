@@ -30,6 +30,7 @@ from scipy import ndimage
 from skimage.segmentation import watershed
 
 from ctvis.core.errors import CtvisError
+from ctvis.core.image.distance import distance_mm
 from ctvis.core.presets import resource_json
 
 AERATED_HU = -800            # at the click: aerated lung or air, not a lesion
@@ -53,6 +54,8 @@ ENCLOSE_MM = (5.0, 80.0)     # ... within these bounds
 CLOSING_STEPS = 40           # the ball's radius in voxels of the grid the closing runs on
 GLASS_HU = -600              # ground glass's level
 GLASS_MM = 1.0               # a layer this thick at that level: a ground-glass part
+NODULE_MM = 30.0             # a nodule is at most this long (Fleischner glossary); beyond,
+                             # a mass, which has no ground-glass part to look for
 
 
 class LesionError(CtvisError, ValueError):
@@ -94,7 +97,7 @@ def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
     if mask.any():
         # Again around the lesion's deepest point: the box (and so what of the vessels and
         # the wall it holds) is then the same wherever in the lesion the click fell.
-        depth = ndimage.distance_transform_edt(mask, sampling=spacing)
+        depth = distance_mm(mask, spacing)
         centre = tuple(int(b.start + c) for b, c in
                        zip(box, np.unravel_index(np.argmax(depth), depth.shape)))
         if centre != seed:
@@ -171,13 +174,21 @@ def _lesion_in_box(hu, body, seed, spacing, level):
     blob, info = _blob_at_level(hu, body, seed, spacing, level, lung)
     # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
     # level adds a thick layer (its ground-glass part), where a solid nodule gains only the
-    # thin partial-volume rim of its edge.
-    if level > GLASS_HU and blob.any():
+    # thin partial-volume rim of its edge.  Masses are not looked at so (half the time).
+    if level > GLASS_HU and blob.any() and not _is_mass(blob, spacing):
         glass, glass_info = _blob_at_level(hu, body, seed, spacing, GLASS_HU, lung)
         if _added_thickness(blob, glass | blob, spacing) >= GLASS_MM:
             blob, info, level = glass | blob, glass_info, GLASS_HU
     info["lesion_hu"] = level
     return blob, info
+
+
+def _is_mass(blob, spacing) -> bool:
+    """Whether ``blob`` is longer than a nodule can be: of all shapes of a given volume the
+    ball has the shortest longest diameter, so more volume than a ball NODULE_MM across
+    means a longer lesion."""
+    volume = np.count_nonzero(blob) * float(np.prod(spacing))
+    return volume > np.pi / 6 * NODULE_MM ** 3
 
 
 def _added_thickness(inner, outer, spacing) -> float:
@@ -235,8 +246,8 @@ def _lung_side(blob, aerated, spacing) -> np.ndarray:
     step = tuple(s * k for s, k in zip(spacing, f))
     pad = [int(np.ceil(radius / s)) + 1 for s in step]
     a = np.pad(coarse, [(p, p) for p in pad])
-    grown = ndimage.distance_transform_edt(~a, sampling=step) <= radius
-    closed = ndimage.distance_transform_edt(grown, sampling=step) > radius
+    grown = distance_mm(~a, step) <= radius
+    closed = distance_mm(grown, step) > radius
     closed = closed[tuple(slice(p, p + n) for p, n in zip(pad, coarse.shape))]
     for axis, k in enumerate(f):
         closed = np.repeat(closed, k, axis=axis)
@@ -272,7 +283,7 @@ def _split_at_necks(blob, seed, spacing) -> np.ndarray:
     box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
     part = blob[box]
     s = tuple(c - b.start for c, b in zip(seed, box))
-    dist = ndimage.distance_transform_edt(part, sampling=spacing)
+    dist = distance_mm(part, spacing)
     # Peaks: local maxima of the distance map at least PEAK_MM deep (thinner: a rim).
     peaks = (ndimage.maximum_filter(dist, size=3) == dist) & part & (dist >= PEAK_MM)
     markers, n = ndimage.label(peaks)

@@ -62,3 +62,34 @@ def test_the_chest_wall_is_not_a_lesion(cases):
     far = np.argmax(np.hypot(js - volume.shape[1] / 2, is_ - volume.shape[2] / 2))
     with pytest.raises(LesionError, match="not enclosed by aerated lung"):
         grow_lesion(volume, (k, int(js[far]), int(is_[far])))
+
+
+def test_a_mass_is_grown_at_its_solid_level_and_a_nodule_at_its_ground_glass_part(cases):
+    """Over 30 mm a lesion is a mass (Fleischner), whose ground-glass halo is not looked for:
+    a 34 mm solid ball in a 6 mm halo at -650 HU gives the ball; the part-solid nodule
+    (a 7 mm core in a 16 mm ball of ground glass) gives the whole ball."""
+    from tests.helpers.lesion_phantoms import _lung_point, _paint, _sphere
+    from ctvis.core.phantom import make_phantom
+
+    ph = make_phantom()
+    volume, lungs, sp = ph.volume, ph.lungs, ph.volume.spacing
+    c = _lung_point(lungs, 1, sp, 24.0, 0.45)
+    solid, halo = _sphere(volume, c, 17.0), _sphere(volume, c, 23.0) & (lungs == 1)
+    v = volume.with_array(volume.array.copy())
+    rng = np.random.default_rng(3)
+    _paint(v.array, halo, -650, rng)
+    _paint(v.array, solid, 40, rng)
+    mass = grow_lesion(v, c).full(v.shape)
+    assert dice(mass, solid) >= 0.9 and dice(mass, halo) < 0.75
+    p_volume, p_truth, p_click = cases["part-solid"]
+    assert dice(grow_lesion(p_volume, p_click).full(p_volume.shape), p_truth) >= 0.9
+
+
+def test_a_mass_is_told_by_its_volume_alone():
+    from ctvis.core.lesions.grow import _is_mass
+
+    sp = (1.0, 1.0, 1.0)
+    grid = np.indices((40, 40, 40)) - 20
+    r = np.sqrt((grid ** 2).sum(axis=0))
+    assert not _is_mass(r <= 14.4, sp) and _is_mass(r <= 15.6, sp)
+    assert not _is_mass(r <= 14.4 / 2, (2.0, 2.0, 2.0)) and _is_mass(r <= 7.8, (2.0, 2.0, 2.0))
