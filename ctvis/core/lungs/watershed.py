@@ -2,7 +2,8 @@
 
 Steps (sizes in mm, converted with the volume's spacing):
 
-1. Coarse grid (~2 mm in-plane, every slice): body mask; air = HU < −400 inside the body.
+1. Coarse grid (~3 mm in-plane; every slice, or every second or more of thin slices, to a
+   pitch near ``COARSE_Z_MM``): body mask; air = HU < −400 inside the body.
 2. The trachea is found in the upper slices and followed down (:mod:`lungs_airway`); it and
    the main bronchi are cut out, which disconnects the two lungs in 3-D.
 3. 3-D components of the remaining air; the lungs are the large, non-gas ones
@@ -45,6 +46,7 @@ INTERNAL_HU = -400          # the seeds' internal-marker threshold
 BAND_MM = 3.0               # the watershed decides the border this far outside the marker
 CLOSING_MM = 4.0            # take-back radius (juxtapleural nodules, small concavities)
 COARSE_MM = 3.0            # in-plane pitch of the coarse grid
+COARSE_Z_MM = 1.25         # thinner slices are sampled to about this pitch (issue 25)
 ANTERIOR_MEDIASTINUM_MM = 50.0   # half-width of the mediastinum in front of the spine
 HEART_MM = 90.0                  # ... below the main bronchi, where the heart is
 DISC_MM = 15.0                   # an intervertebral disc is thinner than this
@@ -252,31 +254,17 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     tick = Progress(progress, cancel)
     tick(0.0, "lungs: coarse grid")
     f = coarse_factor(volume.spacing, COARSE_MM)
+    fz = coarse_z_step(volume.spacing[0])
     outside = volume_outside_field(volume)              # (y, x): beyond the field of view
     outside_s = subsample(outside[None], f)[0]
-    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(volume, f, tick.sub(0.0, 0.5),
-                                                             closing_mm, info, outside_s)
+    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(
+        _thin_out(volume, fz), f, tick.sub(0.0, 0.5), closing_mm, info, outside_s)
     out = np.zeros(volume.shape, np.uint8)
     if airway and airway_s.any():
-        _paint_airway(volume, f, cut_s, out)
+        _paint_airway(volume, f, _along_z(cut_s, fz, volume.shape[0], union=True), out)
     if not lab_s.any():
         tick(1.0, "lungs: none found")
         return out
-    # Crop (aligned to coarse blocks) around the lungs, one coarse pixel of margin.
-    nz, ny, nx = volume.shape
-    zs, js, is_ = (np.flatnonzero(filled_s.any(axis=a)) for a in ((1, 2), (0, 2), (0, 1)))
-    m = 2
-    cj = slice(max(js[0] - m, 0), min(js[-1] + 1 + m, lab_s.shape[1]))
-    ci = slice(max(is_[0] - m, 0), min(is_[-1] + 1 + m, lab_s.shape[2]))
-    cz = slice(zs[0], zs[-1] + 1)
-    J = slice(cj.start * f, min(cj.stop * f, ny))
-    I = slice(ci.start * f, min(ci.stop * f, nx))
-    shape = (cz.stop - cz.start, J.stop - J.start, I.stop - I.start)
-
-    def up(a, sl=slice(None)):
-        part = a[cz, cj, ci][sl]
-        return upsample(part, f, (part.shape[0],) + shape[1:])
-
     # A coarse label reaches one coarse pixel beyond itself, to catch full-resolution air.
     lab_reach = np.where(lab_s > 0, lab_s,
                          ndimage.maximum_filter(lab_s, size=(1, 3, 3))).astype(np.uint8)
@@ -292,6 +280,28 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     # full-resolution field decides.
     edge_s = ndimage.binary_dilation(outside_s, iterations=2) if outside_s.any() else outside_s
     blocked_s = cut_s | (~body_s & ~edge_s[None])
+    # Back to every slice: a slice between two coarse ones is near, reached or blocked
+    # where either is, surely lung only where both agree (the image decides the rest).
+    nz, ny, nx = volume.shape
+    lab_reach, near_s, blocked_s = (_along_z(a, fz, nz, union=True)
+                                    for a in (lab_reach, near_s, blocked_s))
+    core_s = _along_z(core_s, fz, nz, union=False)
+    # Crop (aligned to coarse blocks) around the lungs, one coarse pixel of margin.
+    lungs_z = _along_z(filled_s > 0, fz, nz, union=True)
+    zs, js, is_ = (np.flatnonzero(lungs_z.any(axis=a)) for a in ((1, 2), (0, 2), (0, 1)))
+    del lungs_z
+    m = 2
+    cj = slice(max(js[0] - m, 0), min(js[-1] + 1 + m, lab_s.shape[1]))
+    ci = slice(max(is_[0] - m, 0), min(is_[-1] + 1 + m, lab_s.shape[2]))
+    cz = slice(zs[0], zs[-1] + 1)
+    J = slice(cj.start * f, min(cj.stop * f, ny))
+    I = slice(ci.start * f, min(ci.stop * f, nx))
+    shape = (cz.stop - cz.start, J.stop - J.start, I.stop - I.start)
+
+    def up(a, sl=slice(None)):
+        part = a[cz, cj, ci][sl]
+        return upsample(part, f, (part.shape[0],) + shape[1:])
+
     outside_crop = outside[J, I][None]
     tick(0.55, "lungs: full resolution")
     hu = volume.array[cz, J, I]
@@ -335,6 +345,36 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
+
+
+def coarse_z_step(dz: float) -> int:
+    """Slices per coarse slice: thin slices are sampled to a pitch near ``COARSE_Z_MM``."""
+    return max(1, int(round(COARSE_Z_MM / dz)))
+
+
+def _thin_out(volume: Volume, fz: int) -> Volume:
+    """Every ``fz``-th slice (from the centre of the first block) as a Volume of its own:
+    the coarse stage reads slice positions and z spacing from it."""
+    if fz == 1:
+        return volume
+    c = (fz - 1) // 2
+    return volume.with_array(volume.array[c::fz],
+                             spacing=(volume.spacing[0] * fz,) + tuple(volume.spacing[1:]),
+                             origin=tuple(volume.index_to_patient((c, 0, 0))))
+
+
+def _along_z(a: np.ndarray, fz: int, n: int, union: bool) -> np.ndarray:
+    """Coarse slices (every ``fz``-th, see :func:`_thin_out`) onto all ``n`` slices: a slice
+    between two coarse ones gets their maximum (``union``) or, where they differ, 0."""
+    if fz == 1:
+        return a
+    u = (np.arange(n) - (fz - 1) // 2) / fz
+    lo = np.clip(np.floor(u).astype(int), 0, a.shape[0] - 1)
+    hi = np.clip(np.ceil(u).astype(int), 0, a.shape[0] - 1)
+    below, above = a[lo], a[hi]
+    if union:
+        return np.maximum(below, above)
+    return np.where(below == above, below, 0).astype(a.dtype)
 
 
 def _at_field_edge(labels: np.ndarray, outside: np.ndarray) -> list[int]:
