@@ -171,9 +171,15 @@ def _grow_box(box, shape, spacing, closing_mm):
 
 
 def _sobel_2d(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.float32)
-    gx = ndimage.correlate1d(ndimage.correlate1d(a, [-1, 0, 1], axis=2), [1, 2, 1], axis=1)
-    gy = ndimage.correlate1d(ndimage.correlate1d(a, [-1, 0, 1], axis=1), [1, 2, 1], axis=2)
+    """In-plane Sobel magnitude (float32), the border mirrored as ``ndimage``'s "reflect".
+
+    Differences of shifted views: twice as fast as four ``correlate1d`` passes, and on
+    HU integers the same numbers (float32 sums of integers below 2**24 are exact)."""
+    p = np.pad(a, [(0, 0), (1, 1), (1, 1)], mode="symmetric").astype(np.float32)
+    dx = p[:, :, 2:] - p[:, :, :-2]
+    gx = dx[:, :-2] + 2 * dx[:, 1:-1] + dx[:, 2:]
+    dy = p[:, 2:, :] - p[:, :-2, :]
+    gy = dy[:, :, :-2] + 2 * dy[:, :, 1:-1] + dy[:, :, 2:]
     return np.hypot(gx, gy)
 
 
@@ -237,8 +243,12 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     out[grown] = side[grown]
     # Tissue the air's flood reached is lung only where the lung encloses it in its slice
     # (a vessel's wall); at the lung's edge it is the pleura, the diaphragm, the chest wall.
-    enclosed = band & ~grown & fill_holes_slices(out > 0)
-    out[enclosed] = side[enclosed]
+    left = band & ~grown
+    if left.any():                          # only the slices that have such voxels
+        zs = np.flatnonzero(left.any(axis=(1, 2)))
+        z = slice(zs[0], zs[-1] + 1)
+        enclosed = left[z] & fill_holes_slices(out[z] > 0)
+        out[z][enclosed] = side[z][enclosed]
     return out
 
 
@@ -298,10 +308,6 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     I = slice(ci.start * f, min(ci.stop * f, nx))
     shape = (cz.stop - cz.start, J.stop - J.start, I.stop - I.start)
 
-    def up(a, sl=slice(None)):
-        part = a[cz, cj, ci][sl]
-        return upsample(part, f, (part.shape[0],) + shape[1:])
-
     outside_crop = outside[J, I][None]
     tick(0.55, "lungs: full resolution")
     hu = volume.array[cz, J, I]
@@ -309,20 +315,37 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     n = shape[0]
     result = np.zeros(shape, np.uint8)
 
+    # Each slab works in its own in-plane box: where its coarse labels reach, grown by
+    # the band and what the filters read beyond it (the apices and bases are small).
+    margin_s = -(-(band_px + 8) // f)
+    reach_s = near_s[cz, cj, ci] | (lab_reach[cz, cj, ci] > 0)
+
     def slab(s0):
         sl = slice(s0, min(s0 + SLAB, n))
-        h = hu[sl]
-        blocked = up(blocked_s, sl) | outside_crop
-        air = np.where((h < INTERNAL_HU) & ~blocked, up(lab_reach, sl), 0).astype(np.uint8)
+        rows, cols = (np.flatnonzero(reach_s[sl].any(axis=a)) for a in ((0, 2), (0, 1)))
+        if rows.size == 0:
+            return
+        bj = slice(max(rows[0] - margin_s, 0), rows[-1] + 1 + margin_s)
+        bi = slice(max(cols[0] - margin_s, 0), cols[-1] + 1 + margin_s)
+        Y = slice(bj.start * f, min(bj.stop * f, shape[1]))
+        X = slice(bi.start * f, min(bi.stop * f, shape[2]))
+
+        def up_box(a):
+            part = a[cz, cj, ci][sl, bj, bi]
+            return upsample(part, f, (part.shape[0], Y.stop - Y.start, X.stop - X.start))
+
+        h = hu[sl, Y, X]
+        blocked = up_box(blocked_s) | outside_crop[:, Y, X]
+        air = np.where((h < INTERNAL_HU) & ~blocked, up_box(lab_reach), 0).astype(np.uint8)
         # Fat and bone inside the coarse envelope are not surely lung (a fat pad in a
         # concavity, the mediastinal fat by a mass, a rib in a block): fat tissue is outside
         # the pleura, the rest (partial volume, a contrast-filled vessel) the image decides.
         fat = fat_tissue(h, volume.spacing[1:])
         core = np.where(blocked | fat | (h > FAT_HU[0]) & (h < FAT_HU[1]) | (h >= BONE_HU),
-                        0, up(core_s, sl))
-        lab = _edge_watershed(h, air, core, up(near_s, sl) & ~blocked, band_px, fat)
+                        0, up_box(core_s))
+        lab = _edge_watershed(h, air, core, up_box(near_s) & ~blocked, band_px, fat)
         lab[blocked] = 0
-        result[sl] = lab
+        result[sl, Y, X] = lab
 
     # Slabs are independent and SciPy's filters and the watershed release the GIL: threads
     # use the other cores.  Progress and cancellation stay on the calling thread.
