@@ -9,7 +9,8 @@ with ``preserve_border``: the vertices on the cuts (used by two slabs) stay wher
 and the slabs join again exactly there.  Those vertices are given first to each call; the
 library keeps the surviving vertices in their order and never removes a border vertex, so
 they come back as the first rows of its output — checked, and the whole surface is decimated
-in one call if they did not.
+in one call if they did not.  Slabs are shared with helper processes on the other cores
+(:mod:`ctvis.mesh.helpers`); the surface is the same with or without them.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import math
 import numpy as np
 
 from ctvis.core.progress import Progress
+from ctvis.mesh import helpers as H
+from ctvis.mesh.decimate_worker import simplify as _simplify
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +31,6 @@ DECIMATE_CHUNK = 200_000          # triangles per call: ~60 MiB inside fast_simp
 MAX_CUT = 0.25
 
 __all__ = ["fast_decimate", "DECIMATE_CHUNK"]
-
-
-def _simplify(points, faces, reduction, preserve_border=False):
-    import fast_simplification
-
-    p, f = fast_simplification.simplify(np.ascontiguousarray(points, dtype=np.float64),
-                                        np.ascontiguousarray(faces, dtype=np.int32),
-                                        target_reduction=float(reduction), agg=7,
-                                        preserve_border=preserve_border)
-    return np.asarray(p, np.float64), np.asarray(f, np.int64)
 
 
 def _spatial_order(points: np.ndarray, faces: np.ndarray, k: int) -> np.ndarray:
@@ -74,15 +67,28 @@ def _used(slab_faces: np.ndarray, n_points: int):
 
 
 def fast_decimate(points: np.ndarray, faces: np.ndarray, reduction: float,
-                  tick: Progress | None = None, chunk: int | None = None):
+                  tick: Progress | None = None, chunk: int | None = None,
+                  helpers: int | None = None):
     """(points, faces) with ``reduction`` of the triangles removed, in slabs of about
-    ``chunk`` (default ``DECIMATE_CHUNK``) triangles."""
+    ``chunk`` (default ``DECIMATE_CHUNK``) triangles, shared with ``helpers`` processes
+    (default: one per further core, :mod:`ctvis.mesh.helpers`); the result does not depend
+    on how many."""
     tick = tick or Progress()
-    chunk = chunk or DECIMATE_CHUNK
-    n_faces, n_points = len(faces), len(points)
-    k = max(1, math.ceil(n_faces / chunk))
+    k = max(1, math.ceil(len(faces) / (chunk or DECIMATE_CHUNK)))
     if k == 1:
         return _simplify(points, faces, reduction)
+    procs = H.start_helpers(H.helper_count(k) if helpers is None else min(helpers, k - 1))
+    try:
+        out = _decimate_slabs(points, faces, reduction, k, procs, tick)
+    except BaseException:
+        H.stop_helpers(procs, kill=True)
+        raise
+    H.stop_helpers(procs)
+    return out
+
+
+def _decimate_slabs(points, faces, reduction, k, procs, tick):
+    n_faces, n_points = len(faces), len(points)
     # Slabs are runs of triangles in their order: flying edges makes them slice by slice,
     # so a run is a slab of slices, and its points a range of indices (no sort, no mask
     # over all points).  Triangles in another order cut the surface everywhere: they are
@@ -92,20 +98,24 @@ def fast_decimate(points: np.ndarray, faces: np.ndarray, reduction: float,
     if cut.sum() > MAX_CUT * n_points:
         faces = faces[_spatial_order(points, faces, k)]
         cut = _cut(faces, bounds, n_points)
+    borders = [None] * k
+    local = np.empty(n_points, np.int32)
+
+    def prepare(c):
+        """Slab c's points (its cut vertices first) and triangles, numbered from 0."""
+        slab_faces = faces[bounds[c]:bounds[c + 1]]
+        lo, hi, used = _used(slab_faces, n_points)
+        borders[c] = lo + np.flatnonzero(used & cut[lo:hi])
+        ids = np.concatenate([borders[c], lo + np.flatnonzero(used & ~cut[lo:hi])])
+        local[ids] = np.arange(len(ids), dtype=np.int32)
+        return points[ids], local[slab_faces]
+
+    results = H.decimate_slabs(prepare, k, reduction, procs, tick)
     cut_ids = np.flatnonzero(cut)
     cut_index = np.full(n_points, -1, np.int64)
     cut_index[cut_ids] = np.arange(len(cut_ids))
     out_points, out_faces, offset = [points[cut_ids]], [], len(cut_ids)
-    local = np.empty(n_points, np.int32)
-    for c in range(k):
-        tick(c / k, "decimating")
-        slab_faces = faces[bounds[c]:bounds[c + 1]]
-        lo, hi, used = _used(slab_faces, n_points)
-        border = lo + np.flatnonzero(used & cut[lo:hi])
-        ids = np.concatenate([border, lo + np.flatnonzero(used & ~cut[lo:hi])])
-        del used
-        local[ids] = np.arange(len(ids), dtype=np.int32)
-        p, f = _simplify(points[ids], local[slab_faces], reduction, preserve_border=True)
+    for border, (p, f) in zip(borders, results):
         nb = len(border)
         if len(p) < nb or not np.array_equal(p[:nb], points[border]):
             log.warning("decimation moved the vertices of a cut: the surface is decimated "

@@ -15,7 +15,8 @@ Pipeline for one structure (:func:`surface_from_mask`, :func:`threshold_surface`
    boundary smoothing off);
 6. decimate to ``decimate`` (fraction of triangles removed), in millimetres: with
    ``fast_simplification`` when installed (quadric error, ~4x faster than VTK's fastest
-   closed-surface decimator; in slabs of bounded memory, :mod:`ctvis.mesh.decimation`),
+   closed-surface decimator; in slabs of bounded memory, :mod:`ctvis.mesh.decimation`,
+   shared with a helper process per further core, :mod:`ctvis.mesh.helpers`),
    else ``vtkDecimatePro`` with topology preserved; then
    :func:`ctvis.mesh.manifold.repair_manifold` deletes the fins and flips apart the pinches
    both decimators leave on thin bone, so every edge has exactly two triangles;
