@@ -169,24 +169,26 @@ def _components(faces: np.ndarray, n_points: int) -> tuple[int, np.ndarray]:
 
 
 def _remove_islands(points, faces, min_volume_mm3: float):
-    """Drop connected pieces whose |enclosed volume| is below ``min_volume_mm3``."""
+    """Drop connected pieces whose |enclosed volume| is below ``min_volume_mm3``:
+    (points, faces, pieces dropped, signed volume of what is kept in mm³, or None when the
+    pieces were not measured)."""
     if min_volume_mm3 <= 0 or len(faces) == 0:
-        return points, faces, 0
+        return points, faces, 0, None
     n, comp = _components(faces, len(points))
     if n == 1:
-        return points, faces, 0
+        return points, faces, 0, None
     face_comp = comp[faces[:, 0]]
     vol = np.bincount(face_comp, weights=_tetra_volumes(points, faces, points.mean(axis=0)),
                       minlength=n) / 6.0
     # A cavity's surface has negative volume: it goes with the piece around it unless tiny.
     keep = np.abs(vol) >= min_volume_mm3
     if keep.all():
-        return points, faces, 0
+        return points, faces, 0, float(vol.sum())
     faces = faces[keep[face_comp]]
     used = np.zeros(len(points), bool)
     used[faces.ravel()] = True
     new_index = np.cumsum(used) - 1
-    return points[used], new_index[faces], int((~keep).sum())
+    return points[used], new_index[faces], int((~keep).sum()), float(vol[keep].sum())
 
 
 # ----------------------------------------------------------------------------- extraction
@@ -323,14 +325,14 @@ def surface_from_field(volume: Volume, field: np.ndarray, value: float,
 
     # Islands last: fewer triangles to walk, same pieces.
     t = time.perf_counter()
-    points, faces, dropped = _remove_islands(points, faces, min_island_ml * 1000.0)
+    points, faces, dropped, volume = _remove_islands(points, faces, min_island_ml * 1000.0)
     timings["islands"] = time.perf_counter() - t
     if len(faces) == 0:
         raise CtvisError(f"{name}: every piece is smaller than {min_island_ml:g} mL")
     mesh = _polydata(points, faces)
 
     t = time.perf_counter()
-    mesh = _outward_normals(mesh, tick.sub(0.9, 1.0))
+    mesh = _outward_normals(mesh, tick.sub(0.9, 1.0), volume)
     timings["normals"] = time.perf_counter() - t
     mesh.field_data["SPACE"] = np.array(["LPS"])
     mesh.field_data["structure"] = np.array([name])
@@ -483,13 +485,14 @@ def _windowed_sinc(mesh, iterations: int, pass_band: float, tick: Progress):
     return pv.wrap(_run(ws, tick))
 
 
-def _outward_normals(mesh, tick: Progress):
-    """Point normals without splitting vertices; triangles flipped if they face inward."""
+def _outward_normals(mesh, tick: Progress, volume: float | None = None):
+    """Point normals without splitting vertices; triangles flipped if they face inward
+    (``volume``: the signed volume, when the islands step measured it already)."""
     import pyvista as pv
     from vtkmodules.vtkFiltersCore import vtkPolyDataNormals
 
     faces = triangle_faces(mesh)
-    if signed_volume(mesh.points, faces) < 0:
+    if (signed_volume(mesh.points, faces) if volume is None else volume) < 0:
         mesh = _polydata(np.asarray(mesh.points), faces[:, ::-1])
     n = vtkPolyDataNormals()
     n.SetInputData(mesh)

@@ -374,3 +374,25 @@ def test_unknown_format_is_a_clear_error(tmp_path, two_blobs):
     volume, labels = two_blobs
     with pytest.raises(CtvisError, match="unknown mesh format"):
         write_meshes(S.lung_surfaces(volume, labels, ["left"]), tmp_path / "x.dae")
+
+
+def test_inward_pieces_are_turned_outward_with_the_volume_the_islands_step_measured():
+    """Two closed pieces facing inward, and a speck: the speck is dropped, the volume of what
+    is kept comes from that step, and the normals step turns the pieces outward with it."""
+    def octahedron(centre, r):
+        p = np.asarray(centre, float) + r * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0],
+                                                      [0, -1, 0], [0, 0, 1], [0, 0, -1]])
+        f = np.array([[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4],
+                      [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]])
+        return p, f
+    parts = [octahedron((0, 0, 0), 10), octahedron((50, 0, 0), 8), octahedron((0, 50, 0), 1)]
+    points = np.concatenate([p for p, _ in parts])
+    faces = np.concatenate([f + 6 * i for i, (_, f) in enumerate(parts)])[:, ::-1]  # inward
+    p, f, dropped, volume = S._remove_islands(points, faces, 100.0)
+    assert dropped == 1 and len(f) == 16
+    assert volume == pytest.approx(S.signed_volume(p, f)) and volume < 0
+    mesh = S._outward_normals(S._polydata(p, f), S.Progress(), volume)
+    assert S.signed_volume(mesh.points, S.triangle_faces(mesh)) == pytest.approx(-volume)
+    normals = np.asarray(mesh.point_data["Normals"])
+    assert np.all(np.einsum("ij,ij->i", normals, p - np.where(p[:, :1] > 25, 50, 0)
+                            * np.array([1, 0, 0])) > 0)          # point away from each centre
