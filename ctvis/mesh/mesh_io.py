@@ -181,17 +181,24 @@ def _write_stl(mesh, path, space, structures) -> None:
     header = HEADER_TEXT.format(space=space).encode("ascii")
     if structures:
         header += (" " + ",".join(n for _, n in structures)).encode("ascii", "replace")
+    columns = p.T.copy()             # x, y, z: 1-D gathers, twice as fast as (n, 3) rows
     with open(path, "wb") as fh:
         fh.write(header[:80].ljust(80, b"\0"))
         fh.write(np.uint32(len(faces)).tobytes())
         for start in range(0, len(faces), STL_CHUNK):
-            tri = p[faces[start:start + STL_CHUNK]]                     # (n, 3, 3)
-            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-            length = np.linalg.norm(normal, axis=1, keepdims=True)
-            normal = np.divide(normal, length, out=np.zeros_like(normal), where=length > 0)
-            data = np.zeros(len(tri), record)
-            data["normal"] = normal
-            data["v"] = tri
+            f = faces[start:start + STL_CHUNK]
+            data = np.zeros(len(f), record)
+            a, b, c = ([axis[f[:, i]] for axis in columns] for i in range(3))
+            for i, corner in enumerate((a, b, c)):
+                for j in range(3):
+                    data["v"][:, i, j] = corner[j]
+            u, v = [b[j] - a[j] for j in range(3)], [c[j] - a[j] for j in range(3)]
+            normal = (u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2],
+                      u[0] * v[1] - u[1] * v[0])
+            length = np.sqrt(normal[0] ** 2 + normal[1] ** 2 + normal[2] ** 2)
+            for j in range(3):
+                data["normal"][:, j] = np.divide(normal[j], length, where=length > 0,
+                                                 out=np.zeros_like(length))
             fh.write(data.tobytes())
 
 
