@@ -30,6 +30,7 @@ from skimage.segmentation import watershed
 
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
                                    upsample)
+from ctvis.core.image.boolfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases
@@ -196,7 +197,7 @@ def fat_tissue(hu: np.ndarray, spacing_yx) -> np.ndarray:
     neighbourhood of ``FAT_MM`` (in-plane) is too, with that neighbourhood (an opening)."""
     fat = (hu > FAT_HU[0]) & (hu < FAT_HU[1])
     size = (1,) + tuple(max(3, 2 * int(round(FAT_MM / 2 / s)) + 1) for s in spacing_yx)
-    return ndimage.maximum_filter(ndimage.minimum_filter(fat, size=size), size=size)
+    return box_max(box_min(fat, size), size)
 
 
 def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.ndarray,
@@ -217,7 +218,7 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     if not inside.any() and not core.any():
         return air
     size = 2 * max(band_px, 1) - 1
-    near_air = ndimage.maximum_filter(inside, size=(1, size, size))
+    near_air = box_max(inside, (1, size, size))
     external = (~near & ~near_air) | ((fat | (hu > CORTEX_HU)) & ~inside & ~(core > 0))
     unknown = (near | near_air) & ~inside & ~(core > 0) & ~external
     if not unknown.any():
@@ -226,7 +227,7 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     # tissue the envelope took in (a mass, an airless lobe), one from the air is the band.
     markers = np.where(core > 0, core.astype(np.int32) + 3, air)
     markers[external] = 3
-    mask = ndimage.maximum_filter(unknown, size=(1, 3, 3)) & ((markers > 0) | unknown)
+    mask = box_max(unknown, (1, 3, 3)) & ((markers > 0) | unknown)
     # The flood and its gradient only in the box of the mask (a pixel more for the Sobel).
     box = ndimage.find_objects(mask.astype(np.uint8))[0]
     grad_box = tuple(slice(max(b.start - (a > 0), 0), b.stop + (a > 0))

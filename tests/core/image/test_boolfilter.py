@@ -1,0 +1,26 @@
+"""box_min / box_max are ndimage's minimum / maximum filters of a bool mask, borders included."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from ctvis.core.image.boolfilter import box_max, box_min
+
+
+@pytest.mark.parametrize("shape", [(3, 40, 37), (1, 9, 8), (2, 3, 4), (5, 2, 30)])
+@pytest.mark.parametrize("size", [3, (1, 5, 5), (1, 7, 3), (2, 4, 6), (3, 1, 9)])
+@pytest.mark.parametrize("density", [0.2, 0.8])
+def test_same_as_ndimage(shape, size, density):
+    rng = np.random.default_rng(7)
+    mask = rng.random(shape) < density
+    assert np.array_equal(box_min(mask, size), ndimage.minimum_filter(mask, size=size))
+    assert np.array_equal(box_max(mask, size), ndimage.maximum_filter(mask, size=size))
+
+
+def test_a_new_array_and_a_clear_error():
+    mask = np.ones((2, 4, 4), bool)
+    out = box_max(mask, 1)
+    assert np.array_equal(out, mask) and out is not mask
+    with pytest.raises(ValueError, match="does not match"):
+        box_min(mask, (3, 3))
