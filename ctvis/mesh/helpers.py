@@ -28,7 +28,8 @@ __all__ = ["helper_count", "start_helpers", "decimate_slabs"]
 
 def helper_count(slabs: int) -> int:
     """Helpers worth starting: one per further core (CTVIS_DECIMATE_HELPERS overrides), none
-    for a single slab or in a frozen application (no ``python -m``)."""
+    for a single slab, in a frozen application (no ``python -m``) or off POSIX (``select``
+    on pipes)."""
     wanted = os.environ.get("CTVIS_DECIMATE_HELPERS")
     if wanted is not None and wanted.strip().isdigit():
         n = int(wanted)
@@ -38,7 +39,7 @@ def helper_count(slabs: int) -> int:
         except (AttributeError, OSError):
             cores = os.cpu_count() or 1
         n = min(cores - 1, MAX_HELPERS)
-    if getattr(sys, "frozen", False):
+    if getattr(sys, "frozen", False) or os.name != "posix":
         return 0
     return max(0, min(n, slabs - 1))
 
