@@ -151,8 +151,12 @@ def _usual_offset(diff: np.ndarray) -> float:
 
 def _floor(lung: np.ndarray, z_mm: np.ndarray) -> np.ndarray:
     """Per column (y, x), the lowest patient z of ``lung``; NaN where it has none."""
-    z = np.where(lung, z_mm[:, None, None], np.inf).min(axis=0)
-    return np.where(np.isfinite(z), z, np.nan).astype(np.float32)
+    # z is linear in the slice index: the lowest is the first (or last) slice holding lung.
+    if z_mm.size > 1 and z_mm[-1] < z_mm[0]:
+        k = lung.shape[0] - 1 - lung[::-1].argmax(axis=0)
+    else:
+        k = lung.argmax(axis=0)
+    return np.where(lung.any(axis=0), z_mm[k], np.nan).astype(np.float32)
 
 
 def _mirror_columns(x_mm: np.ndarray, midline: float):

@@ -112,7 +112,11 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     midline, info["midline_from"] = find_midline(small, body, x_mm, sp, edge)
     tick(0.35, "lungs: trachea")
     airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small)
-    cut = ndimage.binary_dilation(airway) if airway.any() else airway
+    cut = np.zeros_like(airway)
+    if airway.any():                        # grown by a voxel, in the airway's box
+        box = tuple(slice(max(b.start - 1, 0), b.stop + 1)
+                    for b in ndimage.find_objects(airway.astype(np.uint8))[0])
+        cut[box] = ndimage.binary_dilation(airway[box])
     info["airway_found"] = bool(airway.any())
     tick(0.5, "lungs: 3-D components")
     labels, n = ndimage.label(air & ~cut)
