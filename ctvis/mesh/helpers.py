@@ -21,18 +21,24 @@ from ctvis.mesh.decimate_worker import READY, receive, send, simplify
 
 log = logging.getLogger(__name__)
 
-MAX_HELPERS = 3              # each holds ~60 MiB inside fast_simplification
+MAX_HELPERS = 3              # each holds up to ~150 MiB while decimating
+# Fewer slabs do not pay for a helper's start (0.15 s) and its last slab, which this process
+# waits for: both lungs of the 275 x 512² phantom (3 slabs each) took 2.5-2.9 s with one,
+# 1.9-2.3 s without.
+MIN_SLABS = 8
 
 __all__ = ["helper_count", "start_helpers", "decimate_slabs"]
 
 
 def helper_count(slabs: int) -> int:
-    """Helpers worth starting: one per further core (CTVIS_DECIMATE_HELPERS overrides), none
-    for a single slab, in a frozen application (no ``python -m``) or off POSIX (``select``
-    on pipes)."""
+    """Helpers worth starting: one per further core for ``MIN_SLABS`` slabs or more
+    (CTVIS_DECIMATE_HELPERS overrides), none in a frozen application (no ``python -m``) or
+    off POSIX (``select`` on pipes)."""
     wanted = os.environ.get("CTVIS_DECIMATE_HELPERS")
     if wanted is not None and wanted.strip().isdigit():
         n = int(wanted)
+    elif slabs < MIN_SLABS:
+        n = 0
     else:
         try:
             cores = len(os.sched_getaffinity(0))

@@ -119,5 +119,6 @@ def test_helper_count(monkeypatch):
     monkeypatch.delenv("CTVIS_DECIMATE_HELPERS")
     monkeypatch.setattr(H.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert H.helper_count(10) == 1                       # one per further core
+    assert H.helper_count(H.MIN_SLABS - 1) == 0          # too few slabs to pay for one
     monkeypatch.setattr(H.sys, "frozen", True, raising=False)
     assert H.helper_count(10) == 0                       # no python -m in a frozen app
