@@ -5,14 +5,14 @@ and the time until the full-quality frame is on screen after the mouse stops.
         [--shape 300 512 512] [--size 800 600] [--drags 5] [--seconds 3]
 
 ``benchmarks/bench_3d.py`` times the scene off screen; this drives the real ``View3DWidget``
-(pyvistaqt's QOpenGLWidget, Qt composing the window) in ``MainWindow`` with the "3d"
+(VTK's own Qt widget, a native window VTK draws into) in ``MainWindow`` with the "3d"
 layout, the interactor resized to exactly ``--size``.  A drag is a left-button press in the
 pane and mouse moves sent to the interactor from a 125 Hz timer (a mouse's report rate)
 along a horizontal line at 250 pixels a second, right for half the drag and back left (the
 camera turns about ±90° from the anterior view, where every drag starts); the event loop
 runs between moves, so moves that arrive while a frame renders are dropped, as Qt's xcb
-plugin drops queued motion events.  Counted per drag: frames shown (the widget's
-``frameSwapped``), VTK renders (the renderer's EndEvent), mouse moves handled; after the
+plugin drops queued motion events.  Counted per drag: frames shown (the render window's
+``EndEvent``: VTK has swapped the frame into the pane's window), VTK renders (the renderer's EndEvent), mouse moves handled; after the
 release, the time until the first full-quality frame has been shown.  The first drag warms
 up (its full-quality frame pays the ray caster's one-time gradient pass) and is not counted.
 """
@@ -54,6 +54,7 @@ def main(argv=None) -> int:
     from ctvis.model.state import View3D
     from ctvis.core.phantom import make_phantom
     from ctvis.gui.main_window import MainWindow
+    from ctvis.gui.screenshot import last_frame
 
     print(f"python {platform.python_version()}, vtk {vtk.vtkVersion.GetVTKVersion()}, "
           f"{os.cpu_count()} cpu(s), load average {os.getloadavg()[0]:.1f} "
@@ -101,8 +102,9 @@ def main(argv=None) -> int:
 
     shown, renders = [], []                             # (time, still level?) per event
     render_start = [0.0]
-    widget.frameSwapped.connect(
-        lambda: shown.append((time.perf_counter(), not pane.scene.volume_actor.interactive)))
+    pane.plotter.ren_win.AddObserver(
+        "EndEvent", lambda *_: shown.append((time.perf_counter(),
+                                              not pane.scene.volume_actor.interactive)))
     pane.scene.renderer.AddObserver(
         "StartEvent", lambda *_: render_start.__setitem__(0, time.perf_counter()))
     pane.scene.renderer.AddObserver(
@@ -127,7 +129,7 @@ def main(argv=None) -> int:
     def grab(name: str) -> None:
         if args.shots:
             os.makedirs(args.shots, exist_ok=True)
-            widget.grabFramebuffer().save(os.path.join(args.shots, name))
+            last_frame(pane).save(os.path.join(args.shots, name))     # read, not rendered
 
     def drag(seconds: float, shots: bool = False) -> dict:
         pane.standard_view("anterior")                   # every drag from the same view

@@ -160,17 +160,7 @@ class MainWindow(QMainWindow):
         from ctvis.gui.view3d import View3DWidget
 
         self.view3d = View3DWidget(self.state)
-        self._stop_3d_polling()
         self.layout_widget.set_pane("3d", self.view3d)
-
-    def _stop_3d_polling(self) -> None:
-        """pyvistaqt re-renders its pane 5 times a second by default; a volume rendering
-        takes ~0.4 s on llvmpipe, so that timer alone would keep the GUI thread busy most of
-        the time.  The 3D pane renders when its scene or camera changes and when Qt repaints
-        it, so the timer adds nothing."""
-        timer = getattr(getattr(self.view3d, "plotter", None), "render_timer", None)
-        if timer is not None:
-            timer.stop()
 
     def _build_docks(self) -> None:
         self.panels = {"window": WindowLevelPanel(self.state), "bone": BonePanel(self.state),

@@ -1,6 +1,6 @@
 """A picture of the whole window as the user sees it, 3D pane included.
 
-The 3D pane is drawn by OpenGL (VTK renders into framebuffers of a ``QOpenGLWidget``), so:
+The 3D pane is drawn by OpenGL (VTK renders into its own native child window), so:
 
 * when the window lies fully on the screen, the screen's pixels are read back (the X server
   has the composed window, 3D frame included);
@@ -8,11 +8,11 @@ The 3D pane is drawn by OpenGL (VTK renders into framebuffers of a ``QOpenGLWidg
   left out of the region, and the 3D pane's last frame is read from VTK's render window
   (``glReadPixels`` of its display framebuffer, no render) and drawn into that rectangle.
 
-``QWidget.grab``/``render`` is never asked to paint the OpenGL widget.  When it is, Qt (no
-backing store behind a pixmap) falls back to ``QOpenGLWidgetPrivate::grabFramebuffer``:
-``makeCurrent`` plus ``paintGL`` from inside the paint of the whole window, and pyvistaqt's
-``paintGL`` renders the scene again at full quality (a volume ray cast, up to seconds on
-llvmpipe) for a frame that is already there.
+``QWidget.grab``/``render`` is never asked to paint the 3D widget: Qt cannot draw a native
+OpenGL window into a pixmap (its paint event would only render VTK's window again, a volume
+ray cast of up to seconds on llvmpipe, for a frame that is already there).  (With pyvistaqt's
+``QOpenGLWidget`` that grab went through ``grabFramebuffer`` and ``paintGL``, the same
+render.)
 
 The freeze once seen here (issue 18, item 10) was not that render but the image conversion:
 Qt 5.15 converts a large QImage in strips run on ``QThreadPool.globalInstance()`` and waits
@@ -84,7 +84,7 @@ def last_frame(view3d) -> QImage | None:
     from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
     rw = view3d.plotter.ren_win
-    if rw is None or not rw.GetReadyForRendering():
+    if rw is None or rw.GetNeverRendered():
         return None
     width, height = rw.GetSize()
     display = rw.GetDisplayFramebuffer()

@@ -1,4 +1,4 @@
-"""The 3D pane: a pyvistaqt QtInteractor showing :class:`ctvis.render.scene.Scene` of the
+"""The 3D pane: VTK's Qt render window (:class:`ctvis.gui.vtk_pane.VtkPane`) showing :class:`ctvis.render.scene.Scene` of the
 ViewerState, with a compact bar of 3D controls that write to the state.
 
 What it adds to the Qt-free scene:
@@ -22,10 +22,9 @@ What it adds to the Qt-free scene:
 * the clip box: a box widget (:class:`ctvis.render.clip_box.ClipBoxWidget`) shown while the
   clip is "box"; dragging a handle writes ``state.view3d.box``, and the widget follows the
   state (sessions, "Reset box");
-* one render per frame: pyvistaqt's QOpenGLWidget renders the scene again in ``paintGL``
-  after every render VTK has just made (a camera move, ``plotter.render()``), which halved
-  the frame rate and doubled the wait for the full-quality frame; :class:`_Interactor` shows
-  the fresh frame instead, as VTK's own C++ widget does.
+* one render per frame: VTK renders a camera move straight into the pane's native window
+  and Qt never paints it again after that (:mod:`ctvis.gui.vtk_pane`; pyvistaqt's
+  QOpenGLWidget rendered every frame a second time in ``paintGL``).
 """
 from __future__ import annotations
 
@@ -34,10 +33,10 @@ from dataclasses import replace
 from PyQt5.QtCore import QSize, Qt, QTimer
 from PyQt5.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolBar,
                              QToolButton, QVBoxLayout, QWidget)
-from pyvistaqt import QtInteractor
 
 from ctvis.model.state import CLIP_MODES, RENDER_MODES, ViewerState
 from ctvis.gui.subscriptions import subscriptions
+from ctvis.gui.vtk_pane import VtkPane
 from ctvis.render.camera import same_camera
 from ctvis.render.clip_box import ClipBoxWidget
 from ctvis.render.scene import Scene, volume_bounds
@@ -64,10 +63,9 @@ class View3DWidget(QWidget):
         layout.setSpacing(0)
         self.controls = self._make_controls()
         layout.addWidget(self.controls)
-        # No 5 Hz re-render timer (a still frame takes ~0.5-3 s on llvmpipe: the timer alone
-        # would keep the GUI thread busy), no MSAA (~50 ms a frame on llvmpipe, nothing gained
-        # for a volume): the pane renders when the scene or the camera changes.
-        self.plotter = _Interactor(self, auto_update=False, multi_samples=0)
+        # No re-render timer (a still frame takes ~0.5-3 s on llvmpipe), no MSAA: the pane
+        # renders when the scene or the camera changes, and when Qt exposes it.
+        self.plotter = VtkPane(self)
         layout.addWidget(self.plotter.interactor, 1)
         self.scene = Scene(self.plotter)
 
@@ -80,7 +78,7 @@ class View3DWidget(QWidget):
         self._watch_interaction()
         self._press = None                 # (x, y) of a left press that may become a click
         self._watch_clicks()
-        self.clip_widget = ClipBoxWidget(self.plotter.iren.interactor, self.scene.renderer,
+        self.clip_widget = ClipBoxWidget(self.plotter.iren, self.scene.renderer,
                                          on_start=self._on_start_interaction,
                                          on_change=self._on_box_dragged,
                                          on_end=self._on_end_interaction)
@@ -299,12 +297,11 @@ class View3DWidget(QWidget):
         else:
             self._still_timer.stop()
             self.scene.set_interactive(False)
-        self.plotter._fresh = False              # the paint renders, never an old frame
-        self.plotter.interactor.update()
+        self.plotter.render_on_paint()           # once, when Qt paints it
 
     # ------------------------------------------------------- camera and detail
     def _watch_interaction(self) -> None:
-        style = self.plotter.iren.interactor.GetInteractorStyle()
+        style = self.plotter.iren.GetInteractorStyle()
         style.AddObserver("StartInteractionEvent", self._on_start_interaction)
         style.AddObserver("EndInteractionEvent", self._on_end_interaction)
 
@@ -359,7 +356,7 @@ class View3DWidget(QWidget):
         first, and a press the box widget takes never reaches here.  Moves and the release
         as passive observers: once the camera style has the mouse (VTK's focus grab), only
         passive observers still hear them."""
-        iren = self.plotter.iren.interactor
+        iren = self.plotter.iren
         self._click_tags = [iren.AddObserver("LeftButtonPressEvent", self._on_left_press, -1.0)]
         for event, handler in (("MouseMoveEvent", self._on_mouse_move),
                                ("LeftButtonReleaseEvent", self._on_left_release)):
@@ -368,7 +365,7 @@ class View3DWidget(QWidget):
             self._click_tags.append(tag)
 
     def _event_position(self) -> tuple[int, int]:
-        x, y = self.plotter.iren.interactor.GetEventPosition()
+        x, y = self.plotter.iren.GetEventPosition()
         return int(x), int(y)
 
     def _on_left_press(self, *_args) -> None:
@@ -415,10 +412,8 @@ class View3DWidget(QWidget):
                       self._moving_timer, self._labels_timer):
             timer.stop()
         self._subs.disconnect_all()
-        iren = self.plotter.iren.interactor if self.plotter.iren is not None else None
         for tag in getattr(self, "_click_tags", []):
-            if iren is not None:
-                iren.RemoveObserver(tag)
+            self.plotter.iren.RemoveObserver(tag)
         self._click_tags = []
         self.clip_widget.close()
         self.scene.close()
@@ -431,45 +426,6 @@ class View3DWidget(QWidget):
         timer.setInterval(ms)
         timer.timeout.connect(slot)
         return timer
-
-
-class _Interactor(QtInteractor):
-    """pyvistaqt's interactor, painting the frame VTK has just rendered instead of rendering
-    it again.
-
-    pyvistaqt (the QOpenGLWidget version) asks Qt for a repaint after each VTK render and
-    renders once more in ``paintGL`` (in case the scene changed unseen); with a CPU ray
-    caster that second render costs as much as the first.  Here a paint that follows a
-    fresh, shown render only copies it to the screen (``_in_paint`` makes pyvistaqt's
-    ``paintGL`` skip its render); any other paint (expose, resize) renders as before.  On a
-    pyvistaqt without these hooks (older, native-window versions) nothing changes."""
-
-    _fresh = False
-
-    def _cb_frame(self, obj, evt):                   # VTK finished a frame
-        rw = getattr(self, "_RenderWindow", None)
-        if rw is not None and not getattr(self, "_in_paint", True) \
-                and not (rw.GetDoubleBuffer() and not rw.GetSwapBuffers()):
-            self._fresh = True
-        return super()._cb_frame(obj, evt)
-
-    def paintGL(self):
-        fresh, self._fresh = self._fresh, False
-        if not fresh or getattr(self, "_in_paint", True):
-            return super().paintGL()
-        self._in_paint = True
-        try:
-            return super().paintGL()
-        finally:
-            self._in_paint = False
-
-    def resizeGL(self, w, h):
-        self._fresh = False                          # the frame has the old size
-        return super().resizeGL(w, h)
-
-
-if not all(hasattr(QtInteractor, name) for name in ("_cb_frame", "paintGL", "resizeGL")):
-    _Interactor = QtInteractor                       # noqa: F811  (no hooks: as it is)
 
 
 class _ToolRow:

@@ -93,12 +93,16 @@ def patient_matrix(volume: Volume):
 
 
 def _mapper(kind: str):
+    # Loading the OpenGL side registers it for both mappers (the fixed-point one's image
+    # display helper too); in the window nothing else loads it (pyvista.plotting did).
+    from vtkmodules import vtkRenderingVolumeOpenGL2
+
+    del vtkRenderingVolumeOpenGL2
     if kind == "fixed-point":
         from vtkmodules.vtkRenderingVolume import vtkFixedPointVolumeRayCastMapper
 
         return vtkFixedPointVolumeRayCastMapper()
     if kind == "gpu":
-        import vtkmodules.vtkRenderingVolumeOpenGL2  # noqa: F401  (registers the factory)
         from vtkmodules.vtkRenderingVolume import vtkGPUVolumeRayCastMapper
 
         return vtkGPUVolumeRayCastMapper()

@@ -9,7 +9,8 @@ ctvis workers waiting for the GIL.  ctvis's workers now run on their own pool.  
 paint); the picture is now composed from the Qt widgets without the OpenGL widget and the
 3D pane's last frame read from VTK.  These tests drive that path (3D pane shown and hidden,
 a worker running), check what the saved picture holds, and that workers leave Qt's pool
-free; they assert no durations.
+free; they assert no durations.  (The pane is now VTK's native window, which paints by
+rendering: the picture must not paint it either.)
 """
 from __future__ import annotations
 
@@ -62,19 +63,20 @@ def partly_off_screen(window, qtbot) -> None:
 
 
 class PaintSpy:
-    """Every ``paintGL`` of the 3D pane's OpenGL widget, and whether a save was under way."""
+    """Every paint of the 3D pane's render widget (a paint renders the scene), and whether a
+    save was under way."""
 
     def __init__(self, monkeypatch, gl_widget):
         self.saving = False
         self.calls: list[bool] = []
         cls = type(gl_widget)
-        original = cls.paintGL
+        original = cls.paintEvent
 
-        def paintGL(widget):
+        def paintEvent(widget, event):
             self.calls.append(self.saving)
-            return original(widget)
+            return original(widget, event)
 
-        monkeypatch.setattr(cls, "paintGL", paintGL)
+        monkeypatch.setattr(cls, "paintEvent", paintEvent)
 
 
 def blocked_task() -> tuple[Task, threading.Event, threading.Event]:
@@ -128,12 +130,13 @@ def test_window_as_shown_off_screen_is_composed_without_painting_the_3d_widget(
         return
     # The 3D area: VTK's frame of the volume, as the OpenGL widget shows it.
     drawn = area(picture, window, gl)
-    shown_frame = rgb(gl.grabFramebuffer())               # (after the save: may paint)
+    shown_frame = pane.plotter.screenshot().astype(int)  # rendered again, after the save
     assert drawn.shape == shown_frame.shape
     assert np.abs(drawn - shown_frame).mean() < 2.0
-    background = np.round(np.array(pane.plotter.background_color.float_rgb) * 255)
+    background = np.round(np.array(pane.scene.renderer.GetBackground()) * 255)
     differs = np.abs(drawn - background).sum(axis=-1) > 30
     assert differs.mean() > 0.02                          # the volume, not an empty frame
+    gl.update()
     qtbot.waitUntil(lambda: False in spy.calls, timeout=5000)   # the spy hears real paints
 
 
