@@ -211,6 +211,32 @@ def test_wheel_zooms_and_middle_drag_pans_and_both_land_in_the_state(pane, state
     assert np.allclose(direction(panned), direction(zoomed), atol=1e-6)
 
 
+def test_vtk_one_letter_keys_do_nothing_in_the_pane(pane, state, qtbot):
+    """VTK's default keys (w wireframe, 3 stereo, r reset camera ...) are off: the window's
+    shortcuts are the window's, and a key typed over the pane changes nothing."""
+    from vtkmodules.vtkRenderingCore import vtkActor
+
+    state.view3d = replace(state.view3d, modes=frozenset({"bone"}))
+    qtbot.wait(50)
+    state.camera = Camera((500.0, -400.0, 300.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0), 30.0, 150.0)
+    qtbot.wait(50)
+    target = pane.plotter.interactor
+    target.setFocus()
+    before = pane.scene.camera()
+    for key in "s3rfw":
+        qtbot.keyClick(target, key)
+    actors = [a for a in _props(pane.scene.renderer) if isinstance(a, vtkActor)]
+    assert actors and all(a.GetProperty().GetRepresentation() == 2 for a in actors)  # surface
+    assert not pane.plotter.ren_win.GetStereoRender()
+    assert same_camera(pane.scene.camera(), before)
+
+
+def _props(renderer) -> list:
+    props = renderer.GetViewProps()
+    props.InitTraversal()
+    return [props.GetNextProp() for _ in range(props.GetNumberOfItems())]
+
+
 def test_double_click_in_the_3d_view_maximises_it(phantom_window, qtbot):
     window = phantom_window
     target = window.view3d.plotter.interactor
