@@ -18,6 +18,8 @@ Steps (sizes in mm, converted with the volume's spacing):
    Sobel gradient decides every edge between them and the external marker (a ring
    ``band_mm`` outside the air, and the envelope grown by one coarse pixel): the air's
    partial-volume band and the envelope's edge zone follow the image, not the grid.
+   Sampled thin slices: a slice between two coarse ones takes the markers' reach from
+   either and the core where both agree (:func:`_along_z`).
 """
 from __future__ import annotations
 
