@@ -1,5 +1,6 @@
-"""The 3D pane: VTK's Qt render window (:class:`ctvis.gui.vtk_pane.VtkPane`) showing :class:`ctvis.render.scene.Scene` of the
-ViewerState, with a compact bar of 3D controls that write to the state.
+"""The 3D pane: VTK's Qt render window (:class:`ctvis.gui.vtk_pane.VtkPane`) showing
+:class:`ctvis.render.scene.Scene` of the ViewerState, with a compact bar of 3D controls that
+write to the state.
 
 What it adds to the Qt-free scene:
 * state events → ``scene.sync`` and one coalesced render; the bone threshold is debounced

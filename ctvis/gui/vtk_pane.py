@@ -4,10 +4,10 @@
 ``iren``, ``render``, ``set_background``, ``screenshot``, ``close``).
 
 Why not pyvistaqt's ``QtInteractor``: importing it imports ``pyvista.plotting``, which
-imports matplotlib.pyplot and PIL (~45 MiB of the viewer's peak), and its ``QOpenGLWidget``
-makes Qt compose the whole window through OpenGL (~20 MiB more, and every repaint of a dock
-goes through GL); it also rendered each frame twice (once for VTK, once more in
-``paintGL``).  Here:
+imports matplotlib.pyplot and PIL, and its ``QOpenGLWidget`` makes Qt compose the whole
+window through OpenGL: the viewer's peak was 49-50 MiB higher with it (docs/performance.md,
+"Viewer peak memory with the 3D pane").  It also rendered each frame twice (once for VTK,
+once more in ``paintGL``).  Here:
 
 * one render per frame: a camera drag renders in VTK's style straight into the native
   window, and nothing paints it again.  A paint of the widget (an expose: the pane shown
