@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.image.boolfilter import box_max, box_min
+from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume

@@ -32,7 +32,7 @@ from skimage.segmentation import watershed
 
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, subsample,
                                    upsample)
-from ctvis.core.image.boolfilter import box_max, box_min
+from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases
@@ -284,15 +284,15 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         return out
     # A coarse label reaches one coarse pixel beyond itself, to catch full-resolution air.
     lab_reach = np.where(lab_s > 0, lab_s,
-                         ndimage.maximum_filter(lab_s, size=(1, 3, 3))).astype(np.uint8)
+                         box_max(lab_s, (1, 3, 3))).astype(np.uint8)
     # Surely lung: the envelope one coarse pixel in from its edge; surely not: one coarse
     # pixel out.  The edge zone between is decided at full resolution by the image.  On a
     # grid already at full resolution (f = 1) the envelope's edge is the image's.
     core_s, near_s = filled_s, filled_s > 0
     if f > 1:
         core_s = filled_s.copy()
-        core_s[ndimage.minimum_filter(filled_s, size=(1, 3, 3)) != filled_s] = 0
-        near_s = ndimage.maximum_filter(filled_s > 0, size=(1, 3, 3))
+        core_s[box_min(filled_s, (1, 3, 3)) != filled_s] = 0
+        near_s = box_max(filled_s > 0, (1, 3, 3))
     # At the field of view's edge the coarse body's blocks would draw stairs: there the
     # full-resolution field decides.
     edge_s = ndimage.binary_dilation(outside_s, iterations=2) if outside_s.any() else outside_s

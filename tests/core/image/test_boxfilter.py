@@ -1,11 +1,11 @@
-"""box_min / box_max are ndimage's minimum / maximum filters of a bool mask, borders included."""
+"""box_min / box_max are ndimage's minimum / maximum filters (bool masks, labels), borders included."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from ctvis.core.image.boolfilter import box_max, box_min
+from ctvis.core.image.boxfilter import box_max, box_min
 
 
 @pytest.mark.parametrize("shape", [(3, 40, 37), (1, 9, 8), (2, 3, 4), (5, 2, 30)])
@@ -16,6 +16,11 @@ def test_same_as_ndimage(shape, size, density):
     mask = rng.random(shape) < density
     assert np.array_equal(box_min(mask, size), ndimage.minimum_filter(mask, size=size))
     assert np.array_equal(box_max(mask, size), ndimage.maximum_filter(mask, size=size))
+    labels = (rng.random(shape) * 3 * density).astype(np.uint8)
+    for ours, theirs in ((box_min, ndimage.minimum_filter), (box_max, ndimage.maximum_filter)):
+        out = ours(labels, size)
+        assert out.dtype == np.uint8
+        assert np.array_equal(out, theirs(labels, size=size))
 
 
 def test_a_new_array_and_a_clear_error():
