@@ -26,10 +26,14 @@ from pathlib import Path
 # ctvis.load imports its loaders (and nibabel) lazily: they are imported outside the timing,
 # as SimpleITK's library is.  The DICOM loader too: since it finds the field of view
 # (scipy.ndimage, and skimage.morphology's convex hull when a series has padding), leaving
-# them to the first load counted 0.1-0.2 s of imports as reading.
-CTVIS = """
-import ctvis, nibabel, skimage.morphology
-import ctvis.core.io.dispatch, ctvis.core.io.nifti_nrrd, ctvis.core.io.dicom
+# them to the first load counted 0.1-0.2 s of imports as reading.  (bench_lungs.py imports
+# the same list before it times its load.)
+LOADER_MODULES = ("nibabel", "skimage.morphology", "ctvis.core.io.dispatch",
+                  "ctvis.core.io.nifti_nrrd", "ctvis.core.io.dicom")
+CTVIS = f"""
+import importlib, ctvis
+for module in {LOADER_MODULES!r}:
+    importlib.import_module(module)
 def run(path):
     return ctvis.load(path).array
 """

@@ -97,8 +97,9 @@ def main(argv=None) -> int:
     else:
         # The loader's modules are imported outside the timing, as in bench_load.py (ctvis
         # imports them lazily: 0.3 s of imports at the first load were counted as reading).
-        for module in ("nibabel", "skimage.morphology", "ctvis.core.io.dicom",
-                       "ctvis.core.io.dispatch", "ctvis.core.io.nifti_nrrd"):
+        from bench_load import LOADER_MODULES
+
+        for module in LOADER_MODULES:
             importlib.import_module(module)
 
         t = time.perf_counter()
