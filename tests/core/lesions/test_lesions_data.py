@@ -64,3 +64,27 @@ def test_ibsi_gtv_from_one_click(data_dir):
     gtv = read_mask(data_dir / "ibsi-nsclc/nifti/mask/mask.nii.gz", like=volume).array > 0
     result = lesion_at(volume, _deepest_lps(volume, gtv))
     assert unseen.dice(result.mask(volume.shape), gtv) >= 0.85
+
+
+def test_ibsi_gtv_from_a_few_strokes_of_grow_from_seeds(data_dir):
+    """Where one click falls short, the Segment Editor's Grow from seeds outlines the tumour
+    from strokes a user draws on five slices: a scribble inside it and a loop around it
+    about 7 mm out, plus "other" on the slices just over and under it."""
+    from ctvis.core.editing.grow_from_seeds import grow_from_seeds
+
+    volume = ctvis.load(data_dir / "ibsi-nsclc/dicom/image")
+    gtv = read_mask(data_dir / "ibsi-nsclc/nifti/mask/mask.nii.gz", like=volume).array > 0
+    px = volume.spacing[1]
+    ks = np.flatnonzero(gtv.any(axis=(1, 2)))
+    seeds = np.zeros(volume.shape, np.uint8)
+    for k in np.linspace(ks[0] + 1, ks[-1] - 1, 5).astype(int):
+        inside = ndimage.binary_erosion(gtv[k], iterations=int(8 / px))
+        loop = ndimage.binary_dilation(gtv[k], iterations=int(8 / px)) & \
+            ~ndimage.binary_dilation(gtv[k], iterations=int(6 / px))
+        seeds[k][inside], seeds[k][loop] = 1, 2
+    for k, beside in ((ks[0] - 1, ks[0]), (ks[-1] + 1, ks[-1])):
+        seeds[k][gtv[beside]] = 2
+    grown = grow_from_seeds(seeds, volume.array, volume.spacing, margin_mm=15)
+    tumour = np.zeros(volume.shape, bool)
+    tumour[grown.region] = grown.labels == 1
+    assert unseen.dice(tumour, gtv) >= 0.85
