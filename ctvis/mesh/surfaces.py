@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 __all__ = ["SurfaceOptions", "LUNG_SURFACE", "BONE_SURFACE", "lung_surfaces", "threshold_surface",
            "surface_from_mask", "surface_from_field", "mesh_stats", "signed_volume",
            "smp_backend", "decimate_backends", "write_meshes", "write_mesh", "read_mesh",
-           "image_data"]
+           "image_data", "vtk_image", "image_scalars"]
 
 
 
@@ -201,19 +201,39 @@ def _padded_crop(array: np.ndarray, lo, hi, fill) -> np.ndarray:
     return np.pad(sub, pad, constant_values=fill)
 
 
-def image_data(array: np.ndarray, spacing_xyz, origin_xyz=(0.0, 0.0, 0.0), name: str = "HU"):
-    """``pyvista.ImageData`` over ``array`` [z, y, x] with this spacing and origin (x, y, z),
-    the scalars active under ``name``: the one builder of VTK image data (surfaces contour it,
-    the volume renderer draws it).  C-order ravel of [z, y, x] is x-fastest, VTK's point
-    order, so a contiguous array is handed to VTK as it is (shared, not copied)."""
-    import pyvista as pv
+def vtk_image(array: np.ndarray, spacing_xyz, origin_xyz=(0.0, 0.0, 0.0), name: str = "HU"):
+    """A plain ``vtkImageData`` over ``array`` [z, y, x] with this spacing and origin
+    (x, y, z), the scalars active under ``name``: the one builder of VTK image data (the
+    volume renderer draws it, surfaces contour it).  C-order ravel of [z, y, x] is x-fastest,
+    VTK's point order, so a contiguous array is handed to VTK as it is (shared, not copied;
+    VTK's array holds a reference to it).  No pyvista: the viewer's 3D pane draws the volume
+    without importing it (24 MiB of the viewer's memory, docs/performance.md)."""
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+    from vtkmodules.vtkCommonDataModel import vtkImageData
 
     nz, ny, nx = array.shape
-    image = pv.ImageData(dimensions=(nx, ny, nz), spacing=tuple(map(float, spacing_xyz)),
-                         origin=tuple(map(float, origin_xyz)))
-    image.point_data[name] = np.ascontiguousarray(array).ravel(order="C")
-    image.point_data.active_scalars_name = name
+    image = vtkImageData()
+    image.SetDimensions(nx, ny, nz)
+    image.SetSpacing(*map(float, spacing_xyz))
+    image.SetOrigin(*map(float, origin_xyz))
+    scalars = numpy_to_vtk(np.ascontiguousarray(array).ravel(order="C"), deep=False)
+    scalars.SetName(name)
+    image.GetPointData().SetScalars(scalars)
     return image
+
+
+def image_scalars(image) -> np.ndarray:
+    """The active point scalars of a ``vtkImageData`` as a numpy array (no copy)."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    return vtk_to_numpy(image.GetPointData().GetScalars())
+
+
+def image_data(array: np.ndarray, spacing_xyz, origin_xyz=(0.0, 0.0, 0.0), name: str = "HU"):
+    """:func:`vtk_image` as a ``pyvista.ImageData`` (the same buffer), for the mesh code."""
+    import pyvista as pv
+
+    return pv.wrap(vtk_image(array, spacing_xyz, origin_xyz, name))
 
 
 def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: bool = False,
@@ -224,7 +244,7 @@ def contour(field: np.ndarray, spacing_xyz, origin_xyz, value: float, normals: b
     from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
     smp_backend()
-    image = image_data(field, spacing_xyz, origin_xyz, name="f")
+    image = vtk_image(field, spacing_xyz, origin_xyz, name="f")
     fe = vtkFlyingEdges3D()
     fe.SetInputData(image)
     fe.SetValue(0, float(value))

@@ -58,6 +58,40 @@ def balls(markups) -> list[tuple[np.ndarray, float, float]]:
     return out
 
 
+# Plain VTK, not pyvista: the window's 3D pane imports no pyvista (docs/performance.md).
+def _polylines(lines):
+    """One vtkPolyData of the polylines [(points N x 3, closed)]."""
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+    from vtkmodules.vtkCommonCore import vtkPoints
+    from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
+
+    points = vtkPoints()
+    points.SetData(numpy_to_vtk(np.concatenate([np.asarray(p, float) for p, _ in lines]),
+                                deep=True))
+    cells = vtkCellArray()
+    start = 0
+    for pts, closed in lines:
+        ids = list(range(start, start + len(pts))) + ([start] if closed else [])
+        cells.InsertNextCell(len(ids), ids)
+        start += len(pts)
+    mesh = vtkPolyData()
+    mesh.SetPoints(points)
+    mesh.SetLines(cells)
+    return mesh
+
+
+def _sphere(centre, radius: float):
+    from vtkmodules.vtkFiltersSources import vtkSphereSource
+
+    source = vtkSphereSource()
+    source.SetCenter(*map(float, centre))
+    source.SetRadius(float(radius))
+    source.SetThetaResolution(30)              # pyvista's Sphere: 30 x 30
+    source.SetPhiResolution(30)
+    source.Update()
+    return source.GetOutput()
+
+
 class MarkupActors:
     """The markups' props in one renderer."""
 
@@ -66,23 +100,15 @@ class MarkupActors:
         self.actors: list = []
 
     def update(self, markups, volume) -> None:
-        import pyvista as pv
-
         self.clear()
         if volume is None or not markups:
             return
         lines = polylines(markups, volume)
         if lines:
-            pieces = []
-            for pts, closed in lines:
-                n = len(pts)
-                ids = list(range(n)) + ([0] if closed else [])
-                pieces.append(pv.PolyData(np.asarray(pts, float), lines=[len(ids), *ids]))
-            mesh = pieces[0].merge(pieces[1:]) if len(pieces) > 1 else pieces[0]
-            self._add(mesh, opacity=1.0, line_width=3)
+            self._add(_polylines(lines), opacity=1.0, line_width=3)
         for centre, radius, opacity in balls(markups):
             if radius > 0:
-                self._add(pv.Sphere(radius=radius, center=tuple(centre)), opacity=opacity)
+                self._add(_sphere(centre, radius), opacity=opacity)
 
     def _add(self, mesh, opacity: float, line_width: float = 1.0) -> None:
         from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper

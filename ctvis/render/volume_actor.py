@@ -39,7 +39,7 @@ import numpy as np
 
 from ctvis.core.image.subsample import grid_step, subsampled
 from ctvis.core.volume import Volume
-from ctvis.mesh.surfaces import image_data
+from ctvis.mesh.surfaces import image_scalars, vtk_image
 from ctvis.render.transfer_functions import VRPreset, apply_preset
 
 MAPPERS = ("fixed-point", "gpu")
@@ -128,12 +128,12 @@ class VolumeActor:
         spacing = np.asarray(volume.spacing_xyz, dtype=float)          # (x, y, z)
         still_spacing = spacing * np.asarray(self.still_steps[::-1])
         # The full grid on the volume's own buffer (the slice planes use it, and the still
-        # level when it is not subsampled).
-        self.full_image = image_data(volume.array, spacing)
+        # level when it is not subsampled).  Plain VTK images: no pyvista in the viewer.
+        self.full_image = vtk_image(volume.array, spacing)
         self.images = {"still": (self.full_image if self.still_steps == (1, 1, 1) else
-                                 image_data(subsampled(volume.array, self.still_steps),
+                                 vtk_image(subsampled(volume.array, self.still_steps),
                                             still_spacing)),
-                       "moving": image_data(subsampled(volume.array, self.step),
+                       "moving": vtk_image(subsampled(volume.array, self.step),
                                             spacing * self.step)}
         self.property = vtkVolumeProperty()
         self.moving_property = vtkVolumeProperty()
@@ -174,7 +174,7 @@ class VolumeActor:
     @property
     def shares_buffer(self) -> bool:
         """True when the still level reads the volume's own memory."""
-        return bool(np.shares_memory(self.images["still"].point_data["HU"], self._array))
+        return bool(np.shares_memory(image_scalars(self.images["still"]), self._array))
 
     def set_preset(self, preset: VRPreset, shift: float = 0.0) -> None:
         self.preset, self.shift = preset, float(shift)
@@ -230,7 +230,7 @@ class VolumeActor:
     def set_moving_step(self, step: int) -> None:
         """The moving level on every ``step``-th voxel (a new strided int16 copy)."""
         self.step = int(step)
-        image = image_data(subsampled(self._array, self.step), self._spacing * self.step)
+        image = vtk_image(subsampled(self._array, self.step), self._spacing * self.step)
         self.images["moving"] = image
         m = self.props["moving"].GetMapper()
         m.SetInputData(image)
@@ -242,7 +242,7 @@ class VolumeActor:
         self.still_steps = tuple(int(s) for s in steps)
         spacing = self._spacing * np.asarray(self.still_steps[::-1])
         image = (self.full_image if self.still_steps == (1, 1, 1) else
-                 image_data(subsampled(self._array, self.still_steps), spacing))
+                 vtk_image(subsampled(self._array, self.still_steps), spacing))
         self.images["still"] = image
         m = self.props["still"].GetMapper()
         m.SetInputData(image)

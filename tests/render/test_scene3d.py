@@ -11,6 +11,7 @@ import pytest
 from ctvis.model.state import Bone, Camera, View3D, ViewerState
 from ctvis.core.phantom import make_phantom
 from ctvis.render.camera import STANDARD_VIEWS, same_camera, standard_camera
+from ctvis.mesh.surfaces import image_scalars
 from ctvis.render.scene import Scene, clip_planes, render_state, volume_bounds
 from ctvis.render.volume_actor import MOVING_IMAGE_SAMPLE_DISTANCE, lod_step, still_steps
 
@@ -456,7 +457,7 @@ def test_subsampled_still_level_keeps_full_slices_and_its_place(state, phantom):
         scene.sync(state)
         actor = scene.volume_actor
         assert actor.still_steps == (1, 2, 2) and not actor.shares_buffer
-        assert np.shares_memory(actor.full_image.point_data["HU"], phantom.volume.array)
+        assert np.shares_memory(image_scalars(actor.full_image), phantom.volume.array)
         assert scene.slice_numbers() == {2: 10, 1: 21, 0: 71}
         # Both levels cover the same patient box as the full grid (to within a voxel).
         full = np.reshape(volume_bounds(phantom.volume), (3, 2))
@@ -497,12 +498,12 @@ def test_slow_measured_frames_take_a_coarser_level(state, scene):
     scene.sync(state)
     actor = scene.volume_actor
     assert actor.step == 1 and actor.still_steps == (1, 1, 1)
-    voxels = actor.images["moving"].n_points
+    voxels = actor.images["moving"].GetNumberOfPoints()
     actor.set_interactive(True)
     for _ in range(10):                  # slow frames: the rays reach their coarsest first
         actor.adapt(0.08)
     assert actor.step > 1
-    assert actor.images["moving"].n_points < voxels / 4
+    assert actor.images["moving"].GetNumberOfPoints() < voxels / 4
     assert actor.props["moving"].GetMapper().GetInput() is actor.images["moving"]
     step = actor.step
     for _ in range(SLOW_MOVING_FRAMES + 2):
@@ -515,7 +516,7 @@ def test_slow_measured_frames_take_a_coarser_level(state, scene):
     assert actor.still_frame(STILL_SECONDS * 2)
     assert actor.still_steps == (1, 2, 2) and not actor.still_drawn
     assert actor.props["still"].GetMapper().GetInput() is actor.images["still"]
-    assert actor.images["still"].dimensions == (48, 48, 60)
+    assert actor.images["still"].GetDimensions() == (48, 48, 60)
     assert ("still", (1, 2, 2)) in actor.coarsened
     for _ in range(8):                   # slower and slower: never as coarse as moving
         actor.still_frame(STILL_SECONDS * 2)
