@@ -361,3 +361,54 @@ def test_preset_buttons_of_the_last_volume_only_are_drawn(window, qtbot):
     shown = [b for b in panel.findChildren(QPushButton) if b.isVisible()]
     assert sorted(b.text() for b in shown) == sorted(panel.buttons)
     assert "Series" not in panel.buttons              # this volume has no preset of its own
+
+
+def _click_tab(window, qtbot, title: str) -> None:
+    """Click the tab of a tabified dock, as a user brings it to the front."""
+    from PyQt5.QtCore import Qt
+    from PyQt5.QtWidgets import QTabBar
+
+    for bar in window.findChildren(QTabBar):
+        for i in range(bar.count()):
+            if bar.isVisible() and bar.tabText(i) == title:
+                qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(i).center())
+                return
+    raise AssertionError(f"no tab {title!r}")
+
+
+def test_the_dicom_dock_reads_headers_only_while_its_tab_is_shown(qtbot, tmp_path, monkeypatch):
+    """Behind the Histogram tab (where the window starts it) the DICOM dock reads no header,
+    so the viewer does not import pydicom (30 MiB) for a dock nobody sees; its tab clicked,
+    it shows the current slice's header, and follows the slices; behind a tab again it
+    stops reading."""
+    from ctvis.gui.docks import dicom_info
+    from tests.helpers.dicom_factory import random_volume, write
+
+    write(random_volume(shape=(12, 24, 20)), tmp_path / "series")
+    reads = []
+    real = dicom_info.header_rows
+    monkeypatch.setattr(dicom_info, "header_rows", lambda path: reads.append(path) or real(path))
+    win = MainWindow(defer_3d=True)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.volume_opened, timeout=30000):
+        win.open_path(str(tmp_path / "series"))
+    panel = win.panels["dicom"]
+    for _ in range(3):                           # slices move while the dock is hidden
+        win.views["axial"].step(1)
+        qtbot.wait(3 * dicom_info.DEBOUNCE_MS)
+    assert reads == [] and panel.rows == [] and not panel.seen()
+    _click_tab(win, qtbot, "DICOM information")
+    qtbot.waitUntil(lambda: bool(panel.rows), timeout=10000)
+    assert panel.seen() and len(reads) == 1
+    assert panel.source.toolTip().startswith(f"Slice {win.state.crosshair_index()[0] + 1}:")
+    assert "Modality" in {row[1] for row in panel.visible_rows()}
+    win.views["axial"].step(1)                   # shown: it follows the slice
+    qtbot.waitUntil(lambda: len(reads) == 2, timeout=5000)
+    _click_tab(win, qtbot, "Histogram")
+    qtbot.waitUntil(lambda: not panel.seen(), timeout=5000)
+    win.views["axial"].step(1)
+    qtbot.wait(3 * dicom_info.DEBOUNCE_MS)
+    assert len(reads) == 2                       # hidden again: nothing read

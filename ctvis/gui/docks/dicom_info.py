@@ -2,13 +2,15 @@
 
 For a DICOM series the header is read from the slice's file when the dock is shown and the
 slice changes (the loader records which file each slice came from); for NIfTI, NRRD or the
-phantom, the volume's own metadata is listed.  Tags that identify the patient are left out unless
+phantom, the volume's own metadata is listed.  Only while the user can see it: behind
+another dock's tab (where the window starts it) it reads nothing, so the viewer does not
+import pydicom (30 MiB of its memory, docs/performance.md) until the tab is opened.  Tags that identify the patient are left out unless
 "Show patient identifiers" is ticked.
 """
 from __future__ import annotations
 
 from PyQt5.QtCore import QTimer
-from PyQt5.QtWidgets import (QCheckBox, QHeaderView, QLineEdit, QTableWidget,
+from PyQt5.QtWidgets import (QCheckBox, QDockWidget, QHeaderView, QLineEdit, QTableWidget,
                              QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ctvis.gui.widgets import ElidedLabel
@@ -83,7 +85,8 @@ class DicomInfoPanel(QWidget):
         self._shown_key = None
         self._files: tuple = (None, {})      # (volume, {k: file}) found for that volume
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._refresh_if_seen)
+        self._dock = None                    # the dock holding the panel, once shown
         self.search.textChanged.connect(self._fill)
         self.identifiers.toggled.connect(self._fill)
         self._subs = subscriptions(self)
@@ -100,7 +103,28 @@ class DicomInfoPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.refresh()
+        if self._dock is None:
+            # A tabbed dock is not hidden when another tab is chosen, only covered: its
+            # visibilityChanged says when its tab is chosen.
+            w = self.parentWidget()
+            while w is not None and not isinstance(w, QDockWidget):
+                w = w.parentWidget()
+            if w is not None:
+                self._dock = w
+                w.visibilityChanged.connect(self._dock_shown)
+        self._refresh_if_seen()
+
+    def _dock_shown(self, visible: bool) -> None:
+        if visible:
+            self._timer.start()              # after the tab's layout has settled
+
+    def seen(self) -> bool:
+        """Shown to the user: visible and not covered by the current tab of its dock area."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def _refresh_if_seen(self) -> None:
+        if self.seen():
+            self.refresh()
 
     def refresh(self) -> None:
         volume = self.state.volume
