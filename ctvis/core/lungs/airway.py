@@ -32,17 +32,46 @@ def _components_2d(mask2d):
     return ndimage.label(mask2d, structure=GROW)
 
 
-def _candidates(air2d, x2d, pixel_mm2, midline_x):
-    """Round, trachea-sized air regions near the midline in one slice: list of masks."""
-    lab, n = _components_2d(air2d)
+class _SliceComponents:
+    """The 2-D components of every slice of ``air``, from one labelling of the stack (one
+    call instead of one per slice: the labels of a slice are a run of numbers, in the order
+    a labelling of that slice alone gives them, so every loop below sees the same order)."""
+
+    def __init__(self, air: np.ndarray):
+        plane = np.zeros((3, 3, 3), bool)
+        plane[1] = GROW
+        self.labels, n = ndimage.label(air, structure=plane)
+        self.areas = np.bincount(self.labels.ravel(), minlength=n + 1)
+        self.boxes = ndimage.find_objects(self.labels)
+        z = np.array([b[0].start for b in self.boxes], dtype=np.intp)
+        self._first = np.searchsorted(z, np.arange(air.shape[0]), side="left") + 1
+        self._stop = np.searchsorted(z, np.arange(air.shape[0]), side="right") + 1
+
+    def numbers(self, k: int) -> range:
+        """The labels of slice ``k``."""
+        return range(int(self._first[k]), int(self._stop[k]))
+
+
+def _candidates(air2d, x2d, pixel_mm2, midline_x, comps=None, k=None):
+    """Round, trachea-sized air regions near the midline in one slice: list of masks.
+
+    ``comps``: the stack's components (:class:`_SliceComponents`), ``air2d`` its slice ``k``.
+    """
+    if comps is None:
+        lab, n = _components_2d(air2d)
+        first, boxes = 1, ndimage.find_objects(lab)
+        areas = np.bincount(lab.ravel())[1:] * pixel_mm2
+    else:
+        numbers = comps.numbers(k)
+        lab, n, first = comps.labels[k], len(numbers), numbers.start
+        boxes = [b[1:] for b in comps.boxes[numbers.start - 1:numbers.stop - 1]]
+        areas = comps.areas[numbers.start:numbers.stop] * pixel_mm2
     if n == 0:
         return []
-    areas = np.bincount(lab.ravel())[1:] * pixel_mm2
     out = []
-    boxes = ndimage.find_objects(lab)
     for idx in np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1])):
         box = boxes[idx]
-        comp = lab[box] == idx + 1
+        comp = lab[box] == idx + first
         if comp.sum() / comp.size < 0.45:                 # not round enough
             continue
         if abs(float(x2d[box][comp].mean()) - midline_x) > TRACHEA_MAX_OFFSET_MM:
@@ -54,25 +83,26 @@ def _candidates(air2d, x2d, pixel_mm2, midline_x):
 
 
 def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first: np.ndarray,
-                      midline_x: float):
+                      midline_x: float, comps: _SliceComponents | None = None):
     """(slice index, 2-D seed mask, trachea area in pixels) of the trachea, or None.
 
     ``air``: coarse air-in-body mask; ``x_mm``: LPS x of every voxel (broadcastable to
     ``air``); ``superior_first``: slice indices ordered from head to feet.  The seed is the
     top slice of the longest vertical run of candidates in the scan.
     """
+    comps = _SliceComponents(air) if comps is None else comps
     pixel_mm2 = spacing[1] * spacing[2]
     x3 = np.broadcast_to(x_mm, air.shape)
     chains = []                 # [first pos, first mask, last mask, length, areas]
     open_chains = []
     for pos, k in enumerate(superior_first):
-        cands = _candidates(air[k], x3[k], pixel_mm2, midline_x) if air[k].any() else []
+        cands = _candidates(air[k], x3[k], pixel_mm2, midline_x, comps, k) if air[k].any() else []
         still = []
         if cands:                       # all candidates grown by a pixel in one filter
             numbered = np.zeros(air[k].shape, np.int32)
             for i, cand in enumerate(cands, 1):
                 numbered[cand] = i
-            grown_all = ndimage.maximum_filter(numbered, size=3)
+            grown_all = _grown(numbered)
         for i, cand in enumerate(cands, 1):
             grown = grown_all == i
             area = int(cand.sum())
@@ -106,20 +136,27 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     return int(superior_first[best[0]]), best[1], float(np.median(best[4]))
 
 
-def _accept(cand, prev, trachea_area):
-    """Components of ``cand`` touching ``prev`` that are not leaks, and the leaks."""
-    lab, n = _components_2d(cand)
+def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
+    """Components of ``cand`` touching the previous slice's airway (its components
+    ``prev_lab``) that are not leaks, and the leaks.
+
+    ``comps``: the stack's components, ``cand`` its slice ``k`` (labelled already)."""
+    if comps is None:
+        lab, n = _components_2d(cand)
+        areas = None
+    else:
+        lab, n, areas = comps.labels[k], len(comps.numbers(k)), comps.areas
     if n == 0:
         return np.zeros_like(cand), np.zeros_like(cand)
-    prev_lab, _ = _components_2d(prev)
     prev_area = np.bincount(prev_lab.ravel())
     # Grown by a pixel with one filter (where two parents meet, one of them wins: the areas
     # compared below are only a guard against leaks).
-    prev_grown = ndimage.maximum_filter(prev_lab, size=3)
+    prev_grown = _grown(prev_lab)
     touch = np.unique(lab[prev_grown > 0])
-    areas = np.bincount(lab.ravel(), minlength=n + 1)
-    keep = np.zeros(n + 1, bool)
-    leak = np.zeros(n + 1, bool)
+    if areas is None:
+        areas = np.bincount(lab.ravel(), minlength=n + 1)
+    keep = np.zeros(areas.size, bool)
+    leak = np.zeros(areas.size, bool)
     for t in touch[touch > 0]:
         parents = np.unique(prev_grown[lab == t])
         parent = float(prev_area[parents[parents > 0]].sum())
@@ -130,15 +167,26 @@ def _accept(cand, prev, trachea_area):
     return keep[lab], leak[lab]
 
 
-def _n_branches(mask2d, trachea_area) -> int:
-    lab, n = _components_2d(mask2d)
-    if n == 0:
-        return 0
+def _n_branches(lab, trachea_area) -> int:
+    """How many of the components ``lab`` (numbers may have gaps) are branches."""
     return int(np.count_nonzero(np.bincount(lab.ravel())[1:] >= 0.15 * trachea_area))
 
 
+def _grown(lab: np.ndarray) -> np.ndarray:
+    """``ndimage.maximum_filter(lab, size=3)`` (lab >= 0), filtered in the box of the
+    labels grown by a pixel only: outside it everything is 0, and at the box's edge the
+    filter's mirrored border reads the same zeros the whole slice holds there."""
+    rows, cols = np.flatnonzero(lab.any(axis=1)), np.flatnonzero(lab.any(axis=0))
+    out = np.zeros_like(lab)
+    if rows.size:
+        box = (slice(max(rows[0] - 1, 0), rows[-1] + 2), slice(max(cols[0] - 1, 0), cols[-1] + 2))
+        out[box] = ndimage.maximum_filter(lab[box], size=3)
+    return out
+
+
 def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm=None,
-                hu: np.ndarray | None = None, strict_hu: float | None = None) -> np.ndarray:
+                hu: np.ndarray | None = None, strict_hu: float | None = None,
+                comps: _SliceComponents | None = None) -> np.ndarray:
     """3-D mask of the airway followed from ``seed`` toward the feet (and up to the top).
 
     Where an air component next to the airway is too large (the thin airway wall lost to
@@ -160,24 +208,28 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
     down_limit = max(1, int(round(BELOW_CARINA_MM / spacing[0])))
     for direction, down in ((order[pos + 1:], True), (order[pos - 1::-1] if pos > 0 else [],
                                                        False)):
-        prev = seed_mask
+        prev_lab = _components_2d(seed_mask)[0]
         below_carina = None                  # slices walked since the carina
         for k in direction:
-            cur, leaked = _accept(air[k], prev, trachea_area)
+            cur, leaked = _accept(air[k], prev_lab, trachea_area, comps, k)
             if leaked.any() and hu is not None and strict_hu is not None:
-                lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev, trachea_area)
+                lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev_lab, trachea_area)
                 cur |= lumen
+            lab = None                        # cur's components, when labelled here
             if x3 is not None and cur.any():                  # branches gone into a lung
                 lab, n = _components_2d(cur)
                 xs = ndimage.mean(x3[k], lab, np.arange(1, n + 1))
                 far = np.flatnonzero(np.abs(np.asarray(xs) - axis_x) > MAX_LATERAL_MM) + 1
-                cur &= ~np.isin(lab, far)
+                gone = np.isin(lab, far)
+                cur &= ~gone
+                # The rest keep their numbers: in the same order as a new labelling gives.
+                lab[gone] = 0
             if not cur.any() or cur.sum() > TOTAL_AREA * trachea_area:
                 break
             airway[k] = cur
-            prev = cur
+            prev_lab = _components_2d(cur)[0] if lab is None else lab
             if down:
-                if below_carina is None and _n_branches(cur, trachea_area) >= 2:
+                if below_carina is None and _n_branches(prev_lab, trachea_area) >= 2:
                     below_carina = 0
                 elif below_carina is not None:
                     below_carina += 1
@@ -192,13 +244,14 @@ def airway_mask(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first, midl
 
     Holes inside the lumen (an endotracheal tube's wall) are part of the airway.
     """
-    seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x)
+    comps = _SliceComponents(air)
+    seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x, comps)
     strict = None
     if seed is not None and hu is not None:
         parenchyma = float(np.median(hu[air][::7]))
         lumen = float(np.median(hu[seed[0]][seed[1]]))
         strict = min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
-    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict)
+    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict, comps)
     if airway.any():
         from ctvis.core.image.body import fill_holes_slices
         airway = fill_holes_slices(airway)

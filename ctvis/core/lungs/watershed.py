@@ -24,6 +24,7 @@ Steps (sizes in mm, converted with the volume's spacing):
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
@@ -35,7 +36,7 @@ from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slice
 from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
-from ctvis.core.lungs.airless import airless_bases
+from ctvis.core.lungs.airless import airless_bases, base_top
 from ctvis.core.lungs.airway import airway_mask
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
@@ -142,16 +143,19 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         closed = envelope(lung, small[box], allowed, sp, closing_mm, airway[box],
                           lab[box] == 3 - side, central[box])
         filled[box][closed] = side
-    tick(0.9, "lungs: airless bases")
     # Lower lobes fill the posterior recesses; in front, under the middle lobe and the
     # lingula, a high floor is the liver's or the heart's dome.  The heart lies left of the
     # midline and its atria reach back to the spine: on the left its whole zone stays out,
     # on the right only the midline strip (the right recess reaches in front of the spine).
     inside = body & ~cut & behind_centre
     allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
-    extra = airless_bases(filled, small, allowed, x_mm, _slice_z(volume), midline, sp)
-    np.copyto(filled, extra, where=extra > 0)
-    return lab, filled, cut, body, airway
+    z_mm = _slice_z(volume)
+
+    def bases():
+        """The airless bases' labels (not yet in ``filled``): the caller runs this while
+        the slices it cannot change (at or above ``base_top``) go on at full resolution."""
+        return airless_bases(filled, small, allowed, x_mm, z_mm, midline, sp)
+    return lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm)
 
 
 def _behind_centre(y_mm: np.ndarray, body: np.ndarray) -> np.ndarray:
@@ -188,6 +192,30 @@ def _sobel_2d(a: np.ndarray) -> np.ndarray:
     dy = p[:, 2:, :] - p[:, :-2, :]
     gy = dy[:, :, :-2] + 2 * dy[:, :, 1:-1] + dy[:, :, 2:]
     return np.hypot(gx, gy)
+
+
+def _sobel_where(a: np.ndarray, inner, where: np.ndarray) -> np.ndarray:
+    """:func:`_sobel_2d` of ``a`` cropped to ``inner``, computed only where ``where`` is set
+    (0 elsewhere): the watershed reads its image inside its mask only, and the mask is a
+    tenth of its box.  The same float32 numbers: the differences are integers either way."""
+    p = np.pad(a, [(0, 0), (1, 1), (1, 1)], mode="symmetric")
+    # Where the wanted pixels are in the padded array (flat indices, in its own layout).
+    box = tuple(slice(b.start + g, b.stop + g) for b, g in zip(inner, (0, 1, 1)))
+    wanted = np.zeros(p.shape, bool)
+    wanted[box] = where
+    at = np.flatnonzero(wanted)
+    del wanted
+    nx = p.shape[2]
+    flat = p.ravel()
+
+    def px(dy, dx):
+        return flat[at + (dy * nx + dx)].astype(np.int32)
+
+    gx = (px(-1, 1) - px(-1, -1)) + 2 * (px(0, 1) - px(0, -1)) + (px(1, 1) - px(1, -1))
+    gy = (px(1, -1) - px(-1, -1)) + 2 * (px(1, 0) - px(-1, 0)) + (px(1, 1) - px(-1, 1))
+    out = np.zeros(p.shape, np.float32)
+    out.ravel()[at] = np.hypot(gx.astype(np.float32), gy.astype(np.float32))
+    return out[box]
 
 
 FAT_HU = (-200, -30)        # fat: the mediastinum's and the chest wall's, never lung
@@ -240,8 +268,8 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
                      for a, b in enumerate(box))
     inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, grad_box))
     flooded = np.zeros(markers.shape, np.int32)
-    flooded[box] = watershed(_sobel_2d(hu[grad_box])[inner], markers[box], mask=mask[box],
-                             connectivity=PLANE)
+    flooded[box] = watershed(_sobel_where(hu[grad_box], inner, mask[box]), markers[box],
+                             mask=mask[box], connectivity=PLANE)
     out = np.where(core > 0, core, air).astype(np.uint8)
     side = np.where(flooded > 3, flooded - 3, flooded)
     taken = unknown & (flooded > 3)
@@ -274,7 +302,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     fz = coarse_z_step(volume.spacing[0])
     outside = volume_outside_field(volume)              # (y, x): beyond the field of view
     outside_s = subsample(outside[None], f)[0]
-    lab_s, filled_s, cut_s, body_s, airway_s = _coarse_lungs(
+    lab_s, filled_s, cut_s, body_s, airway_s, bases, unchanged = _coarse_lungs(
         _thin_out(volume, fz), f, tick.sub(0.0, 0.5), closing_mm, info, outside_s)
     out = np.zeros(volume.shape, np.uint8)
     if airway and airway_s.any():
@@ -282,91 +310,76 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     if not lab_s.any():
         tick(1.0, "lungs: none found")
         return out
+    nz = volume.shape[0]
     # A coarse label reaches one coarse pixel beyond itself, to catch full-resolution air.
     lab_reach = np.where(lab_s > 0, lab_s,
                          box_max(lab_s, (1, 3, 3))).astype(np.uint8)
-    # Surely lung: the envelope one coarse pixel in from its edge; surely not: one coarse
-    # pixel out.  The edge zone between is decided at full resolution by the image.  On a
-    # grid already at full resolution (f = 1) the envelope's edge is the image's.
-    core_s, near_s = filled_s, filled_s > 0
-    if f > 1:
-        core_s = filled_s.copy()
-        core_s[box_min(filled_s, (1, 3, 3)) != filled_s] = 0
-        near_s = box_max(filled_s > 0, (1, 3, 3))
     # At the field of view's edge the coarse body's blocks would draw stairs: there the
     # full-resolution field decides.
     edge_s = ndimage.binary_dilation(outside_s, iterations=2) if outside_s.any() else outside_s
     blocked_s = cut_s | (~body_s & ~edge_s[None])
-    # Back to every slice: a slice between two coarse ones is near, reached or blocked
-    # where either is, surely lung only where both agree (the image decides the rest).
-    nz, ny, nx = volume.shape
-    lab_reach, near_s, blocked_s = (_along_z(a, fz, nz, union=True)
-                                    for a in (lab_reach, near_s, blocked_s))
-    core_s = _along_z(core_s, fz, nz, union=False)
-    # Crop (aligned to coarse blocks) around the lungs, one coarse pixel of margin.
-    lungs_z = _along_z(filled_s > 0, fz, nz, union=True)
-    zs, js, is_ = (np.flatnonzero(lungs_z.any(axis=a)) for a in ((1, 2), (0, 2), (0, 1)))
-    del lungs_z
-    m = 2
-    cj = slice(max(js[0] - m, 0), min(js[-1] + 1 + m, lab_s.shape[1]))
-    ci = slice(max(is_[0] - m, 0), min(is_[-1] + 1 + m, lab_s.shape[2]))
-    cz = slice(zs[0], zs[-1] + 1)
-    J = slice(cj.start * f, min(cj.stop * f, ny))
-    I = slice(ci.start * f, min(ci.stop * f, nx))
-    shape = (cz.stop - cz.start, J.stop - J.start, I.stop - I.start)
+    # Back to every slice: a slice between two coarse ones is reached or blocked where
+    # either is.
+    lab_reach, blocked_s = (_along_z(a, fz, nz, union=True) for a in (lab_reach, blocked_s))
+    lo, hi = _sources(fz, nz, lab_s.shape[0])
 
-    outside_crop = outside[J, I][None]
-    tick(0.55, "lungs: full resolution")
-    hu = volume.array[cz, J, I]
-    band_px = int(round(band_mm / min(volume.spacing[1:])))
-    n = shape[0]
-    result = np.zeros(shape, np.uint8)
+    def full_res(filled):
+        return _FullRes(volume, f, fz, lab_reach, blocked_s, filled, band_mm, outside)
 
-    # Each slab works in its own in-plane box: where its coarse labels reach, grown by
-    # the band and what the filters read beyond it (the apices and bases are small).
-    margin_s = -(-(band_px + 8) // f)
-    reach_s = near_s[cz, cj, ci] | (lab_reach[cz, cj, ci] > 0)
+    # The airless bases change only slices below the base's top (``unchanged`` are the
+    # others): the slabs made of those start at full resolution on the other core while
+    # this thread looks for airless bases.  Should the bases move the crop, or touch a slice
+    # thought unchanged, every slab is done again: the labels are those of waiting.
+    # Slabs are independent; NumPy and scikit-image's watershed release the GIL (most of
+    # scipy.ndimage does not), so threads use the other core.  Progress and cancellation
+    # stay on the calling thread.
+    early = full_res(filled_s)
+    tick(0.45, "lungs: airless bases")
+    # While this thread works, one slab at a time (a second one would take the core this
+    # thread runs on); then as many as there are threads.
+    threads = _threads(len(early.starts))
+    gate, stop = threading.Semaphore(1), threading.Event()
 
-    def slab(s0):
-        sl = slice(s0, min(s0 + SLAB, n))
-        rows, cols = (np.flatnonzero(reach_s[sl].any(axis=a)) for a in ((0, 2), (0, 1)))
-        if rows.size == 0:
-            return
-        bj = slice(max(rows[0] - margin_s, 0), rows[-1] + 1 + margin_s)
-        bi = slice(max(cols[0] - margin_s, 0), cols[-1] + 1 + margin_s)
-        Y = slice(bj.start * f, min(bj.stop * f, shape[1]))
-        X = slice(bi.start * f, min(bi.stop * f, shape[2]))
+    def gated(slab, s0):
+        with gate:
+            if not stop.is_set():
+                slab(s0)
 
-        def up_box(a):
-            part = a[cz, cj, ci][sl, bj, bi]
-            return upsample(part, f, (part.shape[0], Y.stop - Y.start, X.stop - X.start))
-
-        h = hu[sl, Y, X]
-        blocked = up_box(blocked_s) | outside_crop[:, Y, X]
-        air = np.where((h < INTERNAL_HU) & ~blocked, up_box(lab_reach), 0).astype(np.uint8)
-        # Fat and bone inside the coarse envelope are not surely lung (a fat pad in a
-        # concavity, the mediastinal fat by a mass, a rib in a block): fat tissue is outside
-        # the pleura, the rest (partial volume, a contrast-filled vessel) the image decides.
-        fat = fat_tissue(h, volume.spacing[1:])
-        core = np.where(blocked | fat | (h > FAT_HU[0]) & (h < FAT_HU[1]) | (h >= BONE_HU),
-                        0, up_box(core_s))
-        lab = _edge_watershed(h, air, core, up_box(near_s) & ~blocked, band_px, fat)
-        lab[blocked] = 0
-        result[sl, Y, X] = lab
-
-    # Slabs are independent and SciPy's filters and the watershed release the GIL: threads
-    # use the other cores.  Progress and cancellation stay on the calling thread.
-    starts = range(0, n, SLAB)
-    with ThreadPoolExecutor(max_workers=_threads(len(starts))) as pool:
-        futures = [pool.submit(slab, s0) for s0 in starts]
+    futures = {}
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
-            for done, future in enumerate(as_completed(futures)):
+            for s0 in early.starts:
+                ks = early.slices(s0)
+                if unchanged[lo[ks]].all() and unchanged[hi[ks]].all():
+                    futures[s0] = pool.submit(gated, early.slab, s0)
+            extra = bases()
+            plan = early
+            if extra.any():
+                plan = full_res(np.where(extra > 0, extra, filled_s))
+                if plan.crop == early.crop and not extra[unchanged].any():
+                    plan.result = early.result
+                else:
+                    for future in futures.values():
+                        future.cancel()
+                    futures = {}
+            tick(0.55, "lungs: full resolution")
+            for s0 in plan.starts:
+                if s0 not in futures:
+                    futures[s0] = pool.submit(gated, plan.slab, s0)
+            for _ in range(threads - 1):
+                gate.release()
+            for done, future in enumerate(as_completed(futures.values())):
                 future.result()
                 tick(0.55 + 0.4 * (done + 1) / len(futures), "lungs: watershed")
         except BaseException:
-            for future in futures:
+            stop.set()
+            for future in futures.values():
                 future.cancel()
+            for _ in range(threads):
+                gate.release()
             raise
+    result, hu = plan.result, plan.hu
+    cz, J, I = plan.crop_full
     if aerated:
         tick(0.96, "lungs: aerated parenchyma")
         result = aerated_only(result, hu, volume.spacing)
@@ -375,6 +388,87 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
+
+
+class _FullRes:
+    """The full-resolution step from one set of coarse envelopes (``filled``): the crop
+    around the lungs, the markers' coarse grids on every slice, and :meth:`slab`, which
+    labels ``SLAB`` slices of the crop into :attr:`result` (slabs are independent)."""
+
+    def __init__(self, volume, f, fz, lab_reach, blocked_s, filled_s, band_mm, outside):
+        # Surely lung: the envelope one coarse pixel in from its edge; surely not: one
+        # coarse pixel out.  The edge zone between is decided at full resolution by the
+        # image.  On a grid already at full resolution (f = 1) the envelope's edge is the
+        # image's.
+        core_s, near_s = filled_s, filled_s > 0
+        if f > 1:
+            core_s = filled_s.copy()
+            core_s[box_min(filled_s, (1, 3, 3)) != filled_s] = 0
+            near_s = box_max(filled_s > 0, (1, 3, 3))
+        # Back to every slice: a slice between two coarse ones is near where either is,
+        # surely lung only where both agree (the image decides the rest).
+        nz, ny, nx = volume.shape
+        near_s = _along_z(near_s, fz, nz, union=True)
+        core_s = _along_z(core_s, fz, nz, union=False)
+        # Crop (aligned to coarse blocks) around the lungs, one coarse pixel of margin.
+        lungs_z = _along_z(filled_s > 0, fz, nz, union=True)
+        zs, js, is_ = (np.flatnonzero(lungs_z.any(axis=a)) for a in ((1, 2), (0, 2), (0, 1)))
+        del lungs_z
+        m = 2
+        cj = slice(max(js[0] - m, 0), min(js[-1] + 1 + m, filled_s.shape[1]))
+        ci = slice(max(is_[0] - m, 0), min(is_[-1] + 1 + m, filled_s.shape[2]))
+        cz = slice(zs[0], zs[-1] + 1)
+        J = slice(cj.start * f, min(cj.stop * f, ny))
+        I = slice(ci.start * f, min(ci.stop * f, nx))
+        self.crop = tuple((a.start, a.stop) for a in (cz, cj, ci))
+        self.crop_full = cz, J, I
+        self.shape = (cz.stop - cz.start, J.stop - J.start, I.stop - I.start)
+        self.starts = range(0, self.shape[0], SLAB)
+        self.hu = volume.array[cz, J, I]
+        self.result = np.zeros(self.shape, np.uint8)
+        self._f, self._spacing, self._outside = f, volume.spacing, outside[J, I][None]
+        self._band_px = int(round(band_mm / min(volume.spacing[1:])))
+        self._grids = {name: a[cz, cj, ci] for name, a in (
+            ("lab_reach", lab_reach), ("blocked", blocked_s), ("core", core_s),
+            ("near", near_s))}
+        # Each slab works in its own in-plane box: where its coarse labels reach, grown by
+        # the band and what the filters read beyond it (the apices and bases are small).
+        self._margin_s = -(-(self._band_px + 8) // f)
+        self._reach_s = self._grids["near"] | (self._grids["lab_reach"] > 0)
+
+    def slices(self, s0: int) -> np.ndarray:
+        """The volume's slice indices in the slab starting at ``s0``."""
+        z0 = self.crop[0][0]
+        return np.arange(z0 + s0, z0 + min(s0 + SLAB, self.shape[0]))
+
+    def slab(self, s0: int) -> None:
+        f, shape, g = self._f, self.shape, self._grids
+        sl = slice(s0, min(s0 + SLAB, shape[0]))
+        rows, cols = (np.flatnonzero(self._reach_s[sl].any(axis=a)) for a in ((0, 2), (0, 1)))
+        if rows.size == 0:
+            return
+        margin_s = self._margin_s
+        bj = slice(max(rows[0] - margin_s, 0), rows[-1] + 1 + margin_s)
+        bi = slice(max(cols[0] - margin_s, 0), cols[-1] + 1 + margin_s)
+        Y = slice(bj.start * f, min(bj.stop * f, shape[1]))
+        X = slice(bi.start * f, min(bi.stop * f, shape[2]))
+
+        def up_box(name):
+            part = g[name][sl, bj, bi]
+            return upsample(part, f, (part.shape[0], Y.stop - Y.start, X.stop - X.start))
+
+        h = self.hu[sl, Y, X]
+        blocked = up_box("blocked") | self._outside[:, Y, X]
+        air = np.where((h < INTERNAL_HU) & ~blocked, up_box("lab_reach"), 0).astype(np.uint8)
+        # Fat and bone inside the coarse envelope are not surely lung (a fat pad in a
+        # concavity, the mediastinal fat by a mass, a rib in a block): fat tissue is outside
+        # the pleura, the rest (partial volume, a contrast-filled vessel) the image decides.
+        fat = fat_tissue(h, self._spacing[1:])
+        core = np.where(blocked | fat | (h > FAT_HU[0]) & (h < FAT_HU[1]) | (h >= BONE_HU),
+                        0, up_box("core"))
+        lab = _edge_watershed(h, air, core, up_box("near") & ~blocked, self._band_px, fat)
+        lab[blocked] = 0
+        self.result[sl, Y, X] = lab
 
 
 def coarse_z_step(dz: float) -> int:
@@ -398,13 +492,23 @@ def _along_z(a: np.ndarray, fz: int, n: int, union: bool) -> np.ndarray:
     between two coarse ones gets their maximum (``union``) or, where they differ, 0."""
     if fz == 1:
         return a
-    u = (np.arange(n) - (fz - 1) // 2) / fz
-    lo = np.clip(np.floor(u).astype(int), 0, a.shape[0] - 1)
-    hi = np.clip(np.ceil(u).astype(int), 0, a.shape[0] - 1)
+    lo, hi = _sources(fz, n, a.shape[0])
     below, above = a[lo], a[hi]
     if union:
         return np.maximum(below, above)
     return np.where(below == above, below, 0).astype(a.dtype)
+
+
+def _sources(fz: int, n: int, coarse: int):
+    """For each of ``n`` slices, the coarse slices (of ``coarse``) :func:`_along_z` reads:
+    the one below and the one above (the same one when ``fz`` is 1)."""
+    if fz == 1:
+        k = np.arange(n)
+        return k, k
+    u = (np.arange(n) - (fz - 1) // 2) / fz
+    lo = np.clip(np.floor(u).astype(int), 0, coarse - 1)
+    hi = np.clip(np.ceil(u).astype(int), 0, coarse - 1)
+    return lo, hi
 
 
 def _at_field_edge(labels: np.ndarray, outside: np.ndarray) -> list[int]:
