@@ -79,10 +79,7 @@ class View3DWidget(QWidget):
         self._watch_interaction()
         self._press = None                 # (x, y) of a left press that may become a click
         self._watch_clicks()
-        self.clip_widget = ClipBoxWidget(self.plotter.iren, self.scene.renderer,
-                                         on_start=self._on_start_interaction,
-                                         on_change=self._on_box_dragged,
-                                         on_end=self._on_end_interaction)
+        self._clip_widget = None           # made when the clip is first "box"
 
         self._labels_timer = self._timer(LABELS_DEBOUNCE_MS, lambda: self._queue("labels"))
         slots = {name: (lambda value, _n=name: self._on_event(_n)) for name in EVENTS}
@@ -334,10 +331,24 @@ class View3DWidget(QWidget):
             self.state.camera = self.scene.camera()
 
     # ------------------------------------------------------------------ clip box
+    @property
+    def clip_widget(self) -> ClipBoxWidget:
+        """The box widget, made on first use: VTK's widget module is 9-10 MiB of the
+        viewer's memory that a pane never clipped to a box does not need
+        (docs/performance.md)."""
+        if self._clip_widget is None:
+            self._clip_widget = ClipBoxWidget(self.plotter.iren, self.scene.renderer,
+                                              on_start=self._on_start_interaction,
+                                              on_change=self._on_box_dragged,
+                                              on_end=self._on_end_interaction)
+        return self._clip_widget
+
     def _show_clip_widget(self) -> None:
         """The box widget shows the state's box (the whole volume when None) in box mode."""
         volume, v = self.state.volume, self.state.view3d
         on = volume is not None and v.clip == "box"
+        if not on and self._clip_widget is None:
+            return
         if on:
             self.clip_widget.place(v.box if v.box is not None else volume_bounds(volume))
         self.clip_widget.set_enabled(on)
@@ -416,7 +427,8 @@ class View3DWidget(QWidget):
         for tag in getattr(self, "_click_tags", []):
             self.plotter.iren.RemoveObserver(tag)
         self._click_tags = []
-        self.clip_widget.close()
+        if self._clip_widget is not None:
+            self._clip_widget.close()
         self.scene.close()
         self.plotter.close()
         return super().close()
