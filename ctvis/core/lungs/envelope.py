@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.image.body import PLANE_CROSS, fill_holes_slices
+from ctvis.core.image.body import PLANE_CROSS, fill_holes_slices, index_box
 
 Z_GAP_MM = 65.0             # lung above and below a gap this tall or less: the gap is lung
 MAX_HOLE_MM2 = 500.0        # larger holes in one lung's slice (the liver dome) stay out
@@ -206,7 +206,7 @@ def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
 
 def _box(mask: np.ndarray, spacing, margin_mm: float) -> tuple:
     """Index box of ``mask`` grown by ``margin_mm`` on every side, clipped to the array."""
-    box = ndimage.find_objects(mask.astype(np.uint8))[0]
+    box = index_box(mask)
     grow = [int(np.ceil(margin_mm / s)) + 1 for s in spacing]
     return tuple(slice(max(b.start - g, 0), min(b.stop + g, n))
                  for b, g, n in zip(box, grow, mask.shape))
@@ -219,7 +219,7 @@ def aerated(labels: np.ndarray, hu: np.ndarray, spacing) -> np.ndarray:
         return labels.copy()
     # An opening with a ball keeps what is thicker than SOLID_RADIUS_MM: vessels are thinner.
     # Done with two distance transforms in mm, on the box of the solid voxels.
-    box = ndimage.find_objects(solid.astype(np.uint8))[0]
+    box = index_box(solid)
     box = tuple(slice(max(s.start - 2, 0), s.stop + 2) for s in box)
     part = solid[box]
     core = ndimage.distance_transform_edt(part, sampling=spacing) > SOLID_RADIUS_MM

@@ -27,8 +27,10 @@ MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung comp
 BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
 
 
-def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float) -> list[int]:
-    """Labels of the components that are lung (largest first)."""
+def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
+                 boxes: list | None = None) -> list[int]:
+    """Labels of the components that are lung (largest first).  ``boxes``: the components'
+    ``ndimage.find_objects``, if known."""
     if n == 0:
         return []
     counts = np.bincount(labels.ravel(), minlength=n + 1)
@@ -47,7 +49,7 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float) ->
     first = lungish[0]
     if counts[first] * voxel_ml < MIN_FIRST_LUNG_ML:
         return []
-    zs = ndimage.find_objects(labels)
+    zs = ndimage.find_objects(labels) if boxes is None else boxes
     z0, z1 = zs[first - 1][0].start, zs[first - 1][0].stop
     chosen = [first]
     for c in lungish[1:]:
@@ -88,16 +90,16 @@ def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing
 
 
 def assign_sides(labels: np.ndarray, chosen: list[int], x_mm: np.ndarray, midline: float,
-                 spacing, info: dict | None = None) -> np.ndarray:
+                 spacing, info: dict | None = None, boxes: list | None = None) -> np.ndarray:
     """uint8 labels 1 (right) / 2 (left) for the chosen components.
 
     ``x_mm``: LPS x of every voxel (same shape as ``labels``, or broadcastable).  The side of
     a component is where its LPS x lies against ``midline`` — never its size or its
     contact with the airway.  ``info`` receives ``forced_split`` (a component holding both
-    lungs had to be cut at the midline).
+    lungs had to be cut at the midline).  ``boxes``: the components' ``find_objects``.
     """
     out = np.zeros(labels.shape, np.uint8)
-    boxes = ndimage.find_objects(labels)
+    boxes = ndimage.find_objects(labels) if boxes is None else boxes
     if info is not None:
         info["forced_split"] = False
     for c in chosen:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from ctvis.core.image import body
+from ctvis.core.image.body import index_box
 from ctvis.core.lungs import airway as aw
 from ctvis.core.lungs import segment_lungs
 from ctvis.core.lungs import watershed as ws
@@ -29,6 +31,34 @@ def test_sobel_where_is_the_full_sobel_at_the_wanted_pixels():
         assert got.shape == full.shape and got.dtype == np.float32
         assert np.array_equal(got[wanted], full[wanted])
         assert not got[~wanted].any()
+
+
+def test_index_box_is_find_objects_box():
+    rng = np.random.default_rng(6)
+    for _ in range(200):
+        shape = tuple(rng.integers(1, 9, size=rng.integers(1, 4)))
+        mask = rng.random(shape) < rng.uniform(0, 0.2)
+        if mask.any():
+            assert index_box(mask) == ndimage.find_objects(mask.astype(np.uint8))[0]
+        else:
+            assert index_box(mask) is None
+
+
+@pytest.mark.parametrize("max_area", [None, 3])
+def test_fill_holes_in_the_masks_box_is_the_whole_slices(max_area):
+    """Holes found in the mask's box grown by a pixel are those of the whole slices, also
+    when the mask reaches the border on one side, two sides or all four."""
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        mask = np.zeros((3, 14, 15), bool)
+        z0, y0, x0 = rng.integers(0, 3), rng.integers(0, 6), rng.integers(0, 6)
+        y1, x1 = rng.integers(y0 + 2, 15), rng.integers(x0 + 2, 16)
+        mask[z0:, y0:y1, x0:x1] = rng.random((3 - z0, y1 - y0, x1 - x0)) < 0.6
+        expected = body._fill_holes(mask, max_area)           # on the whole slices
+        assert np.array_equal(body.fill_holes_slices(mask, max_area), expected)
+    for k in range(3):
+        ref = ndimage.binary_fill_holes(mask[k])
+        assert np.array_equal(body.fill_holes_slices(mask)[k], ref)
 
 
 def test_stack_components_number_each_slice_as_its_own_labelling():
