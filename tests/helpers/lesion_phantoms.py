@@ -10,7 +10,11 @@ added to what is painted:
 * ``ground-glass``: −600 HU, radius 8 mm (right lung, higher up);
 * ``juxta-pleural``: the phantom's own nodule (40 HU, on the right chest wall);
 * ``mediastinal mass``: 40 HU, radius 16 mm, centred on the left lung's medial surface, so
-  half of it lies against the mediastinum (the truth is the half in the lung).
+  half of it lies against the mediastinum (the truth is the half in the lung);
+* ``juxta-cardiac``: 40 HU, radius 5 mm, centred on the left lung's floor where it lies on
+  the heart (the truth is the half in the lung);
+* ``juxta-diaphragmatic``: 40 HU, radius 8 mm, centred on the right lung's floor at the top
+  of the dome, over the liver (likewise).
 """
 from __future__ import annotations
 
@@ -46,6 +50,18 @@ def _lung_point(lungs, side, spacing, depth_mm, z_share) -> tuple:
     j, i = np.unravel_index(np.argmax(d), d.shape)
     assert d[j, i] >= depth_mm, "the phantom lung is too thin here"
     return k, int(j), int(i)
+
+
+def _floor_top(lungs, side, spacing, inside_mm=25.0) -> tuple:
+    """The highest voxel of lung ``side``'s floor (its lowest voxel in each column) among the
+    columns at least ``inside_mm`` inside the lung's outline: the top of the organ under it
+    (the phantom's slices run from the feet up)."""
+    lung = lungs == side
+    columns = lung.any(axis=0)
+    floor = np.where(columns, np.argmax(lung, axis=0), -1)
+    inside = ndimage.distance_transform_edt(columns, sampling=spacing[1:]) >= inside_mm
+    j, i = np.unravel_index(np.argmax(np.where(inside, floor, -1)), floor.shape)
+    return int(floor[j, i]), int(j), int(i)
 
 
 def _paint(array, mask, hu, rng) -> None:
@@ -97,4 +113,12 @@ def lesion_cases(seed: int = 0) -> tuple:
     cases.append(("mediastinal mass", painted([(_sphere(volume, centre, 16.0) &
                                                 (volume.array < -300), 40)]), mass,
                   _inner_point(mass, sp)))
+
+    # Small nodules half sunk into an organ far bigger than they are, so that the blob at
+    # their level is mostly heart or liver.
+    for name, side, radius in (("juxta-cardiac", 2, 5.0), ("juxta-diaphragmatic", 1, 8.0)):
+        ball = _sphere(volume, _floor_top(lungs, side, sp), radius)
+        truth = ball & (lungs == side)
+        cases.append((name, painted([(ball & (volume.array < -300), 40)]), truth,
+                      _inner_point(truth, sp)))
     return tuple(cases)

@@ -15,8 +15,11 @@ around the click:
    basin (a vessel leaving a nodule, the pleura a juxta-pleural nodule lies on and the
    mediastinum a mass lies against are necks; a lobulated tumour's lobes are not);
 4. only what the aerated lung encloses (its closing with a ball six times the radius of a
-   sphere of the lesion's volume, 5–80 mm, on a grid of at most a fortieth of its radius): the chest wall under a juxta-pleural nodule lies beyond the pleura's smooth
-   surface;
+   sphere of the lesion's volume, or of twice the click's depth in it if less, 5–80 mm, on
+   a grid of at most a fortieth of its radius): the chest wall under a juxta-pleural
+   nodule lies beyond the pleura's smooth surface, and so does the heart under a small
+   nodule on it (whose blob has joined the heart: the blob's volume would choose a ball
+   too wide to keep the heart out);
 5. if the lesion reaches the box's side, the box is doubled (up to ``MAX_HALF_MM``).
 
 Everything is measured in millimetres; nothing is tuned per scan.
@@ -54,6 +57,10 @@ ENCLOSE_MM = (5.0, 80.0)     # ... within these bounds
 CLOSING_STEPS = 40           # the ball's radius in voxels of the grid the closing runs on
 GLASS_HU = -600              # ground glass's level
 GLASS_MM = 1.0               # a layer this thick at that level: a ground-glass part
+DEPTH_SIZE = 2.0             # a lesion's size (for the ball) is at most this many times
+                             # the click's depth in it (a small nodule on the heart joins
+                             # the heart's blob, whose size would choose a ball wide
+                             # enough to take the heart in)
 NODULE_MM = 30.0             # a nodule is at most this long (Fleischner glossary); beyond,
                              # a mass, which has no ground-glass part to look for
 
@@ -217,8 +224,8 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
             return np.zeros(hu.shape, bool), info
         seed = near
     parts, _ = ndimage.label(dense)
-    blob = _split_at_necks(parts == parts[seed], seed, spacing)
-    blob &= _lung_side(blob, (hu < low) & body, spacing)
+    blob, depth = _split_at_necks(parts == parts[seed], seed, spacing)
+    blob &= _lung_side(blob, (hu < low) & body, spacing, depth)
     # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
     # wide for the lung-side ball are the lesion's).
     from ctvis.core.image.body import fill_holes_slices
@@ -229,15 +236,17 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
     return blob, info
 
 
-def _lung_side(blob, aerated, spacing) -> np.ndarray:
+def _lung_side(blob, aerated, spacing, depth=np.inf) -> np.ndarray:
     """What the aerated lung encloses: its closing with a ball wider than the lesion.  The
     chest wall and the mediastinum under a juxta-pleural nodule or a mass lie beyond the
     pleura's smooth surface, which a ball cannot pass; the lesion itself fills a hollow of
-    the lung that the ball bridges."""
+    the lung that the ball bridges.  ``depth``: the click's depth in ``blob`` (mm), which
+    bounds the lesion's size when ``blob`` has joined an organ under a small nodule."""
     if not aerated.any():
         return np.ones_like(blob)
     volume = np.count_nonzero(blob) * float(np.prod(spacing))
-    radius = float(np.clip(ENCLOSE * (3 * volume / (4 * np.pi)) ** (1 / 3),
+    size = min((3 * volume / (4 * np.pi)) ** (1 / 3), DEPTH_SIZE * depth)
+    radius = float(np.clip(ENCLOSE * size,
                            ENCLOSE_MM[0], ENCLOSE_MM[1]))
     # A wide ball needs no fine grid: voxels of at most CLOSING_STEPS-th of its radius (the
     # cost grows with the ball's volume in voxels).
@@ -277,8 +286,9 @@ def _nearest_true(mask, seed, spacing, radius_mm):
     return tuple(int(v) + b.start for v, b in zip(best, box))
 
 
-def _split_at_necks(blob, seed, spacing) -> np.ndarray:
-    """``blob`` cut at its narrowings, the part holding ``seed``."""
+def _split_at_necks(blob, seed, spacing) -> tuple:
+    """``blob`` cut at its narrowings, the part holding ``seed``; and the seed's depth in
+    ``blob`` (mm to its edge)."""
     box = ndimage.find_objects(blob.astype(np.uint8))[0]
     box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
     part = blob[box]
@@ -290,7 +300,7 @@ def _split_at_necks(blob, seed, spacing) -> np.ndarray:
     if n <= 1:
         out = np.zeros_like(blob)
         out[box] = part
-        return out
+        return out, float(dist[s])
     basins = watershed(-dist, markers, mask=part)
     peak = ndimage.maximum(dist, basins, index=np.arange(n + 1))
     peak = np.asarray(peak, np.float64)
@@ -301,7 +311,7 @@ def _split_at_necks(blob, seed, spacing) -> np.ndarray:
     keep = _merged(start, saddle, peak)
     out = np.zeros_like(blob)
     out[box] = np.isin(basins, list(keep))
-    return out
+    return out, float(dist[s])
 
 
 def _merged(start, saddle, peak) -> set:

@@ -20,8 +20,12 @@ def cases():
     return {c[0]: c[1:] for c in lesion_cases()}
 
 
-@pytest.mark.parametrize("name", ["solid", "part-solid", "ground-glass", "juxta-pleural",
-                                  "mediastinal mass"])
+@pytest.mark.parametrize("name", [
+    "solid", "part-solid", "ground-glass", "juxta-pleural", "mediastinal mass",
+    "juxta-cardiac",
+    pytest.param("juxta-diaphragmatic", marks=pytest.mark.xfail(
+        strict=True, reason="the lung-side ball comes up from the liver into the nodule's "
+        "base (Dice 0.73, under-segmented; docs/lesions.md)"))])
 def test_phantom_lesion_matches_its_truth(cases, name):
     volume, truth, click = cases[name]
     mask = grow_lesion(volume, click).full(volume.shape)
