@@ -129,8 +129,8 @@ def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray 
         rim = ndimage.binary_dilation(outside) & ~outside      # in the field, at its edge
         touching[np.unique(parts[:, rim])] = True
     touching[0] = False                                      # label 0: body or unknown
-    filled = body | ((parts > 0) & ~touching[parts])
     undecided = touching[parts]
+    filled = body | ((parts > 0) & ~undecided)
     del parts
     return filled | _cut_lungs(undecided, body, array, voxel_ml)
 

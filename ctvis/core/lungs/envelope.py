@@ -58,7 +58,8 @@ def z_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
     if max_gap < 1 or mask.shape[0] < 3:
         return np.zeros_like(mask)
     n = mask.shape[0]
-    idx = np.arange(n)[:, None, None]
+    # Small integers: the running maximum and minimum below stream less memory.
+    idx = np.arange(n, dtype=np.int16 if n < 2**14 else np.int64)[:, None, None]
     # Index of the nearest True at or below / at or above each voxel along z.
     below = np.maximum.accumulate(np.where(mask, idx, -1), axis=0)
     above = np.minimum.accumulate(np.where(mask, idx, n)[::-1], axis=0)[::-1]

@@ -361,6 +361,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
                 if unchanged[lo[ks]].all() and unchanged[hi[ks]].all():
                     futures[s0] = pool.submit(gated, early.slab, s0)
             extra = bases()
+            del bases                   # frees the coarse grids it holds
             plan = early
             if extra.any():
                 plan = full_res(np.where(extra > 0, extra, filled_s))

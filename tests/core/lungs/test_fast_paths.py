@@ -12,6 +12,7 @@ from ctvis.core.image import body
 from ctvis.core.image.body import index_box
 from ctvis.core.lungs import airway as aw
 from ctvis.core.lungs import segment_lungs
+from ctvis.core.lungs.envelope import z_gaps
 from ctvis.core.lungs import watershed as ws
 from ctvis.core.phantom import make_phantom
 
@@ -59,6 +60,20 @@ def test_fill_holes_in_the_masks_box_is_the_whole_slices(max_area):
     for k in range(3):
         ref = ndimage.binary_fill_holes(mask[k])
         assert np.array_equal(body.fill_holes_slices(mask)[k], ref)
+
+
+def test_z_gaps_are_the_short_runs_between_set_voxels():
+    rng = np.random.default_rng(8)
+    mask = rng.random((40, 5, 6)) < 0.3
+    got = z_gaps(mask, 4)
+    expected = np.zeros_like(mask)
+    for j in range(5):
+        for i in range(6):
+            on = np.flatnonzero(mask[:, j, i])
+            for a, b in zip(on[:-1], on[1:]):
+                if 1 <= b - a - 1 <= 4:
+                    expected[a + 1:b, j, i] = True
+    assert np.array_equal(got, expected)
 
 
 def test_stack_components_number_each_slice_as_its_own_labelling():
