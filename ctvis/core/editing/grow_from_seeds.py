@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
-from skimage.segmentation import watershed
 
 from ctvis.core.editing.region import box_of, check_spacing
 
@@ -59,6 +58,8 @@ def grow_from_seeds(seeds: np.ndarray, hu: np.ndarray, spacing, *,
         else ndimage.generic_gradient_magnitude(image, ndimage.sobel)
     editable = None if mask is None else np.asarray(mask[box], bool) | (markers > 0)
     markers_i = markers.astype(np.int32)
+    from skimage.segmentation import watershed     # here: 15 MiB the viewer need not import
+
     out = watershed(gradient, markers_i, mask=editable)
     if editable is not None:
         out = np.where(editable, out, markers_i)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.hull import convex_hull_mask
+
 FILL_MAX_HU = -1000          # a fill value is air or below (GE −1024/−3024, Philips −1000)
 CONVEX_SLACK = 0.01          # unknown columns inside the field's convex hull: about 1 %
 META_KEY = "outside_field"   # Volume.meta: the loader's (y, x) mask
@@ -52,15 +54,14 @@ def volume_outside_field(volume) -> np.ndarray:
 
 
 def _is_field(inside: np.ndarray) -> bool:
-    """A reconstructed field is convex: the unknown columns barely enter its hull."""
-    from skimage.morphology import convex_hull_image
-
+    """A reconstructed field is convex: the unknown columns barely enter its hull (numpy's
+    hull: skimage.morphology would cost the viewer 15 MiB of imports)."""
     if not inside.any():
         return False
     # The hull of a 512² mask is quick; a coarse copy keeps very large planes cheap.
     step = max(1, max(inside.shape) // 256)
     small = inside[::step, ::step]
-    hull = convex_hull_image(small)
+    hull = convex_hull_mask(small)
     area = np.count_nonzero(hull)
     # A digital circle leaves about a pixel's sliver along its outline out of its hull.
     return np.count_nonzero(hull & ~small) <= CONVEX_SLACK * area + 4 * np.sqrt(area)

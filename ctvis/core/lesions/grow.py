@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
-from skimage.segmentation import watershed
 
 from ctvis.core.errors import CtvisError
 from ctvis.core.image.distance import distance_mm
@@ -301,6 +300,8 @@ def _split_at_necks(blob, seed, spacing) -> tuple:
         out = np.zeros_like(blob)
         out[box] = part
         return out, float(dist[s])
+    from skimage.segmentation import watershed     # here: 15 MiB the viewer need not import
+
     basins = watershed(-dist, markers, mask=part)
     peak = ndimage.maximum(dist, basins, index=np.arange(n + 1))
     peak = np.asarray(peak, np.float64)

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import ConvexHull, QhullError
 
 from ctvis.core.presets import resource_json
 
@@ -86,6 +85,10 @@ def _mm(points_kji: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 
 def _hull_points(pts: np.ndarray, mm: np.ndarray):
+    # Here, not at the top: scipy.spatial (with linalg and sparse) is 15 MiB of the
+    # viewer's memory, which imports this module at start.
+    from scipy.spatial import ConvexHull, QhullError
+
     if len(pts) > 4:
         try:
             flat = np.ptp(mm, axis=0) > 1e-9
