@@ -40,10 +40,18 @@ def _along(a: np.ndarray, k: int, axis: int, op) -> np.ndarray:
     p = np.pad(a, pad, mode="symmetric")
     n = a.shape[axis]
 
-    def view(s):
-        return p[tuple(slice(s, s + n) if i == axis else slice(None) for i in range(a.ndim))]
+    def part(x, s, length):
+        return x[tuple(slice(s, s + length) if i == axis else slice(None)
+                       for i in range(a.ndim))]
 
-    out = view(0).copy()
-    for s in range(1, k):
-        op(out, view(s), out=out)
-    return out
+    # By doubling: after each step w[i] is op over p[i:i + width]; two windows of at least
+    # half the size, one at each end, then cover the whole one (op is idempotent).  About
+    # log2(k) + 1 passes instead of k - 1.
+    w, width = p, 1
+    while 2 * width <= k:
+        m = w.shape[axis] - width
+        w = op(part(w, 0, m), part(w, width, m))
+        width *= 2
+    if width == k:
+        return part(w, 0, n).copy() if w is p else part(w, 0, n)
+    return op(part(w, 0, n), part(w, k - width, n))

@@ -270,10 +270,11 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, grad_box))
     # Markers: 1/2 the air, 4/5 the core (side + 3), 3 outside: a flood from the core is
     # tissue the envelope took in (a mass, an airless lobe), one from the air is the band.
-    markers = np.where(in_core[box], core[box].astype(np.int32) + 3, air[box])
+    markers = np.where(in_core[box], core[box] + np.uint8(3), air[box])      # uint8: fast
     markers[external[box]] = 3
+    markers = markers.astype(np.int32)                 # the watershed's label type
     flooded = watershed(_sobel_where(hu[grad_box], inner, mask[box]), markers,
-                        mask=mask[box], connectivity=PLANE)
+                        mask=mask[box], connectivity=PLANE).astype(np.uint8)   # 0..5
     # Everything below in the box: outside it nothing was flooded.
     unknown = unknown[box]
     side = np.where(flooded > 3, flooded - 3, flooded)

@@ -29,3 +29,12 @@ def test_a_new_array_and_a_clear_error():
     assert np.array_equal(out, mask) and out is not mask
     with pytest.raises(ValueError, match="does not match"):
         box_min(mask, (3, 3))
+
+
+@pytest.mark.parametrize("size", [(1, 8, 13), (25, 2, 16), (4, 17, 1)])
+def test_wide_windows_by_doubling_still_ndimage(size):
+    """Windows wider than the axis and of every parity (the doubling's two end windows)."""
+    rng = np.random.default_rng(8)
+    mask = rng.random((9, 14, 12)) < 0.15
+    assert np.array_equal(box_max(mask, size), ndimage.maximum_filter(mask, size=size))
+    assert np.array_equal(box_min(~mask, size), ndimage.minimum_filter(~mask, size=size))
