@@ -1,7 +1,9 @@
 """What the viewer imports before the user asks for more: the window's modules and loading a
-series with a reconstruction circle pull in neither skimage.morphology nor scipy.spatial
-(with scipy.linalg and scipy.sparse: 15 MiB of the viewer's peak memory,
-docs/performance.md).  In a child process: other tests import them."""
+series with a reconstruction circle pull in neither scipy.ndimage (with scipy.special:
+20-25 MiB of the viewer's peak memory) nor skimage.morphology and scipy.spatial (with
+scipy.linalg and scipy.sparse: 15 MiB more; docs/performance.md).  The editing tools, the
+lesion tool and the loader's field of view import them when they are used, or do without.
+In a child process: other tests import them."""
 from __future__ import annotations
 
 import json
@@ -12,8 +14,8 @@ import numpy as np
 
 from tests.helpers.dicom_factory import random_volume, write
 
-HEAVY = ("skimage.morphology", "skimage.segmentation", "scipy.spatial", "scipy.linalg",
-         "scipy.sparse")
+HEAVY = ("scipy.ndimage", "scipy.special", "skimage.morphology", "skimage.segmentation",
+         "scipy.spatial", "scipy.linalg", "scipy.sparse")
 
 CHILD = r"""
 import json, sys
@@ -36,3 +38,15 @@ def test_window_and_loader_leave_the_heavy_scipy_parts_alone(tmp_path):
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert found["field"] > 0, found             # the field of view was found (its hull)
     assert found["modules"] == [], found
+
+
+def test_the_lazy_ndimage_is_scipys():
+    """``ctvis.core.lazy.ndimage`` hands out scipy.ndimage's functions once asked."""
+    from scipy import ndimage as real
+
+    from ctvis.core.lazy import ndimage
+
+    assert ndimage.label is real.label
+    mask = np.zeros((5, 5), bool)
+    mask[1, 1] = mask[3, 3] = True
+    assert ndimage.label(mask)[1] == 2

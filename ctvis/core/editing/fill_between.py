@@ -8,7 +8,7 @@ next; a blob drawn on one slice only is not extended.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.editing.region import Patch, box_of, check_spacing, empty_patch, plane_axes
 

@@ -14,7 +14,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.editing.region import box_of, check_spacing
 

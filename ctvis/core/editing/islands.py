@@ -11,7 +11,7 @@ what the segment becomes there: setting the segment to the mask inside the regio
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.editing.region import Patch, check_spacing, empty_patch, offset, segment_box
 

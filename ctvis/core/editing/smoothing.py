@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.editing.region import Patch, check_spacing, empty_patch, segment_box
 

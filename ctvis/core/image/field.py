@@ -14,9 +14,8 @@ value gives a "field" shaped like the patient and the table, which is no field a
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
-from ctvis.core.image.hull import convex_hull_mask
+from ctvis.core.image.hull import border_parts, convex_hull_mask
 
 FILL_MAX_HU = -1000          # a fill value is air or below (GE −1024/−3024, Philips −1000)
 CONVEX_SLACK = 0.01          # unknown columns inside the field's convex hull: about 1 %
@@ -36,12 +35,10 @@ def outside_field(array: np.ndarray) -> np.ndarray:
         columns &= plane == low
         if not columns.any():
             return none
-    parts, n = ndimage.label(columns)
-    edge = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
-    edge = edge[edge > 0]
-    if edge.size == 0:
+    # The parts joined to the border, in numpy: the viewer loads a series without scipy.
+    outside = border_parts(columns)
+    if not outside.any():
         return none
-    outside = np.isin(parts, edge)
     return outside if _is_field(~outside) else none
 
 

@@ -67,4 +67,42 @@ def convex_hull_mask(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["convex_hull_mask", "hull_polygon"]
+def border_parts(mask: np.ndarray) -> np.ndarray:
+    """The 4-connected parts of a 2-D ``mask`` that touch the array's border (what
+    ``scipy.ndimage.label`` and the labels on the border give), from the rows' runs: the
+    loader needs no scipy for the field of view."""
+    mask = np.asarray(mask, bool)
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = mask
+    step = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(step == 1)
+    ends = np.nonzero(step == -1)[1]               # exclusive; same order as the starts
+    parent = list(range(len(rows)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(rows, np.arange(h + 1))     # runs of row r: first[r]:first[r+1]
+    for r in range(h - 1):
+        a, a_end, b, b_end = first[r], first[r + 1], first[r + 1], first[r + 2]
+        while a < a_end and b < b_end:                   # overlapping runs join
+            if starts[a] < ends[b] and starts[b] < ends[a]:
+                parent[root(a)] = root(b)
+            if ends[a] < ends[b]:
+                a += 1
+            else:
+                b += 1
+    edge = (rows == 0) | (rows == h - 1) | (starts == 0) | (ends == w)
+    keep = {root(i) for i in np.flatnonzero(edge)}
+    out = np.zeros((h, w), bool)
+    for i in range(len(rows)):
+        if root(i) in keep:
+            out[rows[i], starts[i]:ends[i]] = True
+    return out
+
+
+__all__ = ["convex_hull_mask", "hull_polygon", "border_parts"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.presets import resource_json
 

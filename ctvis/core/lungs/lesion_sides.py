@@ -10,7 +10,7 @@ between both lungs is shared along the middle between them).  Voxels already lab
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.labels import LUNG_LABELS
 

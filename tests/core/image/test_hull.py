@@ -1,10 +1,11 @@
-"""The numpy convex hull mask is skimage's convex_hull_image, pixel for pixel."""
+"""The numpy convex hull mask is skimage's convex_hull_image, pixel for pixel; the parts of
+a mask on its border are those scipy.ndimage.label finds there."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ctvis.core.image.hull import convex_hull_mask, hull_polygon
+from ctvis.core.image.hull import border_parts, convex_hull_mask, hull_polygon
 
 
 def masks():
@@ -38,3 +39,23 @@ def test_the_same_pixels_as_skimage():
 def test_hull_polygon_of_a_square_and_its_inside():
     pts = np.array([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [1, 0]], float)
     assert {tuple(p) for p in hull_polygon(pts)} == {(0, 0), (2, 0), (2, 2), (0, 2)}
+
+
+def test_border_parts_are_ndimage_labels_on_the_border():
+    from scipy import ndimage
+
+    def labelled(mask):
+        parts, _ = ndimage.label(mask)
+        edge = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
+        return np.isin(parts, edge[edge > 0])
+
+    yy, xx = np.mgrid[:512, :512]
+    cases = [(yy - 255.5) ** 2 + (xx - 255.5) ** 2 > 250 ** 2,        # outside a field
+             np.ones((5, 5), bool), np.zeros((5, 5), bool), np.ones((1, 7), bool),
+             np.ones((7, 1), bool)]
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        h, w = rng.integers(1, 60, 2)
+        cases.append(rng.random((h, w)) < rng.choice([0.2, 0.45, 0.55, 0.7]))
+    for mask in cases:
+        assert np.array_equal(border_parts(mask), labelled(mask)), mask.shape
