@@ -229,10 +229,11 @@ PARTIAL_HU = -200           # the band adds voxels at least a quarter air (pleur
                             # volume); denser ones only where the lung encloses them
 
 
-def fat_tissue(hu: np.ndarray, spacing_yx) -> np.ndarray:
+def fat_tissue(hu: np.ndarray, spacing_yx, fat_hu: np.ndarray | None = None) -> np.ndarray:
     """Fat, not the partial volume between air and tissue: voxels in ``FAT_HU`` whose whole
-    neighbourhood of ``FAT_MM`` (in-plane) is too, with that neighbourhood (an opening)."""
-    fat = (hu > FAT_HU[0]) & (hu < FAT_HU[1])
+    neighbourhood of ``FAT_MM`` (in-plane) is too, with that neighbourhood (an opening).
+    ``fat_hu``: the voxels in ``FAT_HU``, if known."""
+    fat = (hu > FAT_HU[0]) & (hu < FAT_HU[1]) if fat_hu is None else fat_hu
     size = (1,) + tuple(max(3, 2 * int(round(FAT_MM / 2 / s)) + 1) for s in spacing_yx)
     return box_max(box_min(fat, size), size)
 
@@ -478,9 +479,10 @@ class _FullRes:
         # Fat and bone inside the coarse envelope are not surely lung (a fat pad in a
         # concavity, the mediastinal fat by a mass, a rib in a block): fat tissue is outside
         # the pleura, the rest (partial volume, a contrast-filled vessel) the image decides.
-        fat = fat_tissue(h, self._spacing[1:])
-        core = np.where(blocked | fat | (h > FAT_HU[0]) & (h < FAT_HU[1]) | (h >= BONE_HU),
-                        0, up_box("core"))
+        fat_hu = (h > FAT_HU[0]) & (h < FAT_HU[1])
+        fat = fat_tissue(h, self._spacing[1:], fat_hu)
+        # (fat tissue, an opening of fat_hu, lies inside it)
+        core = np.where(blocked | fat_hu | (h >= BONE_HU), 0, up_box("core"))
         lab = _edge_watershed(h, air, core, up_box("near") & ~blocked, self._band_px, fat)
         lab[blocked] = 0
         self.result[sl, Y, X] = lab

@@ -76,6 +76,17 @@ def test_z_gaps_are_the_short_runs_between_set_voxels():
     assert np.array_equal(got, expected)
 
 
+def test_fat_tissue_lies_in_the_fat_range():
+    """The slab leaves fat tissue out of the sure core through the fat range alone."""
+    rng = np.random.default_rng(9)
+    hu = rng.choice(np.array([-500, -100, -80, 40], np.int16), size=(3, 30, 31),
+                    p=[0.2, 0.5, 0.2, 0.1])
+    fat_hu = (hu > ws.FAT_HU[0]) & (hu < ws.FAT_HU[1])
+    fat = ws.fat_tissue(hu, (0.7, 0.7))
+    assert fat.any() and not (fat & ~fat_hu).any()
+    assert np.array_equal(ws.fat_tissue(hu, (0.7, 0.7), fat_hu), fat)
+
+
 def test_stack_components_number_each_slice_as_its_own_labelling():
     rng = np.random.default_rng(4)
     air = ndimage.uniform_filter(rng.random((12, 40, 45)), (1, 3, 3)) > 0.52
