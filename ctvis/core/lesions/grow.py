@@ -229,10 +229,13 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
     # wide for the lung-side ball are the lesion's).
     from ctvis.core.image.body import fill_holes_slices
     blob = fill_holes_slices(blob)
-    if blob[seed]:
-        parts, _ = ndimage.label(blob)
-        blob = parts == parts[seed]
-    return blob, info
+    if not blob[seed]:
+        # The tissue under the click lies beyond the pleura (the chest wall, the
+        # mediastinum, an organ below the diaphragm): what is left elsewhere in the box is
+        # not the lesion clicked, and growing the box would only look further for it.
+        return np.zeros_like(blob), info
+    parts, _ = ndimage.label(blob)
+    return parts == parts[seed], info
 
 
 def _lung_side(blob, aerated, spacing, depth=np.inf) -> np.ndarray:

@@ -55,6 +55,34 @@ def test_lidc_nodule_a_click_anywhere_in_its_inner_half(lidc):
         assert abs(moved) <= 0.05, f"click at {tuple(kji)}: Dice moved by {moved:+.3f}"
 
 
+def test_lidc_a_click_on_the_chest_wall_or_below_the_lungs_is_refused(lidc, monkeypatch):
+    """Soft tissue outside the pleura is no lesion: a click there is refused with the
+    message, from the first box or the next (it once returned a sliver of tissue elsewhere
+    in the box, after growing the box to 240 mm for up to 20 s)."""
+    import ctvis.core.lesions.grow as grow
+
+    volume, _ = lidc
+    body, hu = body_mask(volume), volume.array
+    boxes = []
+    real = grow._lesion_in_box
+    monkeypatch.setattr(grow, "_lesion_in_box", lambda *a: boxes.append(1) or real(*a))
+    k, j = volume.shape[0] // 2, volume.shape[1] // 2
+    row = (hu[k, j] > 20) & (hu[k, j] < 100) & body[k, j]       # from the patient's right
+    edges = np.flatnonzero(np.diff(np.r_[0, row.astype(int), 0]))
+    start, stop = next((a, b) for a, b in zip(edges[::2], edges[1::2]) if b - a >= 8)
+    clicks = [(k, j, (start + stop) // 2)]                       # the chest wall's muscle
+    for k in (10, 20, 30):                                       # the organs under the lungs
+        organs, _ = ndimage.label((hu[k] > 30) & (hu[k] < 120) & body[k])
+        largest = organs == np.argmax(np.bincount(organs.ravel())[1:]) + 1
+        depth = ndimage.distance_transform_edt(largest)
+        clicks.append((k, *np.unravel_index(np.argmax(depth), depth.shape)))
+    for click in clicks:
+        boxes.clear()
+        with pytest.raises(grow.LesionError, match="not enclosed by aerated lung"):
+            grow.grow_lesion(volume, click, body=body)
+        assert len(boxes) <= 2, f"click {click}: {len(boxes)} boxes"
+
+
 @pytest.mark.xfail(strict=True, reason="issue 22: the IBSI GTV lies against atelectatic "
                    "lung and the liver under the dome at equal HU, and its top slices enclose "
                    "aerated lung (55-69 % of their GTV voxels below -500 HU; 16 % of the "
