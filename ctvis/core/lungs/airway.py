@@ -218,8 +218,11 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
             lab = None                        # cur's components, when labelled here
             if x3 is not None and cur.any():                  # branches gone into a lung
                 lab, n = _components_2d(cur)
-                xs = ndimage.mean(x3[k], lab, np.arange(1, n + 1))
-                far = np.flatnonzero(np.abs(np.asarray(xs) - axis_x) > MAX_LATERAL_MM) + 1
+                # ndimage.mean's own sums and counts, without its per-call overhead
+                flat = lab.ravel()
+                xs = (np.bincount(flat, weights=x3[k].ravel(), minlength=n + 1)[1:]
+                      / np.bincount(flat, minlength=n + 1)[1:])
+                far = np.flatnonzero(np.abs(xs - axis_x) > MAX_LATERAL_MM) + 1
                 gone = np.isin(lab, far)
                 cur &= ~gone
                 # The rest keep their numbers: in the same order as a new labelling gives.
