@@ -24,12 +24,12 @@ import tempfile
 from pathlib import Path
 
 # ctvis.load imports its loaders (and nibabel) lazily: they are imported outside the timing,
-# as SimpleITK's library is.  The DICOM loader too: since it finds the field of view
-# (scipy.ndimage, and skimage.morphology's convex hull when a series has padding), leaving
-# them to the first load counted 0.1-0.2 s of imports as reading.  (bench_lungs.py imports
-# the same list before it times its load.)
-LOADER_MODULES = ("nibabel", "skimage.morphology", "ctvis.core.io.dispatch",
-                  "ctvis.core.io.nifti_nrrd", "ctvis.core.io.dicom")
+# as SimpleITK's library is (left to the first load, they counted 0.1-0.2 s of imports as
+# reading).  The field of view is found with numpy alone (core.image.hull), so neither
+# scipy.ndimage nor scikit-image is the loader's.  (bench_lungs.py imports the same list
+# before it times its load.)
+LOADER_MODULES = ("nibabel", "ctvis.core.io.dispatch", "ctvis.core.io.nifti_nrrd",
+                  "ctvis.core.io.dicom", "ctvis.core.image.field")
 CTVIS = f"""
 import importlib, ctvis
 for module in {LOADER_MODULES!r}:
