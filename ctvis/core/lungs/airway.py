@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.body import index_box
+
 TRACHEA_AREA_MM2 = (40.0, 900.0)     # about 7–34 mm diameter
 TRACHEA_MAX_OFFSET_MM = 35.0         # from the body's left-right centre (deviated tracheas)
 TRACHEA_MIN_RUN_MM = 15.0            # a run shorter than this is a bubble, not a trachea
@@ -141,11 +143,10 @@ def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
     ``prev_lab``) that are not leaks, and the leaks.
 
     ``comps``: the stack's components, ``cand`` its slice ``k`` (labelled already)."""
-    if comps is None:
-        lab, n = _components_2d(cand)
-        areas = None
-    else:
-        lab, n, areas = comps.labels[k], len(comps.numbers(k)), comps.areas
+    if comps is not None:
+        return _accept_in_box(prev_lab, trachea_area, comps, k)
+    lab, n = _components_2d(cand)
+    areas = None
     if n == 0:
         return np.zeros_like(cand), np.zeros_like(cand)
     prev_area = np.bincount(prev_lab.ravel())
@@ -165,6 +166,42 @@ def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
         else:
             leak[t] = True
     return keep[lab], leak[lab]
+
+
+def _accept_in_box(prev_lab, trachea_area, comps, k):
+    """:func:`_accept` on slice ``k`` of the stack's components, worked in the box of the
+    previous airway's neighbourhood and of the components touching it (nothing outside it
+    can be kept or leak): the same masks, on a few hundred pixels instead of the slice."""
+    keep_out, leak_out = np.zeros(prev_lab.shape, bool), np.zeros(prev_lab.shape, bool)
+    pb = index_box(prev_lab > 0) if len(comps.numbers(k)) else None
+    if pb is None:
+        return keep_out, leak_out
+    pb = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in pb)
+    grown = ndimage.maximum_filter(prev_lab[pb], size=3)          # as _grown, in its box
+    lab_k = comps.labels[k]
+    touch = np.unique(lab_k[pb][grown > 0])
+    touch = touch[touch > 0]
+    if touch.size == 0:
+        return keep_out, leak_out
+    boxes = [comps.boxes[t - 1][1:] for t in touch] + [pb]
+    box = tuple(slice(min(b[i].start for b in boxes), max(b[i].stop for b in boxes))
+                for i in range(2))
+    lab = lab_k[box]
+    prev_grown = np.zeros(lab.shape, grown.dtype)
+    prev_grown[tuple(slice(p.start - b.start, p.stop - b.start) for p, b in zip(pb, box))] = grown
+    prev_area = np.bincount(prev_lab[pb].ravel())
+    areas = comps.areas
+    keep = np.zeros(areas.size, bool)
+    leak = np.zeros(areas.size, bool)
+    for t in touch:
+        parents = np.unique(prev_grown[lab == t])
+        parent = float(prev_area[parents[parents > 0]].sum())
+        if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
+            keep[t] = True
+        else:
+            leak[t] = True
+    keep_out[box], leak_out[box] = keep[lab], leak[lab]
+    return keep_out, leak_out
 
 
 def _n_branches(lab, trachea_area) -> int:
@@ -217,16 +254,20 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
                 cur |= lumen
             lab = None                        # cur's components, when labelled here
             if x3 is not None and cur.any():                  # branches gone into a lung
-                lab, n = _components_2d(cur)
+                # In cur's box: the same components, numbered in the same order.
+                cb = index_box(cur)
+                part, n = _components_2d(cur[cb])
                 # ndimage.mean's own sums and counts, without its per-call overhead
-                flat = lab.ravel()
-                xs = (np.bincount(flat, weights=x3[k].ravel(), minlength=n + 1)[1:]
+                flat = part.ravel()
+                xs = (np.bincount(flat, weights=x3[k][cb].ravel(), minlength=n + 1)[1:]
                       / np.bincount(flat, minlength=n + 1)[1:])
                 far = np.flatnonzero(np.abs(xs - axis_x) > MAX_LATERAL_MM) + 1
-                gone = np.isin(lab, far)
-                cur &= ~gone
+                gone = np.isin(part, far)
+                cur[cb] &= ~gone
                 # The rest keep their numbers: in the same order as a new labelling gives.
-                lab[gone] = 0
+                part[gone] = 0
+                lab = np.zeros(cur.shape, part.dtype)
+                lab[cb] = part
             if not cur.any() or cur.sum() > TOTAL_AREA * trachea_area:
                 break
             airway[k] = cur

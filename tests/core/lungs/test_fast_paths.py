@@ -194,3 +194,26 @@ def test_bases_that_move_the_crop_redo_every_slab(consolidation, monkeypatch, wh
     assert (plans[1].crop != plans[0].crop) == (where == "outside the crop")
     waited = _waiting(consolidation, monkeypatch)      # odd() still in place
     assert np.array_equal(got, waited)
+
+
+@pytest.mark.parametrize("pathology", [(), ("tube",), ("deviated_trachea",)])
+def test_airway_followed_in_boxes_as_on_whole_slices(monkeypatch, pathology):
+    """The airway grown with the stack's components, slice by slice in boxes, is the one
+    grown with each whole slice labelled on its own."""
+    captured = {}
+    real = ws.airway_mask
+
+    def spy(*args):
+        captured["args"] = args
+        return real(*args)
+
+    monkeypatch.setattr(ws, "airway_mask", spy)
+    segment_lungs(make_phantom(pathology=pathology, shape=(80, 160, 160)).volume)
+    air, x_mm, spacing, order, midline, hu = captured["args"]
+    seed = aw.find_trachea_seed(air, x_mm, spacing, order, midline)
+    parenchyma = float(np.median(hu[air][::7]))
+    lumen = float(np.median(hu[seed[0]][seed[1]]))
+    strict = min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
+    boxed = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict, aw._SliceComponents(air))
+    whole = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict)
+    assert boxed.sum() > 20 and np.array_equal(boxed, whole)
