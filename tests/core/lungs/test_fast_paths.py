@@ -217,3 +217,17 @@ def test_airway_followed_in_boxes_as_on_whole_slices(monkeypatch, pathology):
     boxed = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict, aw._SliceComponents(air))
     whole = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict)
     assert boxed.sum() > 20 and np.array_equal(boxed, whole)
+
+
+@pytest.mark.parametrize("after", ["lungs: airless bases", "lungs: full resolution"])
+def test_cancel_with_early_slabs_running(consolidation, after):
+    """Cancelled while the early slabs run (or are queued behind the one-at-a-time gate):
+    Cancelled is raised, nothing hangs, and the next run gives the same labels."""
+    from ctvis.core.errors import Cancelled
+
+    labels = segment_lungs(consolidation)
+    asked = []
+    with pytest.raises(Cancelled):
+        segment_lungs(consolidation, progress=lambda f, m: asked.append(m == after),
+                      cancel=lambda: any(asked))
+    assert np.array_equal(segment_lungs(consolidation), labels)
