@@ -156,16 +156,25 @@ def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
     touch = np.unique(lab[prev_grown > 0])
     if areas is None:
         areas = np.bincount(lab.ravel(), minlength=n + 1)
+    keep, leak = _keep_or_leak(touch[touch > 0], lab, prev_grown, prev_area, areas,
+                               trachea_area)
+    return keep[lab], leak[lab]
+
+
+def _keep_or_leak(touch, lab, prev_grown, prev_area, areas, trachea_area):
+    """Per component number, (kept, leaked) bool tables for the components ``touch`` of
+    ``lab`` that touch the previous airway (grown: ``prev_grown``): a component grown past
+    its parents' area or the trachea's share is a leak."""
     keep = np.zeros(areas.size, bool)
     leak = np.zeros(areas.size, bool)
-    for t in touch[touch > 0]:
+    for t in touch:
         parents = np.unique(prev_grown[lab == t])
         parent = float(prev_area[parents[parents > 0]].sum())
         if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
             keep[t] = True
         else:
             leak[t] = True
-    return keep[lab], leak[lab]
+    return keep, leak
 
 
 def _accept_in_box(prev_lab, trachea_area, comps, k):
@@ -190,16 +199,7 @@ def _accept_in_box(prev_lab, trachea_area, comps, k):
     prev_grown = np.zeros(lab.shape, grown.dtype)
     prev_grown[tuple(slice(p.start - b.start, p.stop - b.start) for p, b in zip(pb, box))] = grown
     prev_area = np.bincount(prev_lab[pb].ravel())
-    areas = comps.areas
-    keep = np.zeros(areas.size, bool)
-    leak = np.zeros(areas.size, bool)
-    for t in touch:
-        parents = np.unique(prev_grown[lab == t])
-        parent = float(prev_area[parents[parents > 0]].sum())
-        if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
-            keep[t] = True
-        else:
-            leak[t] = True
+    keep, leak = _keep_or_leak(touch, lab, prev_grown, prev_area, comps.areas, trachea_area)
     keep_out[box], leak_out[box] = keep[lab], leak[lab]
     return keep_out, leak_out
 
