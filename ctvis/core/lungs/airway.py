@@ -9,6 +9,9 @@ much larger than it.  A component that suddenly grows (the lumen merging with lu
 parenchyma, a bronchus entering the lung) is a leak: that branch stops there.  Growth toward
 the feet stops ``BELOW_CARINA_MM`` below the carina, so what is returned is the trachea and
 the main bronchi, never the bronchial tree inside the lungs.
+
+Where the lumen merges with the lung on the coarse grid (the airway's wall, 1–3 mm, is
+thinner than its pixels), the lumen is looked for at full resolution, where the wall shows.
 """
 from __future__ import annotations
 
@@ -20,6 +23,9 @@ from ctvis.core.image.body import index_box
 TRACHEA_AREA_MM2 = (40.0, 900.0)     # about 7–34 mm diameter
 TRACHEA_MAX_OFFSET_MM = 35.0         # from the body's left-right centre (deviated tracheas)
 TRACHEA_MIN_RUN_MM = 15.0            # a run shorter than this is a bubble, not a trachea
+TRACHEA_FILL = 0.45                  # round: at least this share of its bounding box ...
+TRACHEA_ASPECT = 4.0                 # ... and at most this long for its width (an oval,
+                                     # not the flat air under the back on the table)
 RUN_AREA_STEP = 1.6                  # a tube's section changes little from slice to slice
 LEAK_GROWTH = 2.0                    # a branch may not grow more than this from one slice
 LEAK_AREA = 3.0                      # nor exceed this multiple of the trachea's area
@@ -27,6 +33,10 @@ TOTAL_AREA = 4.0                     # all branches of a slice together: at most
 MIN_TRACHEA_MM2 = 250.0              # leaks are judged against at least this section
 BELOW_CARINA_MM = 45.0               # main bronchi: followed this far below the carina
 MAX_LATERAL_MM = 75.0                # a branch further from the trachea's axis is in a lung
+LUMEN_HU = -1000.0                   # air
+RIM_MM = 1.5                         # a lumen's partial-volume rim, around its pure air
+NEAR_MM = 25.0                       # the lumen moves and widens less than this from one
+                                     # slice to the next (the carina, a bronchus leaving)
 GROW = np.ones((3, 3), bool)
 
 
@@ -54,11 +64,30 @@ class _SliceComponents:
         return range(int(self._first[k]), int(self._stop[k]))
 
 
-def _candidates(air2d, x2d, pixel_mm2, midline_x, comps=None, k=None):
-    """Round, trachea-sized air regions near the midline in one slice: list of masks.
+def _round(comp, spacing_yx) -> bool:
+    """Whether the region ``comp`` (in its bounding box) is round enough for an airway's
+    section: it fills its box (not a branching or bent shape) and is not flat (its
+    principal axes, from its second moments, at most TRACHEA_ASPECT to 1)."""
+    if comp.sum() / comp.size < TRACHEA_FILL:
+        return False
+    j, i = np.nonzero(comp)
+    if j.size < 3:
+        return True
+    cov = np.cov(np.stack([j * spacing_yx[0], i * spacing_yx[1]]))
+    low, high = np.linalg.eigvalsh(cov)
+    # A pixel's own extent (1/12 of its side squared) keeps a one-pixel-thick row finite.
+    pixel = min(spacing_yx) ** 2 / 12.0
+    return high + pixel <= TRACHEA_ASPECT ** 2 * (low + pixel)
 
-    ``comps``: the stack's components (:class:`_SliceComponents`), ``air2d`` its slice ``k``.
+
+def _candidates(air2d, x2d, spacing_yx, midline_x, comps=None, k=None, full=None):
+    """Round, trachea-sized air regions near the midline in one slice: (list of masks, and
+    a function giving those found at full resolution, or None).
+
+    ``comps``: the stack's components (:class:`_SliceComponents`), ``air2d`` its slice ``k``;
+    ``full``: see :func:`_found_at_full`.
     """
+    pixel_mm2 = spacing_yx[0] * spacing_yx[1]
     if comps is None:
         lab, n = _components_2d(air2d)
         first, boxes = 1, ndimage.find_objects(lab)
@@ -69,23 +98,93 @@ def _candidates(air2d, x2d, pixel_mm2, midline_x, comps=None, k=None):
         boxes = [b[1:] for b in comps.boxes[numbers.start - 1:numbers.stop - 1]]
         areas = comps.areas[numbers.start:numbers.stop] * pixel_mm2
     if n == 0:
-        return []
-    out = []
-    for idx in np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1])):
+        return [], None
+    out, merged = [], []
+    for idx in np.flatnonzero(areas >= TRACHEA_AREA_MM2[0]):
         box = boxes[idx]
         comp = lab[box] == idx + first
-        if comp.sum() / comp.size < 0.45:                 # not round enough
+        if areas[idx] <= TRACHEA_AREA_MM2[1] and _round(comp, spacing_yx):
+            if abs(float(x2d[box][comp].mean()) - midline_x) <= TRACHEA_MAX_OFFSET_MM:
+                mask = np.zeros(air2d.shape, bool)
+                mask[box] = comp
+                out.append(mask)
+        else:
+            merged.append(idx)
+    if full is None or full[1] == 1 or not merged:
+        return out, None
+    return out, lambda: _found_at_full(full, k, lab, np.asarray(merged) + first,
+                                       [boxes[i] for i in merged], x2d, spacing_yx, midline_x)
+
+
+def _found_at_full(full, k, lab, numbers, boxes, x2d, spacing_yx, midline_x):
+    """Trachea candidates inside the air components ``numbers`` of the coarse slice ``lab``
+    that are too large or not round (the lumen merged with the lung beside it: the wall is
+    thinner than a coarse pixel), found at full resolution where the wall shows: the round,
+    trachea-sized full-resolution air regions near the midline, on the coarse grid (their
+    sample points).  ``full``: (HU array, f, air threshold, a lumen's threshold), the coarse
+    grid being its every f-th pixel (each f × f block's centre)."""
+    array, f, air_hu, lumen_hu = full
+    out = []
+    c = (f - 1) // 2
+    samples = array[k, c::f, c::f]                 # the coarse slice's HU
+    fewest = max(1, int(TRACHEA_AREA_MM2[0] / (spacing_yx[0] * spacing_yx[1])))
+    fine = (spacing_yx[0] / f, spacing_yx[1] / f)
+    pixel_mm2 = fine[0] * fine[1]
+    near = np.abs(x2d - midline_x) <= TRACHEA_MAX_OFFSET_MM + np.sqrt(TRACHEA_AREA_MM2[1] / np.pi)
+    for number, box in zip(numbers, boxes):
+        region = (lab[box] == number) & near[box]
+        # Only where a cluster of its samples near the midline reads as a lumen's pure air
+        # (parenchyma is denser): most slices' lungs have none, and cost nothing here.
+        lumen = region & (samples[box] < lumen_hu)
+        if np.count_nonzero(lumen) < fewest or \
+                np.bincount(_components_2d(lumen)[0].ravel())[1:].max() < fewest:
             continue
-        if abs(float(x2d[box][comp].mean()) - midline_x) > TRACHEA_MAX_OFFSET_MM:
+        rb = index_box(region)
+        # The part of the component near the midline, a coarse pixel around it, at full
+        # resolution: lung that merged there runs on past the box's side.
+        cb = tuple(slice(max(b.start + r.start - 1, 0), min(b.start + r.stop + 1, n))
+                   for b, r, n in zip(box, rb, lab.shape))
+        J = slice(cb[0].start * f, min(cb[0].stop * f, array.shape[1]))
+        I = slice(cb[1].start * f, min(cb[1].stop * f, array.shape[2]))
+        parts, n = _components_2d(array[k, J, I] < air_hu)
+        if n == 0:
             continue
-        full = np.zeros(air2d.shape, bool)
-        full[box] = comp
-        out.append(full)
+        areas = np.bincount(parts.ravel()) * pixel_mm2
+        side = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
+        points = parts[c::f, c::f]
+        for p in np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1])):
+            if p == 0 or p in side:
+                continue
+            sampled = points == p
+            if not sampled.any() or not _round(parts[index_box(parts == p)] == p, fine):
+                continue
+            mask = np.zeros(lab.shape, bool)
+            mask[cb][:sampled.shape[0], :sampled.shape[1]] = sampled
+            if abs(float(x2d[mask].mean()) - midline_x) <= TRACHEA_MAX_OFFSET_MM:
+                out.append(mask)
+    return out
+
+
+def _parents(cands, open_chains) -> list:
+    """For each candidate mask, the open run it goes on (it overlaps that run's last mask
+    grown by a pixel, at a similar area), or None."""
+    if not cands:
+        return []
+    numbered = np.zeros(cands[0].shape, np.int32)    # all grown by a pixel in one filter
+    for i, cand in enumerate(cands, 1):
+        numbered[cand] = i
+    grown_all = _grown(numbered)
+    out = []
+    for i, cand in enumerate(cands, 1):
+        grown = grown_all == i
+        area = int(cand.sum())
+        out.append(next((c for c in open_chains if np.any(c[2] & grown)
+                         and 1 / RUN_AREA_STEP <= area / c[4][-1] <= RUN_AREA_STEP), None))
     return out
 
 
 def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first: np.ndarray,
-                      midline_x: float, comps: _SliceComponents | None = None):
+                      midline_x: float, comps: _SliceComponents | None = None, full=None):
     """(slice index, 2-D seed mask, trachea area in pixels) of the trachea, or None.
 
     ``air``: coarse air-in-body mask; ``x_mm``: LPS x of every voxel (broadcastable to
@@ -93,23 +192,22 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     top slice of the longest vertical run of candidates in the scan.
     """
     comps = _SliceComponents(air) if comps is None else comps
-    pixel_mm2 = spacing[1] * spacing[2]
     x3 = np.broadcast_to(x_mm, air.shape)
     chains = []                 # [first pos, first mask, last mask, length, areas]
     open_chains = []
     for pos, k in enumerate(superior_first):
-        cands = _candidates(air[k], x3[k], pixel_mm2, midline_x, comps, k) if air[k].any() else []
+        cands, at_full = (_candidates(air[k], x3[k], spacing[1:], midline_x, comps, k, full)
+                          if air[k].any() else ([], None))
+        parents = _parents(cands, open_chains)
+        longest = max(open_chains, key=lambda c: c[3], default=None)
+        if at_full is not None and not any(p is longest for p in parents):
+            # The longest run does not go on through this slice on the coarse grid (or
+            # none is open): look at full resolution, only then (speed: where the run goes
+            # on, the lumen was not merged).
+            cands = cands + at_full()
+            parents = _parents(cands, open_chains)
         still = []
-        if cands:                       # all candidates grown by a pixel in one filter
-            numbered = np.zeros(air[k].shape, np.int32)
-            for i, cand in enumerate(cands, 1):
-                numbered[cand] = i
-            grown_all = _grown(numbered)
-        for i, cand in enumerate(cands, 1):
-            grown = grown_all == i
-            area = int(cand.sum())
-            parent = next((c for c in open_chains if np.any(c[2] & grown)
-                           and 1 / RUN_AREA_STEP <= area / c[4][-1] <= RUN_AREA_STEP), None)
+        for cand, parent in zip(cands, parents):
             if parent is not None and not any(parent is c for c in still):
                 parent[2] = cand
                 parent[3] += 1
@@ -223,12 +321,15 @@ def _grown(lab: np.ndarray) -> np.ndarray:
 
 def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm=None,
                 hu: np.ndarray | None = None, strict_hu: float | None = None,
-                comps: _SliceComponents | None = None) -> np.ndarray:
+                comps: _SliceComponents | None = None, full=None) -> np.ndarray:
     """3-D mask of the airway followed from ``seed`` toward the feet (and up to the top).
 
     Where an air component next to the airway is too large (the thin airway wall lost to
-    partial volume, so lumen and lung merged), the lumen is looked for inside it with the
-    stricter threshold ``strict_hu`` (between lumen and parenchyma) before giving up there.
+    partial volume, so lumen and lung merged), the lumen is looked for inside it before
+    giving up there: at full resolution when ``full`` = (HU array, f, air threshold, lumen
+    level) gives it (``air`` being its every f-th pixel below the threshold, see
+    :func:`lumen_at_full`), else with the stricter threshold ``strict_hu`` (between lumen
+    and parenchyma).
     """
     airway = np.zeros(air.shape, bool)
     if seed is None:
@@ -249,7 +350,13 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
         below_carina = None                  # slices walked since the carina
         for k in direction:
             cur, leaked = _accept(air[k], prev_lab, trachea_area, comps, k)
-            if leaked.any() and hu is not None and strict_hu is not None:
+            if leaked.any() and full is not None and full[1] > 1:
+                most = min(LEAK_GROWTH * np.count_nonzero(prev_lab) + 4,
+                           LEAK_AREA * trachea_area)
+                lumen, _ = _accept(_lumen_at_full(full, k, leaked, prev_lab, spacing, most),
+                                   prev_lab, trachea_area)
+                cur |= lumen
+            elif leaked.any() and hu is not None and strict_hu is not None:
                 lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev_lab, trachea_area)
                 cur |= lumen
             lab = None                        # cur's components, when labelled here
@@ -282,20 +389,113 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
     return airway
 
 
+def _lumen_at_full(full, k: int, leaked: np.ndarray, prev_lab: np.ndarray, spacing,
+                   largest: float):
+    """The lumen inside the coarse components ``leaked`` of slice ``k`` (where it merged with
+    the lung beside it), as the full resolution shows it (:func:`lumen_at_full`) within
+    ``NEAR_MM`` of the previous slice's airway and touching it, back on the coarse grid.
+    ``full``: as for :func:`_found_at_full`; ``largest``: the most the airway may have
+    grown to here (coarse pixels; see :func:`_keep_or_leak`)."""
+    array, f, air_hu, lumen_hu = full
+    prev = prev_lab > 0
+    out = np.zeros(leaked.shape, bool)
+    pb = index_box(prev)
+    if pb is None:
+        return out
+    g = [int(np.ceil(NEAR_MM / s)) for s in spacing[1:]]
+    box = tuple(slice(max(b.start - m, 0), min(b.stop + m, n))
+                for b, m, n in zip(pb, g, prev.shape))
+    J = slice(box[0].start * f, min(box[0].stop * f, array.shape[1]))
+    I = slice(box[1].start * f, min(box[1].stop * f, array.shape[2]))
+    # The previous airway grown by a coarse pixel, as the coarse grid's overlap reads it
+    # (a bronchus leaving the carina moves aside).
+    near = ndimage.binary_dilation(prev[box], structure=GROW)
+    lumen = lumen_at_full(array[k, J, I], near, f, air_hu, lumen_hu, spacing[1:],
+                          largest * f * f)
+    if lumen is not None:
+        c = (f - 1) // 2
+        points = lumen[c::f, c::f]
+        out[box][:points.shape[0], :points.shape[1]] = points
+    return out & leaked
+
+
+def lumen_at_full(hu: np.ndarray, inside: np.ndarray, f: int, air_hu: float,
+                  lumen_hu: float, spacing_yx, largest: float | None = None
+                  ) -> np.ndarray | None:
+    """The lumen in the full-resolution slice ``hu`` that holds the coarse sample points
+    ``inside`` (the coarse grid is ``hu``'s every f-th pixel, at each f × f block's
+    centre, ``spacing_yx`` its pixel size), or None.
+
+    The lumen is the air (below ``air_hu``) parted by its wall from the lung around it: it
+    does not reach the side of ``hu`` (the lung it merged with on the coarse grid runs on
+    beyond).  Where even the full resolution shows no wall (partial volume), it is the
+    lumen's core, its pure air (below ``lumen_hu`` on the slice smoothed by a 3 × 3 median:
+    noise would join it to the parenchyma), with the partial-volume rim the air threshold
+    gives it elsewhere.  Only when neither is found, one that reaches the side (a bronchus
+    leaving for a lobe) and is at most ``largest`` pixels.
+    """
+    air = hu < air_hu
+    core = None
+    for reaching in ((None, largest) if largest is not None else (None,)):
+        lumen = _held_inside(air, inside, f, reaching)
+        if lumen is not None:
+            return lumen
+        if core is None:
+            core = ndimage.median_filter(hu, size=3) < lumen_hu
+        lumen = _held_inside(core, inside, f, reaching)
+        if lumen is not None:
+            rim = int(np.ceil(RIM_MM / min(spacing_yx) * f))
+            return ndimage.binary_dilation(lumen, structure=GROW, iterations=rim) & air
+    return None
+
+
+def _held_inside(air, inside, f, largest=None):
+    """The components of the full-resolution ``air`` that hold a sample point of the coarse
+    ``inside`` and do not reach the side (``largest`` given: that do, and are at most
+    ``largest`` pixels), or None."""
+    lab, _ = _components_2d(air)
+    c = (f - 1) // 2
+    points = lab[c::f, c::f]
+    held = np.unique(points[inside[:points.shape[0], :points.shape[1]]])
+    held = held[held > 0]
+    side = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    if largest is None:
+        keep = np.setdiff1d(held, side)
+    else:
+        reach = np.intersect1d(held, side)
+        keep = reach[np.bincount(lab.ravel())[reach] <= largest]
+    return np.isin(lab, keep) if keep.size else None
+
+
+def _strict(parenchyma: float, lumen: float) -> float:
+    """A level between the lumen's air and the parenchyma (at least 50 HU below it)."""
+    return min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
+
+
+def _parenchyma(hu: np.ndarray, air: np.ndarray) -> float:
+    """The parenchyma's level: the median of the air in the body (mostly lung)."""
+    return float(np.median(hu[air][::7])) if air.any() else LUMEN_HU
+
+
+def lumen_level(hu: np.ndarray, air: np.ndarray) -> float:
+    """A level that tells a lumen's pure air from the parenchyma, before the trachea is
+    found (``hu`` and its ``air`` in the body, on the coarse grid)."""
+    return _strict(_parenchyma(hu, air), LUMEN_HU)
+
+
 def airway_mask(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first, midline_x: float,
-                hu: np.ndarray | None = None):
+                hu: np.ndarray | None = None, full=None):
     """Trachea + main bronchi on the coarse grid (empty when no trachea is found).
 
-    Holes inside the lumen (an endotracheal tube's wall) are part of the airway.
+    Holes inside the lumen (an endotracheal tube's wall) are part of the airway.  ``full``:
+    (HU array, f, air threshold, :func:`lumen_level`), see :func:`grow_airway`.
     """
     comps = _SliceComponents(air)
-    seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x, comps)
+    seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x, comps, full)
     strict = None
     if seed is not None and hu is not None:
-        parenchyma = float(np.median(hu[air][::7]))
-        lumen = float(np.median(hu[seed[0]][seed[1]]))
-        strict = min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
-    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict, comps)
+        strict = _strict(_parenchyma(hu, air), float(np.median(hu[seed[0]][seed[1]])))
+    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict, comps, full)
     if airway.any():
         from ctvis.core.image.body import fill_holes_slices
         airway = fill_holes_slices(airway)

@@ -37,7 +37,7 @@ from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases, base_top
-from ctvis.core.lungs.airway import airway_mask
+from ctvis.core.lungs.airway import airway_mask, lumen_at_full, lumen_level
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
@@ -102,7 +102,8 @@ def _superior_first(volume: Volume) -> np.ndarray:
 
 
 def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
-    """Coarse labels (1 right, 2 left), their envelopes, airway, airway cut and body."""
+    """Coarse labels (1 right, 2 left), their envelopes, airway, airway cut, body, the
+    airless bases (a function), the slices those cannot change and the lumen level."""
     # A contiguous copy: a dozen passes read the coarse grid, each 20 times slower on the
     # strided view (every f-th row and column of the whole volume).
     small = np.ascontiguousarray(subsample(volume.array, f))
@@ -116,7 +117,9 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         edge |= ndimage.binary_dilation(outside) & ~outside
     midline, info["midline_from"] = find_midline(small, body, x_mm, sp, edge)
     tick(0.35, "lungs: trachea")
-    airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small)
+    lumen_hu = lumen_level(small, air)
+    airway = airway_mask(air, x_mm, sp, _superior_first(volume), midline, small,
+                         (volume.array, f, INTERNAL_HU, lumen_hu))
     cut = np.zeros_like(airway)
     if airway.any():                        # grown by a voxel, in the airway's box
         box = tuple(slice(max(b.start - 1, 0), b.stop + 1)
@@ -158,7 +161,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         """The airless bases' labels (not yet in ``filled``): the caller runs this while
         the slices it cannot change (at or above ``base_top``) go on at full resolution."""
         return airless_bases(filled, small, allowed, x_mm, z_mm, midline, sp)
-    return lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm)
+    return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
+            lumen_hu)
 
 
 def _behind_centre(y_mm: np.ndarray, body: np.ndarray) -> np.ndarray:
@@ -312,11 +316,12 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     fz = coarse_z_step(volume.spacing[0])
     outside = volume_outside_field(volume)              # (y, x): beyond the field of view
     outside_s = subsample(outside[None], f)[0]
-    lab_s, filled_s, cut_s, body_s, airway_s, bases, unchanged = _coarse_lungs(
+    lab_s, filled_s, cut_s, body_s, airway_s, bases, unchanged, lumen_hu = _coarse_lungs(
         _thin_out(volume, fz), f, tick.sub(0.0, 0.5), closing_mm, info, outside_s)
     out = np.zeros(volume.shape, np.uint8)
     if airway and airway_s.any():
-        _paint_airway(volume, f, _along_z(cut_s, fz, volume.shape[0], union=True), out)
+        _paint_airway(volume, f, _along_z(cut_s, fz, volume.shape[0], union=True),
+                      _along_z(airway_s, fz, volume.shape[0], union=True), out, lumen_hu)
     if not lab_s.any():
         tick(1.0, "lungs: none found")
         return out
@@ -546,12 +551,28 @@ def _threads(tasks: int) -> int:
     return max(1, min(4, cores, tasks))
 
 
-def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, out: np.ndarray) -> None:
-    """Label 3 at full resolution: the air (and a tube's wall) inside the coarse airway cut."""
+def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, airway_s: np.ndarray,
+                  out: np.ndarray, lumen_hu: float) -> None:
+    """Label 3 at full resolution: in each slice, the lumen that holds the coarse airway's
+    samples (:func:`lumen_at_full`; the cut reaches a coarse pixel beyond it, past a thin
+    wall into the lung beside it: that air is the lung's), and a tube's wall inside it."""
     box = index_box(cut_s)
     J = slice(box[1].start * f, min(box[1].stop * f, volume.shape[1]))
     I = slice(box[2].start * f, min(box[2].stop * f, volume.shape[2]))
     shape = (box[0].stop - box[0].start, J.stop - J.start, I.stop - I.start)
     reach = upsample(cut_s[box], f, shape)
-    lumen = fill_holes_slices(reach & (volume.array[box[0], J, I] < INTERNAL_HU))
-    out[box[0], J, I][lumen] = AIRWAY.value
+    hu = volume.array[box[0], J, I]
+    air = reach & (hu < INTERNAL_HU)
+    if f > 1:
+        spacing_yx = tuple(s * f for s in volume.spacing[1:])
+        for z in range(air.shape[0]):                 # per slice, in its own box (speed)
+            sb = index_box(reach[z])
+            if sb is None:
+                continue
+            # Whole blocks, and one pixel of margin so that the lumen never touches the side.
+            sb = tuple(slice(max(b.start - b.start % f - f, 0), b.stop + f) for b in sb)
+            samples = airway_s[box[0].start + z, box[1], box[2]][
+                sb[0].start // f:, sb[1].start // f:]
+            lumen = lumen_at_full(hu[z][sb], samples, f, INTERNAL_HU, lumen_hu, spacing_yx)
+            air[z][sb] = (lumen & reach[z][sb]) if lumen is not None else air[z][sb]
+    out[box[0], J, I][fill_holes_slices(air)] = AIRWAY.value

@@ -209,13 +209,14 @@ def test_airway_followed_in_boxes_as_on_whole_slices(monkeypatch, pathology):
 
     monkeypatch.setattr(ws, "airway_mask", spy)
     segment_lungs(make_phantom(pathology=pathology, shape=(80, 160, 160)).volume)
-    air, x_mm, spacing, order, midline, hu = captured["args"]
+    air, x_mm, spacing, order, midline, hu, full = captured["args"]
     seed = aw.find_trachea_seed(air, x_mm, spacing, order, midline)
     parenchyma = float(np.median(hu[air][::7]))
     lumen = float(np.median(hu[seed[0]][seed[1]]))
     strict = min((parenchyma + lumen) / 2.0, parenchyma - 50.0)
-    boxed = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict, aw._SliceComponents(air))
-    whole = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict)
+    boxed = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict, aw._SliceComponents(air),
+                           full)
+    whole = aw.grow_airway(air, seed, spacing, order, x_mm, hu, strict, full=full)
     assert boxed.sum() > 20 and np.array_equal(boxed, whole)
 
 
