@@ -479,8 +479,9 @@ def _parenchyma(hu: np.ndarray, air: np.ndarray) -> float:
 
 def lumen_level(hu: np.ndarray, air: np.ndarray) -> float:
     """A level that tells a lumen's pure air from the parenchyma, before the trachea is
-    found (``hu`` and its ``air`` in the body, on the coarse grid)."""
-    return _strict(_parenchyma(hu, air), LUMEN_HU)
+    found (``hu`` and its ``air`` in the body, on the coarse grid): halfway between them
+    (it is read on a median-smoothed slice, so no margin is kept from the parenchyma)."""
+    return (_parenchyma(hu, air) + LUMEN_HU) / 2.0
 
 
 def airway_mask(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first, midline_x: float,
