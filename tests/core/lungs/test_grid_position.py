@@ -20,7 +20,7 @@ from ctvis.core.lungs import segment_lungs
 from ctvis.core.volume import Volume
 from tests.helpers.unseen import dice
 
-# Each series segmented five times (about 10 s each): ./dev test runs them.
+# Each series segmented five times (about 30 s in all): ./dev test runs them.
 pytestmark = pytest.mark.slow
 
 SERIES = ["lungdx-a0001/dicom", "pancreas-ct-cb-001/dicom", "lidc-slabs/LIDC-IDRI-0002",
@@ -46,36 +46,62 @@ def _mirrored(volume) -> Volume:
 
 @pytest.fixture(scope="module", params=SERIES)
 def series(request, data_dir):
+    """(name, volume, labels, labels of a transform: a function of the transform's name,
+    each segmented once)."""
     volume = ctvis.load(data_dir / request.param)
-    return request.param, volume, segment_lungs(volume, airway=True)
+    done: dict = {}
+
+    def moved(how):
+        if how not in done:
+            if how == "mirrored":
+                done[how] = segment_lungs(_mirrored(volume), airway=True)[:, :, ::-1]
+            else:
+                dy, dx = how
+                done[how] = segment_lungs(_moved(volume, dy, dx), airway=True)
+        return done[how]
+    return request.param, volume, segment_lungs(volume, airway=True), moved
+
+
+def _unmoved(labels, how):
+    return labels if how == "mirrored" else labels[:, how[0]:, how[1]:]
 
 
 def test_airway_found(series):
-    name, volume, labels = series
+    name, volume, labels, _ = series
     assert np.count_nonzero(labels == AIRWAY) * volume.voxel_volume_mm3 / 1000 > 1.0, name
 
 
-@pytest.mark.parametrize("move", MOVES)
-def test_airway_the_same_when_the_patient_lies_a_pixel_aside(series, move):
-    name, volume, labels = series
-    dy, dx = move
-    moved = segment_lungs(_moved(volume, dy, dx), airway=True)
-    d = dice(moved == AIRWAY, labels[:, dy:, dx:] == AIRWAY)
-    assert d >= 0.93, f"{name} moved by {move}: airway Dice {d:.3f}"
+@pytest.mark.parametrize("how", MOVES + ["mirrored"])
+def test_airway_the_same_when_the_patient_lies_aside_or_is_stored_mirrored(series, how):
+    name, _, labels, moved = series
+    d = dice(moved(how) == AIRWAY, _unmoved(labels, how) == AIRWAY)
+    assert d >= 0.93, f"{name} {how}: airway Dice {d:.3f}"
 
 
-def test_airway_the_same_when_stored_mirrored(series):
-    name, volume, labels = series
-    mirrored = segment_lungs(_mirrored(volume), airway=True)[:, :, ::-1]
-    d = dice(mirrored == AIRWAY, labels == AIRWAY)
-    assert d >= 0.93, f"{name} stored mirrored: airway Dice {d:.3f}"
+# Measured and known (docs/lungs.md, "The patient a pixel aside"): lungdx-a0001's left hilar
+# mass is taken in or not at column moves (its thickness on the coarse grid against the
+# 12 mm a gap region near the hilum must reach), lidc-0001-full's liver wedge under the
+# right dome at some moves (its HU is the liver's within 2 HU).
+GRID_BOUND = {("lungdx-a0001/dicom", (0, 1)), ("lungdx-a0001/dicom", "mirrored"),
+              ("lidc-0001-full/dicom", (1, 0))}
+
+
+@pytest.mark.parametrize("how", MOVES + ["mirrored"])
+def test_lungs_the_same_when_the_patient_lies_aside_or_is_stored_mirrored(series, how,
+                                                                          request):
+    name, _, labels, moved = series
+    if (name, how) in GRID_BOUND:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="a decision on the grid"))
+    for side in (1, 2):
+        d = dice(moved(how) == side, _unmoved(labels, how) == side)
+        assert d >= 0.99, f"{name} {how}: lung {side} Dice {d:.3f}"
 
 
 def test_airway_is_the_lumen_not_the_lung_beside_it(series):
     """The airway's wall lies between its lumen and the lung: hardly any airway voxel
     touches a lung voxel in its slice (before: 7 % on lungdx-a0001, where the airway took
     in the lung beside the trachea)."""
-    name, volume, labels = series
+    name, volume, labels, _ = series
     airway = labels == AIRWAY
     lung = (labels == 1) | (labels == 2)
     plane = np.zeros((3, 3, 3), bool)
