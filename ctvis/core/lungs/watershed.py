@@ -569,7 +569,7 @@ def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, airway_s: np.ndarra
             sb = index_box(reach[z])
             if sb is None:
                 continue
-            # Whole blocks, and one pixel of margin so that the lumen never touches the side.
+            # Whole blocks, and a block of margin so that the lumen never touches the side.
             sb = tuple(slice(max(b.start - b.start % f - f, 0), b.stop + f) for b in sb)
             samples = airway_s[box[0].start + z, box[1], box[2]][
                 sb[0].start // f:, sb[1].start // f:]
