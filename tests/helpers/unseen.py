@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ctvis.core.unionfind import root
+
 RIGHT, LEFT, AIRWAY = 1, 2, 3
 
 # The circle of the FOV cuts (both lidc-0001-full and lungdx-a0001): centre moved 100 mm
@@ -249,12 +251,12 @@ def _lidc_reader_nodules(volume, xml_path, dicom_folder):
             continue
         k = volume.patient_to_index(np.asarray(ds.ImagePositionPatient, float))[0]
         slice_of[str(ds.SOPInstanceUID)] = int(round(k))
-    root = ET.parse(xml_path).getroot()
-    ns = {"n": root.tag[1:].split("}")[0]} if root.tag.startswith("{") else {"n": ""}
+    doc = ET.parse(xml_path).getroot()
+    ns = {"n": doc.tag[1:].split("}")[0]} if doc.tag.startswith("{") else {"n": ""}
     p = "n:" if ns["n"] else ""
     shape = volume.shape
     out = []
-    for reader, session in enumerate(root.findall(f"{p}readingSession", ns)):
+    for reader, session in enumerate(doc.findall(f"{p}readingSession", ns)):
         for nodule in session.findall(f"{p}unblindedReadNodule", ns):
             include = np.zeros(shape, bool)
             exclude = np.zeros(shape, bool)
@@ -289,20 +291,13 @@ def lidc_consensus(volume, xml_path, dicom_folder) -> list[np.ndarray]:
     """
     marks = _lidc_reader_nodules(volume, xml_path, dicom_folder)
     parent = list(range(len(marks)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     for a in range(len(marks)):
         for b in range(a + 1, len(marks)):
             if (marks[a][1] & marks[b][1]).any():
-                parent[find(a)] = find(b)
+                parent[root(parent, a)] = root(parent, b)
     groups: dict[int, list[int]] = {}
     for i in range(len(marks)):
-        groups.setdefault(find(i), []).append(i)
+        groups.setdefault(root(parent, i), []).append(i)
     out = []
     for members in groups.values():
         readers = sorted({marks[i][0] for i in members})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ctvis.core.unionfind import root
+
 TOLERANCE = 1e-9             # pixel centres on the hull's edge are in it
 
 
@@ -79,28 +81,21 @@ def border_parts(mask: np.ndarray) -> np.ndarray:
     rows, starts = np.nonzero(step == 1)
     ends = np.nonzero(step == -1)[1]               # exclusive; same order as the starts
     parent = list(range(len(rows)))
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     first = np.searchsorted(rows, np.arange(h + 1))     # runs of row r: first[r]:first[r+1]
     for r in range(h - 1):
         a, a_end, b, b_end = first[r], first[r + 1], first[r + 1], first[r + 2]
         while a < a_end and b < b_end:                   # overlapping runs join
             if starts[a] < ends[b] and starts[b] < ends[a]:
-                parent[root(a)] = root(b)
+                parent[root(parent, a)] = root(parent, b)
             if ends[a] < ends[b]:
                 a += 1
             else:
                 b += 1
     edge = (rows == 0) | (rows == h - 1) | (starts == 0) | (ends == w)
-    keep = {root(i) for i in np.flatnonzero(edge)}
+    keep = {root(parent, i) for i in np.flatnonzero(edge)}
     out = np.zeros((h, w), bool)
     for i in range(len(rows)):
-        if root(i) in keep:
+        if root(parent, i) in keep:
             out[rows[i], starts[i]:ends[i]] = True
     return out
 

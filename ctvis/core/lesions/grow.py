@@ -34,6 +34,7 @@ from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first 
 from ctvis.core.errors import CtvisError
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.presets import resource_json
+from ctvis.core.unionfind import root
 
 AERATED_HU = -800            # at the click: aerated lung or air, not a lesion
 BONE_HU = 600                # at the click: bone
@@ -328,20 +329,13 @@ def _merged(start, saddle, peak) -> set:
                    reverse=True)
     parent = list(range(len(peak)))
     widest = list(peak)
-
-    def root(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     for value, a, b in pairs:
-        ra, rb = root(a), root(b)
+        ra, rb = root(parent, a), root(parent, b)
         if ra != rb and value >= NECK * max(widest[ra], widest[rb]):
             parent[rb] = ra
             widest[ra] = max(widest[ra], widest[rb])
-    r = root(start)
-    return {x for x in range(1, len(peak)) if root(x) == r}
+    r = root(parent, start)
+    return {x for x in range(1, len(peak)) if root(parent, x) == r}
 
 
 def _saddles(basins, dist, n) -> dict:
