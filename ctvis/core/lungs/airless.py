@@ -46,12 +46,15 @@ ORGAN_SE = 2.0              # medians within two standard errors (the 95 % level
 
 
 def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.ndarray,
-                  z_mm: np.ndarray, midline: float, spacing) -> np.ndarray:
+                  z_mm: np.ndarray, midline: float, spacing,
+                  field_edge: np.ndarray | None = None) -> np.ndarray:
     """Labels (1, 2) to add below each lung's floor where it is airless.
 
     ``labels``: both lungs' envelopes on the coarse grid; ``allowed[side]``: where that lung
     may be (the body, not the airway, not the mediastinum); ``x_mm``: patient x of every
-    voxel; ``z_mm``: patient z of every slice.
+    voxel; ``z_mm``: patient z of every slice; ``field_edge``: the (y, x) pixels at the edge
+    of the field of view — a candidate that reaches it is not added: it may go on beyond the
+    field as the organ under the diaphragm, which its density alone does not tell.
     """
     out = np.zeros_like(labels)
     mirror = _mirror_columns(x_mm, midline)
@@ -102,9 +105,13 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
             local = tuple(slice(a.start - o.start, a.stop - o.start)
                           for a, o in zip(boxes[label - 1], box))
             region = parts[local] == label
+            footprint = region.any(axis=0)
+            if field_edge is not None and field_edge[boxes[label - 1][1:]][footprint].any():
+                keep[label] = False
+                continue
             density = float(np.median(hu[boxes[label - 1]][region]))
             keep[label] = density >= FLUID_HU and not _same_as_below(
-                density, hu, z_mm, predicted, region.any(axis=0), boxes[label - 1][1:])
+                density, hu, z_mm, predicted, footprint, boxes[label - 1][1:])
         out[box][keep[parts]] = side
     return out
 

@@ -3,9 +3,13 @@
 The spine and the sternum lie on the midline, and they are the bone that stays in the same
 place slice after slice (ribs run obliquely through the slices; a scapula or an arm lies on
 one side).  So the midline is the weighted median x of the columns that hold bone in at least
-half of the slices.  When the field of view holds no such column (a crop around a tumour),
-the body's centre is the midline only if the body lies whole inside the field; otherwise the
-sides cannot be told from the image, and the caller must say so.
+half of the slices.  On most whole chests the spine curves front to back along the scan,
+so no column holds it in half the slices: then the body's centre is the midline, if the body
+lies whole inside the field (its outline touches the field's edge nowhere, or hardly: a cut
+body's centre lies toward what is left of it).  A body the field of view cuts: the median x
+of each slice's vertebra (its largest piece of bone, holes filled, vertebra-sized: ribs,
+scapulae and the sternum are smaller), where one is in at least half of the slices.
+Otherwise the sides cannot be told from the image, and the caller must say so.
 """
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ import numpy as np
 BONE_HU = 200               # cortical bone and most marrow
 PERSISTENT = 0.5            # bone in at least this share of the slices: the spine, the sternum
 MIN_SPINE_MM2 = 150.0       # less than this much persistent bone: no spine in the field
-WHOLE_BODY_EDGE = 0.02      # a body whole in the field touches its edge this little
+VERTEBRA_MM2 = 500.0        # a vertebra's section (body and arch) is larger than this
+WHOLE_BODY_EDGE = 0.1       # a body whole in the field: at most this share of its outline
+                            # on the field's edge (a table, an elbow; a cut body: 0.2-0.4)
 
 
 def find_midline(small: np.ndarray, body: np.ndarray, x_mm: np.ndarray, spacing,
@@ -35,8 +41,43 @@ def find_midline(small: np.ndarray, body: np.ndarray, x_mm: np.ndarray, spacing,
         xs = x_mm[slices].mean(axis=0)[columns]       # a column's x (one per column)
         return _weighted_median(xs, share[columns]), "spine"
     centre = _body_centre(x_mm, body)
-    at_edge = np.count_nonzero(body[:, field_edge]) / max(np.count_nonzero(body), 1)
-    return centre, ("body" if at_edge <= WHOLE_BODY_EDGE else "unknown")
+    if _outline_on_edge(body, field_edge) <= WHOLE_BODY_EDGE:
+        return centre, "body"
+    vertebrae = _vertebra_x(small, body, x_mm, spacing)
+    if vertebrae.size >= PERSISTENT * np.count_nonzero(slices):
+        return float(np.median(vertebrae)), "spine"
+    return centre, "unknown"
+
+
+def _vertebra_x(small, body, x_mm, spacing) -> np.ndarray:
+    """Patient x of each slice's vertebra: its largest piece of bone (a pixel's gaps closed,
+    the marrow's holes filled), where that is at least VERTEBRA_MM2."""
+    from scipy import ndimage
+
+    fewest = VERTEBRA_MM2 / (spacing[1] * spacing[2])
+    x3 = np.broadcast_to(x_mm, small.shape)
+    out = []
+    for k in np.flatnonzero(body.any(axis=(1, 2))):
+        bone = ndimage.binary_closing((small[k] > BONE_HU) & body[k])
+        parts, n = ndimage.label(ndimage.binary_fill_holes(bone))
+        if n == 0:
+            continue
+        sizes = np.bincount(parts.ravel())
+        sizes[0] = 0
+        largest = int(np.argmax(sizes))
+        if sizes[largest] >= fewest:
+            out.append(float(x3[k][parts == largest].mean()))
+    return np.asarray(out)
+
+
+def _outline_on_edge(body, field_edge) -> float:
+    """The share of the body's outline (its pixels beside a pixel not body, in each slice)
+    that lies on the field's edge.  An outline, not an area: the share of a body's area on
+    its edge shrinks with the body's size, so a large cut body passed as whole."""
+    b = np.pad(body, ((0, 0), (1, 1), (1, 1)))        # beyond the array: not body
+    inner = b[:, 1:-1, 1:-1] & b[:, :-2, 1:-1] & b[:, 2:, 1:-1] & b[:, 1:-1, :-2] & b[:, 1:-1, 2:]
+    outline = body & ~inner
+    return np.count_nonzero(outline[:, field_edge]) / max(np.count_nonzero(outline), 1)
 
 
 def _body_centre(x_mm, body) -> float:

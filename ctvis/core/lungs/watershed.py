@@ -160,7 +160,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     def bases():
         """The airless bases' labels (not yet in ``filled``): the caller runs this while
         the slices it cannot change (at or above ``base_top``) go on at full resolution."""
-        return airless_bases(filled, small, allowed, x_mm, z_mm, midline, sp)
+        return airless_bases(filled, small, allowed, x_mm, z_mm, midline, sp,
+                             ndimage.binary_dilation(edge))
     return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
             lumen_hu)
 
