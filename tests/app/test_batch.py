@@ -121,10 +121,9 @@ def test_warnings_column_says_what_loading_passed_over_without_paths(tmp_path):
                        tmp_path / "in" / "clean")
     out = tmp_path / "out"
     rows = run_batch(tmp_path / "in", out, ("segment",), task_fn=run_series, workers=1)
-    by_warning = sorted(rows, key=lambda r: r["warnings"])
     assert [r["status"] for r in rows] == ["ok", "ok"]
-    assert by_warning[0]["warnings"] == ""
-    assert "missing slices" in by_warning[1]["warnings"]
+    # Only the series with the gap: the other may carry the lungs' own warnings.
+    assert sum("missing slices" in r["warnings"] for r in rows) == 1
     with open(out / "summary.csv") as f:
         table = f.read()
     assert "missing slices" in table and "Doe^John" not in table and uid not in table

@@ -302,13 +302,23 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     return out
 
 
+def _record_airless(extra, spacing, f, fz, info) -> None:
+    """``info["airless_ml"]``: per side (1, 2), the mL the airless-bases step added (on the
+    coarse grid): lung taken in with no air in it, which the reader should look at."""
+    coarse_ml = float(spacing[0] * fz * spacing[1] * f * spacing[2] * f) / 1000.0
+    counts = np.bincount(extra.ravel(), minlength=3)
+    info["airless_ml"] = {side: float(counts[side]) * coarse_ml
+                          for side in (1, 2) if counts[side]}
+
+
 def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float = BAND_MM,
                       closing_mm: float = CLOSING_MM, airway: bool = False,
                       aerated: bool = False, info: dict | None = None) -> np.ndarray:
     """Labels 1 right, 2 left (the pleural envelope, pathology inside; ``aerated``: aerated
     parenchyma only) and, with ``airway``, 3 for the trachea and main bronchi.
 
-    ``info`` (a dict, if given) receives ``forced_split`` and ``airway_found``.
+    ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
+    ``midline_from``, ``field_edge`` and ``airless_ml``.
     """
     info = {} if info is None else info
     tick = Progress(progress, cancel)
@@ -370,6 +380,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
                     futures[s0] = pool.submit(gated, early.slab, s0)
             extra = bases()
             del bases                   # frees the coarse grids it holds
+            _record_airless(extra, volume.spacing, f, fz, info)
             plan = early
             if extra.any():
                 plan = full_res(np.where(extra > 0, extra, filled_s))

@@ -19,6 +19,7 @@ NECK = dict(shape=(100, 160, 160), spacing=(4.0, 350 / 160, 350 / 160))   # 400 
 CASES = ("none", "nodule", "mass", "consolidation", "effusion", "blocked_bronchus", "collapse",
          "neck", "tube", "deviated_trachea", "carina_low", "carina_high", "small_lung")
 _cache: dict = {}
+_infos: dict = {}                 # segment_lungs's info of each case's default labels
 
 
 def dice(a, b) -> float:
@@ -30,7 +31,8 @@ def run(case):
     if case not in _cache:
         names = () if case == "none" else (case,)
         ph = make_phantom(pathology=names, **(NECK if case == "neck" else dict(shape=SHAPE)))
-        _cache[case] = (ph, segment_lungs(ph.volume, airway=True),
+        _infos[case] = {}
+        _cache[case] = (ph, segment_lungs(ph.volume, airway=True, info=_infos[case]),
                         segment_lungs(ph.volume, aerated=True))
     return _cache[case]
 
@@ -114,6 +116,20 @@ def test_collapsed_lobe_inside_default_mask():
     region = ph.regions["collapse"]
     assert region.sum() > 1000
     assert inside(labels, region) >= 0.80 and inside(aerated, region) <= 0.05
+
+
+@pytest.mark.parametrize("case, side", [("collapse", "left"), ("consolidation", "right")])
+def test_airless_lung_added_at_a_base_is_warned(case, side):
+    """Tissue with no air taken in as lung is the step a reader must check (the same step
+    took a wedge of liver in on a noisy real chest): said, with its volume."""
+    ph, labels, _ = run(case)
+    said = [w for w in lung_warnings(ph.volume, labels, _infos[case]) if "base holds" in w]
+    assert len(said) == 1 and said[0].startswith(f"the {side} lung's base holds about")
+    added = _infos[case]["airless_ml"][1 if side == "right" else 2]
+    truth = ph.regions[case].sum() * ph.volume.voxel_volume_mm3 / 1000
+    assert 0.5 * truth <= added <= 1.5 * truth
+    ph, labels, _ = run("none")
+    assert not any("base holds" in w for w in lung_warnings(ph.volume, labels, _infos["none"]))
 
 
 def test_collapse_is_airless_behind_a_plugged_bronchus():
