@@ -224,8 +224,12 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
             return np.zeros(hu.shape, bool), info
         seed = near
     parts, _ = ndimage.label(dense)
-    blob, depth = _split_at_necks(parts == parts[seed], seed, spacing)
-    blob &= _lung_side(blob, (hu < low) & body, spacing, depth)
+    blob, depth, wider = _split_at_necks(parts == parts[seed], seed, spacing)
+    side = _lung_side(blob, (hu < low) & body, spacing, depth)
+    # Against a wider blob it touches (the dome, the heart, the wall), the flood from that
+    # blob's deeper peak takes the lesion's side of the contact: the lesion takes back the
+    # voxel layer beyond its border there, where the lung side allows.
+    blob = ndimage.binary_dilation(blob & side, mask=(blob | wider) & side)
     # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
     # wide for the lung-side ball are the lesion's).
     from ctvis.core.image.body import fill_holes_slices
@@ -290,8 +294,9 @@ def _nearest_true(mask, seed, spacing, radius_mm):
 
 
 def _split_at_necks(blob, seed, spacing) -> tuple:
-    """``blob`` cut at its narrowings, the part holding ``seed``; and the seed's depth in
-    ``blob`` (mm to its edge)."""
+    """``blob`` cut at its narrowings, the part holding ``seed``; the seed's depth in
+    ``blob`` (mm to its edge); and the parts cut off that are wider than that part (their
+    deepest point deeper)."""
     box = ndimage.find_objects(blob.astype(np.uint8))[0]
     box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
     part = blob[box]
@@ -303,7 +308,7 @@ def _split_at_necks(blob, seed, spacing) -> tuple:
     if n <= 1:
         out = np.zeros_like(blob)
         out[box] = part
-        return out, float(dist[s])
+        return out, float(dist[s]), np.zeros_like(blob)
     from skimage.segmentation import watershed     # here: 15 MiB the viewer need not import
 
     basins = watershed(-dist, markers, mask=part)
@@ -313,18 +318,20 @@ def _split_at_necks(blob, seed, spacing) -> tuple:
     start = int(basins[s])
     if start == 0:
         start = int(np.bincount(basins[part].ravel()).argmax())
-    keep = _merged(start, saddle, peak)
+    keep, wider = _merged(start, saddle, peak)
     out = np.zeros_like(blob)
     out[box] = np.isin(basins, list(keep))
-    return out, float(dist[s])
+    wide = np.zeros_like(blob)
+    wide[box] = np.isin(basins, list(wider))
+    return out, float(dist[s]), wide
 
 
-def _merged(start, saddle, peak) -> set:
-    """The basins that make one blob with ``start``.  Necks are taken widest first, and two
-    regions become one where the neck between them is at least NECK times the wider
-    region's radius (lobes of one lesion; a vessel or the wall beyond a narrow neck stays
-    apart).  Done over every basin, not grown from the click's, so that where in the
-    lesion the click falls does not change the result."""
+def _merged(start, saddle, peak) -> tuple:
+    """The basins that make one blob with ``start``, and those of the other blobs wider than
+    it.  Necks are taken widest first, and two regions become one where the neck between
+    them is at least NECK times the wider region's radius (lobes of one lesion; a vessel or
+    the wall beyond a narrow neck stays apart).  Done over every basin, not grown from the
+    click's, so that where in the lesion the click falls does not change the result."""
     pairs = sorted(((v, a, b) for a, row in saddle.items() for b, v in row.items() if a < b),
                    reverse=True)
     parent = list(range(len(peak)))
@@ -335,7 +342,9 @@ def _merged(start, saddle, peak) -> set:
             parent[rb] = ra
             widest[ra] = max(widest[ra], widest[rb])
     r = root(parent, start)
-    return {x for x in range(1, len(peak)) if root(parent, x) == r}
+    groups = {x: root(parent, x) for x in range(1, len(peak))}
+    return ({x for x, g in groups.items() if g == r},
+            {x for x, g in groups.items() if g != r and widest[g] > widest[r]})
 
 
 def _saddles(basins, dist, n) -> dict:

@@ -24,13 +24,29 @@ def cases():
     "solid", "part-solid", "ground-glass", "juxta-pleural", "mediastinal mass",
     "juxta-cardiac",
     pytest.param("juxta-diaphragmatic", marks=pytest.mark.xfail(
-        strict=True, reason="the lung-side ball comes up from the liver into the nodule's "
-        "base (Dice 0.73, under-segmented; docs/lesions.md)"))])
+        strict=True, reason="the neck split gives the liver's basin the slices of the "
+        "nodule's base (Dice 0.83, under-segmented; docs/lesions.md)"))])
 def test_phantom_lesion_matches_its_truth(cases, name):
     volume, truth, click = cases[name]
     mask = grow_lesion(volume, click).full(volume.shape)
     d = dice(mask, truth)
     assert d >= GOAL.get(name, 0.90), f"{name}: Dice {d:.3f}"
+
+
+def test_a_nodule_on_the_dome_keeps_the_slice_that_touches_it(cases):
+    """The liver under the phantom's juxta-diaphragmatic nodule is one blob with it, split
+    at the contact; the flood from the liver's deeper peak took the nodule's side of the
+    contact: none of the 65 voxels of its lowest slice were kept, 59 % of the nodule in all.
+    The lesion takes back the layer beyond its border against a wider blob, within the lung
+    side: that slice is reached, and most of the nodule is in."""
+    volume, truth, click = cases["juxta-diaphragmatic"]
+    mask = grow_lesion(volume, click).full(volume.shape)
+    slices = np.flatnonzero(truth.any(axis=(1, 2)))
+    # The slice on the dome: the end farther from the click (the nodule's deepest point).
+    low = slices[0] if abs(slices[0] - click[0]) >= abs(slices[-1] - click[0]) else slices[-1]
+    assert np.count_nonzero(mask[low] & truth[low]) > 0
+    assert np.count_nonzero(mask & truth) >= 0.7 * np.count_nonzero(truth)
+    assert np.count_nonzero(mask & ~truth) <= 0.1 * np.count_nonzero(truth)
 
 
 @pytest.mark.slow             # eight lesions a case (about a minute in all)
