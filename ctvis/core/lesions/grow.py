@@ -113,9 +113,9 @@ def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
             inner = _click_level(volume.array, centre, spacing)
             if AERATED_HU <= inner <= BONE_HU:
                 level = inner
-            again = _grow_from(volume, body, centre, spacing, level, progress)
-            if again[0].any():
-                mask, box, info, half = again
+            # Nothing there: the lesion's own deepest point is no lesion (the top of an
+            # organ the lung encloses in a box), so neither is the click.
+            mask, box, info, half = _grow_from(volume, body, centre, spacing, level, progress)
     info.update(click_hu=level, box_half_mm=half)
     region = ndimage.find_objects(mask.astype(np.uint8))
     if not region:
@@ -137,8 +137,22 @@ def _grow_from(volume, body, seed, spacing, level, progress):
             s - b.start for s, b in zip(seed, box)), spacing, level)
         if progress is not None:
             progress(min(half / MAX_HALF_MM, 1.0), "lesion")
-        if half >= MAX_HALF_MM or not _touches_inner_side(mask, box, volume.shape):
+        part, depth = info.pop("unheld", (None, 0.0))
+        if not mask.any():
+            if part is not None and half < MAX_HALF_MM and depth >= half / 2 and \
+                    _touches_inner_side(part, box, volume.shape):
+                # The click lies deep in a part that runs on beyond the box: a mass wider
+                # than the box, around which the box holds too little lung to judge; judged
+                # again in the next box.
+                half *= 2
+                continue
             return mask, box, info, half
+        if not _touches_inner_side(mask, box, volume.shape):
+            return mask, box, info, half
+        if half >= MAX_HALF_MM:
+            # Still running out of the widest box (240 mm): an organ (the lung over the
+            # liver encloses the liver's top in a box narrower than the ball), not a mass.
+            return np.zeros_like(mask), box, info, half
         half *= 2
 
 
@@ -224,12 +238,12 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
             return np.zeros(hu.shape, bool), info
         seed = near
     parts, _ = ndimage.label(dense)
-    blob, depth, wider = _split_at_necks(parts == parts[seed], seed, spacing)
-    side = _lung_side(blob, (hu < low) & body, spacing, depth)
+    split, depth, wider = _split_at_necks(parts == parts[seed], seed, spacing)
+    side = _lung_side(split, (hu < low) & body, spacing, depth)
     # Against a wider blob it touches (the dome, the heart, the wall), the flood from that
     # blob's deeper peak takes the lesion's side of the contact: the lesion takes back the
     # voxel layer beyond its border there, where the lung side allows.
-    blob = ndimage.binary_dilation(blob & side, mask=(blob | wider) & side)
+    blob = ndimage.binary_dilation(split & side, mask=(split | wider) & side)
     # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
     # wide for the lung-side ball are the lesion's).
     from ctvis.core.image.body import fill_holes_slices
@@ -237,7 +251,9 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
     if not blob[seed]:
         # The tissue under the click lies beyond the pleura (the chest wall, the
         # mediastinum, an organ below the diaphragm): what is left elsewhere in the box is
-        # not the lesion clicked, and growing the box would only look further for it.
+        # not the lesion clicked, and growing the box would only look further for it —
+        # unless the click's part runs on beyond the box (the caller's ``unheld``).
+        info["unheld"] = (split, depth)
         return np.zeros_like(blob), info
     parts, _ = ndimage.label(blob)
     return parts == parts[seed], info
