@@ -43,13 +43,18 @@ def test_lidc_nodule_as_good_as_a_reader(lidc):
 
 def test_lidc_nodule_a_click_anywhere_in_its_inner_half(lidc):
     volume, nodules = lidc
+    _inner_half_clicks_agree(volume, nodules[0], seed=2)
+
+
+def _inner_half_clicks_agree(volume, truth, seed: int, n: int = 4) -> None:
+    """``n`` clicks anywhere in ``truth``'s inner half give a Dice within 0.05 of the click
+    at its deepest voxel (the issue's robustness goal)."""
     body = body_mask(volume)
-    truth = nodules[0]
     d = unseen.dice(lesion_at(volume, _deepest_lps(volume, truth), body=body)
                     .mask(volume.shape), truth)
     depth = ndimage.distance_transform_edt(truth, sampling=volume.spacing)
     inner = np.argwhere(depth >= depth.max() / 2)
-    for kji in inner[np.random.default_rng(2).choice(len(inner), 4, replace=False)]:
+    for kji in inner[np.random.default_rng(seed).choice(len(inner), n, replace=False)]:
         other = lesion_at(volume, volume.index_to_patient(kji.astype(float)), body=body)
         moved = unseen.dice(other.mask(volume.shape), truth) - d
         assert abs(moved) <= 0.05, f"click at {tuple(kji)}: Dice moved by {moved:+.3f}"
@@ -95,15 +100,7 @@ def test_ibsi_tumour_a_click_anywhere_in_its_inner_half(data_dir):
     runs on beyond the box, it is judged again in the next: the same tumour."""
     volume = ctvis.load(data_dir / "ibsi-nsclc/dicom/image")
     gtv = read_mask(data_dir / "ibsi-nsclc/nifti/mask/mask.nii.gz", like=volume).array > 0
-    body = body_mask(volume)
-    d = unseen.dice(lesion_at(volume, _deepest_lps(volume, gtv), body=body)
-                    .mask(volume.shape), gtv)
-    depth = ndimage.distance_transform_edt(gtv, sampling=volume.spacing)
-    inner = np.argwhere(depth >= depth.max() / 2)
-    for kji in inner[np.random.default_rng(0).choice(len(inner), 4, replace=False)]:
-        other = lesion_at(volume, volume.index_to_patient(kji.astype(float)), body=body)
-        moved = unseen.dice(other.mask(volume.shape), gtv) - d
-        assert abs(moved) <= 0.05, f"click at {tuple(kji)}: Dice moved by {moved:+.3f}"
+    _inner_half_clicks_agree(volume, gtv, seed=0)
 
 
 @pytest.mark.xfail(strict=True, reason="issue 22: the IBSI GTV lies against atelectatic "
