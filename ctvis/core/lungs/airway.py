@@ -150,7 +150,7 @@ def _found_at_full(full, k, lab, numbers, boxes, x2d, spacing_yx, midline_x):
         if n == 0:
             continue
         areas = np.bincount(parts.ravel()) * pixel_mm2
-        side = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
+        side = _side_labels(parts)
         points = parts[c::f, c::f]
         for p in np.flatnonzero((areas >= TRACHEA_AREA_MM2[0]) & (areas <= TRACHEA_AREA_MM2[1])):
             if p == 0 or p in side:
@@ -449,6 +449,11 @@ def lumen_at_full(hu: np.ndarray, inside: np.ndarray, f: int, air_hu: float,
     return None
 
 
+def _side_labels(lab: np.ndarray) -> np.ndarray:
+    """The labels of ``lab`` on its border (regions that run on beyond the slice's box)."""
+    return np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+
+
 def _held_inside(air, inside, f, largest=None):
     """The components of the full-resolution ``air`` that hold a sample point of the coarse
     ``inside`` and do not reach the side (``largest`` given: that do, and are at most
@@ -458,7 +463,7 @@ def _held_inside(air, inside, f, largest=None):
     points = lab[c::f, c::f]
     held = np.unique(points[inside[:points.shape[0], :points.shape[1]]])
     held = held[held > 0]
-    side = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    side = _side_labels(lab)
     if largest is None:
         keep = np.setdiff1d(held, side)
     else:
