@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ctvis.core.image.slicing import oriented_slice, slice_axes  # noqa: E402
 from ctvis.core.labels import AIRWAY, LEFT_LUNG, RIGHT_LUNG  # noqa: E402
 from ctvis.core.lungs import segment_lungs  # noqa: E402
 from ctvis.core.phantom import make_phantom  # noqa: E402
@@ -29,15 +30,13 @@ for label in (RIGHT_LUNG, LEFT_LUNG, AIRWAY):
 
 
 def panel(ax, volume, labels, kind, index, outline=None, title=""):
-    """One axial (kind "k") or coronal ("j") view, patient right on the image's left."""
-    if kind == "k":
-        img, lab = volume.array[index], labels[index]
-        out = None if outline is None else outline[index]
-        aspect = volume.spacing[1] / volume.spacing[2]
-    else:
-        img, lab = volume.array[::-1, index], labels[::-1, index]
-        out = None if outline is None else outline[::-1, index]
-        aspect = volume.spacing[0] / volume.spacing[2]
+    """One axial (kind "k") or coronal ("j") view, patient right on the image's left,
+    oriented from the volume's direction as the viewer does (a NIfTI's rows and columns may
+    run the other way)."""
+    axes = slice_axes(volume.direction, "axial" if kind == "k" else "coronal")
+    img, lab = (oriented_slice(a, axes, index) for a in (volume.array, labels))
+    out = None if outline is None else oriented_slice(outline, axes, index)
+    aspect = volume.spacing[axes.rows] / volume.spacing[axes.cols]
     ax.imshow(np.clip(img, -1000, 300), cmap="gray", aspect=aspect, interpolation="nearest")
     ax.imshow(COLOURS[lab], aspect=aspect, interpolation="nearest")
     if out is not None and out.any():
