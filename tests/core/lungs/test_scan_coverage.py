@@ -1,0 +1,92 @@
+"""Scans that hold another part of the chest, or hold it another way, than the series here:
+a prone patient's series (stored with its rows and columns reversed), a series of the upper
+chest only (no diaphragm), one of the lower chest only (the trachea cut above the carina),
+and an abdominal scan that holds only the lungs' bases.  Each is made from a real series
+and compared, in the slices it holds, with the lungs of the whole series."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ctvis
+from ctvis.core.lungs import segment_lungs
+from ctvis.core.volume import Volume
+from tests.helpers.unseen import dice
+
+# Each series segmented five times (about a minute in all): ./dev test runs them.
+pytestmark = pytest.mark.slow
+
+AIRWAY = 3
+
+
+def _prone(volume) -> Volume:
+    """The same patient as a prone series stores it: rows and columns reversed, the
+    direction's first two axes negated (ImageOrientationPatient -1,0,0,0,-1,0)."""
+    n, h, w = volume.shape
+    return Volume(np.ascontiguousarray(volume.array[:, ::-1, ::-1]), spacing=volume.spacing,
+                  origin=tuple(volume.index_to_patient([0, h - 1, w - 1])),
+                  direction=volume.direction @ np.diag([-1.0, -1.0, 1.0]))
+
+
+def _slices(volume, start: int, stop: int) -> Volume:
+    return Volume(np.ascontiguousarray(volume.array[start:stop]), spacing=volume.spacing,
+                  origin=tuple(volume.index_to_patient([start, 0, 0])),
+                  direction=volume.direction)
+
+
+def _part(volume, part: str) -> slice:
+    """The slices of the upper 60 % (toward the head), the lower 60 % or the middle 40 %."""
+    n = volume.shape[0]
+    head_up = volume.index_to_patient_matrix[2, 2] > 0     # higher index: nearer the head
+    upper = slice(n - int(0.6 * n), n) if head_up else slice(0, int(0.6 * n))
+    lower = slice(0, int(0.6 * n)) if head_up else slice(n - int(0.6 * n), n)
+    return {"upper": upper, "lower": lower,
+            "middle": slice(int(0.3 * n), int(0.7 * n))}[part]
+
+
+@pytest.fixture(scope="module", params=["lidc-0001-full/dicom", "lungdx-a0001/dicom"])
+def chest(request, data_dir):
+    volume = ctvis.load(data_dir / request.param)
+    return request.param, volume, segment_lungs(volume, airway=True)
+
+
+def test_a_prone_series_gives_the_same_lungs_and_airway(chest):
+    """Patient coordinates, not the array's rows, say where right, left and the midline
+    are: the reversed series gives the same labels voxel for voxel but a few."""
+    name, volume, labels = chest
+    prone = segment_lungs(_prone(volume), airway=True)[:, ::-1, ::-1]
+    for label, least in ((1, 0.99), (2, 0.99), (AIRWAY, 0.95)):
+        d = dice(prone == label, labels == label)
+        assert d >= least, f"{name} prone: label {label} Dice {d:.3f}"
+
+
+@pytest.mark.parametrize("part", ["upper", "lower", "middle"])
+def test_part_of_the_chest_gives_the_lungs_of_the_whole_in_its_slices(chest, part):
+    """No diaphragm (upper), no trachea above the carina (lower), neither (middle): the
+    lungs are the whole series' lungs in those slices (measured 0.987-1.000)."""
+    name, volume, labels = chest
+    s = _part(volume, part)
+    cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
+    for side in (1, 2):
+        d = dice(cut == side, labels[s] == side)
+        assert d >= 0.98, f"{name} {part} part: lung {side} Dice {d:.3f}"
+    if part == "upper":                  # the trachea and the carina are in the field
+        d = dice(cut == AIRWAY, labels[s] == AIRWAY)
+        assert d >= 0.95, f"{name} upper part: airway Dice {d:.3f}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 20: gas and stool in the colon under the left "
+                   "dome taken in as left lung when the scan holds only the lungs' bases")
+def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
+    """pancreas-ct-cb-001's middle 40 % is an abdominal scan holding the lowest 2-3 cm of
+    the lungs (17 and 49 mL).  The colon's splenic flexure under the left dome (gas mixed
+    with stool, 30 mL: not pure air, so not told by the gas test) is taken as left lung
+    (Dice 0.738): in the whole series it is under 2 % of the largest lung and left out, in
+    this scan it is as large as the bases.  Known and not yet fixed (docs/lungs.md)."""
+    volume = ctvis.load(data_dir / "pancreas-ct-cb-001/dicom")
+    labels = segment_lungs(volume, airway=True)
+    s = _part(volume, "middle")
+    cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
+    for side in (1, 2):
+        d = dice(cut == side, labels[s] == side)
+        assert d >= 0.95, f"lung {side} Dice {d:.3f}"
