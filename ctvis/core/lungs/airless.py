@@ -7,7 +7,8 @@ airless lobe the lowest aerated lung stops high, while the other lung, mirrored 
 body's midline, goes on down to the diaphragm.  The two floors differ by a fairly even amount
 everywhere else (the right dome is higher, ``offset``), so:
 
-1. per column (y, x), the lowest lung of each side; the other side's floor mirrored in x;
+1. per column (y, x), the lowest lung of each side; the other side's floor mirrored across
+   the body's midline (turned with the patient, :func:`ctvis.core.lungs.midline.body_turn`);
 2. ``offset`` = their usual difference (a median that leaves out the columns far from it, where
    either lung has a deficit), so that a raised hemidiaphragm (the whole floor
    higher) is not a deficit;
@@ -22,8 +23,8 @@ everywhere else (the right dome is higher, ``offset``), so:
    spleen, whose density goes on unchanged below the predicted floor; an airless lobe is
    another tissue than the organ under the diaphragm (told apart by their medians).
 
-Both bases airless (nothing to compare with) or a field of view where patient x is not an
-in-plane array axis: nothing is added.
+Both bases airless (nothing to compare with) or slices not across the body (patient x and y
+not both in-plane): nothing is added.
 """
 from __future__ import annotations
 
@@ -46,18 +47,20 @@ ORGAN_SE = 2.0              # medians within two standard errors (the 95 % level
 
 
 def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.ndarray,
-                  z_mm: np.ndarray, midline: float, spacing,
-                  field_edge: np.ndarray | None = None) -> np.ndarray:
+                  y_mm: np.ndarray, z_mm: np.ndarray, midline: float, spacing,
+                  field_edge: np.ndarray | None = None, turn=(0.0, 0.0)) -> np.ndarray:
     """Labels (1, 2) to add below each lung's floor where it is airless.
 
     ``labels``: both lungs' envelopes on the coarse grid; ``allowed[side]``: where that lung
-    may be (the body, not the airway, not the mediastinum); ``x_mm``: patient x of every
-    voxel; ``z_mm``: patient z of every slice; ``field_edge``: the (y, x) pixels at the edge
-    of the field of view — a candidate that reaches it is not added: it may go on beyond the
-    field as the organ under the diaphragm, which its density alone does not tell.
+    may be (the body, not the airway, not the mediastinum); ``x_mm``, ``y_mm``: patient x
+    and y of every voxel; ``z_mm``: patient z of every slice; ``field_edge``: the (y, x)
+    pixels at the edge of the field of view — a candidate that reaches it is not added: it
+    may go on beyond the field as the organ under the diaphragm, which its density alone
+    does not tell; ``turn``: the patient's turn about the long axis (the midline's angle and
+    anchor, :func:`_mirror_columns`).
     """
     out = np.zeros_like(labels)
-    mirror = _mirror_columns(x_mm, midline)
+    mirror = _mirror_columns(x_mm, y_mm, midline, turn)
     if mirror is None or not labels.any():
         return out
     floors = {side: _floor(labels == side, z_mm) for side in (1, 2)}
@@ -201,30 +204,32 @@ def _first(mask: np.ndarray):
     return first, seen
 
 
-def _mirror_columns(x_mm: np.ndarray, midline: float):
-    """A function taking a (y, x) column map to its mirror image across the midline, or None
-    when patient x does not run along one in-plane array axis."""
-    row = x_mm[0]
-    di = float(row[0, 1] - row[0, 0]) if row.shape[1] > 1 else 0.0
-    dj = float(row[1, 0] - row[0, 0]) if row.shape[0] > 1 else 0.0
-    if abs(di) >= 0.95 * np.hypot(di, dj) and di != 0:
-        axis, step, start = 1, di, row[:, 0]
-    elif abs(dj) >= 0.95 * np.hypot(di, dj) and dj != 0:
-        axis, step, start = 0, dj, row[0, :]
-    else:
+def _mirror_columns(x_mm: np.ndarray, y_mm: np.ndarray, midline: float, turn=(0.0, 0.0)):
+    """A function taking a (y, x) column map to its mirror image across the body's midline,
+    or None when the slices are not across the body (patient x and y not both in-plane).
+
+    ``turn``: (angle, patient y of the body's centre) from
+    :func:`ctvis.core.lungs.midline.body_turn`: the midline is the line through (``midline``,
+    that y) square to the body's side-to-side axis, turned by that angle."""
+    x, y = x_mm[0].astype(np.float64), y_mm[0].astype(np.float64)
+    rows, cols = x.shape
+    # Patient (x, y) is affine in the column index (i, j): solved for the index back.
+    di = (x[0, 1] - x[0, 0], y[0, 1] - y[0, 0]) if cols > 1 else (0.0, 0.0)
+    dj = (x[1, 0] - x[0, 0], y[1, 0] - y[0, 0]) if rows > 1 else (0.0, 0.0)
+    step = np.array([[di[0], dj[0]], [di[1], dj[1]]])
+    if abs(np.linalg.det(step)) < 1e-6 * max(np.abs(step).max(), 1e-12) ** 2:
         return None
-    n = row.shape[axis]
-    # Mirror image of index i: where patient x is 2·midline − x(i).
-    index = np.arange(n)
-    source = np.rint((2.0 * midline - float(start[0]) - step * index - float(start[0]))
-                     / step).astype(int)
-    valid = (source >= 0) & (source < n)
+    angle, centre_y = turn
+    ux, uy = np.cos(angle), np.sin(angle)                # the body's side-to-side axis
+    across = (x - midline) * ux + (y - centre_y) * uy    # signed distance from the midline
+    mx, my = x - 2 * across * ux, y - 2 * across * uy
+    ij = np.linalg.solve(step, np.stack([(mx - x[0, 0]).ravel(), (my - y[0, 0]).ravel()]))
+    si = np.rint(ij[0]).astype(int).reshape(x.shape)
+    sj = np.rint(ij[1]).astype(int).reshape(x.shape)
+    valid = (si >= 0) & (si < cols) & (sj >= 0) & (sj < rows)
 
     def mirror(columns: np.ndarray) -> np.ndarray:
         out = np.full_like(columns, np.nan)
-        if axis == 1:
-            out[:, valid] = columns[:, source[valid]]
-        else:
-            out[valid, :] = columns[source[valid], :]
+        out[valid] = columns[sj[valid], si[valid]]
         return out
     return mirror

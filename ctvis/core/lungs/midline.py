@@ -21,6 +21,8 @@ MIN_SPINE_MM2 = 150.0       # less than this much persistent bone: no spine in t
 VERTEBRA_MM2 = 500.0        # a vertebra's section (body and arch) is larger than this
 WHOLE_BODY_EDGE = 0.1       # a body whole in the field: at most this share of its outline
                             # on the field's edge (a table, an elbow; a cut body: 0.2-0.4)
+ELONGATED = 1.2             # a body section this many times wider than deep has an axis
+                            # to read its turn from (chests: 1.3-1.7)
 
 
 def find_midline(small: np.ndarray, body: np.ndarray, x_mm: np.ndarray, spacing,
@@ -47,6 +49,33 @@ def find_midline(small: np.ndarray, body: np.ndarray, x_mm: np.ndarray, spacing,
     if vertebrae.size >= PERSISTENT * np.count_nonzero(slices):
         return float(np.median(vertebrae)), "spine"
     return centre, "unknown"
+
+
+def body_turn(body: np.ndarray, x_mm: np.ndarray, y_mm: np.ndarray,
+              field_edge: np.ndarray) -> tuple[float, float]:
+    """(angle in radians, patient y of the body's centre): how far the patient lies turned
+    about the long axis, from the body's section — wider than deep, so its long axis runs
+    from side to side, turned with the patient (a patient lying a little on one side, a
+    rotated pelvis or chest).  0 when that cannot be read: a body the field cuts, or one
+    hardly wider than deep.
+
+    The midline is then a line at this angle through (midline x, centre y), not the line
+    x = midline: mirroring one lung across x = midline on a patient turned by 10° compares
+    its floor with the other lung's floor 25 mm off in front or behind.
+    """
+    if not body.any() or _outline_on_edge(body, field_edge) > WHOLE_BODY_EDGE:
+        return 0.0, 0.0
+    xs = np.broadcast_to(x_mm, body.shape)[body].astype(np.float64)
+    ys = np.broadcast_to(y_mm, body.shape)[body].astype(np.float64)
+    cy = float(ys.mean())
+    spread, axes = np.linalg.eigh(np.cov(np.stack([xs - xs.mean(), ys - cy])))
+    if spread[1] < ELONGATED ** 2 * spread[0]:
+        return 0.0, cy
+    ux, uy = axes[:, 1]                                # the side-to-side axis
+    angle = float(np.arctan2(uy, ux))
+    # The axis has no direction: the angle nearest 0 (a turn of at most 90°).
+    angle = (angle + np.pi / 2) % np.pi - np.pi / 2
+    return angle, cy
 
 
 def _vertebra_x(small, body, x_mm, spacing) -> np.ndarray:

@@ -41,7 +41,7 @@ from ctvis.core.lungs.airway import airway_mask, lumen_at_full, lumen_level
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
-from ctvis.core.lungs.midline import find_midline
+from ctvis.core.lungs.midline import body_turn, find_midline
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
@@ -160,8 +160,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     def bases():
         """The airless bases' labels (not yet in ``filled``): the caller runs this while
         the slices it cannot change (at or above ``base_top``) go on at full resolution."""
-        return airless_bases(filled, small, allowed, x_mm, z_mm, midline, sp,
-                             ndimage.binary_dilation(edge))
+        return airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
+                             ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
     return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
             lumen_hu)
 

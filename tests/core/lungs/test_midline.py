@@ -75,3 +75,63 @@ def test_a_body_cut_by_the_field_of_view_takes_its_midline_from_the_vertebrae():
     small, body, x_mm, spacing, edge = _curved_spine_chest(cut_columns=0)
     x, how = find_midline(small, body, x_mm, spacing, edge)
     assert how == "body" and abs(x) <= 3.0
+
+
+
+def _ellipse_body(turn_deg: float, width_mm=300.0, depth_mm=200.0, shape=(6, 160, 160)):
+    """A body of elliptic section centred at patient (0, 0) on a 2 mm grid, off the array's
+    centre, its long axis turned by ``turn_deg``: (body, x_mm, y_mm)."""
+    n, h, w = shape
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32) * 2.0
+    x, y = x - x.mean() + 7.0, y - y.mean() - 4.0
+    a = np.radians(turn_deg)
+    u = x * np.cos(a) + y * np.sin(a)
+    v = -x * np.sin(a) + y * np.cos(a)
+    section = (u / (width_mm / 2)) ** 2 + (v / (depth_mm / 2)) ** 2 <= 1.0
+    return (np.broadcast_to(section, shape).copy(), np.broadcast_to(x, shape),
+            np.broadcast_to(y, shape))
+
+
+def test_the_turn_of_a_patient_is_read_from_the_body_section():
+    """A patient lying turned about the long axis turns the body's side-to-side axis with
+    it; a round body, or one the field cuts, has no turn to read (0)."""
+    from ctvis.core.lungs.midline import body_turn
+
+    no_edge = np.zeros((160, 160), bool)
+    for turn in (-12.0, 0.0, 8.0):
+        body, x, y = _ellipse_body(turn)
+        angle, centre_y = body_turn(body, x, y, no_edge)
+        assert abs(np.degrees(angle) - turn) < 1.0, (turn, np.degrees(angle))
+        assert abs(centre_y) < 1.0
+    body, x, y = _ellipse_body(10.0, width_mm=220.0, depth_mm=210.0)
+    assert body_turn(body, x, y, no_edge)[0] == 0.0
+    body, x, y = _ellipse_body(10.0, width_mm=360.0)           # wider than the field
+    edge = np.zeros((160, 160), bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    assert body_turn(body, x, y, edge)[0] == 0.0
+
+
+def test_the_mirror_image_of_a_lung_floor_is_taken_across_the_turned_midline():
+    """Each column's mirror image lies across the line through the midline square to the
+    body's turned side-to-side axis: on a patient turned by 10°, a column 100 mm along that
+    axis mirrors to -100 mm along it (the line x = midline would put it 35 mm off); with no
+    turn the mirror is x -> 2 midline - x; slices not across the body have no mirror."""
+    from ctvis.core.lungs.airless import _mirror_columns
+
+    y, x = np.mgrid[0:100, 0:120].astype(np.float32) * 3.0
+    x, y = x[None] - 150.0, y[None] - 120.0                  # patient mm, 3 mm columns
+    where = (x[0].astype(np.float64), y[0].astype(np.float64))
+    mirror = _mirror_columns(x, y, 6.0, (0.0, 0.0))
+    j, i = 40, 10                                            # x = -120 mm, y = 0 mm
+    assert (mirror(where[0])[j, i], mirror(where[1])[j, i]) == (132.0, 0.0)
+    turn = np.radians(10.0)
+    u = np.array([np.cos(turn), np.sin(turn)])
+    mirror = _mirror_columns(x, y, 0.0, (turn, 0.0))
+    j, i = (int(round((c + o) / 3.0)) for c, o in zip(100.0 * u[::-1], (120.0, 150.0)))
+    p = np.array([x[0, j, i], y[0, j, i]])
+    expected = p - 2 * (p @ u) * u
+    got = np.array([mirror(where[0])[j, i], mirror(where[1])[j, i]])
+    assert np.hypot(*(got - expected)) <= 3.0, (got, expected)
+    assert np.hypot(*(got - np.array([-p[0], p[1]]))) > 20.0     # not x -> -x
+    coronal = np.zeros_like(y)                  # a coronal slice: one patient y all over it
+    assert _mirror_columns(x, coronal, 0.0) is None
