@@ -322,6 +322,13 @@ def dice(a, b) -> float:
     return 1.0 if total == 0 else 2.0 * int(np.count_nonzero(a & b)) / total
 
 
+def assert_lungs_agree(got, expected, least: float, what: str = "") -> None:
+    """Each lung (labels 1 and 2) of ``got`` at Dice >= ``least`` against ``expected``'s."""
+    for side in (1, 2):
+        d = dice(got == side, expected == side)
+        assert d >= least, f"{what} lung {side} Dice {d:.3f} < {least}"
+
+
 def grid_edge_share(labels: np.ndarray, f: int) -> float:
     """Share of the mask's in-plane edges (a label change between neighbours along y or x)
     that lie on the lines of a coarse grid of pitch ``f`` (the lung backend's blocks,

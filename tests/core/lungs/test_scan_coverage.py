@@ -12,7 +12,7 @@ import pytest
 import ctvis
 from ctvis.core.lungs import segment_lungs
 from ctvis.core.volume import Volume
-from tests.helpers.unseen import dice
+from tests.helpers.unseen import assert_lungs_agree, dice
 
 # Each series segmented five times (about a minute in all): ./dev test runs them.
 pytestmark = pytest.mark.slow
@@ -68,9 +68,7 @@ def test_part_of_the_chest_gives_the_lungs_of_the_whole_in_its_slices(chest, par
     name, volume, labels = chest
     s = _part(volume, part)
     cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
-    for side in (1, 2):
-        d = dice(cut == side, labels[s] == side)
-        assert d >= 0.98, f"{name} {part} part: lung {side} Dice {d:.3f}"
+    assert_lungs_agree(cut, labels[s], 0.98, f"{name} {part} part:")
     if part == "upper":                  # the trachea and the carina are in the field
         d = dice(cut == AIRWAY, labels[s] == AIRWAY)
         assert d >= 0.95, f"{name} upper part: airway Dice {d:.3f}"
@@ -93,9 +91,7 @@ def test_a_patient_lying_turned_gets_no_airless_base_from_a_skewed_mirror(data_d
     info: dict = {}
     got = segment_lungs(volume.with_array(turned), airway=True, info=info)
     assert sum(info["airless_ml"].values()) < 5.0, info["airless_ml"]
-    for side in (1, 2):
-        d = dice(got == side, expected == side)
-        assert d >= 0.985, f"lung {side} Dice {d:.3f}"
+    assert_lungs_agree(got, expected, 0.985, "turned by -10°:")
 
 
 @pytest.mark.xfail(strict=True, reason="issue 20: gas and stool in the colon under the left "
@@ -110,6 +106,4 @@ def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
     labels = segment_lungs(volume, airway=True)
     s = _part(volume, "middle")
     cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
-    for side in (1, 2):
-        d = dice(cut == side, labels[s] == side)
-        assert d >= 0.95, f"lung {side} Dice {d:.3f}"
+    assert_lungs_agree(cut, labels[s], 0.95, "abdominal scan:")
