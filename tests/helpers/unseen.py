@@ -235,6 +235,26 @@ def lungdx_crop_box(lungdx_folder, size_mm: float = CROP_MM) -> tuple:
     return (y0, min(rows, y0 + int(round(2 * hy))), x0, min(cols, x0 + int(round(2 * hx))))
 
 
+def lungdx_tumour_boxes(lungdx_folder, volume) -> list[tuple[int, int, int, int, int]]:
+    """lungdx-a0001's tumour annotations as (slice index of ``volume``, y0, y1, x0, x1): one
+    box per annotated slice (each XML is named after its DICOM file)."""
+    import xml.etree.ElementTree as ET
+
+    import pydicom
+
+    folder = Path(lungdx_folder)
+    z = np.array([volume.index_to_patient([k, 0, 0])[2] for k in range(volume.shape[0])])
+    boxes = []
+    for xml in sorted((folder / "annotations").glob("*.xml")):
+        b = ET.parse(xml).find(".//bndbox")
+        v = {n: int(b.find(n).text) for n in ("xmin", "ymin", "xmax", "ymax")}
+        dcm = next((folder / "dicom").rglob(xml.stem + ".dcm"))
+        at = float(pydicom.dcmread(dcm, stop_before_pixels=True).ImagePositionPatient[2])
+        boxes.append((int(np.argmin(np.abs(z - at))), v["ymin"], v["ymax"], v["xmin"],
+                      v["xmax"]))
+    return boxes
+
+
 # ------------------------------------------------------------------------- LIDC consensus
 def _lidc_reader_nodules(volume, xml_path, dicom_folder):
     """[(reader index, bool mask)] for each reader's nodule with an outline (≥ 3 points)."""
