@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ctvis.core.unionfind import root
+from ctvis.core.volume import Volume
 
 RIGHT, LEFT, AIRWAY = 1, 2, 3
 
@@ -464,3 +465,51 @@ class SeriesCopies:
                 write_inplane_crop(src, out, self.crop_box)
         return out
 
+
+# ------------------------------------------------------------ copies made in memory
+def dependent_band(volume, labels) -> np.ndarray:
+    """In each lung: its most posterior 30 % (patient y), within 30 mm of its edge, over
+    the middle 60 % of the lungs' height — the lung a dependent process fills first."""
+    from scipy import ndimage
+
+    lungs = (labels == 1) | (labels == 2)
+    depth = ndimage.distance_transform_edt(lungs, sampling=volume.spacing)
+    y = volume.index_to_patient(np.stack([np.zeros(volume.shape[1]),
+                                          np.arange(volume.shape[1]),
+                                          np.zeros(volume.shape[1])], axis=1))[:, 1]
+    y = np.broadcast_to(y[None, :, None], lungs.shape)
+    ks = np.flatnonzero(lungs.any(axis=(1, 2)))
+    height = np.zeros(lungs.shape[0], bool)
+    height[ks[0] + int(0.1 * len(ks)):ks[0] + int(0.7 * len(ks))] = True
+    band = np.zeros_like(lungs)
+    for side in (1, 2):
+        lung = labels == side
+        back = np.quantile(y[lung], 0.7)                 # LPS: +y is posterior
+        band |= lung & (y >= back) & (depth <= 30.0) & height[:, None, None]
+    return band
+
+
+def painted(volume, band, hu: float, sd: float, keep_air: bool):
+    rng = np.random.default_rng(0)
+    array = volume.array.copy()
+    array[band] = np.clip(hu + rng.normal(0, sd, int(band.sum())), -1024, 3000)
+    if keep_air:                          # the bronchi's air stays: air bronchograms
+        air = band & (volume.array < -930)
+        array[air] = volume.array[air]
+    return volume.with_array(array)
+
+
+def slices(volume, start: int, stop: int) -> Volume:
+    return Volume(np.ascontiguousarray(volume.array[start:stop]), spacing=volume.spacing,
+                  origin=tuple(volume.index_to_patient([start, 0, 0])),
+                  direction=volume.direction)
+
+
+def chest_part(volume, part: str) -> slice:
+    """The slices of the upper 60 % (toward the head), the lower 60 % or the middle 40 %."""
+    n = volume.shape[0]
+    head_up = volume.index_to_patient_matrix[2, 2] > 0     # higher index: nearer the head
+    upper = slice(n - int(0.6 * n), n) if head_up else slice(0, int(0.6 * n))
+    lower = slice(0, int(0.6 * n)) if head_up else slice(n - int(0.6 * n), n)
+    return {"upper": upper, "lower": lower,
+            "middle": slice(int(0.3 * n), int(0.7 * n))}[part]

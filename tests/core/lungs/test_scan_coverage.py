@@ -12,6 +12,7 @@ import pytest
 import ctvis
 from ctvis.core.lungs import segment_lungs
 from ctvis.core.volume import Volume
+from tests.helpers import unseen
 from tests.helpers.unseen import assert_lungs_agree, dice
 
 # Each series segmented five times (about a minute in all): ./dev test runs them.
@@ -27,22 +28,6 @@ def _prone(volume) -> Volume:
     return Volume(np.ascontiguousarray(volume.array[:, ::-1, ::-1]), spacing=volume.spacing,
                   origin=tuple(volume.index_to_patient([0, h - 1, w - 1])),
                   direction=volume.direction @ np.diag([-1.0, -1.0, 1.0]))
-
-
-def _slices(volume, start: int, stop: int) -> Volume:
-    return Volume(np.ascontiguousarray(volume.array[start:stop]), spacing=volume.spacing,
-                  origin=tuple(volume.index_to_patient([start, 0, 0])),
-                  direction=volume.direction)
-
-
-def _part(volume, part: str) -> slice:
-    """The slices of the upper 60 % (toward the head), the lower 60 % or the middle 40 %."""
-    n = volume.shape[0]
-    head_up = volume.index_to_patient_matrix[2, 2] > 0     # higher index: nearer the head
-    upper = slice(n - int(0.6 * n), n) if head_up else slice(0, int(0.6 * n))
-    lower = slice(0, int(0.6 * n)) if head_up else slice(n - int(0.6 * n), n)
-    return {"upper": upper, "lower": lower,
-            "middle": slice(int(0.3 * n), int(0.7 * n))}[part]
 
 
 @pytest.fixture(scope="module", params=["lidc-0001-full/dicom", "lungdx-a0001/dicom"])
@@ -66,8 +51,8 @@ def test_part_of_the_chest_gives_the_lungs_of_the_whole_in_its_slices(chest, par
     """No diaphragm (upper), no trachea above the carina (lower), neither (middle): the
     lungs are the whole series' lungs in those slices (measured 0.987-1.000)."""
     name, volume, labels = chest
-    s = _part(volume, part)
-    cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
+    s = unseen.chest_part(volume, part)
+    cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
     assert_lungs_agree(cut, labels[s], 0.98, f"{name} {part} part:")
     if part == "upper":                  # the trachea and the carina are in the field
         d = dice(cut == AIRWAY, labels[s] == AIRWAY)
@@ -104,6 +89,6 @@ def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
     this scan it is as large as the bases.  Known and not yet fixed (docs/lungs.md)."""
     volume = ctvis.load(data_dir / "pancreas-ct-cb-001/dicom")
     labels = segment_lungs(volume, airway=True)
-    s = _part(volume, "middle")
-    cut = segment_lungs(_slices(volume, s.start, s.stop), airway=True)
+    s = unseen.chest_part(volume, "middle")
+    cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
     assert_lungs_agree(cut, labels[s], 0.95, "abdominal scan:")
