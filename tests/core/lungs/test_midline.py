@@ -135,3 +135,15 @@ def test_the_mirror_image_of_a_lung_floor_is_taken_across_the_turned_midline():
     assert np.hypot(*(got - np.array([-p[0], p[1]]))) > 20.0     # not x -> -x
     coronal = np.zeros_like(y)                  # a coronal slice: one patient y all over it
     assert _mirror_columns(x, coronal, 0.0) is None
+    # Rows and columns at 30° to patient x and y (an oblique in-plane orientation, which
+    # the mirror once refused): x -> 2 midline - x all the same.
+    a = np.radians(30.0)
+    j, i = np.mgrid[0:100, 0:120].astype(np.float64) * 3.0
+    ox = (i * np.cos(a) - j * np.sin(a) - 100.0)[None]
+    oy = (i * np.sin(a) + j * np.cos(a) - 150.0)[None]
+    mirror = _mirror_columns(ox, oy, 10.0)
+    got_x, got_y = mirror(ox[0]), mirror(oy[0])
+    ok = np.isfinite(got_x)
+    assert ok.sum() > 2000
+    assert np.abs(got_x[ok] - (20.0 - ox[0][ok])).max() <= 3.0
+    assert np.abs(got_y[ok] - oy[0][ok]).max() <= 3.0
