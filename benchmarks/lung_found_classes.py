@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     rows = [("lungdx-a0001 turned by −10°: nothing added under the bases", turned, ""),
             ("lidc-0001-full, dependent consolidation painted (yellow): left out",
              consolidated, ": the liver under the right dome taken in"),
-            ("pancreas-ct-cb-001 middle 40 %: the colon under the left dome taken in",
+            ("pancreas-ct-cb-001 middle 40 %: the lung bases, the colon left out",
              bases_only, "")]
     fig, axes = plt.subplots(len(rows), 2, figsize=(10, 5 * len(rows)))
     for (title, make, note), (ax_k, ax_j) in zip(rows, axes):

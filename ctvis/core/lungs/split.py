@@ -25,12 +25,15 @@ MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung comp
 # Bowel gas (GAS_HU, GAS_FRACTION), like the air around a patient, is mostly below −975 HU;
 # lung parenchyma is denser, and most of a lung component is below AERATED_HU (median).
 BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
+TOP_SHARE = 0.5               # a scan of the lungs' lower part: a lung is cut by the top slice
+                              # at least half as wide (for its size) as the main lung is
 
 
 def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
-                 boxes: list | None = None) -> list[int]:
+                 boxes: list | None = None, head_up: bool | None = None) -> list[int]:
     """Labels of the components that are lung (largest first).  ``boxes``: the components'
-    ``ndimage.find_objects``, if known."""
+    ``ndimage.find_objects``, if known; ``head_up``: whether a higher slice index lies nearer
+    the head (None: not known; then a scan of the lungs' lower part is not looked for)."""
     if n == 0:
         return []
     counts = np.bincount(labels.ravel(), minlength=n + 1)
@@ -58,7 +61,36 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
         sl = zs[c - 1][0]
         if sl.start < z1 and sl.stop > z0:          # overlaps the main lung in z
             chosen.append(c)
+    if head_up is not None and len(chosen) > 1:
+        chosen = _below_the_lungs_left_out(labels, chosen, zs, head_up)
     return chosen
+
+
+def _below_the_lungs_left_out(labels, chosen: list[int], boxes, head_up: bool) -> list[int]:
+    """``chosen`` without the air that lies under the diaphragm in a scan of the lungs'
+    lower part (an abdominal scan, a lower-chest slab: the main lung runs out of the top
+    slice and ends inside the scan).  The lungs then go on above the scan, so every piece
+    of lung reaches the top slice and is cut there much as the main lung is (its section
+    there, for its largest, at least TOP_SHARE of the main lung's: both grow upward from
+    their bases); gas and stool in the colon or the stomach under a dome, which the lungs'
+    small bases make look large, end below the top slice or narrow toward it.  A scan that
+    holds the apices or is cut at both ends (a slab of the middle) is left as it is."""
+    n = labels.shape[0]
+    top, bottom = (n - 1, 0) if head_up else (0, n - 1)
+    main = boxes[chosen[0] - 1][0]
+    if not (main.start <= top < main.stop) or main.start <= bottom < main.stop:
+        return chosen
+
+    def cut_share(c) -> float:
+        """The component's section in the top slice over its largest section (0: not cut)."""
+        box = boxes[c - 1]
+        if not box[0].start <= top < box[0].stop:
+            return 0.0
+        section = np.count_nonzero(labels[box] == c, axis=(1, 2))
+        return float(section[top - box[0].start]) / float(section.max())
+
+    least = TOP_SHARE * cut_share(chosen[0])
+    return [chosen[0]] + [c for c in chosen[1:] if cut_share(c) >= least]
 
 
 def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing):

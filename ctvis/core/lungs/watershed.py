@@ -130,7 +130,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     labels, n = ndimage.label(air & ~cut)
     voxel_ml = float(np.prod(sp)) / 1000.0
     boxes = ndimage.find_objects(labels)
-    chosen = select_lungs(labels, n, small, voxel_ml, boxes)
+    chosen = select_lungs(labels, n, small, voxel_ml, boxes,
+                          head_up=volume.index_to_patient_matrix[2, 2] > 0)
     tick(0.6, "lungs: right and left")
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info, boxes)
     del labels

@@ -250,3 +250,24 @@ def test_closing_2d_is_the_distance_map_closing(spacing, radius):
     got = closing_2d(mask, radius, spacing)
     assert got.sum() > mask.sum()
     assert np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("below_apex_mm", [10.0, 20.0])
+def test_a_scan_that_starts_below_the_apices_keeps_both_lungs(phantom, labels, below_apex_mm):
+    """A scan cut at the top below the apices runs the main lung out of its top slice and
+    ends below the bases: air that does not reach the top, or narrows toward it, is left
+    out there as bowel under the diaphragm.  The other lung is cut as narrow as the main
+    one near the apex (10 mm down: a quarter of its widest section; an absolute share of
+    one half would have dropped it): it is compared with the main lung's share, and kept."""
+    volume = phantom.volume
+    lung = (labels == 1) | (labels == 2)
+    ks = np.flatnonzero(lung.any(axis=(1, 2)))
+    assert volume.index_to_patient_matrix[2, 2] > 0         # the top is the last slice
+    stop = ks.max() + 1 - int(round(below_apex_mm / volume.spacing[0]))
+    cut = Volume(np.ascontiguousarray(volume.array[:stop]), spacing=volume.spacing,
+                 origin=tuple(volume.index_to_patient([0, 0, 0])),
+                 direction=volume.direction)
+    assert lung[stop - 1].any() and not lung[0].any()       # cut above, ends inside
+    got = segment_lungs(cut)
+    for side in (1, 2):
+        assert dice(got == side, labels[:stop] == side) >= 0.99

@@ -79,16 +79,16 @@ def test_a_patient_lying_turned_gets_no_airless_base_from_a_skewed_mirror(data_d
     assert_lungs_agree(got, expected, 0.985, "turned by -10°:")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: gas and stool in the colon under the left "
-                   "dome taken in as left lung when the scan holds only the lungs' bases")
 def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
     """pancreas-ct-cb-001's middle 40 % is an abdominal scan holding the lowest 2-3 cm of
     the lungs (17 and 49 mL).  The colon's splenic flexure under the left dome (gas mixed
-    with stool, 30 mL: not pure air, so not told by the gas test) is taken as left lung
-    (Dice 0.738): in the whole series it is under 2 % of the largest lung and left out, in
-    this scan it is as large as the bases.  Known and not yet fixed (docs/lungs.md)."""
+    with stool, 30 mL: not pure air, so not told by the gas test) was taken as left lung
+    (Dice 0.738): in the whole series it is under 2 % of the largest lung, here it is as
+    large as the bases.  The lungs go on above such a scan, so each piece of lung reaches
+    its top slice and is cut there as the main lung is; the colon ends below the top slice
+    or narrows toward it (measured 0.996 / 0.972)."""
     volume = ctvis.load(data_dir / "pancreas-ct-cb-001/dicom")
     labels = segment_lungs(volume, airway=True)
     s = unseen.chest_part(volume, "middle")
     cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
-    assert_lungs_agree(cut, labels[s], 0.95, "abdominal scan:")
+    assert_lungs_agree(cut, labels[s], 0.96, "abdominal scan:")
