@@ -26,7 +26,8 @@ MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung comp
 # lung parenchyma is denser, and most of a lung component is below AERATED_HU (median).
 BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
 TOP_SHARE = 0.5               # a scan of the lungs' lower part: a lung is cut by the top slice
-                              # at least half as wide (for its size) as the main lung is
+                              # at least half as wide (for its size) as the main lung is,
+NARROWING = 0.25              # and narrows going up by at most this much more than it does
 
 
 def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
@@ -69,28 +70,39 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
 def _below_the_lungs_left_out(labels, chosen: list[int], boxes, head_up: bool) -> list[int]:
     """``chosen`` without the air that lies under the diaphragm in a scan of the lungs'
     lower part (an abdominal scan, a lower-chest slab: the main lung runs out of the top
-    slice and ends inside the scan).  The lungs then go on above the scan, so every piece
-    of lung reaches the top slice and is cut there much as the main lung is (its section
-    there, for its largest, at least TOP_SHARE of the main lung's: both grow upward from
-    their bases); gas and stool in the colon or the stomach under a dome, which the lungs'
-    small bases make look large, end below the top slice or narrow toward it.  A scan that
-    holds the apices or is cut at both ends (a slab of the middle) is left as it is."""
+    slice and ends inside the scan).  The lungs then go on above the scan, and every piece
+    of lung is shaped along the long axis as the main lung is: it reaches the top slice, is
+    cut there much as the main lung is (its section there, for its largest, at least
+    TOP_SHARE of the main lung's), and narrows going up no more than the main lung does
+    (a lung's base widens steadily from the dome's slope upward; near an apex both lungs
+    narrow alike).  Gas and stool in the colon or the stomach under a dome, which the
+    lungs' small bases make look large, end below the top slice, or narrow toward it, or
+    widen and narrow again from slice to slice.  A scan that holds the apices or is cut at
+    both ends (a slab of the middle) is left as it is."""
     n = labels.shape[0]
     top, bottom = (n - 1, 0) if head_up else (0, n - 1)
     main = boxes[chosen[0] - 1][0]
     if not (main.start <= top < main.stop) or main.start <= bottom < main.stop:
         return chosen
 
-    def cut_share(c) -> float:
-        """The component's section in the top slice over its largest section (0: not cut)."""
+    def profile(c):
+        """(section in the top slice over the largest, the largest fall of the section
+        below the widest one under it, going up), or None when ``c`` ends below the top."""
         box = boxes[c - 1]
         if not box[0].start <= top < box[0].stop:
-            return 0.0
-        section = np.count_nonzero(labels[box] == c, axis=(1, 2))
-        return float(section[top - box[0].start]) / float(section.max())
+            return None
+        section = np.count_nonzero(labels[box] == c, axis=(1, 2)).astype(np.float64)
+        section = section if head_up else section[::-1]          # from the feet up
+        widest = np.maximum.accumulate(section)
+        return section[-1] / widest[-1], float(((widest - section) / widest).max())
 
-    least = TOP_SHARE * cut_share(chosen[0])
-    return [chosen[0]] + [c for c in chosen[1:] if cut_share(c) >= least]
+    share, fall = profile(chosen[0])
+    keep = [chosen[0]]
+    for c in chosen[1:]:
+        p = profile(c)
+        if p is not None and p[0] >= TOP_SHARE * share and p[1] <= fall + NARROWING:
+            keep.append(c)
+    return keep
 
 
 def _split_component(comp: np.ndarray, x_mm: np.ndarray, midline: float, spacing):

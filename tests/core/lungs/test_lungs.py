@@ -256,9 +256,10 @@ def test_closing_2d_is_the_distance_map_closing(spacing, radius):
 def test_a_scan_that_starts_below_the_apices_keeps_both_lungs(phantom, labels, below_apex_mm):
     """A scan cut at the top below the apices runs the main lung out of its top slice and
     ends below the bases: air that does not reach the top, or narrows toward it, is left
-    out there as bowel under the diaphragm.  The other lung is cut as narrow as the main
-    one near the apex (10 mm down: a quarter of its widest section; an absolute share of
-    one half would have dropped it): it is compared with the main lung's share, and kept."""
+    out there as bowel under the diaphragm.  Near the apex the other lung is cut as narrow
+    as the main one (10 mm down: a quarter of its widest section) and narrows going up as
+    much (its section falls to a quarter of its widest): compared with the main lung's, it
+    is kept; absolute bounds (a half, a fall of a quarter) would have dropped it."""
     volume = phantom.volume
     lung = (labels == 1) | (labels == 2)
     ks = np.flatnonzero(lung.any(axis=(1, 2)))

@@ -102,19 +102,20 @@ def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
                        "abdominal scan stored feet first:")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: a colon piece that reaches the abdominal "
-                   "scan's top slice as widely as a lung base is kept (Dice 0.811)")
-def test_an_abdominal_scan_whose_top_cuts_the_colon_keeps_it_out(data_dir):
-    """pancreas-ct-cb-001's slices from 30 % to 68 % of the series: the top slice now cuts
-    a piece of the colon under the left dome where it is nearly widest (its section there
-    0.90 of its largest, the lung bases' 1.0), so the rule that a lung reaches the top
-    slice as the main lung does keeps it: 41 mL of left lung against 30 (Dice 0.811).  The
-    lung bases widen steadily toward the top (a cone), the colon does not (its sections go
-    up and down), but a threshold on that would be a rule for this scan."""
+@pytest.mark.parametrize("top", [0.68, 0.72])
+def test_an_abdominal_scan_whose_top_cuts_the_colon_keeps_it_out(data_dir, top):
+    """pancreas-ct-cb-001's slices from 30 % to 68 % of the series: the top slice cuts a
+    piece of the colon under the left dome where it is nearly widest (its section there
+    0.90 of its largest, the lung bases' 1.0), which the top-slice share alone kept: 41 mL
+    of left lung against 30 (Dice 0.811).  The lung bases widen steadily toward the top
+    (each slice's section at least the one's below: the dome's slope), the colon's
+    sections go up and down (falling to 0.39 of the widest below): a piece of lung narrows
+    going up no more than the main lung does.  Measured 0.993 / 0.984 (68 %), 0.982 / 0.999
+    (72 %, where a third, small lung piece comes in at the top)."""
     volume = ctvis.load(data_dir / "pancreas-ct-cb-001/dicom")
     labels = segment_lungs(volume, airway=True)
     n = volume.shape[0]
     assert volume.index_to_patient_matrix[2, 2] > 0
-    s = slice(int(0.3 * n), int(0.68 * n))
+    s = slice(int(0.3 * n), int(top * n))
     cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
-    assert_lungs_agree(cut, labels[s], 0.95, "abdominal scan cut at the colon's top:")
+    assert_lungs_agree(cut, labels[s], 0.97, f"abdominal scan up to {top:.0%}:")
