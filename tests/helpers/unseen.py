@@ -499,10 +499,20 @@ def painted(volume, band, hu: float, sd: float, keep_air: bool):
     return volume.with_array(array)
 
 
-def slices(volume, start: int, stop: int) -> Volume:
-    return Volume(np.ascontiguousarray(volume.array[start:stop]), spacing=volume.spacing,
-                  origin=tuple(volume.index_to_patient([start, 0, 0])),
-                  direction=volume.direction)
+def stored_reversed(volume, axes) -> Volume:
+    """The same patient stored with the array reversed along ``axes`` (0 the slices, 1 the
+    rows, 2 the columns), as a feet-first or prone series or another vendor stores it: the
+    array flips, the patient does not (the direction's matching columns are negated)."""
+    flip = [slice(None)] * 3
+    first = [0, 0, 0]
+    sign = np.ones(3)
+    for axis in axes:
+        flip[axis] = slice(None, None, -1)
+        first[axis] = volume.shape[axis] - 1
+        sign[2 - axis] = -1.0               # the direction's columns run i, j, k
+    return Volume(np.ascontiguousarray(volume.array[tuple(flip)]), spacing=volume.spacing,
+                  origin=tuple(volume.index_to_patient(first)),
+                  direction=volume.direction @ np.diag(sign))
 
 
 def chest_part(volume, part: str) -> slice:

@@ -18,6 +18,7 @@ from scipy import ndimage
 import ctvis
 from ctvis.core.lungs import segment_lungs
 from ctvis.core.volume import Volume
+from tests.helpers import unseen
 from tests.helpers.unseen import dice
 
 # Each series segmented five times (about 30 s in all): ./dev test runs them.
@@ -36,14 +37,6 @@ def _moved(volume, dy: int, dx: int) -> Volume:
                   direction=volume.direction)
 
 
-def _mirrored(volume) -> Volume:
-    """The same patient stored with the columns reversed (direction −x), as a feet-first
-    series or another vendor stores it: the array mirrors, the patient does not."""
-    return Volume(np.ascontiguousarray(volume.array[:, :, ::-1]), spacing=volume.spacing,
-                  origin=tuple(volume.index_to_patient([0, 0, volume.shape[2] - 1])),
-                  direction=volume.direction @ np.diag([-1.0, 1.0, 1.0]))
-
-
 @pytest.fixture(scope="module", params=SERIES)
 def series(request, data_dir):
     """(name, volume, labels, labels of a transform: a function of the transform's name,
@@ -54,7 +47,8 @@ def series(request, data_dir):
     def moved(how):
         if how not in done:
             if how == "mirrored":
-                done[how] = segment_lungs(_mirrored(volume), airway=True)[:, :, ::-1]
+                mirrored = unseen.stored_reversed(volume, (2,))
+                done[how] = segment_lungs(mirrored, airway=True)[:, :, ::-1]
             else:
                 dy, dx = how
                 done[how] = segment_lungs(_moved(volume, dy, dx), airway=True)

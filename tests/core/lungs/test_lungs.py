@@ -265,9 +265,7 @@ def test_a_scan_that_starts_below_the_apices_keeps_both_lungs(phantom, labels, b
     ks = np.flatnonzero(lung.any(axis=(1, 2)))
     assert volume.index_to_patient_matrix[2, 2] > 0         # the top is the last slice
     stop = ks.max() + 1 - int(round(below_apex_mm / volume.spacing[0]))
-    cut = Volume(np.ascontiguousarray(volume.array[:stop]), spacing=volume.spacing,
-                 origin=tuple(volume.index_to_patient([0, 0, 0])),
-                 direction=volume.direction)
+    cut = volume.crop((0, 0, 0), (stop,) + volume.shape[1:])
     assert lung[stop - 1].any() and not lung[0].any()       # cut above, ends inside
     got = segment_lungs(cut)
     for side in (1, 2):

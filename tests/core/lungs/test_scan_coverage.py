@@ -11,7 +11,6 @@ import pytest
 
 import ctvis
 from ctvis.core.lungs import segment_lungs
-from ctvis.core.volume import Volume
 from tests.helpers import unseen
 from tests.helpers.unseen import assert_lungs_agree, dice
 
@@ -19,15 +18,6 @@ from tests.helpers.unseen import assert_lungs_agree, dice
 pytestmark = pytest.mark.slow
 
 AIRWAY = 3
-
-
-def _prone(volume) -> Volume:
-    """The same patient as a prone series stores it: rows and columns reversed, the
-    direction's first two axes negated (ImageOrientationPatient -1,0,0,0,-1,0)."""
-    n, h, w = volume.shape
-    return Volume(np.ascontiguousarray(volume.array[:, ::-1, ::-1]), spacing=volume.spacing,
-                  origin=tuple(volume.index_to_patient([0, h - 1, w - 1])),
-                  direction=volume.direction @ np.diag([-1.0, -1.0, 1.0]))
 
 
 @pytest.fixture(scope="module", params=["lidc-0001-full/dicom", "lungdx-a0001/dicom"])
@@ -40,7 +30,8 @@ def test_a_prone_series_gives_the_same_lungs_and_airway(chest):
     """Patient coordinates, not the array's rows, say where right, left and the midline
     are: the reversed series gives the same labels voxel for voxel but a few."""
     name, volume, labels = chest
-    prone = segment_lungs(_prone(volume), airway=True)[:, ::-1, ::-1]
+    prone = unseen.stored_reversed(volume, (1, 2))
+    prone = segment_lungs(prone, airway=True)[:, ::-1, ::-1]
     for label, least in ((1, 0.99), (2, 0.99), (AIRWAY, 0.95)):
         d = dice(prone == label, labels == label)
         assert d >= least, f"{name} prone: label {label} Dice {d:.3f}"
@@ -52,7 +43,8 @@ def test_part_of_the_chest_gives_the_lungs_of_the_whole_in_its_slices(chest, par
     lungs are the whole series' lungs in those slices (measured 0.987-1.000)."""
     name, volume, labels = chest
     s = unseen.chest_part(volume, part)
-    cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
+    cut = segment_lungs(volume.crop((s.start, 0, 0), (s.stop,) + volume.shape[1:]),
+                        airway=True)
     assert_lungs_agree(cut, labels[s], 0.98, f"{name} {part} part:")
     if part == "upper":                  # the trachea and the carina are in the field
         d = dice(cut == AIRWAY, labels[s] == AIRWAY)
@@ -90,14 +82,11 @@ def test_an_abdominal_scan_with_the_lung_bases_keeps_the_bowel_out(data_dir):
     volume = ctvis.load(data_dir / "pancreas-ct-cb-001/dicom")
     labels = segment_lungs(volume, airway=True)
     s = unseen.chest_part(volume, "middle")
-    part = unseen.slices(volume, s.start, s.stop)
+    part = volume.crop((s.start, 0, 0), (s.stop,) + volume.shape[1:])
     assert_lungs_agree(segment_lungs(part, airway=True), labels[s], 0.96, "abdominal scan:")
     # The same scan stored feet first (slices from the head down, direction -z): its top
     # slice is then the first.
-    n = part.shape[0]
-    feet_first = Volume(np.ascontiguousarray(part.array[::-1]), spacing=part.spacing,
-                        origin=tuple(part.index_to_patient([n - 1, 0, 0])),
-                        direction=part.direction @ np.diag([1.0, 1.0, -1.0]))
+    feet_first = unseen.stored_reversed(part, (0,))
     assert_lungs_agree(segment_lungs(feet_first, airway=True)[::-1], labels[s], 0.96,
                        "abdominal scan stored feet first:")
 
@@ -117,5 +106,6 @@ def test_an_abdominal_scan_whose_top_cuts_the_colon_keeps_it_out(data_dir, top):
     n = volume.shape[0]
     assert volume.index_to_patient_matrix[2, 2] > 0
     s = slice(int(0.3 * n), int(top * n))
-    cut = segment_lungs(unseen.slices(volume, s.start, s.stop), airway=True)
+    cut = segment_lungs(volume.crop((s.start, 0, 0), (s.stop,) + volume.shape[1:]),
+                        airway=True)
     assert_lungs_agree(cut, labels[s], 0.97, f"abdominal scan up to {top:.0%}:")
