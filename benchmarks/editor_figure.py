@@ -3,8 +3,10 @@
     python benchmarks/editor_figure.py OUT.png
 
 lidc-0001-full with Gaussian noise of 40 HU SD added inside its field of view (seed 0, in
-memory; docs/lungs.md, "The patient a pixel aside"): the automatic mask takes a wedge of liver
-under the right dome into the right lung.  The wedge is what the noisy scan's right lung holds
+memory; docs/lungs.md, "The patient a pixel aside"), segmented as ctvis did before an airless
+base had to reach the lung's outline (``airless.OUTLINE_SHARE`` = 0 here, in this process
+only): the automatic mask takes a wedge of liver under the right dome into the right lung,
+the kind of error a user corrects by hand.  The wedge is what the noisy scan's right lung holds
 and the noise-free scan's does not (its largest connected piece).  The correction is the
 Segment Editor's Scissors: an outline drawn in the coronal view around the wedge (the hull of
 its coronal footprint, 2 voxels wider), erasing the right lung inside it through the whole
@@ -69,6 +71,9 @@ def main(out: str) -> int:
     truth = clean_labels == unseen.RIGHT                    # the noise-free scan's right lung
     below_clean = unseen.below_diaphragm_ml(clean, clean_labels)
     volume = noisy(clean)
+    # The mask as it was before the outline test: a real automatic error to correct.
+    from ctvis.core.lungs import airless
+    airless.OUTLINE_SHARE = 0.0
     result = segment(volume)
     state = lung_state(volume, result)
     lungs = state.overlays["lungs"].labelmap

@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     data = data_dir()
     rows = [("lungdx-a0001 turned by −10°: nothing added under the bases", turned, ""),
             ("lidc-0001-full, dependent consolidation painted (yellow): left out",
-             consolidated, ": the liver under the right dome taken in"),
+             consolidated, ""),
             ("pancreas-ct-cb-001 middle 40 %: the lung bases, the colon left out",
              bases_only, "")]
     fig, axes = plt.subplots(len(rows), 2, figsize=(10, 5 * len(rows)))

@@ -499,6 +499,18 @@ def painted(volume, band, hu: float, sd: float, keep_air: bool):
     return volume.with_array(array)
 
 
+def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:
+    """The same scan as another reconstruction kernel gives it, in-plane: ``"sharp"`` (a lung
+    or bone kernel: edges overshoot and the noise grows, an unsharp mask of ``amount``) or
+    ``"smooth"`` (a soft-tissue kernel: a Gaussian of ``sigma_mm``)."""
+    from scipy import ndimage
+    a = volume.array.astype(np.float32)
+    sigma = (0.0,) + tuple(sigma_mm / s for s in volume.spacing[1:])
+    blurred = ndimage.gaussian_filter(a, sigma=sigma)
+    out = a + amount * (a - blurred) if kernel == "sharp" else blurred
+    return volume.with_array(np.clip(np.rint(out), -1024, 3071).astype(volume.array.dtype))
+
+
 def stored_reversed(volume, axes) -> Volume:
     """The same patient stored with the array reversed along ``axes`` (0 the slices, 1 the
     rows, 2 the columns), as a feet-first or prone series or another vendor stores it: the

@@ -104,10 +104,12 @@ def test_no_solid_mask_below_the_diaphragm(cases, name):
     assert below <= 5.0, f"{below:.1f} mL of solid mask below the diaphragm"
 
 
-def test_a_liver_wedge_taken_in_on_a_noisy_chest_is_warned(cases):
-    """With 40 HU of noise (a low-dose scan) the airless-bases step takes a wedge of liver
-    under lidc-0001-full's right dome in as lung (known, docs/lungs.md): not silently — the
-    warning names the right base and its volume.  The scan without noise adds nothing."""
+def test_a_noisy_chest_takes_no_liver_under_the_dome(cases):
+    """With 40 HU of noise (a low-dose scan) the airless-bases step took a wedge of liver
+    under lidc-0001-full's right dome in as lung (49 mL below the diaphragm, warned): its
+    median HU is the liver's below it within 1-2 HU, which noise tips either way.  It lies
+    in the middle of the lung's base, and an airless lobe reaches the chest wall: nothing
+    is added, and nothing is said."""
     from ctvis.core.image.field import volume_outside_field
 
     volume, labels, info = cases("lidc-0001-full")
@@ -116,12 +118,11 @@ def test_a_liver_wedge_taken_in_on_a_noisy_chest_is_warned(cases):
     noise[:, volume_outside_field(volume)] = 0.0            # the fill stays the fill
     noisy = volume.with_array((volume.array + noise).astype(volume.array.dtype))
     info = {}
-    labels = segment_lungs(noisy, info=info)
-    below = unseen.below_diaphragm_ml(volume, labels)
-    said = [w for w in lung_warnings(noisy, labels, info) if "base holds" in w]
-    assert below > 5.0, "the wedge is no longer taken in: this test's reason is gone"
-    assert len(said) == 1 and said[0].startswith("the right lung's base holds about")
-    assert info["airless_ml"][1] >= below
+    got = segment_lungs(noisy, info=info)
+    below = unseen.below_diaphragm_ml(volume, got)
+    assert below <= 5.0, f"{below:.1f} mL of solid mask below the diaphragm"
+    assert not any("base holds" in w for w in lung_warnings(noisy, got, info))
+    unseen.assert_lungs_agree(got, labels, 0.98, "noise 40 HU")
 
 
 # --------------------------------------------------------------- (e) no rectangles
