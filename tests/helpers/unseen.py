@@ -511,6 +511,21 @@ def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.
     return volume.with_array(np.clip(np.rint(out), -1024, 3071).astype(volume.array.dtype))
 
 
+def reticular(volume, band, share: float, scale_mm: float = 1.5, hu: float = 20.0,
+              sd: float = 30.0):
+    """``volume`` with ``share`` of ``band`` made dense (``hu`` ± ``sd``) in a pattern of
+    strands and cysts (noise smoothed over ``scale_mm``, thresholded), the rest left as it
+    is: reticulation and honeycombing, as fibrosis gives them along the back of the lungs."""
+    from scipy import ndimage
+    rng = np.random.default_rng(0)
+    sigma = tuple(scale_mm / s for s in volume.spacing)
+    field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape).astype(np.float32), sigma)
+    dense = band & (field >= np.quantile(field[band], 1.0 - share))
+    array = volume.array.copy()
+    array[dense] = np.clip(hu + rng.normal(0, sd, int(dense.sum())), -1024, 3000)
+    return volume.with_array(array)
+
+
 def stored_reversed(volume, axes) -> Volume:
     """The same patient stored with the array reversed along ``axes`` (0 the slices, 1 the
     rows, 2 the columns), as a feet-first or prone series or another vendor stores it: the
