@@ -143,7 +143,8 @@ def base_top(labels: np.ndarray, z_mm: np.ndarray) -> float:
 
 
 def _near_outline(lung: np.ndarray, spacing) -> np.ndarray:
-    """The (y, x) columns of ``lung`` within OUTLINE_MM of the edge of its columns."""
+    """The (y, x) columns of ``lung`` within OUTLINE_MM of the edge of its columns.  The
+    array's own border is no edge (an in-plane crop: what lies beyond is unknown)."""
     columns = lung.any(axis=0)
     return columns & (distance_mm(columns, spacing[1:]) <= OUTLINE_MM)
 
