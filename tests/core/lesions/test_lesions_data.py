@@ -112,6 +112,38 @@ def test_lidc_a_click_on_the_chest_wall_or_below_the_lungs_is_refused(lidc, monk
             assert len(boxes) <= 2, f"click {click}: {len(boxes)} boxes"
 
 
+@pytest.mark.xfail(strict=True, reason="issue 22: a nodule on the oesophagus at the "
+                   "posterior junction gives the oesophagus, which both lungs together "
+                   "enclose (docs/lesions.md)")
+def test_lidc_nodule_on_the_oesophagus_at_the_posterior_junction(lidc):
+    """An 8 mm nodule centred on the left lung's most medial voxel at 35 % of its height
+    (the posterior junction, on the oesophagus), its lung part painted 40 HU: measured 35 mL
+    (the oesophagus over 140 mm), Dice 0.04, after the box grew to 240 mm."""
+    from ctvis.core.lesions.grow import grow_lesion
+    from ctvis.core.lungs import segment_lungs
+    from tests.helpers.lesion_phantoms import _inner_point, _sphere
+
+    volume, _ = lidc
+    left = segment_lungs(volume) == 2
+    ks = np.flatnonzero(left.any(axis=(1, 2)))
+    if volume.index_to_patient_matrix[2, 2] < 0:
+        ks = ks[::-1]                                   # from the base up
+    k = int(ks[int(0.35 * (len(ks) - 1))])
+    jj, ii = np.nonzero(left[k])
+    x = volume.index_to_patient(np.stack([np.full(ii.shape, k), jj, ii], axis=1))[:, 0]
+    n = int(np.argmin(x))                               # the most medial (patient right)
+    ball = _sphere(volume, (k, int(jj[n]), int(ii[n])), 8.0)
+    array = volume.array.copy()
+    lung_part = ball & (volume.array < -300)
+    array[lung_part] = np.clip(40 + np.random.default_rng(0).normal(0, 20, int(
+        lung_part.sum())), -1024, 3000)
+    truth = ball & left
+    painted = volume.with_array(array)
+    mask = grow_lesion(painted, _inner_point(truth, volume.spacing),
+                       body=body_mask(painted)).full(volume.shape)
+    assert unseen.dice(mask, truth) >= 0.8
+
+
 def test_ibsi_tumour_a_click_anywhere_in_its_inner_half(data_dir):
     """A click deep in a tumour 10 cm across: in the first box (6 cm) the lung does not
     enclose it yet, and six of eight such clicks were refused as "not enclosed by aerated
