@@ -275,7 +275,12 @@ def _with_surface(lesion, cut, seed, spacing) -> np.ndarray:
     reach = SURFACE * (3 * volume / (4 * np.pi)) ** (1 / 3)
     if reach < min(spacing):
         return lesion                  # not a voxel's reach on this grid
-    grown = lesion | (cut & (distance_mm(~lesion, spacing) <= reach))
+    # Only the lesion's box grown by the reach can gain voxels: the distance map there.
+    pad = [int(np.ceil(reach / s)) for s in spacing]
+    box = tuple(slice(max(b.start - p, 0), b.stop + p) for b, p in
+                zip(ndimage.find_objects(lesion.astype(np.uint8))[0], pad))
+    grown = lesion.copy()
+    grown[box] |= cut[box] & (distance_mm(~lesion[box], spacing) <= reach)
     parts, _ = ndimage.label(grown)
     return parts == parts[seed]
 

@@ -74,7 +74,6 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         return out
     floors = {side: _floor(labels == side, z_mm) for side in (1, 2)}
     tissue = (labels == 0) & (hu > SOLID_HU) & (hu < BONE_HU)
-    near_outline = {side: _near_outline(labels == side, spacing) for side in (1, 2)}
     column_mm = float(np.sqrt(spacing[1] * spacing[2]))
     top = base_top(labels, z_mm)
     voxel_ml = float(np.prod(spacing)) / 1000.0
@@ -114,6 +113,7 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         keep[0] = False
         boxes = [tuple(slice(a.start + o.start, a.stop + o.start) for a, o in zip(b, box))
                  for b in ndimage.find_objects(parts)]
+        near_outline = _near_outline(labels == side, spacing) if keep.any() else None
         for label in np.flatnonzero(keep):
             local = tuple(slice(a.start - o.start, a.stop - o.start)
                           for a, o in zip(boxes[label - 1], box))
@@ -122,7 +122,7 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
             if field_edge is not None and field_edge[boxes[label - 1][1:]][footprint].any():
                 keep[label] = False
                 continue
-            if not _reaches_outline(footprint, near_outline[side][boxes[label - 1][1:]]):
+            if not _reaches_outline(footprint, near_outline[boxes[label - 1][1:]]):
                 keep[label] = False
                 continue
             density = float(np.median(hu[boxes[label - 1]][region]))
