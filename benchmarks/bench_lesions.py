@@ -7,7 +7,8 @@ one-click lesion (clicked at the consensus voxel farthest from its border) again
 readers' consensus, beside the readers' own mean pairwise Dice; the IBSI tumour's GTV
 (ibsi-nsclc) likewise; the phantom lesions of tests/helpers/lesion_phantoms.py against their
 true spheres.  Also: the spread of Dice over 8 clicks anywhere in each lesion's inner half,
-and the seconds per lesion (the body mask made once per volume, as the window does).
+and the seconds per lesion (the body and lung masks made once per volume, as the window
+does: ``ctvis.app.lesion.lesion_context``).
 Reads ../shared/data (or CTVIS_DATA).
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ctvis  # noqa: E402
-from ctvis.core.image.body import body_mask  # noqa: E402
+from ctvis.app.lesion import lesion_context  # noqa: E402
 from ctvis.core.io.dispatch import read_mask  # noqa: E402
 from ctvis.core.lesions.grow import LesionError, grow_lesion  # noqa: E402
 from ctvis.core.lesions.measure import measure_lesion  # noqa: E402
@@ -43,10 +44,14 @@ def deepest(truth, spacing):
     return tuple(int(v) for v in np.unravel_index(np.argmax(d), d.shape)), d
 
 
-def row(name, volume, truth, click, body, readers="–"):
+def grow(volume, click, context):
+    return grow_lesion(volume, click, body=context.body, lungs=context.lungs)
+
+
+def row(name, volume, truth, click, context, readers="–"):
     t0 = time.perf_counter()
     try:
-        mask = grow_lesion(volume, click, body=body).full(volume.shape)
+        mask = grow(volume, click, context).full(volume.shape)
     except LesionError as exc:
         return f"| {name} | – | {readers} | – | – | – | {exc} |"
     seconds = time.perf_counter() - t0
@@ -57,7 +62,7 @@ def row(name, volume, truth, click, body, readers="–"):
     spread = []
     for p in inner[rng.choice(len(inner), size=min(8, len(inner)), replace=False)]:
         try:
-            spread.append(unseen.dice(grow_lesion(volume, tuple(p), body=body)
+            spread.append(unseen.dice(grow(volume, tuple(p), context)
                                       .full(volume.shape), truth))
         except LesionError:
             spread.append(0.0)
@@ -75,7 +80,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|")
     folder = data / "lidc-0001-full"
     volume = ctvis.load(folder / "dicom")
-    body = body_mask(volume)
+    context = lesion_context(volume)
     marks = unseen._lidc_reader_nodules(volume, folder / "069.xml", folder / "dicom")
     for n, truth in enumerate(unseen.lidc_consensus(volume, folder / "069.xml",
                                                     folder / "dicom")):
@@ -84,13 +89,13 @@ def main() -> int:
             continue
         pair = np.mean([unseen.dice(a, b) for a, b in itertools.combinations(mine, 2)])
         print(row(f"lidc-0001-full nodule {n + 1} ({len(mine)} readers)", volume, truth,
-                  deepest(truth, volume.spacing)[0], body, f"{pair:.3f}"))
+                  deepest(truth, volume.spacing)[0], context, f"{pair:.3f}"))
     volume = ctvis.load(data / "ibsi-nsclc/dicom/image")
     gtv = read_mask(data / "ibsi-nsclc/nifti/mask/mask.nii.gz", like=volume).array > 0
     print(row("ibsi-nsclc GTV", volume, gtv, deepest(gtv, volume.spacing)[0],
-              body_mask(volume)))
+              lesion_context(volume)))
     for name, volume, truth, click in lesion_cases():
-        print(row(f"phantom {name}", volume, truth, click, body_mask(volume)))
+        print(row(f"phantom {name}", volume, truth, click, lesion_context(volume)))
     return 0
 
 

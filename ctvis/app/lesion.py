@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ctvis.core.errors import CtvisError
 from ctvis.core.lesions.grow import Lesion, LesionError, grow_lesion
 from ctvis.core.lesions.measure import LesionMeasures, measure_lesion
 
@@ -33,6 +34,34 @@ def lesion_masks(state, lungs: str | None = None):
 
 
 @dataclass
+class LesionContext:
+    """What every click on one volume shares: its body mask and its default lung labels
+    (each lesion is enclosed by its own lung; None when no lung was found)."""
+    volume: object
+    body: np.ndarray
+    lungs: np.ndarray | None
+
+    def of(self, volume) -> bool:
+        return self.volume is volume
+
+
+def lesion_context(volume, progress=None) -> LesionContext:
+    """The body mask and the default lung mask of ``volume``, made once for all its
+    clicks (a second or a few on a whole chest)."""
+    from ctvis.core.image.body import body_mask
+    from ctvis.core.lungs import segment_lungs
+
+    body = body_mask(volume)
+    try:
+        lungs = segment_lungs(volume, progress=progress)
+    except CtvisError:              # not a chest: each lesion is enclosed by any lung there
+        lungs = None
+    if lungs is not None and not lungs.any():
+        lungs = None
+    return LesionContext(volume, body, lungs)
+
+
+@dataclass
 class LesionResult:
     lesion: Lesion
     measures: LesionMeasures
@@ -43,32 +72,35 @@ class LesionResult:
         return self.lesion.full(shape)
 
 
-def lesion_at(volume, at_lps, body=None, progress=None) -> LesionResult:
-    """The lesion under the patient point ``at_lps`` (x, y, z mm).  ``body``: the volume's
-    body mask if already made (several clicks on one volume)."""
+def lesion_at(volume, at_lps, context=None, progress=None) -> LesionResult:
+    """The lesion under the patient point ``at_lps`` (x, y, z mm).  ``context``: the
+    volume's :func:`lesion_context` if already made (several clicks on one volume)."""
     at = tuple(float(v) for v in at_lps)
     kji = np.rint(volume.patient_to_index(np.asarray(at))).astype(int)
     if not all(0 <= c < n for c, n in zip(kji, volume.shape)):
         raise LesionError(f"the point {_fmt(at)} mm lies outside the volume")
-    lesion = grow_lesion(volume, tuple(int(c) for c in kji), body=body, progress=progress)
+    if context is None or not context.of(volume):
+        context = lesion_context(volume)
+    lesion = grow_lesion(volume, tuple(int(c) for c in kji), body=context.body,
+                         lungs=context.lungs, progress=progress)
     return LesionResult(lesion, measure_lesion(volume, lesion.full(volume.shape)),
                         tuple(int(c) for c in kji), at)
 
 
-def lesions_labelmap(volume, points, body=None):
+def lesions_labelmap(volume, points, context=None):
     """The map "lesions" of the lesions under ``points`` (patient LPS mm), "lesion 1", ...
     as the window's Lesion tool makes it (a point inside a lesion found already adds none)."""
-    from ctvis.core.image.body import body_mask
     from ctvis.model.labelmap import LabelMap, Segment
 
     labels = np.zeros(volume.shape, np.uint8)
-    body = body_mask(volume) if body is None else body
+    if points and (context is None or not context.of(volume)):
+        context = lesion_context(volume)
     segments = []
     for at in points:
         kji = np.rint(volume.patient_to_index(np.asarray(at, float))).astype(int)
         if all(0 <= c < n for c, n in zip(kji, volume.shape)) and labels[tuple(kji)]:
             continue
-        result = lesion_at(volume, at, body=body)
+        result = lesion_at(volume, at, context=context)
         value = len(segments) + 1
         labels[result.lesion.region][result.lesion.mask & (labels[result.lesion.region]
                                                            == 0)] = value

@@ -31,7 +31,8 @@ def register(subparsers) -> None:
 
 
 def cmd_lesion(args) -> int:
-    from ctvis.app.lesion import LESION_COLOR, ORIGIN, lesion_at, measures_text
+    from ctvis.app.lesion import (LESION_COLOR, ORIGIN, lesion_at, lesion_context,
+                                  measures_text)
     from ctvis.app.notes import loading_notes
     from ctvis.app.pipeline import open_volume
     from ctvis.core.atomic import atomic_path
@@ -45,7 +46,8 @@ def cmd_lesion(args) -> int:
     with progress_bar(not args.quiet, "lesion") as progress:
         tick = Progress(progress)
         volume = open_volume(args.path, series_uid=args.series, progress=tick.sub(0.0, 0.4))
-        result = lesion_at(volume, at, progress=tick.sub(0.4, 0.9))
+        context = lesion_context(volume, progress=tick.sub(0.4, 0.6))
+        result = lesion_at(volume, at, context=context, progress=tick.sub(0.6, 0.9))
         tick(0.9, "writing the mask")
         segments = [dict(name="lesion", value=1, color=LESION_COLOR, origin=ORIGIN)]
         write_mask(volume, result.mask(volume.shape).astype("uint8"), args.output,

@@ -21,7 +21,10 @@ around the click:
    a grid of at most a fortieth of its radius): the chest wall under a juxta-pleural
    nodule lies beyond the pleura's smooth surface, and so does the heart under a small
    nodule on it (whose blob has joined the heart: the blob's volume would choose a ball
-   too wide to keep the heart out);
+   too wide to keep the heart out); both lungs together also enclose what lies between
+   them (the oesophagus at a junction line, which a nodule on it joins without a neck),
+   so given the lung labels, a lesion more than half of which its own lung (the one
+   nearest the click) does not enclose is what that lung alone encloses;
 5. if the lesion reaches the box's side, the box is doubled (up to ``MAX_HALF_MM``).
 
 Everything is measured in millimetres; nothing is tuned per scan.
@@ -65,6 +68,9 @@ DEPTH_SIZE = 2.0             # a lesion's size (for the ball) is at most this ma
                              # enough to take the heart in)
 SURFACE = 0.1                # the surface beyond the necks' cuts: this share of the
                              # lesion's radius (a sphere of its volume)
+OWN_SHARE = 0.5              # a lesion lies in one lung: if more than this share of what
+                             # both lungs enclose lies beyond what its own lung encloses,
+                             # that is mediastinum between the lungs
 NODULE_MM = 30.0             # a nodule is at most this long (Fleischner glossary); beyond,
                              # a mass, which has no ground-glass part to look for
 
@@ -86,11 +92,13 @@ class Lesion:
         return out
 
 
-def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
+def grow_lesion(volume, seed_kji, body=None, progress=None, lungs=None) -> Lesion:
     """The lesion around voxel ``seed_kji`` (k, j, i) of ``volume``.
 
     ``body``: the volume's body mask (:func:`ctvis.core.image.body.body_mask`), made here
-    when not given (pass it when clicking several lesions of one volume)."""
+    when not given (pass it when clicking several lesions of one volume); ``lungs``: the
+    volume's lung labels (1 right, 2 left; :func:`ctvis.core.lungs.segment_lungs`), which
+    tell a lesion's own lung; without them all aerated lung encloses it."""
     seed = tuple(int(round(float(c))) for c in seed_kji)
     if not all(0 <= c < n for c, n in zip(seed, volume.shape)):
         raise LesionError(f"the point {seed} is outside the volume {volume.shape}")
@@ -104,7 +112,26 @@ def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
     if body is None:
         from ctvis.core.image.body import body_mask
         body = body_mask(volume)
-    mask, box, info, half = _grow_from(volume, body, seed, spacing, level, progress)
+    side = None if lungs is None else _own_side(lungs, seed, spacing)
+    mask, box, info, half, level = _grow_centred(volume, body, seed, spacing, level, progress,
+                                                 lungs, side)
+    info.update(click_hu=level, box_half_mm=half)
+    region = ndimage.find_objects(mask.astype(np.uint8))
+    if not region:
+        raise LesionError(f"no lesion at the click ({level:.0f} HU): the tissue there is not "
+                          f"enclosed by aerated lung (the chest wall, the mediastinum or "
+                          f"outside the lungs); click inside a nodule or tumour")
+    inner = region[0]
+    return Lesion(tuple(slice(b.start + r.start, b.start + r.stop) for b, r in zip(box, inner)),
+                  mask[inner], info)
+
+
+def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side=None):
+    """(mask, box, info, half size, level) of the lesion grown around ``seed``, then again
+    around its deepest point.  ``lungs``, ``side``: the lung labels and the lesion's own
+    lung's label (None: all aerated lung encloses the lesion)."""
+    mask, box, info, half, alone = _grow_from(volume, body, seed, spacing, level, progress,
+                                              lungs, side)
     if mask.any():
         # Again around the lesion's deepest point: the box (and so what of the vessels and
         # the wall it holds) is then the same wherever in the lesion the click fell.
@@ -119,26 +146,61 @@ def grow_lesion(volume, seed_kji, body=None, progress=None) -> Lesion:
                 level = inner
             # Nothing there: the lesion's own deepest point is no lesion (the top of an
             # organ the lung encloses in a box), so neither is the click.
-            mask, box, info, half = _grow_from(volume, body, centre, spacing, level, progress)
-    info.update(click_hu=level, box_half_mm=half)
-    region = ndimage.find_objects(mask.astype(np.uint8))
-    if not region:
-        raise LesionError(f"no lesion at the click ({level:.0f} HU): the tissue there is not "
-                          f"enclosed by aerated lung (the chest wall, the mediastinum or "
-                          f"outside the lungs); click inside a nodule or tumour")
-    inner = region[0]
-    return Lesion(tuple(slice(b.start + r.start, b.start + r.stop) for b, r in zip(box, inner)),
-                  mask[inner], info)
+            mask, box, info, half, _ = _grow_from(volume, body, centre, spacing, level,
+                                                  progress, lungs, side, alone)
+    return mask, box, info, half, level
 
 
-def _grow_from(volume, body, seed, spacing, level, progress):
-    """(mask, box, info, half size) of the lesion grown in a box around ``seed``, doubled
-    while the lesion reaches its side."""
+def _own_side(lungs, seed, spacing):
+    """The label (1 right, 2 left) of the lung nearest to ``seed``; None unless the volume
+    holds both lungs (nothing to tell apart) or when no lung lies within MAX_HALF_MM."""
+    if not ((lungs == 1).any() and (lungs == 2).any()):
+        return None
+    half = START_HALF_MM
+    while half <= MAX_HALF_MM:
+        box = _box(seed, half, spacing, lungs.shape)
+        near = lungs[box]
+        idx = np.argwhere((near == 1) | (near == 2))
+        if len(idx):
+            d = ((((idx + [b.start for b in box]) - seed) * spacing) ** 2).sum(axis=1)
+            return int(near[tuple(idx[np.argmin(d)])])
+        half *= 2
+    return None
+
+
+def _beyond_own_lung(volume, body, lungs, side, box, mask, spacing, threshold) -> bool:
+    """Whether more than OWN_SHARE of ``mask`` (the lesion in ``box``, enclosed by all
+    aerated lung there) lies beyond what its own lung (label ``side`` of ``lungs``, the
+    box's labels) alone encloses; never when the box holds no part of the other lung."""
+    if not (lungs == 3 - side).any():
+        return False
+    hu = ndimage.median_filter(volume.array[box], size=(1, 3, 3))
+    aerated = (hu < threshold) & body[box]
+    # A coarser closing than the lesion's own: a yes or no, far from the bound either way
+    # (the phantom's mass against the mediastinum 0.27–0.35; the oesophagus under a
+    # nodule at lidc-0001-full's posterior junction, in the first box, 0.94).
+    alone = _lung_side(mask, aerated & (lungs == side), spacing, steps=CLOSING_STEPS // 2)
+    return np.count_nonzero(mask & ~alone) > OWN_SHARE * np.count_nonzero(mask)
+
+
+def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=None,
+               alone=False):
+    """(mask, box, info, half size, alone) of the lesion grown in a box around ``seed``,
+    doubled while the lesion reaches its side; ``alone``: enclosed by its own lung (label
+    ``side`` of ``lungs``) alone, as decided in a box before or here."""
     half = START_HALF_MM
     while True:
         box = _box(seed, half, spacing, volume.shape)
         mask, info = _lesion_in_box(volume.array[box], body[box], tuple(
-            s - b.start for s, b in zip(seed, box)), spacing, level)
+            s - b.start for s, b in zip(seed, box)), spacing, level,
+            lungs[box] == side if alone else None)
+        if not alone and side is not None and mask.any() and _beyond_own_lung(
+                volume, body, lungs[box], side, box, mask, spacing, info["threshold_hu"]):
+            # Both lungs together enclose what lies between them (the oesophagus at a
+            # junction line, which a nodule on it joins without a neck); a lesion lies in
+            # one lung: this box again, enclosed by that lung alone.
+            alone = True
+            continue
         if progress is not None:
             progress(min(half / MAX_HALF_MM, 1.0), "lesion")
         part, depth = info.pop("unheld", (None, 0.0))
@@ -150,13 +212,13 @@ def _grow_from(volume, body, seed, spacing, level, progress):
                 # again in the next box.
                 half *= 2
                 continue
-            return mask, box, info, half
+            return mask, box, info, half, alone
         if not _touches_inner_side(mask, box, volume.shape):
-            return mask, box, info, half
+            return mask, box, info, half, alone
         if half >= MAX_HALF_MM:
             # Still running out of the widest box (240 mm): an organ (the lung over the
             # liver encloses the liver's top in a box narrower than the ball), not a mass.
-            return np.zeros_like(mask), box, info, half
+            return np.zeros_like(mask), box, info, half, alone
         half *= 2
 
 
@@ -192,16 +254,16 @@ def _fat_tissue(hu, spacing) -> np.ndarray:
     return ndimage.maximum_filter(ndimage.minimum_filter(fat, size=size), size=size)
 
 
-def _lesion_in_box(hu, body, seed, spacing, level):
+def _lesion_in_box(hu, body, seed, spacing, level, own=None):
     hu = ndimage.median_filter(hu, size=(1, 3, 3))            # speckle, not structure
     aerated = hu[(hu < -500) & body]
     lung = float(np.median(aerated)) if aerated.size >= 50 else LUNG_HU
-    blob, info = _blob_at_level(hu, body, seed, spacing, level, lung)
+    blob, info = _blob_at_level(hu, body, seed, spacing, level, lung, own)
     # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
     # level adds a thick layer (its ground-glass part), where a solid nodule gains only the
     # thin partial-volume rim of its edge.  Masses are not looked at so (half the time).
     if level > GLASS_HU and blob.any() and not _is_mass(blob, spacing):
-        glass, glass_info = _blob_at_level(hu, body, seed, spacing, GLASS_HU, lung)
+        glass, glass_info = _blob_at_level(hu, body, seed, spacing, GLASS_HU, lung, own)
         if _added_thickness(blob, glass | blob, spacing) >= GLASS_MM:
             blob, info, level = glass | blob, glass_info, GLASS_HU
     info["lesion_hu"] = level
@@ -228,7 +290,7 @@ def _added_thickness(inner, outer, spacing) -> float:
     return added / area if area else 0.0
 
 
-def _blob_at_level(hu, body, seed, spacing, level, lung):
+def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
     # A solid lesion is soft tissue: its edge does not depend on the HU under the click
     # (contrast, noise); ground glass's level is its own.
     solid = level >= resource_json("lesion_types.json")["solid_hu"]
@@ -244,7 +306,24 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
     parts, _ = ndimage.label(dense)
     whole = parts == parts[seed]
     split, depth, wider = _split_at_necks(whole, seed, spacing)
-    side = _lung_side(split, (hu < low) & body, spacing, depth)
+    aerated = (hu < low) & body
+    # ``own``: the lesion's own lung, which alone encloses it (aerated lung elsewhere is
+    # still not lesion).
+    side = _lung_side(split, aerated if own is None else aerated & own, spacing, depth)
+    lesion = _enclosed(split, wider, whole, side, seed, spacing)
+    if lesion is None:
+        # The tissue under the click lies beyond the pleura (the chest wall, the
+        # mediastinum, an organ below the diaphragm): what is left elsewhere in the box is
+        # not the lesion clicked, and growing the box would only look further for it —
+        # unless the click's part runs on beyond the box (the caller's ``unheld``).
+        info["unheld"] = (split, depth)
+        return np.zeros(hu.shape, bool), info
+    return lesion, info
+
+
+def _enclosed(split, wider, whole, side, seed, spacing):
+    """The lesion: what of ``split`` the lung side ``side`` allows, joined to ``seed``,
+    with its surface; None when the seed's tissue lies beyond the pleura."""
     # Against a wider blob it touches (the dome, the heart, the wall), the flood from that
     # blob's deeper peak takes the lesion's side of the contact: the lesion takes back the
     # voxel layer beyond its border there, where the lung side allows.
@@ -254,15 +333,10 @@ def _blob_at_level(hu, body, seed, spacing, level, lung):
     from ctvis.core.image.body import fill_holes_slices
     blob = fill_holes_slices(blob)
     if not blob[seed]:
-        # The tissue under the click lies beyond the pleura (the chest wall, the
-        # mediastinum, an organ below the diaphragm): what is left elsewhere in the box is
-        # not the lesion clicked, and growing the box would only look further for it —
-        # unless the click's part runs on beyond the box (the caller's ``unheld``).
-        info["unheld"] = (split, depth)
-        return np.zeros_like(blob), info
+        return None
     parts, _ = ndimage.label(blob)
     lesion = parts == parts[seed]
-    return _with_surface(lesion, whole & side & ~wider, seed, spacing), info
+    return _with_surface(lesion, whole & side & ~wider, seed, spacing)
 
 
 def _with_surface(lesion, cut, seed, spacing) -> np.ndarray:
@@ -285,7 +359,7 @@ def _with_surface(lesion, cut, seed, spacing) -> np.ndarray:
     return parts == parts[seed]
 
 
-def _lung_side(blob, aerated, spacing, depth=np.inf) -> np.ndarray:
+def _lung_side(blob, aerated, spacing, depth=np.inf, steps=CLOSING_STEPS) -> np.ndarray:
     """What the aerated lung encloses: its closing with a ball wider than the lesion.  The
     chest wall and the mediastinum under a juxta-pleural nodule or a mass lie beyond the
     pleura's smooth surface, which a ball cannot pass; the lesion itself fills a hollow of
@@ -299,7 +373,7 @@ def _lung_side(blob, aerated, spacing, depth=np.inf) -> np.ndarray:
                            ENCLOSE_MM[0], ENCLOSE_MM[1]))
     # A wide ball needs no fine grid: voxels of at most CLOSING_STEPS-th of its radius (the
     # cost grows with the ball's volume in voxels).
-    f = tuple(max(1, int(radius / (CLOSING_STEPS * s))) for s in spacing)
+    f = tuple(max(1, int(radius / (steps * s))) for s in spacing)
     coarse = _majority(aerated, f)
     step = tuple(s * k for s, k in zip(spacing, f))
     pad = [int(np.ceil(radius / s)) + 1 for s in step]

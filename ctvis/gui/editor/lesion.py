@@ -2,7 +2,8 @@
 (``ctvis.app.lesion.lesion_at``, the CLI's ``ctvis lesion``) into the label map "lesions"
 (made when missing, apart from the lungs so that a lesion may overlap them), as one undo
 step; a lesion touching a lung joins the lungs' envelope in the same step
-(``core.lungs.lesion_sides``).  The body mask is made once per volume.  The grow (seconds on
+(``core.lungs.lesion_sides``).  The body and default lung masks (the lesion's context) are
+made once per volume.  The grow (seconds on
 a real chest) runs on a worker, so the window stays live; a click while one grows is refused
 with a message, and a new volume drops what was growing.  While the tool is active the last lesion's
 long and short axis are drawn in the axial view on their slice."""
@@ -12,7 +13,7 @@ import numpy as np
 from PyQt5.QtCore import QPointF
 from PyQt5.QtGui import QColor, QPainter, QPen
 
-from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at
+from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at, lesion_context
 from ctvis.core.lungs.lesion_sides import lesion_sides
 from ctvis.gui.editor.base import Tool
 from ctvis.gui.subscriptions import subscriptions
@@ -29,7 +30,7 @@ class LesionTool(Tool):
 
     def __init__(self, editor, parent=None):
         super().__init__(editor, parent)
-        self._body = None            # (volume, body mask): made once per volume
+        self._context = None         # the body and lung masks: made once per volume
         self.last = None             # the last LesionResult (its axes are drawn)
         self._last_row = None        # (label map, value) of its segment
         self.task = None             # the grow running on a worker, if any
@@ -37,7 +38,7 @@ class LesionTool(Tool):
         self._subs.connect(editor.state.events.volume, lambda _v: self._forget())
 
     def _forget(self) -> None:
-        self._body, self.last, self._last_row = None, None, None
+        self._context, self.last, self._last_row = None, None, None
         self._drop_task()
 
     def _drop_task(self) -> None:
@@ -64,8 +65,9 @@ class LesionTool(Tool):
         if self.task is not None:
             self.message.emit("Lesion: still growing the last one; click again when it is in.")
             return
-        body = self._body[1] if self._body is not None and self._body[0] is volume else None
-        task = Task(_grow, volume, volume.index_to_patient(kji), body)
+        context = self._context if self._context is not None and \
+            self._context.of(volume) else None
+        task = Task(_grow, volume, volume.index_to_patient(kji), context)
         self.task = task
         task.signals.finished.connect(lambda out: self._grown(task, volume, out))
         task.signals.failed.connect(lambda text: self._failed(task, text))
@@ -77,10 +79,10 @@ class LesionTool(Tool):
         if task is not self.task:                 # dropped: another volume, or closed
             return
         self.task = None
-        body, result = out
+        context, result = out
         if volume is not self.volume:
             return
-        self._body = (volume, body)
+        self._context = context
         self.add(result)
 
     def _failed(self, task, text) -> None:
@@ -149,9 +151,9 @@ class LesionTool(Tool):
         self._forget()
 
 
-def _grow(volume, at_lps, body, progress=None, cancel=None):
-    """On a worker: (the body mask, the lesion at ``at_lps``); the mask made if None."""
-    if body is None:
-        from ctvis.core.image.body import body_mask
-        body = body_mask(volume)
-    return body, lesion_at(volume, at_lps, body=body)
+def _grow(volume, at_lps, context, progress=None, cancel=None):
+    """On a worker: (the lesion's context, the lesion at ``at_lps``); the context made if
+    None."""
+    if context is None:
+        context = lesion_context(volume)
+    return context, lesion_at(volume, at_lps, context=context)
