@@ -146,8 +146,17 @@ def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side
                 level = inner
             # Nothing there: the lesion's own deepest point is no lesion (the top of an
             # organ the lung encloses in a box), so neither is the click.
+            # The first box there is the narrowest that holds what the click found (the
+            # narrower ones only find it again running out of them: a third of a mass's
+            # time).
+            reach = max(max(c - b.start - lo.start, lo.stop - 1 - (c - b.start)) * s
+                        for c, b, lo, s in zip(centre, box, ndimage.find_objects(
+                            mask.astype(np.uint8))[0], spacing))
+            start = START_HALF_MM
+            while start <= reach and start < MAX_HALF_MM:
+                start *= 2
             mask, box, info, half, _ = _grow_from(volume, body, centre, spacing, level,
-                                                  progress, lungs, side, alone)
+                                                  progress, lungs, side, alone, start)
     return mask, box, info, half, level
 
 
@@ -184,11 +193,11 @@ def _beyond_own_lung(volume, body, lungs, side, box, mask, spacing, threshold) -
 
 
 def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=None,
-               alone=False):
-    """(mask, box, info, half size, alone) of the lesion grown in a box around ``seed``,
-    doubled while the lesion reaches its side; ``alone``: enclosed by its own lung (label
-    ``side`` of ``lungs``) alone, as decided in a box before or here."""
-    half = START_HALF_MM
+               alone=False, half=START_HALF_MM):
+    """(mask, box, info, half size, alone) of the lesion grown in a box around ``seed`` of
+    half size ``half`` (mm), doubled while the lesion reaches its side; ``alone``: enclosed
+    by its own lung (label ``side`` of ``lungs``) alone, as decided in a box before or
+    here."""
     while True:
         box = _box(seed, half, spacing, volume.shape)
         mask, info = _lesion_in_box(volume.array[box], body[box], tuple(
