@@ -161,8 +161,8 @@ def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side
 
 
 def _own_side(lungs, seed, spacing):
-    """The label (1 right, 2 left) of the lung nearest to ``seed``; None unless the volume
-    holds both lungs (nothing to tell apart) or when no lung lies within MAX_HALF_MM."""
+    """The label (1 right, 2 left) of the lung nearest to ``seed``; None when the volume
+    does not hold both lungs (nothing to tell apart) or no lung lies within MAX_HALF_MM."""
     if not ((lungs == 1).any() and (lungs == 2).any()):
         return None
     half = START_HALF_MM
