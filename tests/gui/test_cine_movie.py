@@ -8,6 +8,7 @@ from PyQt5.QtCore import QPoint, Qt, QTimer
 from PyQt5.QtWidgets import QApplication, QDialogButtonBox, QFileDialog
 
 from tests.gui.shots import save, to_rgb
+from tests.helpers.pictures import picture_path
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_k_plays_the_view_under_the_pointer_and_k_again_stops(window, qtbot, tmp
     assert seen[:4] == [start + 1, start + 2, start + 3, start + 4]   # one slice a tick
     assert window.views["axial"].index == axial          # only the played view's slice moves
     save(to_rgb(window), tmp_path / "cine_playing.png")
-    save(to_rgb(window), "/tmp/p/cine_playing.png")
+    save(to_rgb(window), picture_path("cine_playing.png"))
     qtbot.keyClick(view, Qt.Key_K)
     assert not window.cine.playing and not window.cine.play_action.isChecked()
     stopped = view.index
@@ -120,7 +121,7 @@ def test_save_movie_dialog_films_what_the_window_shows(window, qtbot, monkeypatc
     qtbot.keyClick(window.views["axial"], Qt.Key_M, Qt.ControlModifier | Qt.ShiftModifier)
     qtbot.waitUntil(out.exists, timeout=30000)
     save(seen["shot"], tmp_path / "save_movie_dialog.png")
-    save(seen["shot"], "/tmp/p/save_movie_dialog.png")
+    save(seen["shot"], picture_path("save_movie_dialog.png"))
     frames = iio.imread(out, index=None)[..., :3].astype(float)
     count = window.views["coronal"].count
     assert len(frames) == len(range(0, count, 4))

@@ -195,3 +195,33 @@ def test_other_types_after_another_volume_is_loaded(window, qtbot, cases, name):
     qtbot.waitUntil(lambda: table.rowCount() == 1 and table.row_texts()[0][1] == name,
                     timeout=5000)
     assert table.row_texts()[0][2] == f"{result.measures.volume_ml:.2f}"
+
+
+def test_the_body_and_lung_masks_are_made_once_per_volume(window, qtbot, cases,
+                                                          monkeypatch):
+    """What every click needs — the body mask and the default lung mask, a second or more
+    on a real chest — is made on the first click of a volume, kept after a refused click,
+    used by the next, and made again for another volume."""
+    import ctvis.gui.editor.lesion as tool_module
+
+    made = []
+    real = tool_module.lesion_context
+    monkeypatch.setattr(tool_module, "lesion_context",
+                        lambda volume, *a, **k: made.append(volume) or real(volume, *a, **k))
+    volume, truth, click = cases["solid"]
+    key(window, qtbot, Qt.Key_N)
+    k, j, i = click
+    step = int(round(20.0 / volume.spacing[2]))
+    aerated = next((k, j, i + d) for d in (step, -step) if volume.array[k, j, i + d] < -700
+                   and not truth[k, j, i + d])
+    click_voxel(window, aerated)                              # refused
+    assert window.statusBar().currentMessage().startswith("Lesion: no lesion")
+    click_voxel(window, click)
+    labelmap = window.state.overlays[LESIONS_MAP].labelmap
+    assert len(labelmap.segments) == 1
+    assert made == [volume]
+    other, _, other_click = cases["part-solid"]
+    window.state.volume = other
+    key(window, qtbot, Qt.Key_N)
+    click_voxel(window, other_click)
+    assert made == [volume, other]

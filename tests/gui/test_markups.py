@@ -21,6 +21,7 @@ from tests.gui.conftest import activate, wait_task
 from tests.gui.shots import save, to_rgb
 from tests.helpers.markup_phantoms import (BALL_HU, DISC_HU, ball_centre_index,
                                            disc_centre_index, oblique, phantom)
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -202,7 +203,7 @@ def test_handles_move_delete_rename_and_jump(window, qtbot, tmp_path):
     assert window.state.window == window_before and len(window.state.markups) == 1
     # The view draws it: markup-coloured pixels along the line (orange: it is selected).
     rgb = to_rgb(view)
-    save(rgb, "/tmp/p/markups_line.png")
+    save(rgb, picture_path("markups_line.png"))
     mid = at(view, (5, j, i + 10 / 0.7))
     patch = rgb[mid.y() - 3:mid.y() + 4, mid.x() - 3:mid.x() + 4].astype(int)
     assert ((patch[..., 0] > 200) & (patch[..., 0] - patch[..., 2] > 100)).any()
@@ -272,7 +273,7 @@ def test_the_window_screenshot_shows_every_kind_and_the_dock(window, qtbot):
     window.state.crosshair = window.state.markups[0].array[0]        # slice 3: line, angle
     qtbot.wait(100)
     image = window_image(window)
-    image.save("/tmp/p/markups_window.png")
+    image.save(picture_path("markups_window.png"))
     rows = window.panels["markups"].row_texts()
     assert [r[1] for r in rows] == ["Line", "Angle", "Point", "Ellipse", "Polygon", "Sphere"]
     assert rows[0][2] == "7.0 mm" and rows[2][2] == f"{DISC_HU} HU"
@@ -348,7 +349,7 @@ def test_a_line_across_slices_shows_its_ends_in_the_other_views_and_tooltips_lis
     coronal = on_slice(window, "coronal", (5, j, i))
     qtbot.wait(50)
     rgb = to_rgb(coronal)
-    save(rgb, "/tmp/p/markups_line_ends.png")
+    save(rgb, picture_path("markups_line_ends.png"))
     for end in window.state.markups[0].points:
         c = widget_point(coronal, end)
         patch = rgb[c.y() - 5:c.y() + 6, c.x() - 5:c.x() + 6].astype(int)

@@ -19,6 +19,7 @@ from ctvis.gui import view3d as view3d_module
 from ctvis.gui.view3d import STILL_DELAY_MS, View3DWidget
 from ctvis.render.camera import same_camera
 from ctvis.render.scene import volume_bounds
+from tests.helpers.pictures import picture_path
 
 # Any Qt warning fails (the XDG runtime notice of a root session under Xvfb aside).
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
@@ -521,7 +522,7 @@ def test_slow_full_quality_frames_coarsen_the_still_level_in_the_window(pane, qt
     assert actor.images["still"].GetNumberOfPoints() < 48 * 80 * 80 / 3
     assert any(n and "preparing" in n for n in notes)      # the new level's first frame
     img = frame(pane)
-    pane.plotter.screenshot("/tmp/p/thin_lod_pane.png")
+    pane.plotter.screenshot(picture_path("thin_lod_pane.png"))
     assert (img.max(axis=2) > 20).mean() > 0.05               # the chest is drawn
 
 

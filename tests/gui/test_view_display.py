@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import QApplication
 from ctvis.core.image.colormaps import colormap_table
 from ctvis.model.slice_display import SliceDisplay
 from tests.gui.shots import annotation_pixels, save, to_rgb
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -58,7 +59,7 @@ def test_corner_control_sets_a_mip_then_a_colour_map(phantom_window, qtbot):
     choose(qtbot, button, "Hot")
     assert button.text() == "MIP 10 mm · Hot"
     hot = to_rgb(view)
-    save(hot, "/tmp/p/slabs_gui_axial_hot.png")
+    save(hot, picture_path("slabs_gui_axial_hot.png"))
     table = colormap_table("hot").astype(int)
     sample = hot[inside][::53].astype(int)
     assert np.median(np.abs(sample[:, None] - table[None]).sum(axis=2).min(axis=1)) <= 6
@@ -93,13 +94,13 @@ def test_keys_act_on_the_view_under_the_pointer(phantom_window, qtbot):
     assert window.state.view_display["coronal"].label() == "MinIP 10 mm"
     assert "MinIP 10 mm" in coronal.annotation_lines()["top_left"]
     minip = to_rgb(coronal).astype(int)
-    save(minip.astype(np.uint8), "/tmp/p/slabs_gui_coronal_minip.png")
+    save(minip.astype(np.uint8), picture_path("slabs_gui_coronal_minip.png"))
     assert (minip[inside] <= single[inside] + 2).all()
     assert (single[inside] - minip[inside]).mean() > 1
     qtbot.keyClick(window, Qt.Key_C)                                    # grey -> inverted
     assert window.state.view_display["coronal"].colormap == "inverted"
     inverted = to_rgb(coronal).astype(int)
-    save(inverted.astype(np.uint8), "/tmp/p/slabs_gui_coronal_inverted.png")
+    save(inverted.astype(np.uint8), picture_path("slabs_gui_coronal_inverted.png"))
     near = np.abs(inverted[inside] - (255 - minip[inside])).max(axis=1) <= 2
     assert near.mean() > 0.98                           # all but the colour bar's labels
     qtbot.keyClick(window, Qt.Key_Y)

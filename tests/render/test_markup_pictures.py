@@ -16,6 +16,7 @@ from ctvis.model.state import Source, ViewerState
 from ctvis.render.markup_pictures import COLOR, _placement
 from ctvis.render.pictures import slice_picture, state_picture
 from tests.helpers.markup_phantoms import ball_centre_index, disc_centre_index, oblique
+from tests.helpers.pictures import picture_path
 
 
 def yellow(rgb) -> np.ndarray:
@@ -48,7 +49,7 @@ def test_a_slice_picture_draws_the_line_on_its_slice_only(tmp_path):
     vol = state.volume
     k, j, i = disc_centre_index(vol)
     with_line = slice_picture(state, "axial", scale=2)
-    Image.fromarray(with_line).save("/tmp/p/markups_picture.png")
+    Image.fromarray(with_line).save(picture_path("markups_picture.png"))
     r, c = pixel_of(state, "axial", with_line, (5, j, i))
     assert yellow(with_line[r - 2:r + 3, c - 2:c + 3]).any()
     plain = ViewerState()
@@ -66,7 +67,7 @@ def test_the_sphere_is_a_circle_in_every_view_through_it_and_in_layouts(tmp_path
     state.crosshair = tuple(state.volume.index_to_patient(c))
     state.layout = "one-by-three"
     picture = state_picture(state, "layout")
-    Image.fromarray(picture).save("/tmp/p/markups_layout.png")
+    Image.fromarray(picture).save(picture_path("markups_layout.png"))
     for view in ("axial", "coronal", "sagittal"):
         p = slice_picture(state, view, scale=2)
         r, col = pixel_of(state, view, p, c)

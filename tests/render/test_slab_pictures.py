@@ -9,6 +9,7 @@ from ctvis.core.volume import Volume
 from ctvis.model.state import Overlay, ViewerState, Window
 from ctvis.render.pictures import slice_picture
 from ctvis.render.slices import colorbar_labels, colorbar_rgb, slice_rgb, state_slice_rgb
+from tests.helpers.pictures import picture_path
 
 
 def stripes() -> Volume:
@@ -62,7 +63,7 @@ def test_state_pictures_use_the_views_settings_and_draw_a_colour_bar():
         slice_rgb(state.volume, "axial", 4, state.window, slab_mm=6, colormap="viridis"))
     picture = slice_picture(state, "axial", scale=4)
     from PIL import Image
-    Image.fromarray(picture).save("/tmp/p/slabs_headless_viridis.png")
+    Image.fromarray(picture).save(picture_path("slabs_headless_viridis.png"))
     assert picture.shape == plain.shape
     # the bar's column: the map's top colour near its top, its bottom colour near the bottom
     h, w = picture.shape[:2]

@@ -14,6 +14,7 @@ from PyQt5.QtCore import QPointF
 from PyQt5.QtGui import QColor, QPainter, QPen
 
 from ctvis.app.lesion import LESION_COLOR, LESIONS_MAP, ORIGIN, lesion_at, lesion_context
+from ctvis.core.lesions.grow import LesionError
 from ctvis.core.lungs.lesion_sides import lesion_sides
 from ctvis.gui.editor.base import Tool
 from ctvis.gui.subscriptions import subscriptions
@@ -79,10 +80,13 @@ class LesionTool(Tool):
         if task is not self.task:                 # dropped: another volume, or closed
             return
         self.task = None
-        context, result = out
+        context, result, refusal = out
         if volume is not self.volume:
             return
-        self._context = context
+        self._context = context                   # kept after a refusal too
+        if refusal is not None:
+            self.message.emit(f"Lesion: {refusal}")
+            return
         self.add(result)
 
     def _failed(self, task, text) -> None:
@@ -152,8 +156,11 @@ class LesionTool(Tool):
 
 
 def _grow(volume, at_lps, context, progress=None, cancel=None):
-    """On a worker: (the lesion's context, the lesion at ``at_lps``); the context made if
-    None."""
+    """On a worker: (the lesion's context, the lesion at ``at_lps`` or None, why not or
+    None); the context made if None."""
     if context is None:
         context = lesion_context(volume)
-    return context, lesion_at(volume, at_lps, context=context)
+    try:
+        return context, lesion_at(volume, at_lps, context=context), None
+    except LesionError as exc:                   # no lesion there: the context still holds
+        return context, None, str(exc)
