@@ -25,6 +25,7 @@ from ctvis.gui.screenshot import window_image
 from ctvis.model.labelmap import LabelMap, Segment, lung_segments
 from ctvis.model.state import LUNGS
 from tests.gui.shots import pixel_centre, slice_on_screen, to_rgb
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -377,4 +378,4 @@ def test_screenshot_of_a_painted_stroke_with_the_brush_outline(window, edits, qt
     hover(view, pixel_centre(view, 70, 50))
     qtbot.wait(50)
     image = window_image(window)
-    assert image.save("/tmp/ctvis_editor_paint.png")
+    assert image.save(picture_path("ctvis_editor_paint.png"))

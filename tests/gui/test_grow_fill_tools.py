@@ -13,6 +13,7 @@ from ctvis.gui.screenshot import window_image
 from ctvis.model.labelmap import LabelMap, Segment
 from tests.gui.shots import pixel_centre, to_rgb
 from tests.gui.test_editor_tools import GREEN, MAP, RED, drag, key
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -67,7 +68,7 @@ def test_grow_from_seeds_painted_initialized_applied_and_undone(window, edits, q
     for p, (c, other) in ((lung, (0, 1)), (wall, (1, 0))):
         change = after_rgb[p.y(), p.x()] - before_rgb[p.y(), p.x()]
         assert change[c] > change[other] + 20, (p, change)
-    window_image(window).save("/tmp/grow_from_seeds_preview.png")
+    window_image(window).save(picture_path("grow_from_seeds_preview.png"))
 
     expected = seeds.copy()
     grown = grow_from_seeds(seeds, hu, phantom.volume.spacing)
@@ -81,7 +82,7 @@ def test_grow_from_seeds_painted_initialized_applied_and_undone(window, edits, q
     lungs = phantom.lungs[grown.region] > 0
     got = edits.array[grown.region]
     assert (got[lungs] == 1).mean() > 0.95 and (got[~lungs] == 2).mean() > 0.6
-    window_image(window).save("/tmp/grow_from_seeds_applied.png")
+    window_image(window).save(picture_path("grow_from_seeds_applied.png"))
     assert window.editor.history.steps()[-1] == "grow from seeds"
     assert window.editor.history.use.undo_steps == 3       # two strokes and the growth
     key(window, qtbot, Qt.Key_Z, Qt.ControlModifier)

@@ -14,6 +14,7 @@ from ctvis.gui.screenshot import window_image
 from tests.gui.shots import to_rgb
 from tests.gui.test_editor_tools import key, send_mouse
 from tests.helpers.lesion_phantoms import lesion_cases
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -120,7 +121,7 @@ def test_a_click_gives_the_clis_segment_undone_by_ctrl_z(window, qtbot, solid):
     area = window.docks["segments"].widget()
     if hasattr(area, "ensureWidgetVisible"):
         area.ensureWidgetVisible(table)
-    window_image(window).save("/tmp/ctvis_lesion_tool.png")
+    window_image(window).save(picture_path("ctvis_lesion_tool.png"))
     assert line_pixels(view, m.long_axis_ends, (255, 255, 0)) >= 0.8
     assert line_pixels(view, m.short_axis_ends, (0, 220, 255)) >= 0.8
     key(window, qtbot, Qt.Key_Escape)                   # no tool: no lines

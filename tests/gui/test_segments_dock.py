@@ -18,6 +18,7 @@ from ctvis.model.labelmap import LabelMap, lung_segments
 from ctvis.model.segment_volumes import ml_per_voxel
 from ctvis.model.state import LUNGS, ViewerState
 from tests.gui.shots import annotation_pixels, coloured, save, slice_on_screen, to_rgb
+from tests.helpers.pictures import picture_path
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("QStandardPaths: XDG_RUNTIME_DIR")]
@@ -131,7 +132,7 @@ def test_the_visible_checkbox_hides_a_segment_in_the_slice_view(window, lungs, q
     assert (np.ptp(rgb[right].astype(int), axis=1) == 0).all()       # grey CT there
     assert has_colour(rgb, LEFT_LUNG.color)[left].all()              # the other one stays
     screen = to_rgb(view)
-    save(screen, "/tmp/segments_right_hidden.png")
+    save(screen, picture_path("segments_right_hidden.png"))
     inner, inside = slice_on_screen(view, ndimage.binary_erosion(
         lungs.array == RIGHT_LUNG.value, np.ones((3, 3, 3), bool)))
     assert not coloured(screen, 20)[inner & inside & ~annotation_pixels(view)].any()
@@ -275,7 +276,7 @@ def test_opacity_and_outline_of_a_map(window, lungs, qtbot):
         edge = (labels == value) & ~inner
         assert edge.sum() > 20 and inner.sum() > 100
         assert np.array_equal(has_colour(rgb, colour), edge)    # the boundary, nothing else
-    save(to_rgb(window.views["axial"]), "/tmp/segments_outline.png")
+    save(to_rgb(window.views["axial"]), picture_path("segments_outline.png"))
     panel.display.setCurrentText("Fill")
     assert not window.state.overlays[LUNGS].outline
     assert has_colour(drawn(window), RIGHT_LUNG.color)[labels == RIGHT_LUNG.value].all()
@@ -310,7 +311,7 @@ def test_the_view_menu_shows_and_hides_the_dock(window, lungs, qtbot):
     click_row(panel, qtbot, 1)
     qtbot.waitUntil(lambda: panel.table.item(0, VOLUME).text() != "…", timeout=3000)
     QApplication.processEvents()
-    window.grab().save("/tmp/segments_window.png")
+    window.grab().save(picture_path("segments_window.png"))
 
 
 def test_a_deleted_dock_leaves_no_slot_on_the_state(qtbot, phantom):

@@ -19,6 +19,7 @@ from ctvis.core.volume import Volume
 from ctvis.gui import app as app_module
 from ctvis.gui.main_window import MainWindow
 from tests.gui.shots import bbox, coloured, neutral, save, to_rgb, wheel
+from tests.helpers.pictures import picture_path
 
 # Teardown and use must be clean: any Qt warning fails the test (the XDG runtime notice
 # of a root session under Xvfb aside).
@@ -85,7 +86,7 @@ def test_marker_lands_in_the_radiological_quadrant(window, tmp_path):
                                                                            abs=1.5)
     shot = tmp_path / "window.png"
     assert window.grab().save(str(shot))
-    shutil.copy(shot, "/tmp/ctvis_window.png")
+    shutil.copy(shot, picture_path("ctvis_window.png"))
 
 
 @pytest.mark.parametrize("name, height_mm, width_mm", [
