@@ -526,6 +526,25 @@ def reticular(volume, band, share: float, scale_mm: float = 1.5, hu: float = 20.
     return volume.with_array(array)
 
 
+def thicker_slices(volume, factor: int) -> Volume:
+    """The same scan reconstructed with ``factor`` times thicker slices: each run of
+    ``factor`` slices averaged (a slice averages the patient over its thickness), placed
+    at the run's middle."""
+    n = volume.shape[0] // factor * factor
+    runs = volume.array[:n].astype(np.float32).reshape(n // factor, factor,
+                                                        *volume.shape[1:])
+    return Volume(np.rint(runs.mean(axis=1)).astype(volume.array.dtype),
+                  spacing=(volume.spacing[0] * factor,) + tuple(volume.spacing[1:]),
+                  origin=tuple(volume.index_to_patient([(factor - 1) / 2, 0, 0])),
+                  direction=volume.direction, meta=dict(volume.meta))
+
+
+def thicker_mask(mask, factor: int) -> np.ndarray:
+    """``mask`` on :func:`thicker_slices`' grid: the voxels at least half in it."""
+    n = mask.shape[0] // factor * factor
+    return mask[:n].reshape(n // factor, factor, *mask.shape[1:]).mean(axis=1) >= 0.5
+
+
 def stored_reversed(volume, axes) -> Volume:
     """The same patient stored with the array reversed along ``axes`` (0 the slices, 1 the
     rows, 2 the columns), as a feet-first or prone series or another vendor stores it: the

@@ -135,8 +135,19 @@ def _widest_across(pts, matrix, ends):
 
 
 def _inside_rim(mask, spacing, edge_mm) -> np.ndarray:
+    """``mask`` without its partial-volume rim: the voxels within ``edge_mm`` of its border
+    and, when that leaves any, those whose slice above or below is not the lesion's (a
+    slice averages the edge over its whole thickness: on 10 mm slices a solid nodule's end
+    slices read as ground glass)."""
     box = ndimage.find_objects(mask.astype(np.uint8))[0]
     box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in box)
+    part = mask[box]
+    deep = ndimage.distance_transform_edt(part, sampling=spacing) > edge_mm
+    between = deep & ndimage.binary_erosion(part, structure=_Z_NEIGHBOURS)
     inner = np.zeros_like(mask)
-    inner[box] = ndimage.distance_transform_edt(mask[box], sampling=spacing) > edge_mm
+    inner[box] = between if between.any() else deep
     return inner
+
+
+_Z_NEIGHBOURS = np.zeros((3, 3, 3), bool)
+_Z_NEIGHBOURS[:, 1, 1] = True

@@ -16,8 +16,10 @@ pytestmark = pytest.mark.slow          # loads two real series (about a minute)
 
 
 def _deepest_lps(volume, mask):
-    depth = ndimage.distance_transform_edt(mask, sampling=volume.spacing)
-    kji = np.unravel_index(np.argmax(depth), depth.shape)
+    box = tuple(slice(max(b.start - 1, 0), b.stop + 1)
+                for b in ndimage.find_objects(mask.astype(np.uint8))[0])
+    depth = ndimage.distance_transform_edt(mask[box], sampling=volume.spacing)
+    kji = np.add(np.unravel_index(np.argmax(depth), depth.shape), [b.start for b in box])
     return volume.index_to_patient(np.asarray(kji, float))
 
 
@@ -77,6 +79,28 @@ def _inner_half_clicks_agree(volume, truth, seed: int, n: int = 4) -> None:
                           context=context)
         moved = unseen.dice(other.mask(volume.shape), truth) - d
         assert abs(moved) <= 0.05, f"click at {tuple(kji)}: Dice moved by {moved:+.3f}"
+
+
+@pytest.mark.parametrize("scan", ["a softer kernel", "5 mm slices", "10 mm slices"])
+def test_lidc_nodule_on_other_reconstructions_is_solid_and_outlined(lidc, scan):
+    """The same nodule as a softer kernel (a 1 mm Gaussian in-plane) or thicker slices
+    (runs of two or four 2.5 mm slices averaged) gives it: a blurred edge is not a
+    ground-glass part.  Its end slices on thick slices, and its blurred edge on a soft
+    kernel, read as a layer at ground glass's level around the solid nodule: it was taken
+    as part-solid and grown to ground glass's edge (Dice 0.789, 0.826, 0.747; 11.6, 12.4,
+    15.2 mL against 7.8, 9.2, 9.2)."""
+    volume, nodules = lidc
+    truth = nodules[0]
+    if scan == "a softer kernel":
+        volume = unseen.reconstructed(volume, "smooth", sigma_mm=1.0)
+    else:
+        factor = {"5 mm slices": 2, "10 mm slices": 4}[scan]
+        volume, truth = unseen.thicker_slices(volume, factor), unseen.thicker_mask(truth,
+                                                                                   factor)
+    result = lesion_at(volume, _deepest_lps(volume, truth), context=lesion_context(volume))
+    d = unseen.dice(result.mask(volume.shape), truth)
+    assert d >= 0.85, f"Dice {d:.3f} against the readers' consensus"
+    assert result.measures.type == "solid"
 
 
 def test_lidc_a_click_on_the_chest_wall_or_below_the_lungs_is_refused(lidc, monkeypatch):

@@ -47,6 +47,23 @@ def test_types_by_hu():
         assert measure_lesion(volume, truth).type == name
 
 
+def test_a_solid_nodule_on_thick_slices_is_solid():
+    """A 20 mm solid ball on 10 mm slices, centred in one: the slice above and the one
+    below average its caps with the lung over their whole thickness (partial volume at
+    every level between), and were counted as its ground glass (part-solid, 65 % solid)."""
+    from scipy import ndimage
+
+    z, y, x = np.meshgrid((np.arange(60) - 29.5) * 0.5,          # three 10 mm slices
+                          *[(np.arange(60) - 29.5) * 0.7] * 2, indexing="ij")
+    fine = np.where(x * x + y * y + z * z <= 10.0 ** 2, 40.0, -850.0)
+    fine = ndimage.gaussian_filter(fine, (0, 1.0, 1.0))        # a kernel's in-plane blur
+    array = np.rint(fine.reshape(3, 20, 60, 60).mean(axis=1)).astype(np.int16)
+    volume = Volume(array, spacing=(10.0, 0.7, 0.7))
+    lesion = array >= -560            # the grow's edge: a third of the way to tissue
+    assert lesion.any(axis=(1, 2)).all()
+    assert measure_lesion(volume, lesion).type == "solid"
+
+
 def test_an_empty_lesion_is_refused():
     volume, mask = _ellipsoid_volume()
     with pytest.raises(ValueError):
