@@ -116,12 +116,26 @@ class _Widget(QVTKRenderWindowInteractor):
         self._RenderWindow = None
         self._Iren = _Inert()                # Qt's late events (leave, timer) go nowhere
 
+    def _live(self) -> bool:
+        # The garbage collector may clear a dead widget's attributes before Qt's last
+        # event reaches it (a close while a later test runs): then the widget is gone too.
+        return not self._released and "_RenderWindow" in vars(self)
+
+    def __getattr__(self, attr):
+        if attr in ("_Iren", "_RenderWindow"):   # cleared: VTK's lookup would recurse
+            raise AttributeError(attr)
+        return super().__getattr__(attr)
+
     def Finalize(self):
-        if not self._released:
+        if self._live():
             super().Finalize()
 
+    def closeEvent(self, ev):
+        if self._live():
+            super().closeEvent(ev)
+
     def paintEvent(self, ev):
-        if self._released:
+        if not self._live():
             return
         rw = self._RenderWindow
         if self.stale or self._drawn_size != tuple(rw.GetSize()) or rw.GetNeverRendered():
@@ -130,7 +144,7 @@ class _Widget(QVTKRenderWindowInteractor):
             rw.Frame()                       # the last frame again, no render
 
     def resizeEvent(self, ev):
-        if not self._released:
+        if self._live():
             super().resizeEvent(ev)
 
 

@@ -262,6 +262,23 @@ def test_close_disconnects_from_the_state(qtbot, state):
     state.view3d = replace(state.view3d, preset="CT-Bone")     # no callback into a dead pane
 
 
+def test_a_render_widget_cleared_by_the_garbage_collector_takes_qts_last_events(qtbot):
+    # The collector may clear a dead pane's widget before Qt's close reaches it (it came
+    # during a later test in CI): VTK's own lookup then recursed until Python gave up.
+    from PyQt5.QtGui import QPaintEvent, QResizeEvent
+    from PyQt5.QtCore import QRect, QSize
+    from ctvis.gui.vtk_pane import _Widget
+    widget = _Widget()
+    render_window = widget._RenderWindow
+    vars(widget).clear()                                 # what the collector's clear does
+    widget.close()
+    widget.paintEvent(QPaintEvent(QRect(0, 0, 10, 10)))
+    widget.resizeEvent(QResizeEvent(QSize(10, 10), QSize(5, 5)))
+    with pytest.raises(AttributeError):
+        widget.GetInteractorStyle                        # a missing name, not a recursion
+    render_window.Finalize()
+
+
 # ------------------------------------------------------------------- clip box
 def widget_pos(pane, point) -> QPoint:
     """Qt position in the interactor of an LPS point (VTK's display y is from the bottom)."""
