@@ -270,16 +270,23 @@ def _lesion_in_box(hu, body, seed, spacing, level, own=None):
     hu = ndimage.median_filter(hu, size=(1, 3, 3))            # speckle, not structure
     aerated = hu[(hu < -500) & body]
     lung = float(np.median(aerated)) if aerated.size >= 50 else LUNG_HU
-    blob, info = _blob_at_level(hu, body, seed, spacing, level, lung, own)
+    blob, info, _ = _blob_at_level(hu, body, seed, spacing, level, lung, own)
     # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
     # level adds a thick layer to its solid part (its ground-glass part), where a solid
     # nodule gains only the blurred edge between its solid level and the lung's.  Masses
     # are not looked at so (half the time).
     if level > GLASS_HU and blob.any() and not _is_mass(blob, spacing):
-        glass, glass_info = _blob_at_level(hu, body, seed, spacing, GLASS_HU, lung, own)
-        core = blob & (hu >= min(resource_json("lesion_types.json")["solid_hu"], level))
-        if _added_thickness(core, glass | blob, spacing) >= GLASS_MM:
-            blob, info, level = glass | blob, glass_info, GLASS_HU
+        glass, glass_info, glass_side = _blob_at_level(hu, body, seed, spacing, GLASS_HU,
+                                                       lung, own)
+        # The solid part is inside the ground glass, on the lung's side of the pleura as
+        # the glass pass sees it.  A solid core on the chest wall joins the wall at the
+        # solid level, and the glass around it, read there as lung, encloses a wedge of the
+        # wall: the glass pass, whose lung is the aerated lung beyond the glass, keeps it
+        # out.
+        solid = blob & glass_side
+        core = solid & (hu >= min(resource_json("lesion_types.json")["solid_hu"], level))
+        if _added_thickness(core, glass | solid, spacing) >= GLASS_MM:
+            blob, info, level = glass | solid, glass_info, GLASS_HU
     info["lesion_hu"] = level
     return blob, info
 
@@ -313,6 +320,8 @@ _Z_NEIGHBOURS[:, 1, 1] = True
 
 
 def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
+    """(lesion, info, lung side): the lesion at ``level`` and what the aerated lung at its
+    threshold encloses (:func:`_lung_side`)."""
     # A solid lesion is soft tissue: its edge does not depend on the HU under the click
     # (contrast, noise); ground glass's level is its own.
     solid = level >= resource_json("lesion_types.json")["solid_hu"]
@@ -323,7 +332,7 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
     if not dense[seed]:
         near = _nearest_true(dense, seed, spacing, CLICK_MM * 2)
         if near is None:
-            return np.zeros(hu.shape, bool), info
+            return np.zeros(hu.shape, bool), info, np.zeros(hu.shape, bool)
         seed = near
     parts, _ = ndimage.label(dense)
     whole = parts == parts[seed]
@@ -339,8 +348,8 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
         # not the lesion clicked, and growing the box would only look further for it —
         # unless the click's part runs on beyond the box (the caller's ``unheld``).
         info["unheld"] = (split, depth)
-        return np.zeros(hu.shape, bool), info
-    return lesion, info
+        return np.zeros(hu.shape, bool), info, side
+    return lesion, info, side
 
 
 def _enclosed(split, wider, whole, side, seed, spacing):
