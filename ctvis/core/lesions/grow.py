@@ -364,7 +364,11 @@ def _enclosed(split, wider, whole, side, seed, spacing):
     from ctvis.core.image.body import fill_holes_slices
     blob = fill_holes_slices(blob)
     if not blob[seed]:
-        return None
+        # A click at the lesion's base on the pleura (a small juxta-pleural nodule's solid
+        # core) may fall a voxel beyond the lung's smooth surface: the lesion it touches.
+        seed = _nearest_true(blob, seed, spacing, CLICK_MM)
+        if seed is None:
+            return None
     parts, _ = ndimage.label(blob)
     lesion = parts == parts[seed]
     return _with_surface(lesion, whole & side & ~wider, seed, spacing)

@@ -170,12 +170,18 @@ def test_lidc_nodule_on_the_mediastinum(lidc, height, radius_mm):
     assert result.measures.volume_ml < 2 * truth.sum() * volume.voxel_volume_mm3 / 1000
 
 
-def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc):
+@pytest.mark.parametrize("radius_mm, least", [(7.0, 0.80), (4.0, 0.70)])
+def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc, radius_mm,
+                                                                          least):
     """A part-solid nodule (ground glass -600 HU, a solid core of half its radius) centred
     on the right lung's most posterior voxel at 40 % of its height, clicked in the core.
     The core joins the chest wall at the solid level and the glass around it, read there as
     lung, enclosed a wedge of the wall beside the spine: 7.7 mL of muscle (Dice 0.025,
-    typed solid) before the solid part was kept to the glass pass's side of the pleura."""
+    typed solid) before the solid part was kept to the glass pass's side of the pleura.
+    The 4 mm one (three slices; a voxel of the pleura's ambiguity is much of it) then: its
+    core lies at the base, a voxel beyond the lung's smooth surface, and the glass pass
+    found nothing at the click (Dice 0.05, the wedge) before a click there took the lesion
+    it touches."""
     from ctvis.core.lungs import segment_lungs
     from tests.helpers.lesion_phantoms import _inner_point, _sphere
 
@@ -186,18 +192,18 @@ def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc)
     jj, ii = np.nonzero(right[k])
     n = int(np.argmax(jj))                              # the most posterior (rows run P)
     centre = (k, int(jj[n]), int(ii[n]))
-    truth = _sphere(volume, centre, 7.0) & right
+    truth = _sphere(volume, centre, radius_mm) & right
     rng = np.random.default_rng(0)
     array = volume.array.copy()
     glass = truth & (volume.array < -300)
-    core = glass & _sphere(volume, centre, 3.5)
+    core = glass & _sphere(volume, centre, radius_mm / 2)
     array[glass] = np.clip(-600 + rng.normal(0, 30, int(glass.sum())), -1024, 3000)
     array[core] = np.clip(40 + rng.normal(0, 20, int(core.sum())), -1024, 3000)
     painted = volume.with_array(array)
     click = painted.index_to_patient(np.asarray(_inner_point(core, volume.spacing), float))
     result = lesion_at(painted, click)
     d = unseen.dice(result.mask(volume.shape), truth)
-    assert d >= 0.80, f"Dice {d:.3f}"
+    assert d >= least, f"Dice {d:.3f}"
     assert result.measures.volume_ml < 2 * truth.sum() * volume.voxel_volume_mm3 / 1000
     assert result.measures.type != "solid"
 
