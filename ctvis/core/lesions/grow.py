@@ -8,6 +8,7 @@ around the click:
    aerated voxels of the body in the box; the lesion is what lies a third of the way from
    the lung's level to the lesion's and above (its partial-volume rim, which readers
    include), below contrast-filled vessels and bone, and not fat tissue (outside the pleura);
+   a calcified nodule's level is its calcium's, and it has no upper bound;
 2. of that, the part joined to the click;
 3. split at narrowings: the distance map (mm, anisotropic voxels) of that part is flooded
    from its peaks (a watershed of the negated distance), and the basins are merged, from
@@ -42,7 +43,8 @@ from ctvis.core.presets import resource_json
 from ctvis.core.unionfind import root
 
 AERATED_HU = -800            # at the click: aerated lung or air, not a lesion
-BONE_HU = 600                # at the click: bone
+CALCIUM_HU = 600             # at the click: calcium (a calcified nodule) or bone, judged
+                             # in the first box only (calcified lesions are small)
 LUNG_HU = -850               # the lung's level when the box holds too little aerated lung
 SOFT_TISSUE_HU = 40          # a solid lesion's level for its edge, wherever it is clicked
 VESSEL_HU = 150              # contrast-filled vessels and bone are not lesion ...
@@ -110,16 +112,19 @@ def grow_lesion(volume, seed_kji, body=None, progress=None, lungs=None) -> Lesio
     if level < AERATED_HU:
         raise LesionError(f"no lesion at the click: {level:.0f} HU there is aerated lung or "
                           f"air; click inside the nodule or tumour")
-    if level > BONE_HU:
-        raise LesionError(f"no lesion at the click: {level:.0f} HU there is bone")
     if body is None:
         from ctvis.core.image.body import body_mask
         body = body_mask(volume)
     side = None if lungs is None else _own_side(lungs, seed, spacing)
+    widest = START_HALF_MM if level > CALCIUM_HU else MAX_HALF_MM
     mask, box, info, half, level = _grow_centred(volume, body, seed, spacing, level, progress,
-                                                 lungs, side)
+                                                 lungs, side, widest)
     info.update(click_hu=level, box_half_mm=half)
     region = ndimage.find_objects(mask.astype(np.uint8))
+    if not region and widest < MAX_HALF_MM:
+        raise LesionError(f"no lesion at the click ({level:.0f} HU): bone or calcium that "
+                          f"aerated lung does not enclose (a rib, the spine); a calcified "
+                          f"nodule lies in the lung")
     if not region:
         raise LesionError(f"no lesion at the click ({level:.0f} HU): the tissue there is not "
                           f"enclosed by aerated lung (the chest wall, the mediastinum or "
@@ -129,12 +134,14 @@ def grow_lesion(volume, seed_kji, body=None, progress=None, lungs=None) -> Lesio
                   mask[inner], info)
 
 
-def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side=None):
+def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side=None,
+                  widest=MAX_HALF_MM):
     """(mask, box, info, half size, level) of the lesion grown around ``seed``, then again
     around its deepest point.  ``lungs``, ``side``: the lung labels and the lesion's own
-    lung's label (None: all aerated lung encloses the lesion)."""
+    lung's label (None: all aerated lung encloses the lesion); ``widest``: the widest box's
+    half size (mm)."""
     mask, box, info, half, alone = _grow_from(volume, body, seed, spacing, level, progress,
-                                              lungs, side)
+                                              lungs, side, widest=widest)
     if mask.any():
         # Again around the lesion's deepest point: the box (and so what of the vessels and
         # the wall it holds) is then the same wherever in the lesion the click fell.
@@ -145,7 +152,7 @@ def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side
             # ... and at the level there: a click near the edge reads the partial-volume
             # rim's HU, the deepest point the lesion's own.
             inner = _click_level(volume.array, centre, spacing)
-            if AERATED_HU <= inner <= BONE_HU:
+            if inner >= AERATED_HU:
                 level = inner
             # Nothing there: the lesion's own deepest point is no lesion (the top of an
             # organ the lung encloses in a box), so neither is the click.
@@ -156,10 +163,10 @@ def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side
                         for c, b, lo, s in zip(centre, box, ndimage.find_objects(
                             mask.astype(np.uint8))[0], spacing))
             start = START_HALF_MM
-            while start <= reach and start < MAX_HALF_MM:
+            while start <= reach and start < widest:
                 start *= 2
             mask, box, info, half, _ = _grow_from(volume, body, centre, spacing, level,
-                                                  progress, lungs, side, alone, start)
+                                                  progress, lungs, side, alone, start, widest)
     return mask, box, info, half, level
 
 
@@ -196,7 +203,7 @@ def _beyond_own_lung(volume, body, lungs, side, box, mask, spacing, threshold) -
 
 
 def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=None,
-               alone=False, half=START_HALF_MM):
+               alone=False, half=START_HALF_MM, widest=MAX_HALF_MM):
     """(mask, box, info, half size, alone) of the lesion grown in a box around ``seed`` of
     half size ``half`` (mm), doubled while the lesion reaches its side; ``alone``: enclosed
     by its own lung (label ``side`` of ``lungs``) alone, as decided in a box before or
@@ -214,10 +221,10 @@ def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=No
             alone = True
             continue
         if progress is not None:
-            progress(min(half / MAX_HALF_MM, 1.0), "lesion")
+            progress(min(half / widest, 1.0), "lesion")
         part, depth = info.pop("unheld", (None, 0.0))
         if not mask.any():
-            if part is not None and half < MAX_HALF_MM and depth >= half / 2 and \
+            if part is not None and half < widest and depth >= half / 2 and \
                     _touches_inner_side(part, box, volume.shape):
                 # The click lies deep in a part that runs on beyond the box: a mass wider
                 # than the box, around which the box holds too little lung to judge; judged
@@ -227,7 +234,7 @@ def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=No
             return mask, box, info, half, alone
         if not _touches_inner_side(mask, box, volume.shape):
             return mask, box, info, half, alone
-        if half >= MAX_HALF_MM:
+        if half >= widest:
             # Still running out of the widest box (240 mm): an organ (the lung over the
             # liver encloses the liver's top in a box narrower than the ball), not a mass.
             return np.zeros_like(mask), box, info, half, alone
@@ -323,10 +330,12 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
     """(lesion, info, lung side): the lesion at ``level`` and what the aerated lung at its
     threshold encloses (:func:`_lung_side`)."""
     # A solid lesion is soft tissue: its edge does not depend on the HU under the click
-    # (contrast, noise); ground glass's level is its own.
-    solid = level >= resource_json("lesion_types.json")["solid_hu"]
+    # (contrast, noise); ground glass's level is its own, and so is calcium's (a calcified
+    # nodule's blurred edge reaches far out at soft tissue's level).
+    solid = resource_json("lesion_types.json")["solid_hu"] <= level <= CALCIUM_HU
     low = lung + RIM * ((SOFT_TISSUE_HU if solid else level) - lung)
-    high = max(VESSEL_HU, level + 100.0)
+    # A calcified nodule: all of its calcium (bone beside it lies beyond the pleura).
+    high = np.inf if level > CALCIUM_HU else max(VESSEL_HU, level + 100.0)
     dense = (hu >= low) & (hu <= high) & ~_fat_tissue(hu, spacing)
     info = {"lung_hu": lung, "threshold_hu": low}
     if not dense[seed]:
