@@ -123,8 +123,8 @@ def grow_lesion(volume, seed_kji, body=None, progress=None, lungs=None) -> Lesio
     region = ndimage.find_objects(mask.astype(np.uint8))
     if not region and widest < MAX_HALF_MM:
         raise LesionError(f"no lesion at the click ({level:.0f} HU): bone or calcium that "
-                          f"aerated lung does not enclose (a rib, the spine); a calcified "
-                          f"nodule lies in the lung")
+                          f"aerated lung does not enclose (a rib, the spine, contrast in a "
+                          f"vessel); a calcified nodule lies in the lung")
     if not region:
         raise LesionError(f"no lesion at the click ({level:.0f} HU): the tissue there is not "
                           f"enclosed by aerated lung (the chest wall, the mediastinum or "
