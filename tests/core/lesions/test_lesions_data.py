@@ -10,7 +10,7 @@ from scipy import ndimage
 import ctvis
 from ctvis.app.lesion import lesion_at, lesion_context
 from ctvis.core.io.dispatch import read_mask
-from tests.helpers import unseen
+from tests.helpers import real_lesions, unseen
 
 pytestmark = pytest.mark.slow          # loads two real series (about a minute)
 
@@ -137,42 +137,31 @@ def test_lidc_a_click_on_the_chest_wall_or_below_the_lungs_is_refused(lidc, monk
             assert len(boxes) <= 2, f"click {click}: {len(boxes)} boxes"
 
 
+@pytest.fixture(scope="module")
+def lidc_lungs(lidc):
+    from ctvis.core.lungs import segment_lungs
+    return segment_lungs(lidc[0])
+
+
 @pytest.mark.parametrize("height, radius_mm", [(0.35, 8.0), (0.55, 5.0)])
-def test_lidc_nodule_on_the_mediastinum(lidc, height, radius_mm):
+def test_lidc_nodule_on_the_mediastinum(lidc, lidc_lungs, height, radius_mm):
     """A nodule centred on the left lung's most medial voxel, its lung part painted 40 HU.
     At 35 % of the lung's height (the posterior junction, on the oesophagus) an 8 mm one
     joins the oesophagus without a neck, and both lungs together enclose the oesophagus:
     the segment was the oesophagus over 140 mm (35 mL, Dice 0.04, after the box grew to
     240 mm) before each lesion was enclosed by its own lung; at 55 % a 5 mm one gave
     4.5 mL of the mediastinum (Dice 0.10)."""
-    from ctvis.core.lungs import segment_lungs
-    from tests.helpers.lesion_phantoms import _inner_point, _sphere
-
     volume, _ = lidc
-    left = segment_lungs(volume) == 2
-    ks = np.flatnonzero(left.any(axis=(1, 2)))
-    if volume.index_to_patient_matrix[2, 2] < 0:
-        ks = ks[::-1]                                   # from the base up
-    k = int(ks[int(height * (len(ks) - 1))])
-    jj, ii = np.nonzero(left[k])
-    x = volume.index_to_patient(np.stack([np.full(ii.shape, k), jj, ii], axis=1))[:, 0]
-    n = int(np.argmin(x))                               # the most medial (patient right)
-    ball = _sphere(volume, (k, int(jj[n]), int(ii[n])), radius_mm)
-    array = volume.array.copy()
-    lung_part = ball & (volume.array < -300)
-    array[lung_part] = np.clip(40 + np.random.default_rng(0).normal(0, 20, int(
-        lung_part.sum())), -1024, 3000)
-    truth = ball & left
-    painted = volume.with_array(array)
-    click = painted.index_to_patient(np.asarray(_inner_point(truth, volume.spacing), float))
-    result = lesion_at(painted, click)
+    painted, truth, click = real_lesions.mediastinal_nodule(volume, lidc_lungs, height,
+                                                           radius_mm)
+    result = lesion_at(painted, painted.index_to_patient(np.asarray(click, float)))
     assert unseen.dice(result.mask(volume.shape), truth) >= 0.8
     assert result.measures.volume_ml < 2 * truth.sum() * volume.voxel_volume_mm3 / 1000
 
 
 @pytest.mark.parametrize("radius_mm, least", [(7.0, 0.80), (4.0, 0.70)])
-def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc, radius_mm,
-                                                                          least):
+def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(
+        lidc, lidc_lungs, radius_mm, least):
     """A part-solid nodule (ground glass -600 HU, a solid core of half its radius) centred
     on the right lung's most posterior voxel at 40 % of its height, clicked in the core.
     The core joins the chest wall at the solid level and the glass around it, read there as
@@ -182,26 +171,10 @@ def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc,
     core lies at the base, a voxel beyond the lung's smooth surface, and the glass pass
     found nothing at the click (Dice 0.05, the wedge) before a click there took the lesion
     it touches."""
-    from ctvis.core.lungs import segment_lungs
-    from tests.helpers.lesion_phantoms import _inner_point, _sphere
-
     volume, _ = lidc
-    right = segment_lungs(volume) == 1
-    ks = np.flatnonzero(right.any(axis=(1, 2)))
-    k = int(ks[int(0.4 * (len(ks) - 1))])
-    jj, ii = np.nonzero(right[k])
-    n = int(np.argmax(jj))                              # the most posterior (rows run P)
-    centre = (k, int(jj[n]), int(ii[n]))
-    truth = _sphere(volume, centre, radius_mm) & right
-    rng = np.random.default_rng(0)
-    array = volume.array.copy()
-    glass = truth & (volume.array < -300)
-    core = glass & _sphere(volume, centre, radius_mm / 2)
-    array[glass] = np.clip(-600 + rng.normal(0, 30, int(glass.sum())), -1024, 3000)
-    array[core] = np.clip(40 + rng.normal(0, 20, int(core.sum())), -1024, 3000)
-    painted = volume.with_array(array)
-    click = painted.index_to_patient(np.asarray(_inner_point(core, volume.spacing), float))
-    result = lesion_at(painted, click)
+    painted, truth, click = real_lesions.part_solid_on_the_wall(volume, lidc_lungs, "back",
+                                                               radius_mm)
+    result = lesion_at(painted, painted.index_to_patient(np.asarray(click, float)))
     d = unseen.dice(result.mask(volume.shape), truth)
     assert d >= least, f"Dice {d:.3f}"
     assert result.measures.volume_ml < 2 * truth.sum() * volume.voxel_volume_mm3 / 1000
@@ -209,28 +182,14 @@ def test_lidc_part_solid_nodule_on_the_back_chest_wall_clicked_in_its_core(lidc,
 
 
 @pytest.mark.parametrize("radius_mm, height", [(3.0, 0.6), (6.0, 0.3)])
-def test_lidc_calcified_nodule_from_one_click(lidc, radius_mm, height):
+def test_lidc_calcified_nodule_from_one_click(lidc, lidc_lungs, radius_mm, height):
     """A calcified nodule (a granuloma: 700 ± 60 HU, its edge blurred by a 0.8 mm kernel)
     deep in the right lung: a click in it was refused as bone.  Its edge is a third of the
     way from the lung to its own level, as ground glass's is (at soft tissue's level the
     blur of 700 HU reached a voxel further out: Dice 0.67 for the 3 mm one)."""
-    from ctvis.core.lungs import segment_lungs
-    from tests.helpers.lesion_phantoms import _inner_point, _sphere
-
     volume, _ = lidc
-    lung = segment_lungs(volume) == 1
-    ks = np.flatnonzero(lung.any(axis=(1, 2)))
-    k = int(ks[int(height * (len(ks) - 1))])
-    depth = ndimage.distance_transform_edt(lung[k])
-    centre = (k, *(int(c) for c in np.unravel_index(np.argmax(depth), depth.shape)))
-    truth = _sphere(volume, centre, radius_mm)
-    array = volume.array.astype(np.float32)
-    array[truth] = 700 + np.random.default_rng(0).normal(0, 60, int(truth.sum()))
-    box = tuple(slice(c - 12, c + 13) for c in centre)
-    array[box] = ndimage.gaussian_filter(array[box], sigma=(0.3,) + tuple(
-        0.8 / s for s in volume.spacing[1:]))
-    painted = volume.with_array(np.rint(array).astype(volume.array.dtype))
-    click = _inner_point(truth, volume.spacing)
+    painted, truth, click = real_lesions.calcified_nodule(volume, lidc_lungs, height,
+                                                         radius_mm)
     result = lesion_at(painted, painted.index_to_patient(np.asarray(click, float)))
     d = unseen.dice(result.mask(volume.shape), truth)
     assert d >= 0.85, f"Dice {d:.3f}"
