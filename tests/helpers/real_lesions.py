@@ -51,12 +51,9 @@ def part_solid_on_the_wall(volume, lungs, where: str, radius_mm: float,
     right = lungs == 1
     k = _slice_at(volume, right, height)
     jj, ii = np.nonzero(right[k])
-    if where == "back":
-        n = int(np.argmax(volume.index_to_patient(
-            np.stack([np.full(jj.shape, k), jj, ii], axis=1))[:, 1]))      # LPS: +y back
-    else:
-        n = int(np.argmin(volume.index_to_patient(
-            np.stack([np.full(jj.shape, k), jj, ii], axis=1))[:, 0]))      # patient right
+    lps = volume.index_to_patient(np.stack([np.full(jj.shape, k), jj, ii], axis=1))
+    # LPS: +y is posterior, -x the patient's right (the right lung's lateral wall).
+    n = int(np.argmax(lps[:, 1]) if where == "back" else np.argmin(lps[:, 0]))
     centre = (k, int(jj[n]), int(ii[n]))
     truth = _sphere(volume, centre, radius_mm) & right
     glass = truth & (volume.array < -300)

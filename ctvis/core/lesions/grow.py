@@ -121,7 +121,7 @@ def grow_lesion(volume, seed_kji, body=None, progress=None, lungs=None) -> Lesio
                                                  lungs, side, widest)
     info.update(click_hu=level, box_half_mm=half)
     region = ndimage.find_objects(mask.astype(np.uint8))
-    if not region and widest < MAX_HALF_MM:
+    if not region and widest < MAX_HALF_MM:               # calcium at the click
         raise LesionError(f"no lesion at the click ({level:.0f} HU): bone or calcium that "
                           f"aerated lung does not enclose (a rib, the spine, contrast in a "
                           f"vessel); a calcified nodule lies in the lung")
