@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs/images/lungs-found-classes.png"
     data = data_dir()
     rows = [("lungdx-a0001 turned by −10°: nothing added under the bases", turned, ""),
-            ("lidc-0001-full, dependent consolidation painted (yellow): left out",
+            ("lidc-0001-full, dependent consolidation painted (yellow): lung",
              consolidated, ""),
             ("pancreas-ct-cb-001 middle 40 %: the lung bases, the colon left out",
              bases_only, "")]
@@ -78,8 +78,9 @@ def main(argv=None) -> int:
     for (title, make, note), (ax_k, ax_j) in zip(rows, axes):
         volume, labels, outline = make(data)
         lung = (labels == 1) | (labels == 2)
-        # The slice and the coronal plane where the mask and the outline differ most.
-        differ = lung != outline
+        # The slice and the coronal plane where the mask and the outline differ most; for
+        # the painted band (it lies inside the lungs), where most of it lies.
+        differ = outline if make is consolidated else lung != outline
         k = int(np.argmax(differ.sum(axis=(1, 2))))
         j = int(np.argmax(differ.sum(axis=(0, 2))))
         panel(ax_k, volume, labels, "k", k, outline, f"{title}\naxial {k}")

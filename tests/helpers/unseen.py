@@ -499,6 +499,23 @@ def painted(volume, band, hu: float, sd: float, keep_air: bool):
     return volume.with_array(array)
 
 
+def without_contrast(volume, blood_hu: float = 40.0) -> Volume:
+    """``volume`` as a scan without contrast: the large pools of enhanced blood (120–450 HU,
+    away from bone above 500 HU: the heart, the aorta, the pulmonary arteries; each over
+    50 mL) at ``blood_hu`` ± 15, the density of unenhanced blood."""
+    from scipy import ndimage
+    a = volume.array
+    blood = (a > 120) & (a < 450) & ~ndimage.binary_dilation(a > 500, iterations=3)
+    parts, _ = ndimage.label(ndimage.binary_opening(blood))
+    ml = np.bincount(parts.ravel()) * float(np.prod(volume.spacing)) / 1000.0
+    ml[0] = 0.0
+    pools = np.isin(parts, np.flatnonzero(ml > 50.0))
+    rng = np.random.default_rng(1)
+    array = a.copy()
+    array[pools] = np.clip(np.rint(blood_hu + rng.normal(0, 15, int(pools.sum()))), -1024, 3000)
+    return volume.with_array(array)
+
+
 def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:
     """The same scan as another reconstruction kernel gives it, in-plane: ``"sharp"`` (a lung
     or bone kernel: edges overshoot and the noise grows, an unsharp mask of ``amount``) or

@@ -12,8 +12,8 @@ AIRLESS_WARN_ML = 10.0      # airless lung added at a base (airless.MIN_ML: its 
 def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:
     """Plain-language warnings: no lung, one lung missing or far smaller, a lung cut off by
     the scan's edge or the field of view's, airless tissue added at a base (``info``'s
-    ``airless_ml``), sides unknown, a right/left split that needed a forced cut at the
-    midline."""
+    ``airless_ml``) or between a lung and the ribs (``costal_ml``), sides unknown, a
+    right/left split that needed a forced cut at the midline."""
     info = info or {}
     voxel_ml = volume.voxel_volume_mm3 / 1000.0
     ml = {lung: float(np.count_nonzero(labels == lung.value)) * voxel_ml
@@ -50,6 +50,13 @@ def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[
                        f"air taken as lung (a consolidated or collapsed lobe): look at it; if "
                        f"it is the liver or the spleen under a high dome, erase it (Segment "
                        f"Editor: Scissors with Masking, HU range above -200)")
+    for lung in (RIGHT_LUNG, LEFT_LUNG):
+        added = info.get("costal_ml", {}).get(lung.value, 0.0)
+        if added >= AIRLESS_WARN_ML:
+            out.append(f"the {lung.title} holds about {added:.0f} mL of tissue with no air "
+                       f"between its aerated part and the ribs taken as lung (consolidation "
+                       f"along the back): look at it; if it is an effusion or the chest wall, "
+                       f"erase it (Segment Editor: Scissors with Masking, HU range above -200)")
     if info.get("midline_from") == "unknown":
         out.append("side unknown: neither the spine nor the whole body is in the field of "
                    "view, so right and left were told from the body's centre and may be wrong")

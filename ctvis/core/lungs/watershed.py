@@ -38,6 +38,7 @@ from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases, base_top
 from ctvis.core.lungs.airway import airway_mask, lumen_at_full, lumen_level
+from ctvis.core.lungs.costal import costal_consolidation
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
@@ -159,10 +160,14 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     z_mm = _slice_z(volume)
 
     def bases():
-        """The airless bases' labels (not yet in ``filled``): the caller runs this while
-        the slices it cannot change (at or above ``base_top``) go on at full resolution."""
-        return airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
-                             ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
+        """The airless bases' labels and then those of the consolidation between the lungs
+        and the ribs (neither yet in ``filled``): the caller runs this while the slices the
+        bases cannot change (at or above ``base_top``) go on at full resolution; they are
+        done again should the consolidation reach them."""
+        extra = airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
+                              ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
+        return extra, costal_consolidation(np.where(extra > 0, extra, filled), small,
+                                           allowed, body, x_mm, y_mm, midline, sp)
     return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
             lumen_hu)
 
@@ -303,13 +308,14 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     return out
 
 
-def _record_airless(extra, spacing, f, fz, info) -> None:
-    """``info["airless_ml"]``: per side (1, 2), the mL the airless-bases step added (on the
-    coarse grid): lung taken in with no air in it, which the reader should look at."""
+def _record_added(airless, costal, spacing, f, fz, info) -> None:
+    """``info["airless_ml"]`` and ``info["costal_ml"]``: per side (1, 2), the mL the
+    airless-bases step and the step against the ribs added (on the coarse grid): lung taken
+    in with no air in it, which the reader should look at."""
     coarse_ml = float(spacing[0] * fz * spacing[1] * f * spacing[2] * f) / 1000.0
-    counts = np.bincount(extra.ravel(), minlength=3)
-    info["airless_ml"] = {side: float(counts[side]) * coarse_ml
-                          for side in (1, 2) if counts[side]}
+    for key, added in (("airless_ml", airless), ("costal_ml", costal)):
+        counts = np.bincount(added.ravel(), minlength=3)
+        info[key] = {side: float(counts[side]) * coarse_ml for side in (1, 2) if counts[side]}
 
 
 def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float = BAND_MM,
@@ -319,7 +325,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     parenchyma only) and, with ``airway``, 3 for the trachea and main bronchi.
 
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
-    ``midline_from``, ``field_edge`` and ``airless_ml``.
+    ``midline_from``, ``field_edge``, ``airless_ml`` and ``costal_ml``.
     """
     info = {} if info is None else info
     tick = Progress(progress, cancel)
@@ -379,9 +385,10 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
                 ks = early.slices(s0)
                 if unchanged[lo[ks]].all() and unchanged[hi[ks]].all():
                     futures[s0] = pool.submit(gated, early.slab, s0)
-            extra = bases()
+            extra, costal = bases()
             del bases                   # frees the coarse grids it holds
-            _record_airless(extra, volume.spacing, f, fz, info)
+            _record_added(extra, costal, volume.spacing, f, fz, info)
+            np.copyto(extra, costal, where=costal > 0)
             plan = early
             if extra.any():
                 plan = full_res(np.where(extra > 0, extra, filled_s))
