@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ctvis
-from ctvis.core.lungs import segment_lungs
+from ctvis.core.lungs import lung_warnings, segment_lungs
 from tests.helpers import unseen
 from tests.helpers.unseen import assert_lungs_agree
 
@@ -56,11 +56,16 @@ def test_dependent_consolidation_between_the_lungs_and_the_ribs_is_lung(chest):
     volume, labels = chest
     band = unseen.dependent_band(volume, labels)
     info = {}
-    got = segment_lungs(unseen.painted(volume, band, 35, 30, True), airway=True, info=info)
+    copy = unseen.painted(volume, band, 35, 30, True)
+    got = segment_lungs(copy, airway=True, info=info)
     lungs = (got == 1) | (got == 2)
     assert np.count_nonzero(lungs & band) >= 0.85 * np.count_nonzero(band)
     assert sum(info["costal_ml"].values()) > 600
     assert_lungs_agree(got, labels, 0.965)
+    # Tissue with no air taken as lung is what a reader must look at: said, per lung.
+    said = [w for w in lung_warnings(copy, got, info) if "and the ribs" in w]
+    assert [w.split(" holds")[0] for w in said] == ["the right lung", "the left lung"]
+    assert not any("and the ribs" in w for w in lung_warnings(volume, labels, {}))
 
 
 def test_dependent_consolidation_without_contrast_takes_no_aorta(chest):
