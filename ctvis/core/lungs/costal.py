@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.body import index_box
 from ctvis.core.lungs.envelope import Z_GAP_MM, z_gaps
 
 BONE_HU = 150               # ribs and spine, marrow included
@@ -37,6 +38,8 @@ MIDLINE_MM = 12.0           # the strip along the midline where the vertebral bo
 PLEURA_MM = 3.0             # the layer before the ribs stays wall
 MIN_ML = 10.0               # smaller regions: partial volume, a rib's impression
 FLUID_HU = 25               # effusion (water) is below; consolidation above
+CLEAR_FLUID_HU = 15         # a voxel whose neighbourhood's median is below: fluid (the
+                            # median's noise keeps consolidation at 35 HU above it)
 
 
 def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body: np.ndarray,
@@ -60,10 +63,20 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
         cage = ndimage.maximum_filter1d(cage.view(np.uint8), 2 * reach + 1, axis=0) > 0
     voxel_ml = float(np.prod(spacing)) / 1000.0
     middle = _vertebral_middle(cage, body, x_mm, midline, spacing)
+    solid = None
     for side in (1, 2):
         lung = filled == side
         free = allowed[side][:, rows] & ~cage & (filled == 0)
         candidate = _behind(lung, cage, x_mm, midline, spacing) & free
+        if not candidate.any():
+            continue
+        # Fluid is not lung, voxel by voxel: an effusion under compressed, airless lung
+        # lies in the same gap (the median of 3 x 3 x 3 leaves the noise and the air
+        # bronchograms out of the decision).
+        if solid is None:               # once for both lungs, only when there is a gap
+            solid = _not_fluid(hu, (allowed[1] | allowed[2])[:, rows])
+        free &= solid
+        candidate &= free
         added = _dense(candidate, hu, MIN_ML / voxel_ml)
         if not added.any():
             continue
@@ -93,6 +106,14 @@ def _dense(candidate: np.ndarray, hu: np.ndarray, min_voxels: float) -> np.ndarr
     if large.size:                      # the density only of the few large enough
         keep[large] = np.asarray(ndimage.median(hu, parts, large)) >= FLUID_HU
     return keep[parts]
+
+
+def _not_fluid(hu: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Within ``where``'s box: the voxels whose 3 x 3 x 3 median is not clearly fluid."""
+    out = np.zeros(hu.shape, bool)
+    box = index_box(where)
+    out[box] = ndimage.median_filter(hu[box], size=3) >= CLEAR_FLUID_HU
+    return out
 
 
 def _joined(region: np.ndarray, seed: np.ndarray) -> np.ndarray:
