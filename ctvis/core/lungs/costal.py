@@ -13,8 +13,14 @@ spine first are left to the other steps.
    that the intercostal spaces of one slice are closed by the ribs of the next;
 2. per column (patient x at one height), from the lung's most posterior voxel back to the
    first bone of the cage: a gap of ``MIN_GAP_MM``..``MAX_GAP_MM``, meeting a rib (more
-   than ``SPINE_MM`` from the midline), is a candidate, short of its last ``PLEURA_MM``;
-3. candidate regions of at least ``MIN_ML`` denser than fluid (``FLUID_HU``) are lung.
+   than ``SPINE_MM`` from the midline), is a candidate, short of its last ``PLEURA_MM``,
+   without the voxels that are clearly fluid (their 3 x 3 x 3 median below
+   ``CLEAR_FLUID_HU``: an effusion under the airless lung it compresses);
+3. candidate regions of at least ``MIN_ML`` denser than fluid (median ``FLUID_HU``) are lung;
+4. joined to them, the gutter beside the spine: per row behind the vertebral body's middle,
+   from the lung in towards the spine, a gap of ``MIN_GAP_MM``..``MEDIAL_GAP_MM``;
+5. what then has lung above and below it within the envelope's ``Z_GAP_MM`` (the posterior
+   recess under the consolidation, its tip aerated).
 
 Slices not across the body (patient y not along the rows): nothing is added.
 """
