@@ -7,6 +7,16 @@ from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 
 SMALL_RATIO = 0.5           # one lung below half the other (normally ~0.8-1.2): far smaller
 AIRLESS_WARN_ML = 10.0      # airless lung added at a base (airless.MIN_ML: its smallest region)
+# What the steps that take in tissue with no air say they did (``info``'s keys), and what
+# that tissue may be instead.
+ADDED_WITHOUT_AIR = {
+    "airless_ml": "the {lung}'s base holds about {ml:.0f} mL of tissue with no air taken as "
+                  "lung (a consolidated or collapsed lobe)",
+    "costal_ml": "the {lung} holds about {ml:.0f} mL of tissue with no air between its "
+                 "aerated part and the ribs taken as lung (consolidation along the back)",
+}
+ERASE = {"airless_ml": "the liver or the spleen under a high dome",
+         "costal_ml": "an effusion or the chest wall"}
 
 
 def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:
@@ -43,20 +53,13 @@ def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[
         if lung.value in info.get("field_edge", ()):
             out.append(f"the {lung.title} reaches the edge of the reconstructed field of view: "
                        f"it is cut off there, its volume and density are partial")
-    for lung in (RIGHT_LUNG, LEFT_LUNG):
-        added = info.get("airless_ml", {}).get(lung.value, 0.0)
-        if added >= AIRLESS_WARN_ML:
-            out.append(f"the {lung.title}'s base holds about {added:.0f} mL of tissue with no "
-                       f"air taken as lung (a consolidated or collapsed lobe): look at it; if "
-                       f"it is the liver or the spleen under a high dome, erase it (Segment "
-                       f"Editor: Scissors with Masking, HU range above -200)")
-    for lung in (RIGHT_LUNG, LEFT_LUNG):
-        added = info.get("costal_ml", {}).get(lung.value, 0.0)
-        if added >= AIRLESS_WARN_ML:
-            out.append(f"the {lung.title} holds about {added:.0f} mL of tissue with no air "
-                       f"between its aerated part and the ribs taken as lung (consolidation "
-                       f"along the back): look at it; if it is an effusion or the chest wall, "
-                       f"erase it (Segment Editor: Scissors with Masking, HU range above -200)")
+    for key, said in ADDED_WITHOUT_AIR.items():
+        for lung in (RIGHT_LUNG, LEFT_LUNG):
+            added = info.get(key, {}).get(lung.value, 0.0)
+            if added >= AIRLESS_WARN_ML:
+                out.append(said.format(lung=lung.title, ml=added) + ": look at it; if it is "
+                           + ERASE[key] + ", erase it (Segment Editor: Scissors with Masking, "
+                           "HU range above -200)")
     if info.get("midline_from") == "unknown":
         out.append("side unknown: neither the spine nor the whole body is in the field of "
                    "view, so right and left were told from the body's centre and may be wrong")
