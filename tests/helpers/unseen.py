@@ -489,6 +489,34 @@ def dependent_band(volume, labels) -> np.ndarray:
     return band
 
 
+def lateral_crust(volume, labels, depth_mm: float = 20.0) -> np.ndarray:
+    """In each lung, per slice over the middle 60 % of the lungs' height: what lies within
+    ``depth_mm`` of its edge in the lateral quarter turn (within 45 degrees of patient x,
+    outwards from its centre in the slice) — peripheral consolidation along the side wall
+    (COVID-19, organising pneumonia)."""
+    from scipy import ndimage
+
+    lungs = (labels == 1) | (labels == 2)
+    depth = ndimage.distance_transform_edt(lungs, sampling=volume.spacing)
+    n = volume.shape
+    x = volume.index_to_patient(np.stack([np.zeros(n[2]), np.zeros(n[2]), np.arange(n[2])],
+                                         axis=1))[:, 0]
+    y = volume.index_to_patient(np.stack([np.zeros(n[1]), np.arange(n[1]), np.zeros(n[1])],
+                                         axis=1))[:, 1]
+    x, y = np.broadcast_to(x[None, :], n[1:]), np.broadcast_to(y[:, None], n[1:])
+    ks = np.flatnonzero(lungs.any(axis=(1, 2)))
+    crust = np.zeros_like(lungs)
+    for k in ks[int(0.2 * len(ks)):int(0.8 * len(ks))]:
+        for side, outwards in ((1, -1.0), (2, 1.0)):       # LPS: -x is the patient's right
+            lung = labels[k] == side
+            if not lung.any():
+                continue
+            out = outwards * (x - x[lung].mean())
+            sector = (out > 0) & (np.abs(y - y[lung].mean()) < out)
+            crust[k] |= lung & sector & (depth[k] <= depth_mm)
+    return crust
+
+
 def painted(volume, band, hu: float, sd: float, keep_air: bool):
     rng = np.random.default_rng(0)
     array = volume.array.copy()

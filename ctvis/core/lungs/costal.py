@@ -1,19 +1,23 @@
 """Consolidated lung against the ribs: dependent consolidation (pneumonia, COVID-19, ARDS,
-atelectasis) along the back of the lungs.
+atelectasis) along the back of the lungs, and consolidation along their side walls.
 
 A lung fills its pleural space: behind it, past a pleura and an intercostal muscle a few
 millimetres thick, come the ribs.  Where a band of soft tissue thicker than that lies between
 the aerated lung and the ribs behind it, the band is the lung's own consolidated part (or an
-effusion, told apart by its density).  The organs that lie between a lung and bone in a
-normal chest — the descending aorta, the oesophagus, the azygos vein, the crura — lie in
+effusion, told apart by its density).  The same holds at the lung's side.  The organs that
+lie between a lung and bone in a normal chest — the descending aorta, the oesophagus, the azygos vein, the crura — lie in
 front of the vertebral bodies, so only the ribs count as the wall: the columns that meet the
 spine first are left to the other steps.
 
 1. the ribs as a cage: bone (``BONE_HU``) spread over ``CAGE_MM`` along the long axis, so
    that the intercostal spaces of one slice are closed by the ribs of the next;
-2. per column (patient x at one height), from the lung's most posterior voxel back to the
-   first bone of the cage: a gap of ``MIN_GAP_MM``..``MAX_GAP_MM``, meeting a rib (more
-   than ``SPINE_MM`` from the midline), is a candidate, short of its last ``PLEURA_MM``,
+2. per column (patient x at one height) behind the body's centre, from the lung's most
+   posterior voxel back to the first bone of the cage: a gap of
+   ``MIN_GAP_MM``..``MAX_GAP_MM``, meeting a rib (more than ``SPINE_MM`` from the midline),
+   is a candidate, short of its last ``PLEURA_MM``; so is, per row and in front too, the gap
+   from the lung's lateral edge out to the ribs where that edge is the lung's outer side
+   (within ``OUTER_MM`` of the slice's outermost: at the bases the lung is a crescent round
+   the liver, and a row from the crescent's medial tip runs through the liver),
    without the voxels that are clearly fluid (their 3 x 3 x 3 median below
    ``CLEAR_FLUID_HU``: an effusion under the airless lung it compresses);
 3. candidate regions of at least ``MIN_ML`` denser than fluid (median ``FLUID_HU``) are lung;
@@ -41,6 +45,7 @@ MEDIAL_GAP_MM = 40.0        # from the lung in to the spine (the costovertebral 
 VERTEBRA_MM = 15.0          # the vertebral body's front to its middle: the aorta, the
                             # oesophagus and the azygos vein lie in front of it
 MIDLINE_MM = 12.0           # the strip along the midline where the vertebral bodies are
+OUTER_MM = 30.0             # a row's lung this near the slice's outermost: the lung's side
 PLEURA_MM = 3.0             # the layer before the ribs stays wall
 MIN_ML = 10.0               # smaller regions: partial volume, a rib's impression
 FLUID_HU = 25               # effusion (water) is below; consolidation above
@@ -50,7 +55,7 @@ CLEAR_FLUID_HU = 15         # a voxel whose neighbourhood's median is below: flu
 
 def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body: np.ndarray,
                          x_mm: np.ndarray, y_mm: np.ndarray, midline: float,
-                         spacing) -> np.ndarray:
+                         spacing, behind: np.ndarray) -> np.ndarray:
     """Labels (1, 2) to add where a lung's back lies more than the pleura away from the ribs.
 
     ``filled``: both lungs' envelopes; ``hu``: the image on the same grid; ``allowed[side]``:
@@ -62,7 +67,7 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
     if step == 0 or not filled.any():
         return out
     rows = slice(None, None, step)                  # rows run from the front to the back
-    filled, hu, body, x_mm = (a[:, rows] for a in (filled, hu, body, x_mm))
+    filled, hu, body, x_mm, behind = (a[:, rows] for a in (filled, hu, body, x_mm, behind))
     cage = (hu > BONE_HU) & body
     reach = int(round(CAGE_MM / spacing[0]))
     if reach > 0:
@@ -73,7 +78,11 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
     for side in (1, 2):
         lung = filled == side
         free = allowed[side][:, rows] & ~cage & (filled == 0)
-        candidate = _behind(lung, cage, x_mm, midline, spacing) & free
+        # Behind the lung, and (in front too) out from its side to the ribs where that side
+        # is the lung's outer surface, not the tip of a crescent round an organ.
+        candidate = ((_behind(lung, cage, x_mm, midline, spacing) & behind)
+                     | _beside(lung, cage, x_mm, spacing, side, MAX_GAP_MM, lateral=True,
+                               outer_mm=OUTER_MM)) & free
         if not candidate.any():
             continue
         # Fluid is not lung, voxel by voxel: an effusion under compressed, airless lung
@@ -83,6 +92,7 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
             solid = _not_fluid(hu, (allowed[1] | allowed[2])[:, rows])
         free &= solid
         candidate &= free
+        free &= behind
         added = _dense(candidate, hu, MIN_ML / voxel_ml)
         if not added.any():
             continue
@@ -129,14 +139,18 @@ def _joined(region: np.ndarray, seed: np.ndarray) -> np.ndarray:
 
 
 def _gap_after(lung: np.ndarray, wall: np.ndarray, step_mm: float, min_mm: float,
-               max_mm: float) -> np.ndarray:
+               max_mm: float, outer_mm: float | None = None) -> np.ndarray:
     """Along axis 1: the voxels after each line's last ``lung`` voxel and before its first
     ``wall`` voxel beyond it, short of the last ``PLEURA_MM``, on the lines where that gap is
-    ``min_mm``..``max_mm`` long."""
+    ``min_mm``..``max_mm`` long (and, with ``outer_mm``, whose last lung voxel lies within
+    that of the slice's furthest)."""
     n = lung.shape[1]
     index = np.arange(n).reshape((1, n) + (1,) * (lung.ndim - 2))
     has = lung.any(axis=1)
     last = np.where(has, n - 1 - np.argmax(np.flip(lung, axis=1), axis=1), n)
+    if outer_mm is not None:
+        furthest = np.where(has, last, -1).max(axis=1, keepdims=True)
+        has &= (furthest - last) * step_mm <= outer_mm
     after = index > np.expand_dims(last, 1)
     met = wall & after
     hits = met.any(axis=1)
@@ -154,13 +168,20 @@ def _behind(lung, cage, x_mm, midline, spacing) -> np.ndarray:
     return gap & ~spine
 
 
+def _beside(lung, cage, x_mm, spacing, side, max_mm, lateral: bool,
+            outer_mm: float | None = None) -> np.ndarray:
+    """Per row, the gap between the lung's lateral (or medial) edge and the first bone out
+    (or in) from it."""
+    inward = (x_mm[0, 0, -1] > x_mm[0, 0, 0]) == (side == 1)   # x grows to the patient's left
+    columns = slice(None, None, -1 if inward == lateral else 1)
+    gap = _gap_after(lung[:, :, columns].swapaxes(1, 2), cage[:, :, columns].swapaxes(1, 2),
+                     float(spacing[2]), MIN_GAP_MM, max_mm, outer_mm)
+    return gap.swapaxes(1, 2)[:, :, columns]
+
+
 def _beside_spine(lung, cage, x_mm, midline, spacing, middle, side) -> np.ndarray:
     """The gap between the lung's medial edge and the spine, behind ``middle``."""
-    medial = (x_mm[0, 0, -1] > x_mm[0, 0, 0]) == (side == 1)   # x grows to the patient's left
-    columns = slice(None, None, 1 if medial else -1)
-    gap = _gap_after(lung[:, :, columns].swapaxes(1, 2), cage[:, :, columns].swapaxes(1, 2),
-                     float(spacing[2]), MIN_GAP_MM, MEDIAL_GAP_MM)
-    gap = gap.swapaxes(1, 2)[:, :, columns]
+    gap = _beside(lung, cage, x_mm, spacing, side, MEDIAL_GAP_MM, lateral=False)
     row = np.arange(lung.shape[1])[None, :, None]
     return gap & (row > middle[:, None, None])
 

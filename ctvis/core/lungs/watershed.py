@@ -157,6 +157,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     # on the right only the midline strip (the right recess reaches in front of the spine).
     inside = body & ~cut & behind_centre
     allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
+    beside_ribs = {1: body & ~cut & ~(np.abs(x_mm - midline) < MIDLINE_MM),
+                   2: body & ~cut & ~central}
     z_mm = _slice_z(volume)
 
     def bases():
@@ -167,7 +169,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         extra = airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
                               ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
         return extra, costal_consolidation(np.where(extra > 0, extra, filled), small,
-                                           allowed, body, x_mm, y_mm, midline, sp)
+                                           beside_ribs, body, x_mm, y_mm, midline, sp,
+                                           behind_centre)
     return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
             lumen_hu)
 

@@ -41,7 +41,8 @@ def _chest(tissue_hu: float, rows_to_front: bool = False):
 @pytest.mark.parametrize("rows_to_front", [False, True])
 def test_airless_tissue_between_a_lung_and_its_ribs_is_that_lung(rows_to_front):
     filled, hu, allowed, body, x_mm, y_mm, midline, behind = _chest(40.0, rows_to_front)
-    added = costal_consolidation(filled, hu, allowed, body, x_mm, y_mm, midline, SPACING)
+    added = costal_consolidation(filled, hu, allowed, body, x_mm, y_mm, midline, SPACING,
+                                 behind)
     for side, lx in ((1, midline - 42.0), (2, midline + 42.0)):
         # The lung's back half, against the ribs.
         lung_back = (np.hypot(x_mm - lx, y_mm - 110.0) <= 30.0) & (y_mm > 110.0)
@@ -54,14 +55,14 @@ def test_airless_tissue_between_a_lung_and_its_ribs_is_that_lung(rows_to_front):
 
 
 def test_fluid_between_a_lung_and_its_ribs_stays_out():
-    filled, hu, allowed, body, x_mm, y_mm, midline, _ = _chest(5.0)
+    filled, hu, allowed, body, x_mm, y_mm, midline, behind = _chest(5.0)
     assert not costal_consolidation(filled, hu, allowed, body, x_mm, y_mm, midline,
-                                    SPACING).any()
+                                    SPACING, behind).any()
 
 
 def test_a_lung_at_its_ribs_gets_nothing():
     """Aerated to the ribs (the normal chest): the gap is the pleura's, thinner than 8 mm."""
-    filled, hu, allowed, body, x_mm, y_mm, midline, _ = _chest(-850.0)
+    filled, hu, allowed, body, x_mm, y_mm, midline, behind = _chest(-850.0)
     for side, lx in ((1, midline - 42.0), (2, midline + 42.0)):
         lung = np.hypot(x_mm - lx, y_mm - 110.0) <= 30.0
         filled[lung] = side
@@ -71,13 +72,13 @@ def test_a_lung_at_its_ribs_gets_nothing():
         hu[back] = -850
         filled[back] = side
     assert not costal_consolidation(filled, hu, allowed, body, x_mm, y_mm, midline,
-                                    SPACING).any()
+                                    SPACING, behind).any()
 
 
 def test_slices_not_across_the_body_get_nothing():
     """Patient y along the slices (a sagittal or coronal acquisition): nothing is added."""
-    filled, hu, allowed, body, x_mm, y_mm, midline, _ = _chest(40.0)
+    filled, hu, allowed, body, x_mm, y_mm, midline, behind = _chest(40.0)
     along_slices = np.broadcast_to(np.arange(SHAPE[0], dtype=np.float32)[:, None, None]
                                    * 10.0, SHAPE)
     assert not costal_consolidation(filled, hu, allowed, body, x_mm, along_slices, midline,
-                                    SPACING).any()
+                                    SPACING, behind).any()
