@@ -83,8 +83,8 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
         candidate = ((_behind(lung, cage, x_mm, midline, spacing) & behind)
                      | _beside(lung, cage, x_mm, spacing, side, MAX_GAP_MM, lateral=True,
                                outer_mm=OUTER_MM)) & free
-        if not candidate.any():
-            continue
+        if not _regions_of(candidate, MIN_ML / voxel_ml)[1].any():
+            continue                    # too small even before the fluid is taken out
         # Fluid is not lung, voxel by voxel: an effusion under compressed, airless lung
         # lies in the same gap (the median of 3 x 3 x 3 leaves the noise and the air
         # bronchograms out of the decision).
@@ -110,14 +110,21 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
     return out
 
 
+def _regions_of(candidate: np.ndarray, min_voxels: float):
+    """(labelled regions of ``candidate``, which are at least ``min_voxels``: a boolean per
+    label, label 0 False)."""
+    parts, n = ndimage.label(candidate)
+    keep = np.bincount(parts.ravel(), minlength=n + 1) >= min_voxels
+    keep[0] = False
+    return parts, keep
+
+
 def _dense(candidate: np.ndarray, hu: np.ndarray, min_voxels: float) -> np.ndarray:
     """The regions of ``candidate`` of at least ``min_voxels`` whose median is denser than
     fluid."""
     if not candidate.any():
         return candidate
-    parts, n = ndimage.label(candidate)
-    keep = np.bincount(parts.ravel(), minlength=n + 1) >= min_voxels
-    keep[0] = False
+    parts, keep = _regions_of(candidate, min_voxels)
     large = np.flatnonzero(keep)
     if large.size:                      # the density only of the few large enough
         keep[large] = np.asarray(ndimage.median(hu, parts, large)) >= FLUID_HU

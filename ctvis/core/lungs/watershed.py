@@ -157,8 +157,6 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     # on the right only the midline strip (the right recess reaches in front of the spine).
     inside = body & ~cut & behind_centre
     allowed = {1: inside & ~(np.abs(x_mm - midline) < MIDLINE_MM), 2: inside & ~central}
-    beside_ribs = {1: body & ~cut & ~(np.abs(x_mm - midline) < MIDLINE_MM),
-                   2: body & ~cut & ~central}
     z_mm = _slice_z(volume)
 
     def bases():
@@ -168,6 +166,9 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         done again should the consolidation reach them."""
         extra = airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
                               ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
+        # Against the ribs, a lung's side is looked at in front of the body's centre too.
+        beside_ribs = {1: body & ~cut & ~(np.abs(x_mm - midline) < MIDLINE_MM),
+                       2: body & ~cut & ~central}
         return extra, costal_consolidation(np.where(extra > 0, extra, filled), small,
                                            beside_ribs, body, x_mm, y_mm, midline, sp,
                                            behind_centre)
