@@ -56,11 +56,14 @@ CLEAR_FLUID_HU = 15         # a voxel whose neighbourhood's median is below: flu
 def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body: np.ndarray,
                          x_mm: np.ndarray, y_mm: np.ndarray, midline: float,
                          spacing, behind: np.ndarray) -> np.ndarray:
-    """Labels (1, 2) to add where a lung's back lies more than the pleura away from the ribs.
+    """Labels (1, 2) to add where a lung's back or side lies more than the pleura away from
+    the ribs.
 
     ``filled``: both lungs' envelopes; ``hu``: the image on the same grid; ``allowed[side]``:
     where that lung may be; ``body``: the body; ``x_mm``, ``y_mm``: patient x and y of every
-    voxel; ``midline``: patient x of the body's midline; ``spacing``: the grid's (z, y, x) mm.
+    voxel; ``midline``: patient x of the body's midline; ``spacing``: the grid's (z, y, x) mm;
+    ``behind``: the body's posterior half, where all but the gap beside the ribs is looked
+    for (in front the heart and the liver lie between lung and bone).
     """
     out = np.zeros_like(filled)
     step = _posterior_step(y_mm)
@@ -73,7 +76,6 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
     if reach > 0:
         cage = ndimage.maximum_filter1d(cage.view(np.uint8), 2 * reach + 1, axis=0) > 0
     voxel_ml = float(np.prod(spacing)) / 1000.0
-    middle = _vertebral_middle(cage, body, x_mm, midline, spacing)
     solid = None
     for side in (1, 2):
         lung = filled == side
@@ -99,12 +101,13 @@ def costal_consolidation(filled: np.ndarray, hu: np.ndarray, allowed: dict, body
         # The gutter beside the spine, behind the vertebral body's middle, from the lung in
         # towards the spine, where the consolidation behind the lung reaches it (below the
         # ribs the crura and the muscles of the back lie there).
+        middle = _vertebral_middle(cage, body, x_mm, midline, spacing)
         medial = _beside_spine(lung | added, cage, x_mm, midline, spacing, middle, side)
         added |= _joined(medial & free, added)
         # What now has lung above and below it within Z_GAP_MM is lung, as the envelope
         # takes it (the posterior recess under consolidation, its tip aerated).
-        reach = int(Z_GAP_MM / spacing[0])
-        between = z_gaps(lung | added, reach) & ~z_gaps(lung, reach) & free & ~added
+        z_reach = int(Z_GAP_MM / spacing[0])
+        between = z_gaps(lung | added, z_reach) & ~z_gaps(lung, z_reach) & free & ~added
         added |= _dense(between, hu, 0)
         out[:, rows][added & (out[:, rows] == 0)] = side
     return out
