@@ -33,15 +33,8 @@ def ground_glass_with_core(volume, labels):
     """The most posterior 40 % (not 30 %) as ground glass, consolidated 12 mm inside."""
     from scipy import ndimage
 
-    lungs = (labels == 1) | (labels == 2)
-    y = volume.index_to_patient(np.stack([np.zeros(volume.shape[1]),
-                                          np.arange(volume.shape[1]),
-                                          np.zeros(volume.shape[1])], axis=1))[:, 1]
-    y = np.broadcast_to(y[None, :, None], lungs.shape)
-    band = np.zeros_like(lungs)
-    for side in (1, 2):
-        lung = labels == side
-        band |= lung & (y >= np.quantile(y[lung], 0.6))
+    band = unseen.dependent_band(volume, labels, quantile=0.6, depth_mm=np.inf,
+                                 height=(0.0, 1.0))
     core = ndimage.distance_transform_edt(band, sampling=volume.spacing) > 12.0
     glass = unseen.painted(volume, band & ~core, -550, 30, False)
     return unseen.painted(glass, core, 35, 30, True), band

@@ -467,25 +467,33 @@ class SeriesCopies:
 
 
 # ------------------------------------------------------------ copies made in memory
-def dependent_band(volume, labels) -> np.ndarray:
-    """In each lung: its most posterior 30 % (patient y), within 30 mm of its edge, over
-    the middle 60 % of the lungs' height — the lung a dependent process fills first."""
+def _patient_along(volume, axis: int) -> np.ndarray:
+    """Patient x (``axis`` 2, per column) or y (``axis`` 1, per row) in LPS mm, read along
+    one line of the array."""
+    n = volume.shape[axis]
+    index = np.zeros((n, 3))
+    index[:, axis] = np.arange(n)
+    return volume.index_to_patient(index)[:, 2 - axis]
+
+
+def dependent_band(volume, labels, quantile: float = 0.7, depth_mm: float = 30.0,
+                   height=(0.1, 0.7)) -> np.ndarray:
+    """In each lung: its most posterior 30 % (patient y at or beyond ``quantile``), within
+    ``depth_mm`` of its edge, over the middle 60 % of the lungs' height (``height``, as
+    shares from the bottom) — the lung a dependent process fills first."""
     from scipy import ndimage
 
     lungs = (labels == 1) | (labels == 2)
     depth = ndimage.distance_transform_edt(lungs, sampling=volume.spacing)
-    y = volume.index_to_patient(np.stack([np.zeros(volume.shape[1]),
-                                          np.arange(volume.shape[1]),
-                                          np.zeros(volume.shape[1])], axis=1))[:, 1]
-    y = np.broadcast_to(y[None, :, None], lungs.shape)
+    y = np.broadcast_to(_patient_along(volume, 1)[None, :, None], lungs.shape)
     ks = np.flatnonzero(lungs.any(axis=(1, 2)))
-    height = np.zeros(lungs.shape[0], bool)
-    height[ks[0] + int(0.1 * len(ks)):ks[0] + int(0.7 * len(ks))] = True
+    within = np.zeros(lungs.shape[0], bool)
+    within[ks[0] + int(height[0] * len(ks)):ks[0] + int(height[1] * len(ks))] = True
     band = np.zeros_like(lungs)
     for side in (1, 2):
         lung = labels == side
-        back = np.quantile(y[lung], 0.7)                 # LPS: +y is posterior
-        band |= lung & (y >= back) & (depth <= 30.0) & height[:, None, None]
+        back = np.quantile(y[lung], quantile)            # LPS: +y is posterior
+        band |= lung & (y >= back) & (depth <= depth_mm) & within[:, None, None]
     return band
 
 
@@ -499,11 +507,8 @@ def lateral_crust(volume, labels, depth_mm: float = 20.0) -> np.ndarray:
     lungs = (labels == 1) | (labels == 2)
     depth = ndimage.distance_transform_edt(lungs, sampling=volume.spacing)
     n = volume.shape
-    x = volume.index_to_patient(np.stack([np.zeros(n[2]), np.zeros(n[2]), np.arange(n[2])],
-                                         axis=1))[:, 0]
-    y = volume.index_to_patient(np.stack([np.zeros(n[1]), np.arange(n[1]), np.zeros(n[1])],
-                                         axis=1))[:, 1]
-    x, y = np.broadcast_to(x[None, :], n[1:]), np.broadcast_to(y[:, None], n[1:])
+    x = np.broadcast_to(_patient_along(volume, 2)[None, :], n[1:])
+    y = np.broadcast_to(_patient_along(volume, 1)[:, None], n[1:])
     ks = np.flatnonzero(lungs.any(axis=(1, 2)))
     crust = np.zeros_like(lungs)
     for k in ks[int(0.2 * len(ks)):int(0.8 * len(ks))]:
