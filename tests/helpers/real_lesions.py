@@ -30,6 +30,17 @@ def _painted(volume, parts):
     return volume.with_array(array)
 
 
+def _on_the_wall(volume, right, where: str, height: float) -> tuple:
+    """The right lung's most posterior (``where="back"``) or most lateral (``"side"``)
+    voxel in its slice at ``height``."""
+    k = _slice_at(volume, right, height)
+    jj, ii = np.nonzero(right[k])
+    lps = volume.index_to_patient(np.stack([np.full(jj.shape, k), jj, ii], axis=1))
+    # LPS: +y is posterior, -x the patient's right (the right lung's lateral wall).
+    n = int(np.argmax(lps[:, 1]) if where == "back" else np.argmin(lps[:, 0]))
+    return (k, int(jj[n]), int(ii[n]))
+
+
 def mediastinal_nodule(volume, lungs, height: float, radius_mm: float):
     """A solid nodule (40 ± 20 HU) centred on the left lung's most medial voxel."""
     left = lungs == 2
@@ -43,18 +54,23 @@ def mediastinal_nodule(volume, lungs, height: float, radius_mm: float):
     return painted, truth, _inner_point(truth, volume.spacing)
 
 
+def wall_nodule(volume, lungs, where: str, radius_mm: float, height: float):
+    """A solid nodule (40 ± 20 HU) centred on the right lung's most posterior
+    (``where="back"``) or most lateral (``"side"``) voxel at ``height``: a juxta-pleural
+    nodule, its base on the chest wall."""
+    right = lungs == 1
+    truth = _sphere(volume, _on_the_wall(volume, right, where, height), radius_mm) & right
+    painted = _painted(volume, [(truth & (volume.array < -300), 40, 20)])
+    return painted, truth, _inner_point(truth, volume.spacing)
+
+
 def part_solid_on_the_wall(volume, lungs, where: str, radius_mm: float,
                            height: float = 0.4):
     """A part-solid nodule (ground glass −600 ± 30 HU, a 40 ± 20 HU core of half its
     radius) centred on the right lung's most posterior (``where="back"``) or most lateral
     (``"side"``) voxel, clicked in its core."""
     right = lungs == 1
-    k = _slice_at(volume, right, height)
-    jj, ii = np.nonzero(right[k])
-    lps = volume.index_to_patient(np.stack([np.full(jj.shape, k), jj, ii], axis=1))
-    # LPS: +y is posterior, -x the patient's right (the right lung's lateral wall).
-    n = int(np.argmax(lps[:, 1]) if where == "back" else np.argmin(lps[:, 0]))
-    centre = (k, int(jj[n]), int(ii[n]))
+    centre = _on_the_wall(volume, right, where, height)
     truth = _sphere(volume, centre, radius_mm) & right
     glass = truth & (volume.array < -300)
     core = glass & _sphere(volume, centre, radius_mm / 2)
