@@ -58,3 +58,24 @@ def test_a_nodule_on_the_mediastinum_is_lung(chest):
 def test_a_part_solid_nodule_on_the_back_wall_is_lung(chest):
     volume, lungs = chest
     assert _inside(real_lesions.part_solid_on_the_wall(volume, lungs, "back", 7.0)) >= 0.95
+
+
+def test_a_nodule_left_out_joins_the_lung_when_clicked_as_a_lesion(chest):
+    """Until the mask takes them in, the user's way: a one-click lesion inside the pleura
+    joins the lung envelope (core.lungs.lesion_sides).  The 8 mm nodule on the side wall:
+    0.05 inside the mask, 0.92 with its lesion (measured), nothing added beyond it."""
+    from ctvis.app.lesion import lesion_context
+    from ctvis.core.lesions.grow import grow_lesion
+    from ctvis.core.lungs.lesion_sides import lesion_sides
+
+    volume, lungs = chest
+    painted, truth, click = real_lesions.wall_nodule(volume, lungs, "side", 8.0, 0.3)
+    context = lesion_context(painted)
+    labels = context.lungs.copy()
+    lesion = grow_lesion(painted, click, body=context.body, lungs=context.lungs)
+    for side, (box, mask) in lesion_sides(labels, lesion.mask, lesion.region).items():
+        labels[box][mask] = side
+    lung = (labels == 1) | (labels == 2)
+    assert np.count_nonzero(truth & lung) / np.count_nonzero(truth) >= 0.88
+    added = lung & ~np.isin(context.lungs, (1, 2))
+    assert np.count_nonzero(added & ~truth) * volume.voxel_volume_mm3 < 50.0     # mm³
