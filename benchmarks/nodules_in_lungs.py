@@ -7,7 +7,10 @@ ones (40 ± 20 HU) on the right lung's back and side wall at two heights, solid 
 left lung's mediastinal surface at four heights, part-solid ones (a solid core at the wall
 in ground glass) on the back and side wall.  The truth is the painted ball's part in the
 real series' lung.  Prints a Markdown table: the share of each nodule inside labels 1 and 2
-of ``segment_lungs`` on the painted copy (the issue's goal: at least 0.95).
+of ``segment_lungs`` on the painted copy (the issue's goal: at least 0.95), then, after an
+arrow, the share once the nodule is clicked as a one-click lesion, which joins the lung
+envelope (``core.lungs.lesion_sides``; "refused" when the lesion tool refuses the click), and
+in brackets the mL that adds beyond the nodule.
 Reads ../shared/data (or CTVIS_DATA).
 """
 from __future__ import annotations
@@ -22,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import ctvis  # noqa: E402
-from ctvis.core.lungs import segment_lungs  # noqa: E402
+from ctvis.app.lesion import lesion_context  # noqa: E402
+from ctvis.core.lesions.grow import LesionError, grow_lesion  # noqa: E402
+from ctvis.core.lungs.lesion_sides import lesion_sides  # noqa: E402
 from tests.helpers import real_lesions  # noqa: E402
 
 
@@ -31,17 +36,31 @@ def data_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "data"
 
 
+def _share(truth, labels) -> float:
+    return np.count_nonzero(truth & ((labels == 1) | (labels == 2))) / np.count_nonzero(truth)
+
+
 def held(case) -> str:
-    """The share of the case's nodule inside the lungs of its painted copy."""
-    volume, truth, _ = case
-    labels = segment_lungs(volume)
-    inside = np.count_nonzero(truth & ((labels == 1) | (labels == 2)))
-    return f"{inside / np.count_nonzero(truth):.2f}"
+    """'before → after (mL beyond)': the share of the case's nodule inside the lungs of its
+    painted copy, and once the nodule is clicked as a lesion that joins them."""
+    volume, truth, click = case
+    context = lesion_context(volume)           # the default lung mask, made once
+    labels = context.lungs.copy()
+    before = _share(truth, labels)
+    try:
+        lesion = grow_lesion(volume, click, body=context.body, lungs=context.lungs)
+    except LesionError:
+        return f"{before:.2f} → refused"
+    for side, (box, mask) in lesion_sides(labels, lesion.mask, lesion.region).items():
+        labels[box][mask] = side
+    beyond = np.count_nonzero(np.isin(labels, (1, 2)) & ~np.isin(context.lungs, (1, 2))
+                              & ~truth) * volume.voxel_volume_mm3 / 1000
+    return f"{before:.2f} → {_share(truth, labels):.2f} ({beyond:.2f})"
 
 
 def main() -> None:
     volume = ctvis.load(data_dir() / "lidc-0001-full" / "dicom")
-    lungs = segment_lungs(volume)
+    lungs = lesion_context(volume).lungs
     radii = (3.0, 5.0, 8.0, 12.0)
     print("| nodule (height: share of the lung's height from its base) | "
           + " | ".join(f"{r:.0f} mm" for r in radii) + " |")
