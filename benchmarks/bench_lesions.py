@@ -14,7 +14,6 @@ Reads ../shared/data (or CTVIS_DATA).
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,11 +31,7 @@ from ctvis.core.lesions.grow import LesionError, grow_lesion  # noqa: E402
 from ctvis.core.lesions.measure import measure_lesion  # noqa: E402
 from tests.helpers import unseen  # noqa: E402
 from tests.helpers.lesion_phantoms import lesion_cases  # noqa: E402
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 
 def deepest(truth, spacing):
@@ -74,7 +69,7 @@ def row(name, volume, truth, click, context, readers="–"):
 
 
 def main() -> int:
-    data = data_dir()
+    data = data_path()
     print("| lesion | Dice | readers' mean pairwise Dice | Dice over 8 inner-half clicks | "
           "mL ours / truth | type, long × short axis | time |")
     print("|---|---|---|---|---|---|---|")

@@ -10,7 +10,6 @@ the type.  Reads ../shared/data (or CTVIS_DATA).
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -24,11 +23,7 @@ from ctvis.app.lesion import lesion_at  # noqa: E402
 from ctvis.core.lesions.grow import LesionError  # noqa: E402
 from ctvis.core.lungs import segment_lungs  # noqa: E402
 from tests.helpers import real_lesions, unseen  # noqa: E402
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 
 def clicked(case) -> str:
@@ -45,7 +40,7 @@ def clicked(case) -> str:
 
 
 def main() -> None:
-    volume = ctvis.load(data_dir() / "lidc-0001-full" / "dicom")
+    volume = ctvis.load(data_path() / "lidc-0001-full" / "dicom")
     lungs = segment_lungs(volume)
     radii = (5.0, 8.0, 12.0)
     print("Solid nodules on the left lung's most medial voxel (height from the base):\n")

@@ -26,7 +26,6 @@ mask below the diaphragm, the GTV, the nodules or the edge of the cut field.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -40,14 +39,10 @@ sys.path.insert(0, str(ROOT))                      # tests.helpers and benchmark
 from ctvis.core.io.dispatch import load, read_mask  # noqa: E402
 from ctvis.core.lungs import lung_warnings, segment_lungs  # noqa: E402
 from tests.helpers import unseen  # noqa: E402
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 REAL, MODIFIED = unseen.REAL, unseen.MODIFIED
 DOME = ("lidc-0001-full", "lungdx-a0001")          # also a coronal through the right dome
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
 
 
 class Run(unseen.SeriesCopies):
@@ -192,7 +187,7 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=list(REAL) + list(MODIFIED))
     parser.add_argument("--pictures", type=Path, metavar="OUT_DIR")
     args = parser.parse_args(argv)
-    data = data_dir()
+    data = data_path()
     if not data.is_dir():
         print(f"shared data folder not found: {data}", file=sys.stderr)
         return 1

@@ -13,7 +13,6 @@ unless told otherwise.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -25,11 +24,7 @@ sys.path.insert(0, str(ROOT))                      # tests.helpers and benchmark
 import ctvis  # noqa: E402
 from ctvis.core.lungs import segment_lungs  # noqa: E402
 from tests.helpers import unseen  # noqa: E402
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 
 def turned(data: Path):
@@ -68,7 +63,7 @@ def main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     out = Path(argv[0]) if argv else ROOT / "docs/images/lungs-found-classes.png"
-    data = data_dir()
+    data = data_path()
     rows = [("lungdx-a0001 turned by −10°: nothing added under the bases", turned, ""),
             ("lidc-0001-full, dependent consolidation painted (yellow): lung",
              consolidated, ""),

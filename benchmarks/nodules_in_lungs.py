@@ -15,7 +15,6 @@ Reads ../shared/data (or CTVIS_DATA).
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -29,11 +28,7 @@ from ctvis.app.lesion import lesion_context  # noqa: E402
 from ctvis.core.lesions.grow import LesionError, grow_lesion  # noqa: E402
 from ctvis.core.lungs.lesion_sides import lesion_sides  # noqa: E402
 from tests.helpers import real_lesions  # noqa: E402
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 
 def _share(truth, labels) -> float:
@@ -59,7 +54,7 @@ def held(case) -> str:
 
 
 def main() -> None:
-    volume = ctvis.load(data_dir() / "lidc-0001-full" / "dicom")
+    volume = ctvis.load(data_path() / "lidc-0001-full" / "dicom")
     lungs = lesion_context(volume).lungs
     radii = (3.0, 5.0, 8.0, 12.0)
     print("| nodule (height: share of the lung's height from its base) | "

@@ -10,7 +10,6 @@ what the consolidation-against-the-ribs step added (mL).  Reads ../shared/data (
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -22,11 +21,7 @@ sys.path.insert(0, str(ROOT))                      # tests.helpers
 import ctvis  # noqa: E402
 from ctvis.core.lungs import segment_lungs  # noqa: E402
 from tests.helpers import unseen  # noqa: E402
-
-
-def data_dir() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path  # noqa: E402
 
 
 def ground_glass_with_core(volume, labels):
@@ -41,7 +36,7 @@ def ground_glass_with_core(volume, labels):
 
 
 def main() -> int:
-    volume = ctvis.load(data_dir() / "lidc-0001-full/dicom")
+    volume = ctvis.load(data_path() / "lidc-0001-full/dicom")
     labels = segment_lungs(volume, airway=True)
     band = unseen.dependent_band(volume, labels)
     cases = [

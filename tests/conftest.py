@@ -10,17 +10,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _data_path() -> Path:
-    env = os.environ.get("CTVIS_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from tests.helpers.shared_data import data_path
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    path = _data_path()
+    path = data_path()
     if not path.is_dir():
         if os.environ.get("CTVIS_REQUIRE_DATA") == "1":
             pytest.fail(f"CTVIS_REQUIRE_DATA=1 but the shared data folder is missing: {path}")
