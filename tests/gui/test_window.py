@@ -414,7 +414,7 @@ def test_main_py_takes_the_view_options_and_saves_a_screenshot(tmp_path):
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers.shared_data import ROOT
 
     out = tmp_path / "main.png"
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--preset", "bone",
