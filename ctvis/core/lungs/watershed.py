@@ -20,6 +20,8 @@ Steps (sizes in mm, converted with the volume's spacing):
    partial-volume band and the envelope's edge zone follow the image, not the grid.
    Sampled thin slices: a slice between two coarse ones takes the markers' reach from
    either and the core where both agree (:func:`_along_z`).
+6. Nodules on the pleura, which the full-resolution edge leaves out with the wall they sit
+   on, join their lung (:mod:`ctvis.core.lungs.pleural_nodules`; not with ``aerated``).
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.midline import body_turn, find_midline
+from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
@@ -329,7 +332,8 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     parenchyma only) and, with ``airway``, 3 for the trachea and main bronchi.
 
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
-    ``midline_from``, ``field_edge``, ``airless_ml`` and ``costal_ml``.
+    ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml`` and
+    ``pleural_nodules_ml``.
     """
     info = {} if info is None else info
     tick = Progress(progress, cancel)
@@ -425,6 +429,11 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
         result = aerated_only(result, hu, volume.spacing)
     region = out[cz, J, I]
     np.copyto(region, result, where=result > 0)
+    if not aerated:
+        # On the whole volume: the crop's margin is narrower than the ball it rolls.
+        tick(0.96, "lungs: nodules on the pleura")
+        added = add_pleural_nodules(out, volume.array, volume.spacing)
+        info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out

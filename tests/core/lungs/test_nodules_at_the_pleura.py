@@ -3,7 +3,8 @@ inside the default mask).  Nodules painted into a real chest (lidc-0001-full) on
 wall and on the mediastinum (tests/helpers/real_lesions.py; the whole table is printed by
 benchmarks/nodules_in_lungs.py).  Their truth is the painted ball's part in the real series'
 lung.  Nodules of 12 mm radius come in as masses (lung above and below them, the envelope's
-z gaps); the smaller ones, and those on the mediastinum, do not yet."""
+z gaps); the smaller ones, and those on the mediastinum, as the round bumps the lung wraps
+around (core.lungs.pleural_nodules)."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,45 +38,64 @@ def test_a_nodule_of_12_mm_radius_on_the_chest_wall_is_lung(chest, where):
     assert _inside(real_lesions.wall_nodule(volume, lungs, where, 12.0, 0.6)) >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 item 6, open: a juxta-pleural nodule under "
-                   "about 8 mm radius is left out (0.00 here): the envelope's z gaps call it "
-                   "a sliver, and at full resolution tissue against the wall is wall")
-def test_a_nodule_of_5_mm_radius_on_the_side_wall_is_lung(chest):
+@pytest.mark.parametrize("where, radius", [("side", 3.0), ("back", 5.0), ("side", 5.0),
+                                           ("side", 8.0)])
+def test_a_small_nodule_on_the_chest_wall_is_lung(chest, where, radius):
+    """Left out before core.lungs.pleural_nodules (0.00-0.06 inside); measured 0.96-1.00."""
     volume, lungs = chest
-    assert _inside(real_lesions.wall_nodule(volume, lungs, "side", 5.0, 0.3)) >= 0.95
+    assert _inside(real_lesions.wall_nodule(volume, lungs, where, radius, 0.3)) >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 item 6, open: a nodule on the mediastinal "
-                   "pleura is left out (0.00 here): the lung is not above and below it in its "
-                   "columns (no z gap) nor around it in its slices")
-def test_a_nodule_on_the_mediastinum_is_lung(chest):
+@pytest.mark.parametrize("height, radius", [(0.45, 8.0), (0.25, 5.0)])
+def test_a_nodule_on_the_mediastinum_is_lung(chest, height, radius):
+    """Left out before (0.00); measured 0.96 and 0.99."""
     volume, lungs = chest
-    assert _inside(real_lesions.mediastinal_nodule(volume, lungs, 0.45, 8.0)) >= 0.95
+    assert _inside(real_lesions.mediastinal_nodule(volume, lungs, height, radius)) >= 0.95
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20 item 6, open: a part-solid nodule's solid "
-                   "core at the wall is left out (0.88 held here)")
+@pytest.mark.xfail(strict=True, reason="issue 20 item 6, open: a nodule on the mediastinum "
+                   "larger than the rolled ball (12 mm radius against 10 mm) is left out "
+                   "(0.00): no z gap holds it either")
+def test_a_large_nodule_on_the_mediastinum_is_lung(chest):
+    volume, lungs = chest
+    assert _inside(real_lesions.mediastinal_nodule(volume, lungs, 0.25, 12.0)) >= 0.95
+
+
 def test_a_part_solid_nodule_on_the_back_wall_is_lung(chest):
+    """Its solid core at the wall was left out before (0.88 held)."""
     volume, lungs = chest
     assert _inside(real_lesions.part_solid_on_the_wall(volume, lungs, "back", 7.0)) >= 0.95
 
 
+@pytest.mark.parametrize("name", ["lidc-0001-full/dicom", "lungdx-a0001",
+                                  "pancreas-ct-cb-001"])
+def test_clean_chests_gain_little_from_the_pleura(data_dir, name):
+    """Creases, hilar vessels and folds are not round: on chests with no nodule at the
+    pleura the step adds 0.17, 0.85 and 0.13 mL (measured; small bumps of partial volume)."""
+    info = {}
+    segment_lungs(ctvis.load(data_dir / name), info=info)
+    assert sum(info["pleural_nodules_ml"].values()) <= 1.5
+
+
 def test_a_nodule_left_out_joins_the_lung_when_clicked_as_a_lesion(chest):
-    """Until the mask takes them in, the user's way: a one-click lesion inside the pleura
-    joins the lung envelope (core.lungs.lesion_sides).  The 8 mm nodule on the side wall:
-    0.05 inside the mask, 0.92 with its lesion (measured), nothing added beyond it."""
+    """What the mask leaves out, the user takes in: a one-click lesion inside the pleura
+    joins the lung envelope (core.lungs.lesion_sides).  The 12 mm nodule on the
+    mediastinum: 0.00 inside the mask, 0.97 with its lesion, 240 mm³ added beyond it
+    (measured)."""
     from ctvis.app.lesion import lesion_context
     from ctvis.core.lesions.grow import grow_lesion
     from ctvis.core.lungs.lesion_sides import lesion_sides
 
     volume, lungs = chest
-    painted, truth, click = real_lesions.wall_nodule(volume, lungs, "side", 8.0, 0.3)
+    painted, truth, click = real_lesions.mediastinal_nodule(volume, lungs, 0.45, 12.0)
     context = lesion_context(painted)
     labels = context.lungs.copy()
+    before = np.isin(labels, (1, 2))
+    assert np.count_nonzero(truth & before) / np.count_nonzero(truth) <= 0.05
     lesion = grow_lesion(painted, click, body=context.body, lungs=context.lungs)
     for side, (box, mask) in lesion_sides(labels, lesion.mask, lesion.region).items():
         labels[box][mask] = side
-    lung = (labels == 1) | (labels == 2)
-    assert np.count_nonzero(truth & lung) / np.count_nonzero(truth) >= 0.88
-    added = lung & ~np.isin(context.lungs, (1, 2))
-    assert np.count_nonzero(added & ~truth) * volume.voxel_volume_mm3 < 50.0     # mm³
+    lung = np.isin(labels, (1, 2))
+    assert np.count_nonzero(truth & lung) / np.count_nonzero(truth) >= 0.95
+    added = lung & ~before
+    assert np.count_nonzero(added & ~truth) * volume.voxel_volume_mm3 < 500.0     # mm³

@@ -1,0 +1,210 @@
+"""Nodules on the pleura join their lung (issue 20, item 6).
+
+The full-resolution watershed stops each lung at solid tissue, so a nodule on the chest
+wall or the mediastinum is left out with the wall it touches (docs/lungs.md, "Nodules at
+the pleura").  A nodule bulges into its lung, and the lung wraps around it: the lung's
+closing with a ball larger than the nodule (``ROLL_MM``) fills it, and with it the creases,
+hilar vessels and folds the lung also wraps around.  What tells the nodule from those:
+
+* it is round: a half ball lies within its radius of the centre of its base, its point
+  deepest from the lung, where a crease or a fold reaches far beyond its depth;
+* it is solid tissue (its median HU), neither fat nor bone;
+* aerated lung lies around it (not the airless tissue of a collapsed base).
+
+Candidates are found on a grid of about ``GRID_MM`` (the closing of a whole lung at full
+resolution costs as much as the segmentation); each is judged and completed at full
+resolution in a box of its own.  Completing: the ball's closing leaves the nodule's base
+against the wall (its cusps), so the tissue within the nodule's sphere that a larger ball
+(``COMPLETE`` × its reach) fills, and that lies within ``GROW_MM`` of it, is added.
+No Qt, no VTK.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ctvis.core.image.body import index_box
+from ctvis.core.image.distance import distance_mm
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
+
+ROLL_MM = 10.0          # the ball rolled around each lung: fills bumps up to ~8 mm radius
+GRID_MM = 1.5           # the candidates' grid: a 3 mm half ball is a dozen of its voxels
+MIN_ML = 0.04           # smaller bumps are the pleura's relief (a 3 mm half ball: 0.057 mL)
+MIN_DEPTH_MM = 2.0      # ... and so are shallower ones
+ROUND = 1.6             # a nodule reaches at most this times its depth (+ a voxel's diagonal)
+TISSUE_HU = -300        # denser voxels can be a nodule's
+BONE_HU = 250           # ... and lighter ones (bone and its cortex are the wall's)
+MEDIAN_HU = (-150.0, 250.0)   # a nodule's median: soft tissue, neither fat nor bone
+AERATED_HU = -500
+AERATED_SHARE = 0.6     # of the lung voxels touching it
+COMPLETE = 2.0          # the completing ball, in the nodule's reaches
+GROW_MM = 1.5           # the base's layer the closings leave against the wall
+
+
+def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing,
+                        sides=(1, 2)) -> dict[int, float]:
+    """Add to each lung of ``labels`` (in place) the nodules on its pleura; returns the
+    mm³ added per side."""
+    spacing = np.asarray(spacing, float)
+    step = np.maximum(1, np.rint(GRID_MM / spacing)).astype(int)
+    added = {}
+    for side in sides:
+        box = index_box(labels == side)
+        if box is None:
+            continue
+        box = _padded(box, spacing, ROLL_MM + GRID_MM, labels.shape)
+        found = [_judged(labels, hu, side, spacing, _to_full(candidate, box, step), radius)
+                 for candidate, radius in _candidates(labels[box], hu[box], side, spacing,
+                                                      step)]
+        # Painted after all are judged: each is judged against the lung as segmented.
+        total = 0
+        for region, nodule in filter(None, found):
+            nodule &= labels[region] == 0
+            labels[region][nodule] = side
+            total += int(np.count_nonzero(nodule))
+        added[side] = total * float(np.prod(spacing))
+    return added
+
+
+def _padded(box, spacing, mm: float, shape) -> tuple:
+    pad = [int(np.ceil(mm / s)) + 1 for s in spacing]
+    return tuple(slice(max(b.start - p, 0), min(b.stop + p, n))
+                 for b, p, n in zip(box, pad, shape))
+
+
+def _closing(lung: np.ndarray, spacing, radius_mm: float, to_lung=None) -> np.ndarray:
+    """``lung``'s closing with a ball of ``radius_mm`` (exact, by two distance maps;
+    ``to_lung``: the distance map to ``lung``, if already made)."""
+    if to_lung is None:
+        to_lung = distance_mm(~lung, spacing)
+    # Beyond the array is not lung: a border of it lets the ball roll in from there.
+    grown = np.pad(to_lung <= radius_mm, 1)
+    return distance_mm(grown, spacing)[1:-1, 1:-1, 1:-1] > radius_mm
+
+
+def _tissue(labels: np.ndarray, hu: np.ndarray) -> np.ndarray:
+    return (labels == 0) & (hu > TISSUE_HU) & (hu < BONE_HU)
+
+
+def _candidates(labels, hu, side, spacing, step):
+    """(index box on the grid of ``step``, ball radius) of each piece of tissue the lung's
+    closing fills that passes :func:`_is_nodule`'s tests with a grid voxel's slack (a
+    small nodule is a few grid voxels); the radius fills a bump of its reach."""
+    grid = tuple(slice(None, None, int(s)) for s in step)
+    pitch = spacing * step
+    lung = labels[grid] == side
+    sampled = hu[grid]
+    to_lung = distance_mm(~lung, pitch)
+    fill = _closing(lung, pitch, ROLL_MM, to_lung) & ~lung & _tissue(labels[grid], sampled)
+    parts, _ = ndimage.label(fill)
+    voxel_ml = float(np.prod(pitch)) / 1000
+    slack = float(np.linalg.norm(pitch))
+    for n, found in enumerate(ndimage.find_objects(parts), start=1):
+        if found is None:
+            continue
+        piece = parts[found] == n
+        if np.count_nonzero(piece) * voxel_ml < MIN_ML / 2:
+            continue
+        _, depth, reach = _shape(piece, to_lung[found], pitch)
+        if depth + slack < _min_depth(spacing) or reach > ROUND * depth + slack:
+            continue
+        near = _grown(found, lung.shape)
+        if _is_solid(parts[near] == n, lung[near], sampled[near], AERATED_SHARE - 0.1):
+            yield found, min(ROLL_MM, ROUND * reach + slack)
+
+
+def _grown(box, shape) -> tuple:
+    return tuple(slice(max(b.start - 1, 0), min(b.stop + 1, n)) for b, n in zip(box, shape))
+
+
+def _to_full(candidate, box, step) -> tuple:
+    """A candidate's box on the grid inside ``box`` as a full-resolution index box."""
+    return tuple(slice(b.start + c.start * s, b.start + c.stop * s)
+                 for c, b, s in zip(candidate, box, step))
+
+
+def _judged(labels, hu, side, spacing, where, radius):
+    """(box, mask) of the nodule found at full resolution in ``where`` by the lung's
+    closing with a ball of ``radius`` mm, or None."""
+    box = _padded(where, spacing, radius + GRID_MM, labels.shape)
+    lung = labels[box] == side
+    tissue = _tissue(labels[box], hu[box])
+    to_lung = distance_mm(~lung, spacing)
+    fill = _closing(lung, spacing, radius, to_lung) & tissue
+    inner = tuple(slice(w.start - b.start, w.stop - b.start) for w, b in zip(where, box))
+    parts, _ = ndimage.label(fill)
+    best = None
+    for n in np.unique(parts[inner]):
+        if n == 0:
+            continue
+        piece = parts == n
+        centre, depth, reach = _shape(piece, to_lung, spacing)
+        if not _is_nodule(piece, depth, reach, lung, hu[box], spacing):
+            continue
+        full_centre = tuple(c + b.start for c, b in zip(centre, box))
+        region, nodule, allowed = _completed(labels, hu, side, spacing, full_centre, reach)
+        _paste(nodule, region, piece, box)
+        # The base's layer against the wall, which both closings leave out.
+        nodule |= (distance_mm(~nodule, spacing) <= GROW_MM) & allowed
+        if best is None or nodule.sum() > best[1].sum():
+            best = (region, nodule)
+    return best
+
+
+def _shape(piece, to_lung, spacing):
+    """The piece's deepest voxel from the lung, its depth and its reach from there (mm)."""
+    depth_map = np.where(piece, to_lung, 0)
+    centre = np.unravel_index(int(np.argmax(depth_map)), piece.shape)
+    points = np.argwhere(piece)
+    reach = float(np.sqrt((((points - centre) * spacing) ** 2).sum(axis=1)).max())
+    return centre, float(depth_map[centre]), reach
+
+
+def _min_depth(spacing) -> float:
+    """A bump shallower than two pixels is the pleura's relief, or noise."""
+    return max(MIN_DEPTH_MM, 2 * float(max(spacing[1:])))
+
+
+def _is_nodule(piece, depth, reach, lung, hu, spacing) -> bool:
+    if piece.sum() * np.prod(spacing) / 1000 < MIN_ML or depth < _min_depth(spacing):
+        return False
+    if reach > ROUND * depth + float(np.linalg.norm(spacing)):
+        return False
+    return _is_solid(piece, lung, hu, AERATED_SHARE)
+
+
+def _is_solid(piece, lung, hu, aerated_share: float) -> bool:
+    """Soft tissue by its median HU, with aerated lung around most of it."""
+    median = float(np.median(hu[piece]))
+    if not MEDIAN_HU[0] < median < MEDIAN_HU[1]:
+        return False
+    touching = ndimage.binary_dilation(piece) & lung
+    aerated = np.count_nonzero(touching & (hu < AERATED_HU))
+    return aerated >= aerated_share * max(np.count_nonzero(touching), 1)
+
+
+def _completed(labels, hu, side, spacing, centre, reach):
+    """(box, mask, allowed): the tissue within ``reach`` of ``centre`` (``allowed``) and
+    the part of it that the lung's closing with a ball of ``COMPLETE`` × ``reach`` fills."""
+    radius = reach + 0.5 * float(max(spacing[1:]))
+    big = max(COMPLETE * reach, ROLL_MM)
+    point = tuple(slice(c, c + 1) for c in centre)
+    box = _padded(point, spacing, big + radius, labels.shape)
+    lung = labels[box] == side
+    tissue = _tissue(labels[box], hu[box])
+    grid = np.indices(lung.shape, dtype=np.float32)
+    offset = [(g - (c - b.start)) * s for g, c, b, s in zip(grid, centre, box, spacing)]
+    sphere = np.sqrt(sum(o * o for o in offset)) <= radius
+    allowed = tissue & sphere
+    return box, _closing(lung, spacing, big) & allowed, allowed
+
+
+def _paste(nodule, region, piece, piece_box) -> None:
+    """Add ``piece`` (in ``piece_box``) to ``nodule`` (in ``region``, which holds it)."""
+    overlap = tuple(slice(max(r.start, p.start), min(r.stop, p.stop))
+                    for r, p in zip(region, piece_box))
+    into = tuple(slice(o.start - r.start, o.stop - r.start) for o, r in zip(overlap, region))
+    out_of = tuple(slice(o.start - p.start, o.stop - p.start) for o, p in zip(overlap, piece_box))
+    nodule[into] |= piece[out_of]
+
+
+__all__ = ["add_pleural_nodules"]
