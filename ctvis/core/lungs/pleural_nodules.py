@@ -7,7 +7,9 @@ closing with a ball larger than the nodule (``ROLL_MM``) fills it, and with it t
 hilar vessels and folds the lung also wraps around.  What tells the nodule from those:
 
 * it is round: a half ball lies within its radius of the centre of its base, its point
-  deepest from the lung, where a crease or a fold reaches far beyond its depth;
+  deepest from the lung, and fills the lens of that depth and reach (a nodule on a curved
+  wall is flatter, a lens itself), where a crease or a fold of the same depth reaches far
+  beyond it, or fills a small part of its lens; and it is no larger than the ball;
 * it is solid tissue (its median HU), neither fat nor bone;
 * aerated lung lies around it (not the airless tissue of a collapsed base).
 
@@ -28,9 +30,11 @@ from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first 
 
 ROLL_MM = 10.0          # the ball rolled around each lung: fills bumps up to ~8 mm radius
 GRID_MM = 1.5           # the candidates' grid: a 3 mm half ball is a dozen of its voxels
-MIN_ML = 0.04           # smaller bumps are the pleura's relief (a 3 mm half ball: 0.057 mL)
+MIN_ML = 0.03           # smaller bumps are the pleura's relief (a 3 mm half ball: 0.057 mL,
+                        # flatter on a curved wall)
 MIN_DEPTH_MM = 2.0      # ... and so are shallower ones
-ROUND = 1.6             # a nodule reaches at most this times its depth (+ a voxel's diagonal)
+ROUND = 2.5             # a nodule reaches at most this times its depth (+ a voxel's diagonal)
+FILL = 0.7              # ... and fills this much of the lens of its depth and reach
 TISSUE_HU = -300        # denser voxels can be a nodule's
 BONE_HU = 250           # ... and lighter ones (bone and its cortex are the wall's)
 MEDIAN_HU = (-150.0, 250.0)   # a nodule's median: soft tissue, neither fat nor bone
@@ -47,6 +51,10 @@ def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing,
     spacing = np.asarray(spacing, float)
     step = np.maximum(1, np.rint(GRID_MM / spacing)).astype(int)
     added = {}
+    if 2 * _min_depth(spacing) > ROLL_MM:
+        # Pixels so coarse that a bump two of them deep is as large as the ball: nothing
+        # tells a nodule there from the pleura's relief (a 64² research grid, a preview).
+        return added
     for side in sides:
         box = index_box(labels == side)
         if box is None:
@@ -105,7 +113,8 @@ def _candidates(labels, hu, side, spacing, step):
         if np.count_nonzero(piece) * voxel_ml < MIN_ML / 2:
             continue
         _, depth, reach = _shape(piece, to_lung[found], pitch)
-        if depth + slack < _min_depth(spacing) or reach > ROUND * depth + slack:
+        if (depth + slack < _min_depth(spacing)
+                or reach > min(ROUND * depth, ROLL_MM) + slack):
             continue
         near = _grown(found, lung.shape)
         if _is_solid(parts[near] == n, lung[near], sampled[near], AERATED_SHARE - 0.1):
@@ -165,9 +174,15 @@ def _min_depth(spacing) -> float:
 
 
 def _is_nodule(piece, depth, reach, lung, hu, spacing) -> bool:
-    if piece.sum() * np.prod(spacing) / 1000 < MIN_ML or depth < _min_depth(spacing):
+    volume = np.count_nonzero(piece) * float(np.prod(spacing))
+    if volume < MIN_ML * 1000 or depth < _min_depth(spacing) or reach > ROLL_MM:
         return False
     if reach > ROUND * depth + float(np.linalg.norm(spacing)):
+        return False
+    # A lens as deep as the piece and as wide as its reach: a half ball (or a nodule on a
+    # curved wall, flatter) fills it, a crease or a fold of that depth and reach does not.
+    lens = np.pi * depth / 6 * (3 * reach * reach + depth * depth)
+    if volume < FILL * lens:
         return False
     return _is_solid(piece, lung, hu, AERATED_SHARE)
 

@@ -46,9 +46,9 @@ def test_a_small_nodule_on_the_chest_wall_is_lung(chest, where, radius):
     assert _inside(real_lesions.wall_nodule(volume, lungs, where, radius, 0.3)) >= 0.95
 
 
-@pytest.mark.parametrize("height, radius", [(0.45, 8.0), (0.25, 5.0)])
+@pytest.mark.parametrize("height, radius", [(0.45, 8.0), (0.55, 5.0)])
 def test_a_nodule_on_the_mediastinum_is_lung(chest, height, radius):
-    """Left out before (0.00); measured 0.96 and 0.99."""
+    """Left out before (0.00); measured 0.96 and 1.00."""
     volume, lungs = chest
     assert _inside(real_lesions.mediastinal_nodule(volume, lungs, height, radius)) >= 0.95
 
@@ -71,10 +71,10 @@ def test_a_part_solid_nodule_on_the_back_wall_is_lung(chest):
                                   "pancreas-ct-cb-001"])
 def test_clean_chests_gain_little_from_the_pleura(data_dir, name):
     """Creases, hilar vessels and folds are not round: on chests with no nodule at the
-    pleura the step adds 0.17, 0.85 and 0.13 mL (measured; small bumps of partial volume)."""
+    pleura the step adds 0.00, 0.32 and 0.00 mL (measured; lungdx-a0001's 5 mm slices)."""
     info = {}
     segment_lungs(ctvis.load(data_dir / name), info=info)
-    assert sum(info["pleural_nodules_ml"].values()) <= 1.5
+    assert sum(info["pleural_nodules_ml"].values()) <= 1.0
 
 
 def test_a_nodule_left_out_joins_the_lung_when_clicked_as_a_lesion(chest):
