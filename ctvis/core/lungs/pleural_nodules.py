@@ -44,10 +44,11 @@ COMPLETE = 2.0          # the completing ball, in the nodule's reaches
 GROW_MM = 1.5           # the base's layer the closings leave against the wall
 
 
-def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing,
-                        sides=(1, 2)) -> dict[int, float]:
+def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
+                        within: tuple | None = None) -> dict[int, float]:
     """Add to each lung of ``labels`` (in place) the nodules on its pleura; returns the
-    mm³ added per side."""
+    mm³ added per side.  ``within``: a box (a slice per axis) that holds every lung voxel,
+    to find the lungs in less than the whole volume."""
     spacing = np.asarray(spacing, float)
     step = np.maximum(1, np.rint(GRID_MM / spacing)).astype(int)
     added = {}
@@ -55,10 +56,12 @@ def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing,
         # Pixels so coarse that a bump two of them deep is as large as the ball: nothing
         # tells a nodule there from the pleura's relief (a 64² research grid, a preview).
         return added
+    within = within or tuple(slice(0, n) for n in labels.shape)
     for side in sides:
-        box = index_box(labels == side)
+        box = index_box(labels[within] == side)
         if box is None:
             continue
+        box = tuple(slice(b.start + w.start, b.stop + w.start) for b, w in zip(box, within))
         box = _padded(box, spacing, ROLL_MM + GRID_MM, labels.shape)
         found = [_judged(labels, hu, side, spacing, _to_full(candidate, box, step), radius)
                  for candidate, radius in _candidates(labels[box], hu[box], side, spacing,

@@ -432,7 +432,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     if not aerated:
         # On the whole volume: the crop's margin is narrower than the ball it rolls.
         tick(0.96, "lungs: nodules on the pleura")
-        added = add_pleural_nodules(out, volume.array, volume.spacing)
+        added = add_pleural_nodules(out, volume.array, volume.spacing, within=(cz, J, I))
         info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
