@@ -138,7 +138,12 @@ def _not_fluid(hu: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Within ``where``'s box: the voxels whose 3 x 3 x 3 median is not clearly fluid."""
     out = np.zeros(hu.shape, bool)
     box = index_box(where)
-    out[box] = ndimage.median_filter(hu[box], size=3) >= CLEAR_FLUID_HU
+    # A median of 27 voxels is at least the threshold exactly when 14 of them are: a count
+    # by three sums along the axes (the rank filter cost 0.9 s on a 275 x 512² chest).
+    count = (hu[box] >= CLEAR_FLUID_HU).view(np.uint8)
+    for axis in range(count.ndim):
+        count = ndimage.correlate1d(count, [1, 1, 1], axis=axis, mode="reflect")
+    out[box] = count >= (3 ** count.ndim + 1) // 2
     return out
 
 

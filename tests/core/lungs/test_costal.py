@@ -82,3 +82,23 @@ def test_slices_not_across_the_body_get_nothing():
                                    * 10.0, SHAPE)
     assert not costal_consolidation(filled, hu, allowed, body, x_mm, along_slices, midline,
                                     SPACING, behind).any()
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_fluid_is_told_by_the_median_of_each_voxels_neighbourhood(dtype):
+    """The count that stands for the 3 x 3 x 3 median gives the rank filter's answer on
+    every voxel, borders too (noise around the threshold, so both answers occur)."""
+    from scipy import ndimage
+
+    from ctvis.core.lungs.costal import CLEAR_FLUID_HU, _not_fluid
+
+    rng = np.random.default_rng(3)
+    hu = rng.integers(CLEAR_FLUID_HU - 40, CLEAR_FLUID_HU + 40, (12, 17, 23)).astype(dtype)
+    where = np.zeros(hu.shape, bool)
+    where[2:11, 1:16, 3:20] = True
+    got = _not_fluid(hu, where)
+    box = (slice(2, 11), slice(1, 16), slice(3, 20))
+    expected = ndimage.median_filter(hu[box], size=3) >= CLEAR_FLUID_HU
+    assert 0.2 < expected.mean() < 0.8
+    assert np.array_equal(got[box], expected)
+    assert not got[~where].any()
