@@ -10,6 +10,8 @@ hilar vessels and folds the lung also wraps around.  What tells the nodule from 
   deepest from the lung, and fills the lens of that depth and reach (a nodule on a curved
   wall is flatter, a lens itself), where a crease or a fold of the same depth reaches far
   beyond it, or fills a small part of its lens; and it is no larger than the ball;
+* it is seen: two pixels deep, and two voxels across along every axis (a bump within one
+  thick slice is that slice's partial volume where it cuts the lung's surface);
 * it is solid tissue (its median HU), neither fat nor bone;
 * aerated lung lies around it (not the airless tissue of a collapsed base).
 
@@ -176,9 +178,20 @@ def _min_depth(spacing) -> float:
     return max(MIN_DEPTH_MM, 2 * float(max(spacing[1:])))
 
 
+def _thinnest(piece) -> int:
+    """The fewest voxels the piece spans along an axis.  A bump in one slice is the slice's
+    partial volume where it cuts the lung's surface (an apex, a dome), or noise: on 5 mm
+    slices with a sharp kernel, such grey patches were most of what passed the tests."""
+    return min(int(np.count_nonzero(piece.any(axis=tuple(a for a in range(piece.ndim)
+                                                          if a != axis))))
+               for axis in range(piece.ndim))
+
+
 def _is_nodule(piece, depth, reach, lung, hu, spacing) -> bool:
     volume = np.count_nonzero(piece) * float(np.prod(spacing))
     if volume < MIN_ML * 1000 or depth < _min_depth(spacing) or reach > ROLL_MM:
+        return False
+    if _thinnest(piece) < 2:
         return False
     if reach > ROUND * depth + float(np.linalg.norm(spacing)):
         return False
