@@ -36,7 +36,8 @@ MIN_ML = 0.03           # smaller bumps are the pleura's relief (a 3 mm half bal
                         # flatter on a curved wall)
 MIN_DEPTH_MM = 2.0      # ... and so are shallower ones
 ROUND = 2.5             # a nodule reaches at most this times its depth (+ a voxel's diagonal)
-FILL = 0.7              # ... and fills this much of the lens of its depth and reach
+FILL = 0.8              # ... and fills this much of the lens of its depth and reach
+                        # (nodules 0.88-1.17; grey patches on 5 mm sharp slices up to 0.79)
 TISSUE_HU = -300        # denser voxels can be a nodule's
 BONE_HU = 250           # ... and lighter ones (bone and its cortex are the wall's)
 MEDIAN_HU = (-150.0, 250.0)   # a nodule's median: soft tissue, neither fat nor bone
