@@ -29,6 +29,8 @@ GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is
                                    # below −975 HU; lung parenchyma, even emphysema, is not
 AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
 MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
+BRIDGE_MM = 10.0          # gaps in the body's wall narrower than this (metal's streaks) are
+                         # closed before its holes are filled
 
 # In-plane connectivity for per-slice operations done on a whole stack at once.
 PLANE_CROSS = np.zeros((3, 3, 3), bool)
@@ -109,19 +111,38 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
     grow = size + 2
     body = dense & box_max(component, (1, grow, grow))
     tick(0.7, "body mask: filling holes")
-    return _fill_within_field(body, array, outside, float(np.prod(spacing)) / 1000.0)
+    return _fill_within_field(body, array, outside, float(np.prod(spacing)) / 1000.0,
+                              _bridged(body, spacing))
+
+
+def _bridged(body: np.ndarray, spacing) -> np.ndarray:
+    """``body`` closed in-plane across gaps narrower than ``BRIDGE_MM``: the dark streaks
+    that metal (a pacemaker, a port, a prosthesis) casts across the chest wall would
+    otherwise open a lung's slice to the air outside."""
+    size = 2 * max(int(round(BRIDGE_MM / (2 * min(spacing[1:])))), 1) + 1
+    return body | box_min(box_max(body, (1, size, size)), (1, size, size))
 
 
 def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray | None,
-                       voxel_ml: float) -> np.ndarray:
+                       voxel_ml: float, bridged: np.ndarray | None = None) -> np.ndarray:
     """``body`` with its holes filled slice by slice, and with what touches the field's edge
-    (the array's border or ``outside``) taken in where it is lung-like, not the outside air."""
+    (the array's border or ``outside``) taken in where it is lung-like, not the outside air.
+    ``bridged``: ``body`` with its narrow gaps closed; the holes that only it encloses are
+    filled too (the gaps themselves, and the rest, are decided as before: a lung cut by the
+    field's edge is judged whole, in 3-D)."""
+    holes, undecided = _holes(body, outside)
+    if bridged is not None:
+        holes |= _holes(bridged, outside)[0]
+    return body | holes | _cut_lungs(undecided, body, array, voxel_ml)
+
+
+def _holes(body: np.ndarray, outside: np.ndarray | None) -> tuple:
+    """(the holes of ``body`` in each slice, what is neither body nor a hole: the regions
+    that reach the array's border or the field's edge)."""
     known = ~body
     if outside is not None and outside.any():
         known &= ~outside[None]
     parts, n = ndimage.label(known, structure=PLANE_CROSS)
-    if n == 0:
-        return body
     touching = np.zeros(n + 1, bool)
     for edge in (parts[:, 0, :], parts[:, -1, :], parts[:, :, 0], parts[:, :, -1]):
         touching[np.unique(edge)] = True
@@ -130,9 +151,7 @@ def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray 
         touching[np.unique(parts[:, rim])] = True
     touching[0] = False                                      # label 0: body or unknown
     undecided = touching[parts]
-    filled = body | ((parts > 0) & ~undecided)
-    del parts
-    return filled | _cut_lungs(undecided, body, array, voxel_ml)
+    return (parts > 0) & ~undecided, undecided
 
 
 def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,

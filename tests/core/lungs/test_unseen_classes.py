@@ -125,6 +125,24 @@ def test_a_noisy_chest_takes_no_liver_under_the_dome(cases):
     unseen.assert_lungs_agree(got, labels, 0.98, "noise 40 HU")
 
 
+def test_metal_streaks_across_the_chest_wall_lose_no_slice_of_lung(cases):
+    """A pacemaker's dark streaks cross the chest wall into the lung: in the slices where
+    they joined the lung's air to the air outside, the body's hole filling lost the whole
+    slice of the left lung (its central slice held 0.008 of its 20,233 voxels; Dice 0.980).
+    Gaps in the body's wall narrower than 10 mm are closed before its holes are filled:
+    every slice holds its lung (the worst 0.967; Dice 0.987; what is left is the streaks'
+    air beside the lung, taken in as lung: 45 mL)."""
+    volume, labels, _ = cases("lidc-0001-full")
+    metal, centre = unseen.with_metal(volume, labels)
+    got = segment_lungs(metal)
+    left, ref = got == 2, labels == 2
+    for k in np.flatnonzero(ref.any(axis=(1, 2))):
+        held = np.count_nonzero(left[k] & ref[k]) / np.count_nonzero(ref[k])
+        assert held >= 0.9, f"slice {k} holds {held:.2f} of its left lung"
+    assert unseen.dice(got == 1, labels == 1) >= 0.99
+    assert unseen.dice(left, ref) >= 0.985
+
+
 # --------------------------------------------------------------- (e) no rectangles
 # Whole chests of three vendors and slice thicknesses, the crop and the tumour crop.
 @pytest.mark.parametrize("name", ["lidc-0001-full", "lungdx-a0001", "pancreas-ct-cb-001",
