@@ -29,7 +29,7 @@ GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is
                                    # below −975 HU; lung parenchyma, even emphysema, is not
 AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
 MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
-BRIDGE_MM = 10.0          # gaps in the body's wall narrower than this (metal's streaks) are
+BRIDGE_MM = 10.0         # gaps in the body's wall narrower than this (metal's streaks) are
                          # closed before its holes are filled
 
 # In-plane connectivity for per-slice operations done on a whole stack at once.

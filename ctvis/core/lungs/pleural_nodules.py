@@ -17,9 +17,10 @@ hilar vessels and folds the lung also wraps around.  What tells the nodule from 
 
 Candidates are found on a grid of about ``GRID_MM`` in-plane and ``GRID_Z_MM`` along z (the
 closing of a whole lung at full resolution costs as much as the segmentation); each is
-judged and completed at full resolution in a box of its own.  Completing: the ball's closing leaves the nodule's base
-against the wall (its cusps), so the tissue within the nodule's sphere that a larger ball
-(``COMPLETE`` × its reach) fills, and that lies within ``GROW_MM`` of it, is added.
+judged and completed at full resolution in a box of its own.  Completing: the ball's
+closing leaves the nodule's base against the wall (its cusps), so the tissue within the
+nodule's sphere that a larger ball (``COMPLETE`` × its reach) fills, and that lies within
+``GROW_MM`` of it, is added.
 No Qt, no VTK.
 """
 from __future__ import annotations
