@@ -133,7 +133,7 @@ def test_metal_streaks_across_the_chest_wall_lose_no_slice_of_lung(cases):
     every slice holds its lung (the worst 0.967; Dice 0.987; what is left is the streaks'
     air beside the lung, taken in as lung: 45 mL)."""
     volume, labels, _ = cases("lidc-0001-full")
-    metal, centre = unseen.with_metal(volume, labels)
+    metal, _ = unseen.with_metal(volume, labels)
     got = segment_lungs(metal)
     left, ref = got == 2, labels == 2
     for k in np.flatnonzero(ref.any(axis=(1, 2))):
