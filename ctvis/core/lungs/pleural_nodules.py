@@ -20,7 +20,7 @@ closing of a whole lung at full resolution costs as much as the segmentation); e
 judged and completed at full resolution in a box of its own.  Completing: the ball's
 closing leaves the nodule's base against the wall (its cusps), so the tissue within the
 nodule's sphere that a larger ball (``COMPLETE`` × its reach) fills, and that lies within
-``GROW_MM`` of it, is added.
+``GROW_MM`` (or ``GROW_SHARE`` of its reach, if thicker) of it, is added.
 No Qt, no VTK.
 """
 from __future__ import annotations
@@ -48,6 +48,7 @@ AERATED_HU = -500
 AERATED_SHARE = 0.6     # of the lung voxels touching it
 COMPLETE = 2.0          # the completing ball, in the nodule's reaches
 GROW_MM = 1.5           # the base's layer the closings leave against the wall
+GROW_SHARE = 0.3        # ... at least this share of the nodule's reach (the cusps grow with it)
 
 
 def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
@@ -162,7 +163,8 @@ def _judged(labels, hu, side, spacing, where, radius):
         region, nodule, allowed = _completed(labels, hu, side, spacing, full_centre, reach)
         _paste(nodule, region, piece, box)
         # The base's layer against the wall, which both closings leave out.
-        nodule |= (distance_mm(~nodule, spacing) <= GROW_MM) & allowed
+        layer = max(GROW_MM, GROW_SHARE * reach)
+        nodule |= (distance_mm(~nodule, spacing) <= layer) & allowed
         if best is None or nodule.sum() > best[1].sum():
             best = (region, nodule)
     return best

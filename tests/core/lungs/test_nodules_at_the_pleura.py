@@ -38,12 +38,15 @@ def test_a_nodule_of_12_mm_radius_on_the_chest_wall_is_lung(chest, where):
     assert _inside(real_lesions.wall_nodule(volume, lungs, where, 12.0, 0.6)) >= 0.95
 
 
-@pytest.mark.parametrize("where, radius", [("side", 3.0), ("back", 5.0), ("side", 5.0),
-                                           ("side", 8.0)])
-def test_a_small_nodule_on_the_chest_wall_is_lung(chest, where, radius):
-    """Left out before core.lungs.pleural_nodules (0.00-0.06 inside); measured 0.96-1.00."""
+@pytest.mark.parametrize("where, radius, height", [
+    ("side", 3.0, 0.3), ("back", 5.0, 0.3), ("side", 5.0, 0.3), ("side", 8.0, 0.3),
+    ("side", 8.0, 0.6)])
+def test_a_small_nodule_on_the_chest_wall_is_lung(chest, where, radius, height):
+    """Left out before core.lungs.pleural_nodules (0.00-0.06 inside); measured 0.98-1.00
+    (the 8 mm ones 0.96 and 0.93 while the layer added at their base was 1.5 mm, not 0.3 of
+    their reach)."""
     volume, lungs = chest
-    assert _inside(real_lesions.wall_nodule(volume, lungs, where, radius, 0.3)) >= 0.95
+    assert _inside(real_lesions.wall_nodule(volume, lungs, where, radius, height)) >= 0.95
 
 
 @pytest.mark.parametrize("height, radius", [(0.45, 8.0), (0.55, 5.0)])
