@@ -252,6 +252,19 @@ def index_box(mask: np.ndarray) -> tuple | None:
     return (first,) + index_box(mask[first].any(axis=0))
 
 
+def grown_box(box: tuple, by, shape) -> tuple:
+    """``box`` (a slice per axis) grown by ``by`` voxels on each side (one number, or one
+    per axis), clipped to an array of ``shape``."""
+    by = (by,) * len(box) if np.isscalar(by) else by
+    return tuple(slice(max(b.start - k, 0), min(b.stop + k, n))
+                 for b, k, n in zip(box, by, shape))
+
+
+def margin_voxels(mm: float, spacing) -> list[int]:
+    """Voxels along each axis that cover ``mm``, with one to spare."""
+    return [int(np.ceil(mm / s)) + 1 for s in spacing]
+
+
 def crop_to_body(volume: Volume, mask: np.ndarray | None = None, margin_mm: float = 5.0):
     """The volume cropped to the body's bounding box (plus a margin); returns (volume, box)."""
     mask = body_mask(volume) if mask is None else mask

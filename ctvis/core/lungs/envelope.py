@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ctvis.core.image.body import PLANE_CROSS, fill_holes_slices, index_box
+from ctvis.core.image.body import (PLANE_CROSS, fill_holes_slices, grown_box, index_box,
+                                   margin_voxels)
 
 Z_GAP_MM = 65.0             # lung above and below a gap this tall or less: the gap is lung
 MAX_HOLE_MM2 = 500.0        # larger holes in one lung's slice (the liver dome) stay out
@@ -215,10 +216,7 @@ def envelope(lung: np.ndarray, hu: np.ndarray, allowed: np.ndarray, spacing,
 
 def _box(mask: np.ndarray, spacing, margin_mm: float) -> tuple:
     """Index box of ``mask`` grown by ``margin_mm`` on every side, clipped to the array."""
-    box = index_box(mask)
-    grow = [int(np.ceil(margin_mm / s)) + 1 for s in spacing]
-    return tuple(slice(max(b.start - g, 0), min(b.stop + g, n))
-                 for b, g, n in zip(box, grow, mask.shape))
+    return grown_box(index_box(mask), margin_voxels(margin_mm, spacing), mask.shape)
 
 
 def aerated(labels: np.ndarray, hu: np.ndarray, spacing) -> np.ndarray:

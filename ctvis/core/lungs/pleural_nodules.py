@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ctvis.core.image.body import index_box
+from ctvis.core.image.body import grown_box, index_box, margin_voxels
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
@@ -84,9 +84,7 @@ def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2
 
 
 def _padded(box, spacing, mm: float, shape) -> tuple:
-    pad = [int(np.ceil(mm / s)) + 1 for s in spacing]
-    return tuple(slice(max(b.start - p, 0), min(b.stop + p, n))
-                 for b, p, n in zip(box, pad, shape))
+    return grown_box(box, margin_voxels(mm, spacing), shape)
 
 
 def _closing(lung: np.ndarray, spacing, radius_mm: float, to_lung=None) -> np.ndarray:
@@ -126,13 +124,9 @@ def _candidates(labels, hu, side, spacing, step):
         if (depth + slack < _min_depth(spacing)
                 or reach > min(ROUND * depth, ROLL_MM) + slack):
             continue
-        near = _grown(found, lung.shape)
+        near = grown_box(found, 1, lung.shape)
         if _is_solid(parts[near] == n, lung[near], sampled[near], AERATED_SHARE - 0.1):
             yield found, min(ROLL_MM, ROUND * reach + slack)
-
-
-def _grown(box, shape) -> tuple:
-    return tuple(slice(max(b.start - 1, 0), min(b.stop + 1, n)) for b, n in zip(box, shape))
 
 
 def _to_full(candidate, box, step) -> tuple:

@@ -33,8 +33,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
-from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, index_box,
-                                   subsample, upsample)
+from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, grown_box,
+                                   index_box, margin_voxels, subsample, upsample)
 from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
@@ -197,9 +197,8 @@ def _slice_z(volume: Volume) -> np.ndarray:
 def _grow_box(box, shape, spacing, closing_mm):
     """``box`` grown by how far the envelope may reach past the air."""
     reach = max(closing_mm, WALL_REACH_MM)
-    m = [int(np.ceil(reach / spacing[0]))] + [int(np.ceil(reach / s)) + 1 for s in spacing[1:]]
-    return tuple(slice(max(b.start - k, 0), min(b.stop + k, n))
-                 for b, k, n in zip(box, m, shape))
+    m = [int(np.ceil(reach / spacing[0]))] + margin_voxels(reach, spacing[1:])
+    return grown_box(box, m, shape)
 
 
 def _sobel_2d(a: np.ndarray) -> np.ndarray:
