@@ -111,8 +111,7 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
     grow = size + 2
     body = dense & box_max(component, (1, grow, grow))
     tick(0.7, "body mask: filling holes")
-    return _fill_within_field(body, array, outside, float(np.prod(spacing)) / 1000.0,
-                              _bridged(body, spacing))
+    return _fill_within_field(body, array, outside, spacing)
 
 
 def _bridged(body: np.ndarray, spacing) -> np.ndarray:
@@ -124,15 +123,14 @@ def _bridged(body: np.ndarray, spacing) -> np.ndarray:
 
 
 def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray | None,
-                       voxel_ml: float, bridged: np.ndarray | None = None) -> np.ndarray:
-    """``body`` with its holes filled slice by slice, and with what touches the field's edge
-    (the array's border or ``outside``) taken in where it is lung-like, not the outside air.
-    ``bridged``: ``body`` with its narrow gaps closed; the holes that only it encloses are
-    filled too (the gaps themselves, and the rest, are decided as before: a lung cut by the
-    field's edge is judged whole, in 3-D)."""
+                       spacing) -> np.ndarray:
+    """``body`` with its holes filled slice by slice, also those that only its narrow gaps
+    open (:func:`_bridged`; the gaps themselves stay out), and with what touches the
+    field's edge (the array's border or ``outside``) taken in where it is lung-like, not the
+    outside air (a lung cut by the field's edge is judged whole, in 3-D)."""
     holes, undecided = _holes(body, outside)
-    if bridged is not None:
-        holes |= _holes(bridged, outside)[0]
+    holes |= _holes(_bridged(body, spacing), outside)[0]
+    voxel_ml = float(np.prod(spacing)) / 1000.0
     return body | holes | _cut_lungs(undecided, body, array, voxel_ml)
 
 
