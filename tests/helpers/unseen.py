@@ -532,6 +532,31 @@ def painted(volume, band, hu: float, sd: float, keep_air: bool):
     return volume.with_array(array)
 
 
+def denser(volume, lungs, by_hu: float, tissue_hu: float = -300.0) -> Volume:
+    """``volume`` with the aerated voxels of ``lungs`` made denser by up to ``by_hu`` (the
+    lightest fully, tapering to none at ``tissue_hu``; vessels and walls as they are): ground
+    glass over the whole of both lungs (ARDS, pneumonia) or a scan in expiration."""
+    hu = volume.array.astype(np.float32)
+    weight = np.clip((tissue_hu - hu) / -tissue_hu, 0.0, 1.0)
+    array = volume.array.copy()
+    array[lungs] = np.rint(hu[lungs] + by_hu * weight[lungs]).astype(array.dtype)
+    return volume.with_array(array)
+
+
+def emphysematous(volume, lungs, share: float, scale_mm: float = 4.0) -> Volume:
+    """``volume`` with ``share`` of the voxels of ``lungs`` air-like (-1000 +/- 20 HU, in
+    blobs of about ``scale_mm``): destroyed parenchyma, severe emphysema."""
+    from scipy import ndimage
+    rng = np.random.default_rng(0)
+    field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape).astype(np.float32),
+                                    tuple(scale_mm / s for s in volume.spacing))
+    destroyed = lungs & (field >= np.quantile(field[lungs], 1.0 - share))
+    array = volume.array.copy()
+    array[destroyed] = np.clip(np.rint(-1000 + rng.normal(0, 20, int(destroyed.sum()))),
+                               -1024, 3000)
+    return volume.with_array(array)
+
+
 def without_contrast(volume, blood_hu: float = 40.0) -> Volume:
     """``volume`` as a scan without contrast: the large pools of enhanced blood (120–450 HU,
     away from bone above 500 HU: the heart, the aorta, the pulmonary arteries; each over

@@ -24,6 +24,10 @@ MIN_FIRST_LUNG_ML = 20.0      # nor is anything when the largest lung-like one i
 MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
 # Bowel gas (GAS_HU, GAS_FRACTION), like the air around a patient, is mostly below −975 HU;
 # lung parenchyma is denser, and most of a lung component is below AERATED_HU (median).
+WHOLE_LUNG_ML = 500.0         # a component this large is a lung (bowel gas rarely is, in one
+                              # piece): the others are judged against it (select_lungs)
+MOSTLY_GAS = 0.6              # ... unless this much of it is below GAS_HU (a severely
+                              # emphysematous lung: up to about half)
 BILATERAL_FRACTION = 0.12     # a component with this much on each side holds both lungs
 TOP_SHARE = 0.5               # a scan of the lungs' lower part: a lung is cut by the top slice
                               # at least half as wide (for its size) as the main lung is,
@@ -42,13 +46,22 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
     big = np.flatnonzero(counts * voxel_ml >= MIN_LUNG_ML)
     if big.size == 0:
         return []
-    # Bowel gas is nearly pure air; lung parenchyma (even emphysematous) mostly is not.
-    gas = np.bincount(labels[hu < GAS_HU].ravel(), minlength=n + 1)
-    aerated = np.bincount(labels[hu < AERATED_HU].ravel(), minlength=n + 1)
-    lungish = [int(c) for c in big
-               if gas[c] < GAS_FRACTION * counts[c] and aerated[c] >= 0.5 * counts[c]]
+    # Bowel gas is nearly pure air (below GAS_HU); lung parenchyma mostly is not, and most
+    # of a lung is aerated (below AERATED_HU).  Disease changes both lungs alike: severe
+    # emphysema makes them more like gas, ground glass over all of them (ARDS, pneumonia)
+    # or a scan in expiration denser.  So when the largest component is as large as a whole
+    # lung, and not mostly gas, the others are judged against it.
+    gas = np.bincount(labels[hu < GAS_HU].ravel(), minlength=n + 1) / np.maximum(counts, 1)
+    aerated = (np.bincount(labels[hu < AERATED_HU].ravel(), minlength=n + 1)
+               / np.maximum(counts, 1))
+    largest = int(big[np.argmax(counts[big])])
+    gas_limit, aerated_need = GAS_FRACTION, 0.5
+    if counts[largest] * voxel_ml >= WHOLE_LUNG_ML and gas[largest] < MOSTLY_GAS:
+        gas_limit = min(max(gas_limit, 2.0 * gas[largest]), MOSTLY_GAS)
+        aerated_need = min(aerated_need, 0.5 * aerated[largest])
+    lungish = [int(c) for c in big if gas[c] < gas_limit and aerated[c] >= aerated_need]
     if not lungish:                       # all pure air: take the largest anyway
-        lungish = [int(big[np.argmax(counts[big])])]
+        lungish = [largest]
     lungish.sort(key=lambda c: -counts[c])
     first = lungish[0]
     if counts[first] * voxel_ml < MIN_FIRST_LUNG_ML:
