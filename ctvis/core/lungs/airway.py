@@ -82,7 +82,9 @@ def _round(comp, spacing_yx) -> bool:
 
 def _candidates(air2d, x2d, spacing_yx, midline_x, comps=None, k=None, full=None):
     """Round, trachea-sized air regions near the midline in one slice: (list of masks, and
-    a function giving those found at full resolution, or None).
+    a function giving those found at full resolution, or None).  The function looks in the
+    components too large or not round, and in those of the candidates it is given the
+    indices of (a lumen merged with what lies beside it can still be round).
 
     ``comps``: the stack's components (:class:`_SliceComponents`), ``air2d`` its slice ``k``;
     ``full``: see :func:`_found_at_full`.
@@ -99,7 +101,7 @@ def _candidates(air2d, x2d, spacing_yx, midline_x, comps=None, k=None, full=None
         areas = comps.areas[numbers.start:numbers.stop] * pixel_mm2
     if n == 0:
         return [], None
-    out, merged = [], []
+    out, kept, merged = [], [], []
     for idx in np.flatnonzero(areas >= TRACHEA_AREA_MM2[0]):
         box = boxes[idx]
         comp = lab[box] == idx + first
@@ -108,12 +110,19 @@ def _candidates(air2d, x2d, spacing_yx, midline_x, comps=None, k=None, full=None
                 mask = np.zeros(air2d.shape, bool)
                 mask[box] = comp
                 out.append(mask)
+                kept.append(idx)
         else:
             merged.append(idx)
-    if full is None or full[1] == 1 or not merged:
+    if full is None or full[1] == 1 or not (merged or out):
         return out, None
-    return out, lambda: _found_at_full(full, k, lab, np.asarray(merged) + first,
-                                       [boxes[i] for i in merged], x2d, spacing_yx, midline_x)
+
+    def at_full(also=()):
+        look = merged + [kept[i] for i in also]
+        if not look:
+            return []
+        return _found_at_full(full, k, lab, np.asarray(look) + first, [boxes[i] for i in look],
+                              x2d, spacing_yx, midline_x)
+    return out, at_full
 
 
 def _found_at_full(full, k, lab, numbers, boxes, x2d, spacing_yx, midline_x):
@@ -203,8 +212,13 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
         if at_full is not None and not any(p is longest for p in parents):
             # The longest run does not go on through this slice on the coarse grid (or
             # none is open): look at full resolution, only then (speed: where the run goes
-            # on, the lumen was not merged).
-            cands = cands + at_full()
+            # on, the lumen was not merged), in the candidates too that touch the run but
+            # are too large to go on it (a small trachea merged with what lies beside it).
+            touching = []
+            if longest is not None:
+                grown = _grown(longest[2].astype(np.int32))
+                touching = [i for i, c in enumerate(cands) if np.any(c & (grown > 0))]
+            cands = cands + at_full(touching)
             parents = _parents(cands, open_chains)
         still = []
         for cand, parent in zip(cands, parents):
