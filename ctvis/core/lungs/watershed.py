@@ -45,6 +45,7 @@ from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.midline import body_turn, find_midline
+from ctvis.core.lungs.patient_size import adult_sized
 from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Progress
@@ -331,15 +332,30 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     parenchyma only) and, with ``airway``, 3 for the trachea and main bronchi.
 
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
-    ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml`` and
-    ``pleural_nodules_ml``.
+    ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml``,
+    ``pleural_nodules_ml`` and ``adult_scale`` (a child's chest: see
+    :mod:`ctvis.core.lungs.patient_size`).
     """
     info = {} if info is None else info
+    outside = volume_outside_field(volume)              # (y, x): beyond the field of view
+    work, scale = adult_sized(volume, outside)
+    labels = _segment(work, outside, progress, cancel, band_mm, closing_mm, airway, aerated,
+                      info)
+    info["adult_scale"] = scale
+    if scale != 1.0:                                    # mL of the patient, not of the work
+        for key in ("airless_ml", "costal_ml", "pleural_nodules_ml"):
+            if info.get(key):
+                info[key] = {side: ml / scale ** 3 for side, ml in info[key].items()}
+    return labels
+
+
+def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, airway, aerated,
+             info) -> np.ndarray:
+    """:func:`segment_watershed` on ``volume`` (``outside``: its field's edge)."""
     tick = Progress(progress, cancel)
     tick(0.0, "lungs: coarse grid")
     f = coarse_factor(volume.spacing, COARSE_MM)
     fz = coarse_z_step(volume.spacing[0])
-    outside = volume_outside_field(volume)              # (y, x): beyond the field of view
     outside_s = subsample(outside[None], f)[0]
     lab_s, filled_s, cut_s, body_s, airway_s, bases, unchanged, lumen_hu = _coarse_lungs(
         _thin_out(volume, fz), f, tick.sub(0.0, 0.5), closing_mm, info, outside_s)
