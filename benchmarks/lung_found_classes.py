@@ -3,12 +3,14 @@
 
     python benchmarks/lung_found_classes.py [OUT.png]
 
-Three rows, overlay as in lung_figures.py (right lung orange, left blue, airway green,
+Six rows, overlay as in lung_figures.py (right lung orange, left blue, airway green,
 patient right on the image's left): lungdx-a0001 turned by -10 degrees about the long axis
 (yellow: the unturned series' lungs, turned); lidc-0001-full with dependent consolidation
 painted along the back of the lungs (yellow: the painted band); pancreas-ct-cb-001's middle
 40 %, an abdominal scan holding only the lungs' bases (yellow: the whole series' lungs in
-those slices).  Reads ../shared/data (or CTVIS_DATA); writes docs/images/lungs-found-classes.png
+those slices); lidc-0001-full at 0.4 times its size (yellow: the adult's lungs);
+pancreas-ct-cb-001 with 30 % of its lungs emphysema and lidc-0001-full with both lungs
+denser by up to 330 HU (yellow: the real lungs).  Reads ../shared/data (or CTVIS_DATA); writes docs/images/lungs-found-classes.png
 unless told otherwise.
 """
 from __future__ import annotations
@@ -54,6 +56,30 @@ def bases_only(data: Path):
     return copy, segment_lungs(copy, airway=True), (labels[s] == 1) | (labels[s] == 2)
 
 
+def child(data: Path):
+    from ctvis.core.volume import Volume
+
+    volume = ctvis.load(data / "lidc-0001-full/dicom")
+    labels = segment_lungs(volume, airway=True)
+    copy = Volume(volume.array, spacing=tuple(0.4 * s for s in volume.spacing),
+                  origin=volume.origin, direction=volume.direction, meta=dict(volume.meta))
+    return copy, segment_lungs(copy, airway=True), (labels == 1) | (labels == 2)
+
+
+def emphysema_apart(data: Path):
+    volume = ctvis.load(data / "pancreas-ct-cb-001/dicom")
+    lungs = np.isin(segment_lungs(volume, airway=True), (1, 2))
+    copy = unseen.emphysematous(volume, lungs, 0.3)
+    return copy, segment_lungs(copy, airway=True), lungs
+
+
+def denser(data: Path):
+    volume = ctvis.load(data / "lidc-0001-full/dicom")
+    lungs = np.isin(segment_lungs(volume, airway=True), (1, 2))
+    copy = unseen.denser(volume, lungs, 330)
+    return copy, segment_lungs(copy, airway=True), lungs
+
+
 def main(argv=None) -> int:
     import matplotlib
     matplotlib.use("Agg")
@@ -68,14 +94,22 @@ def main(argv=None) -> int:
             ("lidc-0001-full, dependent consolidation painted (yellow): lung",
              consolidated, ""),
             ("pancreas-ct-cb-001 middle 40 %: the lung bases, the colon left out",
-             bases_only, "")]
+             bases_only, ""),
+            ("lidc-0001-full × 0.4 (an infant's size): bases and trachea kept", child,
+             " (yellow: the adult's lungs)"),
+            ("pancreas-ct-cb-001, 30 % of its lungs emphysema: both lungs",
+             emphysema_apart, " (yellow: the real lungs)"),
+            ("lidc-0001-full, both lungs 330 HU denser (median −544 HU): both lungs",
+             denser, " (yellow: the real lungs)")]
     fig, axes = plt.subplots(len(rows), 2, figsize=(10, 5 * len(rows)))
     for (title, make, note), (ax_k, ax_j) in zip(rows, axes):
         volume, labels, outline = make(data)
         lung = (labels == 1) | (labels == 2)
         # The slice and the coronal plane where the mask and the outline differ most; for
-        # the painted band (it lies inside the lungs), where most of it lies.
-        differ = outline if make is consolidated else lung != outline
+        # the painted band (it lies inside the lungs) and the lungs found whole, where most
+        # of the outline lies.
+        whole = (consolidated, child, emphysema_apart, denser)
+        differ = outline if make in whole else lung != outline
         k = int(np.argmax(differ.sum(axis=(1, 2))))
         j = int(np.argmax(differ.sum(axis=(0, 2))))
         panel(ax_k, volume, labels, "k", k, outline, f"{title}\naxial {k}")
