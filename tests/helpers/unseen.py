@@ -557,6 +557,24 @@ def emphysematous(volume, lungs, share: float, scale_mm: float = 4.0) -> Volume:
     return volume.with_array(array)
 
 
+def pneumothorax(volume, labels, depth_mm: float) -> tuple:
+    """(``volume`` with a pneumothorax in front of the right lung, its air): the right
+    lung's front half within ``depth_mm`` of its outline made air (-1000 +/- 10 HU, no
+    vessels) and the lung's new surface a visceral pleural line (one voxel at -300 HU)."""
+    from scipy import ndimage
+    right = labels == RIGHT
+    depth = ndimage.distance_transform_edt(right, sampling=volume.spacing)
+    rows = np.flatnonzero(right.any(axis=(0, 2)))
+    front = np.arange(volume.shape[1])[None, :, None] < (rows[0] + rows[-1]) / 2
+    air = right & (depth <= depth_mm) & front
+    line = right & ndimage.binary_dilation(air) & ~air
+    rng = np.random.default_rng(0)
+    array = volume.array.copy()
+    array[air] = np.rint(-1000 + rng.normal(0, 10, int(air.sum())))
+    array[line] = -300
+    return volume.with_array(array), air
+
+
 def without_contrast(volume, blood_hu: float = 40.0) -> Volume:
     """``volume`` as a scan without contrast: the large pools of enhanced blood (120–450 HU,
     away from bone above 500 HU: the heart, the aorta, the pulmonary arteries; each over

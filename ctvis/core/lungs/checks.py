@@ -22,7 +22,8 @@ ERASE = {"airless_ml": "the liver or the spleen under a high dome",
 def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[str]:
     """Plain-language warnings: no lung, one lung missing or far smaller, a lung cut off by
     the scan's edge or the field of view's, airless tissue added at a base (``info``'s
-    ``airless_ml``) or between a lung and the ribs (``costal_ml``), sides unknown, a
+    ``airless_ml``) or between a lung and the ribs (``costal_ml``), air in the pleural
+    space left out (``pleural_air_ml``), sides unknown, a
     right/left split that needed a forced cut at the midline."""
     info = info or {}
     voxel_ml = volume.voxel_volume_mm3 / 1000.0
@@ -60,6 +61,12 @@ def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[
                 out.append(said.format(lung=lung.title, ml=added) + ": look at it; if it is "
                            + ERASE[key] + ", erase it (Segment Editor: Scissors with Masking, "
                            "HU range above -200)")
+    for lung in (RIGHT_LUNG, LEFT_LUNG):
+        air = info.get("pleural_air_ml", {}).get(lung.value, 0.0)
+        if air > 0:
+            out.append(f"the {lung.title}'s outline held about {air:.0f} mL of air with no lung "
+                       f"in it, a layer along the chest wall (a pneumothorax): left out of the "
+                       f"lung; if it is lung (a bulla), paint it back (Segment Editor: Paint)")
     if info.get("midline_from") == "unknown":
         out.append("side unknown: neither the spine nor the whole body is in the field of "
                    "view, so right and left were told from the body's centre and may be wrong")

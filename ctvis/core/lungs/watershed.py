@@ -46,6 +46,7 @@ from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.midline import body_turn, find_midline
 from ctvis.core.lungs.patient_size import adult_sized
+from ctvis.core.lungs.pleural_air import remove_pleural_air
 from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
 from ctvis.core.lungs.split import assign_sides, select_lungs
 from ctvis.core.progress import Progress
@@ -333,7 +334,8 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
 
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
     ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml``,
-    ``pleural_nodules_ml`` and ``adult_scale`` (a child's chest: see
+    ``pleural_nodules_ml``, ``pleural_air_ml`` (taken out: see
+    :mod:`ctvis.core.lungs.pleural_air`) and ``adult_scale`` (a child's chest: see
     :mod:`ctvis.core.lungs.patient_size`).
     """
     info = {} if info is None else info
@@ -343,7 +345,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
                       info)
     info["adult_scale"] = scale
     if scale != 1.0:                                    # mL of the patient, not of the work
-        for key in ("airless_ml", "costal_ml", "pleural_nodules_ml"):
+        for key in ("airless_ml", "costal_ml", "pleural_nodules_ml", "pleural_air_ml"):
             if info.get(key):
                 info[key] = {side: ml / scale ** 3 for side, ml in info[key].items()}
     return labels
@@ -449,6 +451,7 @@ def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, air
         tick(0.96, "lungs: nodules on the pleura")
         added = add_pleural_nodules(out, volume.array, volume.spacing, within=(cz, J, I))
         info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
+    info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing)
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
