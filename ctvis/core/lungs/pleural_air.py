@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ctvis.core.image.body import GAS_HU, grown_box, index_box, margin_voxels
+from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
@@ -29,14 +29,19 @@ THIN = 0.15                 # a layer: its thickest point's half-thickness over 
 SHELL = 0.95                # and this share of it near the lung's outline
 
 
-def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2)) -> dict:
-    """{side: (box, mask)}: the pleural air found inside each lung of ``labels``."""
+def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
+                within: tuple | None = None) -> dict:
+    """{side: (box, mask)}: the pleural air found inside each lung of ``labels``.
+    ``within``: a box (a slice per axis) that holds every lung voxel."""
     spacing = np.asarray(spacing, float)
+    within = within or tuple(slice(0, n) for n in labels.shape)
+    boxes = ndimage.find_objects(labels[within])         # one pass for both lungs
     out = {}
     for side in sides:
-        lung_box = index_box(labels == side)
-        if lung_box is None:
+        if side > len(boxes) or boxes[side - 1] is None:
             continue
+        lung_box = tuple(slice(b.start + w.start, b.stop + w.start)
+                         for b, w in zip(boxes[side - 1], within))
         lung_box = grown_box(lung_box, 1, labels.shape)     # its faces are not lung
         lung = labels[lung_box] == side
         gas = lung & (hu[lung_box] < GAS_HU)
@@ -79,11 +84,12 @@ def _is_layer(parts, number, box, lung, spacing, voxel_ml) -> bool:
     return close >= SHELL * np.count_nonzero(piece)
 
 
-def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing) -> dict[int, float]:
+def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,
+                       within: tuple | None = None) -> dict[int, float]:
     """Take the pleural air out of each lung of ``labels`` (in place); the mL per side."""
     voxel_ml = float(np.prod(spacing)) / 1000.0
     removed = {}
-    for side, (box, mask) in pleural_air(labels, hu, spacing).items():
+    for side, (box, mask) in pleural_air(labels, hu, spacing, within=within).items():
         labels[box][mask] = 0
         removed[side] = float(np.count_nonzero(mask)) * voxel_ml
     return removed

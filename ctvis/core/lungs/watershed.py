@@ -451,7 +451,9 @@ def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, air
         tick(0.96, "lungs: nodules on the pleura")
         added = add_pleural_nodules(out, volume.array, volume.spacing, within=(cz, J, I))
         info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
-    info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing)
+    # In the crop: nodules on the pleura may lie beyond it, tissue, never pleural air.
+    info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing,
+                                                within=(cz, J, I))
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
