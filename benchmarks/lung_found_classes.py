@@ -10,8 +10,8 @@ painted along the back of the lungs (yellow: the painted band); pancreas-ct-cb-0
 40 %, an abdominal scan holding only the lungs' bases (yellow: the whole series' lungs in
 those slices); lidc-0001-full at 0.4 times its size (yellow: the adult's lungs);
 pancreas-ct-cb-001 with 30 % of its lungs emphysema and lidc-0001-full with both lungs
-denser by up to 330 HU (yellow: the real lungs).  Reads ../shared/data (or CTVIS_DATA); writes docs/images/lungs-found-classes.png
-unless told otherwise.
+denser by up to 330 HU (yellow: the real lungs).  Reads ../shared/data (or CTVIS_DATA);
+writes docs/images/lungs-found-classes.png unless told otherwise.
 """
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def chest_depth_mm(volume: Volume, outside: np.ndarray | None = None) -> float |
     edge = np.zeros(volume.array[0, ::f, ::f].shape, bool)
     edge[[0, -1], :] = edge[:, [0, -1]] = True
     if outside is not None and outside.any():
-        edge |= ndimage.binary_dilation(outside[::f, ::f][:edge.shape[0], :edge.shape[1]])
+        edge |= ndimage.binary_dilation(outside[::f, ::f])
     depths = []
     for k in np.unique(np.linspace(0.2 * (n - 1), 0.8 * (n - 1), SAMPLES).round().astype(int)):
         filled = ndimage.binary_fill_holes(volume.array[k, ::f, ::f] > BODY_THRESHOLD_HU)

@@ -10,7 +10,9 @@ deep into the lung.
 Clear air: voxels of the lung whose ``BOX_MM`` neighbourhood is below ``CLEAR_HU`` on
 average (the walls of bullae and the visceral pleura are thinner and denser).  A piece
 of it of at least ``MIN_ML`` whose thickest point is at most ``THIN`` of its extent, with
-nearly all of it (``SHELL``) within that thickness of the lung's outline, is pleural air.  No Qt, no VTK.
+nearly all of it (``SHELL``) within that thickness of the lung's outline, is pleural air;
+with it goes the air and partial volume (below ``EDGE_HU``) in its neighbourhood.
+No Qt, no VTK.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first 
 CLEAR_HU = -990             # as pure as the air around a patient (a noisy scan's too,
                             # on average), purer than emphysema's holes among lung
 BOX_MM = 3.0                # ... over this neighbourhood
-EDGE_HU = -900             # its edges: air and the partial volume of the wall beside it
+EDGE_HU = -900              # its edges: air and the partial volume of the wall beside it
 MIN_ML = 20.0               # smaller air at the pleura: a bulla's, a bleb's
 THIN = 0.15                 # a layer: its thickest point's half-thickness over its extent
 SHELL = 0.95                # and this share of it near the lung's outline
@@ -53,13 +55,13 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         # pure air's voxels about CLEAR_HU, not its mean.
         mean = ndimage.uniform_filter(hu[lung_box].astype(np.float32), size)
         clear = lung & (mean < CLEAR_HU)
-        parts, n = ndimage.label(clear)
+        parts, _ = ndimage.label(clear)
         found = np.zeros_like(lung)
         for number, box in enumerate(ndimage.find_objects(parts), start=1):
             if box is not None and _is_layer(parts, number, box, lung, spacing, voxel_ml):
                 found[box] |= parts[box] == number
         if found.any():
-            # Back out to the layer's edges, which the neighbourhood's share left out: the
+            # Back out to the layer's edges, which the neighbourhood's mean left out: the
             # air, and its partial volume, within that neighbourhood of it.
             near = ndimage.maximum_filter(found, size)
             out[side] = (lung_box, found | (near & lung & (hu[lung_box] < EDGE_HU)))
