@@ -557,17 +557,36 @@ def emphysematous(volume, lungs, share: float, scale_mm: float = 4.0) -> Volume:
     return volume.with_array(array)
 
 
-def pneumothorax(volume, labels, depth_mm: float) -> tuple:
-    """(``volume`` with a pneumothorax in front of the right lung, its air): the right
-    lung's front half within ``depth_mm`` of its outline made air (-1000 +/- 10 HU, no
-    vessels) and the lung's new surface a visceral pleural line (one voxel at -300 HU)."""
+def pneumothorax(volume, labels, depth_mm: float, where: str = "front",
+                 side: int = RIGHT) -> tuple:
+    """(``volume`` with a pneumothorax, its air): the part of lung ``side`` within
+    ``depth_mm`` of its outline made air (-1000 +/- 10 HU, no vessels) in its front half
+    (``where`` "front"), its lateral half ("side") or its top quarter ("apex"), and the
+    lung's new surface a visceral pleural line (one voxel at -300 HU)."""
     from scipy import ndimage
-    right = labels == RIGHT
-    depth = ndimage.distance_transform_edt(right, sampling=volume.spacing)
-    rows = np.flatnonzero(right.any(axis=(0, 2)))
-    front = np.arange(volume.shape[1])[None, :, None] < (rows[0] + rows[-1]) / 2
-    air = right & (depth <= depth_mm) & front
-    line = right & ndimage.binary_dilation(air) & ~air
+    lung = labels == side
+    depth = ndimage.distance_transform_edt(lung, sampling=volume.spacing)
+    if where == "apex":
+        ks = np.flatnonzero(lung.any(axis=(1, 2)))
+        if volume.index_to_patient_matrix[2, 2] < 0:
+            ks = ks[::-1]                                   # from the base up
+        part = np.zeros(volume.shape[0], bool)
+        part[ks[int(0.75 * len(ks)):]] = True
+        part = part[:, None, None]
+    else:
+        axis = 1 if where == "front" else 2
+        idx = np.flatnonzero(lung.any(axis=tuple(a for a in range(3) if a != axis)))
+        along = np.arange(volume.shape[axis]).reshape([-1 if a == axis else 1
+                                                       for a in range(3)])
+        # LPS: the front has the smaller y; the right lung's lateral side the smaller x.
+        # (The matrix's rows are x, y, z; its columns the index along x, y, z.)
+        row = 1 if axis == 1 else 0
+        rising = volume.index_to_patient_matrix[row, row] > 0
+        lower = along < (idx[0] + idx[-1]) / 2
+        take_lower = rising if axis == 1 else (side == RIGHT) == rising
+        part = lower if take_lower else ~lower
+    air = lung & (depth <= depth_mm) & part
+    line = lung & ndimage.binary_dilation(air) & ~air
     rng = np.random.default_rng(0)
     array = volume.array.copy()
     array[air] = np.rint(-1000 + rng.normal(0, 10, int(air.sum())))

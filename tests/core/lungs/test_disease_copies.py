@@ -210,21 +210,26 @@ def test_ground_glass_over_both_lungs_leaves_both(chest, by_hu, least):
     assert_lungs_agree(got, labels, least, f"denser by {by_hu} HU")
 
 
-@pytest.mark.parametrize("depth_mm, least", [(12.0, 0.95), (6.0, 0.6)])
-def test_a_pneumothorax_is_left_out_of_the_lung_and_said(chest, depth_mm, least):
-    """Air between the right lung and the chest wall in front (466 / 268 mL, 12 / 6 mm
-    deep): it was lung (all of it; the right lung's Dice against the lung without it 0.865
-    / 0.949).  A layer of pure air along the lung's outline is pleural air: left out and
-    said (measured: 0.987 / 0.695 of it left out, Dice 0.995 / 0.975)."""
+@pytest.mark.parametrize("where, side, depth_mm, least", [
+    ("front", 1, 12.0, 0.95), ("front", 1, 6.0, 0.6), ("side", 2, 10.0, 0.95),
+    ("apex", 1, 8.0, 0.95)])
+def test_a_pneumothorax_is_left_out_of_the_lung_and_said(chest, where, side, depth_mm, least):
+    """Air between a lung and the chest wall: in front of the right lung (466 / 268 mL, 12 /
+    6 mm deep), beside the left (419 mL, 10 mm), over the right apex (178 mL, 8 mm).  It was
+    lung (all of it; the lung's Dice against the lung without it 0.867 / 0.949 / 0.865 /
+    0.953).  A layer of pure air along the lung's outline is pleural air: left out and said
+    (measured: 0.987 / 0.695 / 0.983 / 0.983 of it left out, Dice 0.995 / 0.975 / 0.996 /
+    0.997)."""
     volume, labels = chest
-    copy, air = unseen.pneumothorax(volume, labels, depth_mm)
+    copy, air = unseen.pneumothorax(volume, labels, depth_mm, where, side)
     info = {}
     got = segment_lungs(copy, airway=True, info=info)
     assert np.count_nonzero(got[air] == 0) >= least * np.count_nonzero(air)
-    assert unseen.dice(got == 1, (labels == 1) & ~air) >= 0.97
-    assert unseen.dice(got == 2, labels == 2) >= 0.99
+    assert unseen.dice(got == side, (labels == side) & ~air) >= 0.97
+    assert unseen.dice(got == 3 - side, labels == 3 - side) >= 0.99
     said = [w for w in lung_warnings(copy, got, info) if "pneumothorax" in w]
-    assert len(said) == 1 and said[0].startswith("the right lung's outline")
+    name = "right" if side == 1 else "left"
+    assert len(said) == 1 and said[0].startswith(f"the {name} lung's outline")
     assert not any("pneumothorax" in w for w in lung_warnings(volume, labels, {}))
 
 
