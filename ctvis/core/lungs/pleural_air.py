@@ -11,7 +11,8 @@ Clear air: voxels of the lung whose ``BOX_MM`` neighbourhood is below ``CLEAR_HU
 average (the walls of bullae and the visceral pleura are thinner and denser).  A piece
 of it of at least ``MIN_ML`` whose thickest point is at most ``THIN`` of its extent, with
 nearly all of it (``SHELL``) within that thickness of the lung's outline, is pleural air;
-with it goes the air and partial volume (below ``EDGE_HU``) in its neighbourhood.
+with it go the air and partial volume (below ``EDGE_HU``) in its neighbourhood, and the
+gas joined to it near the outline (where the layer is thinner than the neighbourhood).
 No Qt, no VTK.
 """
 from __future__ import annotations
@@ -56,26 +57,34 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         mean = ndimage.uniform_filter(hu[lung_box].astype(np.float32), size)
         clear = lung & (mean < CLEAR_HU)
         parts, _ = ndimage.label(clear)
-        found = np.zeros_like(lung)
+        found, reach = np.zeros_like(lung), 0.0
         for number, box in enumerate(ndimage.find_objects(parts), start=1):
-            if box is not None and _is_layer(parts, number, box, lung, spacing, voxel_ml):
+            layer = box is not None and _is_layer(parts, number, box, lung, spacing, voxel_ml)
+            if layer:
                 found[box] |= parts[box] == number
+                reach = max(reach, layer)
         if found.any():
             # Back out to the layer's edges, which the neighbourhood's mean left out: the
             # air, and its partial volume, within that neighbourhood of it.
-            near = ndimage.maximum_filter(found, size)
-            out[side] = (lung_box, found | (near & lung & (hu[lung_box] < EDGE_HU)))
+            edges = ndimage.maximum_filter(found, size) & lung & (hu[lung_box] < EDGE_HU)
+            # The layer's thin parts, where no neighbourhood was clear: the gas joined to
+            # it within its reach of the lung's outline.
+            shell = gas & (distance_mm(lung, spacing) <= reach)
+            joined, _ = ndimage.label(found | shell)
+            thin = np.isin(joined, np.unique(joined[found]))
+            out[side] = (lung_box, found | edges | thin)
     return out
 
 
-def _is_layer(parts, number, box, lung, spacing, voxel_ml) -> bool:
+def _is_layer(parts, number, box, lung, spacing, voxel_ml) -> float:
+    """The piece's reach from the lung's outline (mm) if it is a layer along it, else 0."""
     piece = parts[box] == number
     if np.count_nonzero(piece) * voxel_ml < MIN_ML:
-        return False
+        return 0.0
     extent = float(max((b.stop - b.start) * s for b, s in zip(box, spacing)))
     half = float(distance_mm(np.pad(piece, 1), spacing).max())
     if half > THIN * extent:
-        return False
+        return 0.0
     # Along the lung's outline: within its own thickness (and the neighbourhood's margin)
     # of what is not lung, all of it but noise.
     reach = 2 * half + BOX_MM + float(np.linalg.norm(spacing))
@@ -83,7 +92,7 @@ def _is_layer(parts, number, box, lung, spacing, voxel_ml) -> bool:
     to_outside = distance_mm(lung[near], spacing)
     inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, near))
     close = np.count_nonzero(piece & (to_outside[inner] <= reach))
-    return close >= SHELL * np.count_nonzero(piece)
+    return reach if close >= SHELL * np.count_nonzero(piece) else 0.0
 
 
 def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,

@@ -211,15 +211,16 @@ def test_ground_glass_over_both_lungs_leaves_both(chest, by_hu, least):
 
 
 @pytest.mark.parametrize("where, side, depth_mm, least", [
-    ("front", 1, 12.0, 0.95), ("front", 1, 6.0, 0.6), ("side", 2, 10.0, 0.95),
+    ("front", 1, 12.0, 0.95), ("front", 1, 6.0, 0.95), ("side", 2, 10.0, 0.95),
     ("apex", 1, 8.0, 0.95)])
 def test_a_pneumothorax_is_left_out_of_the_lung_and_said(chest, where, side, depth_mm, least):
     """Air between a lung and the chest wall: in front of the right lung (466 / 268 mL, 12 /
     6 mm deep), beside the left (419 mL, 10 mm), over the right apex (178 mL, 8 mm).  It was
     lung (all of it; the lung's Dice against the lung without it 0.867 / 0.949 / 0.865 /
-    0.953).  A layer of pure air along the lung's outline is pleural air: left out and said
-    (measured: 0.987 / 0.695 / 0.983 / 0.983 of it left out, Dice 0.995 / 0.975 / 0.996 /
-    0.997)."""
+    0.953).  A layer of pure air along the lung's outline is pleural air: left out and said,
+    with the air joined to it where it is thinner than the neighbourhood that finds it
+    (measured: 1.000 / 0.998 / 1.000 / 1.000 of it left out, Dice 0.997 / 0.998 / 0.998 /
+    0.998; the 6 mm one 0.695 before its thin parts were joined)."""
     volume, labels = chest
     copy, air = unseen.pneumothorax(volume, labels, depth_mm, where, side)
     info = {}
