@@ -39,6 +39,7 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
     spacing = np.asarray(spacing, float)
     within = within or tuple(slice(0, n) for n in labels.shape)
     boxes = ndimage.find_objects(labels[within])         # one pass for both lungs
+    voxel_ml = float(np.prod(spacing)) / 1000.0
     out = {}
     for side in sides:
         if side > len(boxes) or boxes[side - 1] is None:
@@ -48,7 +49,6 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         lung_box = grown_box(lung_box, 1, labels.shape)     # its faces are not lung
         lung = labels[lung_box] == side
         gas = lung & (hu[lung_box] < GAS_HU)
-        voxel_ml = float(np.prod(spacing)) / 1000.0
         if np.count_nonzero(gas) * voxel_ml < MIN_ML:      # most chests: nothing to look at
             continue
         size = tuple(max(1, 2 * int(round(BOX_MM / 2 / s)) + 1) for s in spacing)
@@ -59,10 +59,12 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         parts, _ = ndimage.label(clear)
         found, reach = np.zeros_like(lung), 0.0
         for number, box in enumerate(ndimage.find_objects(parts), start=1):
-            layer = box is not None and _is_layer(parts, number, box, lung, spacing, voxel_ml)
-            if layer:
+            if box is None:
+                continue
+            piece_reach = _layer_reach(parts, number, box, lung, spacing, voxel_ml)
+            if piece_reach:
                 found[box] |= parts[box] == number
-                reach = max(reach, layer)
+                reach = max(reach, piece_reach)
         if found.any():
             # Back out to the layer's edges, which the neighbourhood's mean left out: the
             # air, and its partial volume, within that neighbourhood of it.
@@ -76,7 +78,7 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
     return out
 
 
-def _is_layer(parts, number, box, lung, spacing, voxel_ml) -> float:
+def _layer_reach(parts, number, box, lung, spacing, voxel_ml) -> float:
     """The piece's reach from the lung's outline (mm) if it is a layer along it, else 0."""
     piece = parts[box] == number
     if np.count_nonzero(piece) * voxel_ml < MIN_ML:
