@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections import deque
 
+from ctvis.core.cores import usable_cores
 from ctvis.mesh.decimate_worker import READY, receive, send, simplify
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,7 @@ def helper_count(slabs: int) -> int:
     elif slabs < MIN_SLABS:
         n = 0
     else:
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            cores = os.cpu_count() or 1
-        n = min(cores - 1, MAX_HELPERS)
+        n = min(usable_cores() - 1, MAX_HELPERS)
     if getattr(sys, "frozen", False) or os.name != "posix":
         return 0
     return max(0, min(n, slabs - 1))

@@ -25,7 +25,6 @@ Steps (sizes in mm, converted with the volume's spacing):
 """
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -33,6 +32,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
+from ctvis.core.cores import usable_cores
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, grown_box,
                                    index_box, margin_voxels, subsample, upsample)
 from ctvis.core.image.boxfilter import box_max, box_min
@@ -597,11 +597,7 @@ def _at_field_edge(labels: np.ndarray, outside: np.ndarray) -> list[int]:
 
 def _threads(tasks: int) -> int:
     """Threads for the watershed slabs: the cores this process may use, at most 4."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:                                  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores, tasks))
+    return max(1, min(4, usable_cores(), tasks))
 
 
 def _paint_airway(volume: Volume, f: int, cut_s: np.ndarray, airway_s: np.ndarray,
