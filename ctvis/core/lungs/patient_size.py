@@ -9,7 +9,8 @@ larger by that ratio: the same voxels, so the labels are on the volume's grid.
 
 Depth, front to back, is measured (the smaller of the body's two in-plane extents: arms
 beside a patient widen it, and the chest is wider than deep).  A body cut by the field's
-edge or by a crop has no depth to measure and is left as it is.  No Qt, no VTK.
+edge or by a crop along both extents has no depth to measure and is left as it is; cut at
+its sides only, its depth front to back is measured.  No Qt, no VTK.
 """
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def chest_depth_mm(volume: Volume, outside: np.ndarray | None = None) -> float |
     edge[[0, -1], :] = edge[:, [0, -1]] = True
     if outside is not None and outside.any():
         edge |= ndimage.binary_dilation(outside[::f, ::f])
+    # The slice's axis nearest patient y (LPS): direction's columns are the x, y, z index
+    # axes, so the rows (array axis 1) are its second.
+    front_back = 0 if abs(volume.direction[1, 1]) >= abs(volume.direction[1, 0]) else 1
     depths = []
     for k in np.unique(np.linspace(0.2 * (n - 1), 0.8 * (n - 1), SAMPLES).round().astype(int)):
         filled = ndimage.binary_fill_holes(volume.array[k, ::f, ::f] > BODY_THRESHOLD_HU)
@@ -42,14 +46,34 @@ def chest_depth_mm(volume: Volume, outside: np.ndarray | None = None) -> float |
         if count == 0:
             continue
         body = parts == 1 + int(np.argmax(np.bincount(parts.ravel())[1:]))
-        if (body & edge).any():
-            continue
-        rows, cols = np.flatnonzero(body.any(axis=1)), np.flatnonzero(body.any(axis=0))
-        depths.append(min((rows[-1] - rows[0] + 1) * pitch[0],
-                          (cols[-1] - cols[0] + 1) * pitch[1]))
+        depth = _smaller_extent(body, body & edge, pitch, front_back)
+        if depth is not None:
+            depths.append(depth)
     if 2 * len(depths) < SAMPLES:
         return None
     return float(np.median(depths))
+
+
+def _smaller_extent(body: np.ndarray, cut: np.ndarray, pitch,
+                    front_back: int) -> float | None:
+    """The smaller of ``body``'s extents along the rows and the columns (mm), or None when
+    it cannot be told.  An extent whose first or last line holds only ``cut`` pixels (the
+    body meets the field's or the array's edge all along it) is only a lower bound.  Where
+    the body's own surface shows on an end line, it ends there (a field that cuts one side
+    of a flat chest reaches its front line too).  A tight field cuts the sides, not the
+    front and back: the extent along ``front_back`` (the slice's axis nearest patient y),
+    whole, is the depth however wide the body is."""
+    extents = []
+    free = body & ~cut
+    for axis in (0, 1):                     # along the rows (the first axis), the columns
+        lines = np.flatnonzero(body.any(axis=1 - axis))
+        shown = free.any(axis=1 - axis)[[lines[0], lines[-1]]]
+        extents.append(((lines[-1] - lines[0] + 1) * float(pitch[axis]), bool(shown.all())))
+    (first, first_whole), (second, second_whole) = extents
+    if first_whole and second_whole:
+        return min(first, second)
+    mm, whole = extents[front_back]
+    return mm if whole else None
 
 
 def adult_sized(volume: Volume, outside: np.ndarray | None = None) -> tuple[Volume, float]:

@@ -31,6 +31,28 @@ def test_a_body_cut_by_the_arrays_border_has_no_depth():
     assert chest_depth_mm(_ellipse(140.0, 200.0, shift_mm=100.0)) is None
 
 
+def _field(volume, centre_shift_mm: float, radius_mm: float) -> np.ndarray:
+    """(y, x) outside a reconstruction circle moved ``centre_shift_mm`` along the columns."""
+    n = volume.shape[1]
+    j, i = (np.indices((n, n)) - (n - 1) / 2) * volume.spacing[1]
+    return (j ** 2 + (i - centre_shift_mm) ** 2) > radius_mm ** 2
+
+
+def test_a_body_cut_by_the_field_at_its_side_has_its_depth():
+    """A tight field that cuts the body's side (a child filling the field): the depth, front
+    to back, is whole and measured however wide the body is."""
+    volume = _ellipse(100.0, 200.0)
+    outside = _field(volume, 40.0, 100.0)          # the circle's edge crosses one side
+    assert outside[150, 0] and not outside[150, 150] and not outside[100, 150]
+    assert chest_depth_mm(volume, outside) == pytest.approx(100.0, abs=4.0)
+
+
+def test_a_body_cut_by_the_field_front_and_back_has_no_depth():
+    volume = _ellipse(140.0, 200.0)
+    outside = _field(volume, 0.0, 60.0)            # narrower than the body every way
+    assert chest_depth_mm(volume, outside) is None
+
+
 def test_an_adult_chest_is_left_as_it_is():
     volume = make_phantom(shape=(40, 128, 128)).volume
     same, scale = adult_sized(volume)

@@ -66,6 +66,29 @@ def test_a_child_sized_chest_gets_the_lungs_and_trachea_of_the_adult_one(chest, 
 
 
 @pytest.mark.parametrize("chest", ["lidc-0001-full/dicom"], indirect=True)
+@pytest.mark.parametrize("shift_mm, radius_mm", [(60.0, 190.0), (80.0, 170.0)])
+def test_a_child_sized_chest_filling_a_tight_field_is_scaled_too(chest, shift_mm, radius_mm):
+    """The chest at 0.4 times its size in a field whose edge (-1024 HU outside) crosses the
+    right side of the body (60 mm aside: the chest wall only; 80 mm: the right lung too).
+    The body met the field's edge, its depth was not measured and the chest was segmented
+    at its own size: the right lung 0.421 inside the field in the first, the airway lost
+    in the second (0.987 / 0.971 / 0.000).  The depth front to back is whole there and now
+    measured (0.998 / 0.996 / 0.959 and 0.997 / 0.996 / 0.958)."""
+    _, volume, labels = chest
+    n = volume.shape[1]
+    j, i = (np.indices((n, n)) - (n - 1) / 2) * volume.spacing[1]
+    inside = j ** 2 + (i - shift_mm) ** 2 <= radius_mm ** 2   # moved to the patient's left
+    array = volume.array.copy()
+    array[:, ~inside] = -1024
+    info = {}
+    got = segment_lungs(_smaller(volume.with_array(array), 0.4), airway=True, info=info)
+    assert info["adult_scale"] > 1.5
+    for label in (1, 2, AIRWAY):
+        d = dice((got == label)[:, inside], (labels == label)[:, inside])
+        assert d >= (0.9 if label == AIRWAY else 0.99), f"label {label} in the field: {d:.3f}"
+
+
+@pytest.mark.parametrize("chest", ["lidc-0001-full/dicom"], indirect=True)
 def test_the_airway_finder_finds_a_7_mm_trachea_on_the_coarse_grid(chest, monkeypatch):
     """The chest at 0.5 times its size, segmented at that size (the adult scaling off): the
     7-8 mm trachea merges near the carina, on the 3.2 mm coarse grid, with what lies beside
