@@ -497,11 +497,13 @@ def dependent_band(volume, labels, quantile: float = 0.7, depth_mm: float = 30.0
     return band
 
 
-def lateral_crust(volume, labels, depth_mm: float = 20.0) -> np.ndarray:
+def lateral_crust(volume, labels, depth_mm: float = 20.0, medial: bool = False) -> np.ndarray:
     """In each lung, per slice over the middle 60 % of the lungs' height: what lies within
     ``depth_mm`` of its edge in the lateral quarter turn (within 45 degrees of patient x,
     outwards from its centre in the slice) — peripheral consolidation along the side wall
-    (COVID-19, organising pneumonia)."""
+    (COVID-19, organising pneumonia); with ``medial``, in the quarter turn towards the
+    midline — paramediastinal consolidation (radiation pneumonitis, a middle lobe or
+    lingula against the heart)."""
     from scipy import ndimage
 
     lungs = (labels == 1) | (labels == 2)
@@ -513,6 +515,7 @@ def lateral_crust(volume, labels, depth_mm: float = 20.0) -> np.ndarray:
     crust = np.zeros_like(lungs)
     for k in ks[int(0.2 * len(ks)):int(0.8 * len(ks))]:
         for side, outwards in ((1, -1.0), (2, 1.0)):       # LPS: -x is the patient's right
+            outwards = -outwards if medial else outwards
             lung = labels[k] == side
             if not lung.any():
                 continue
