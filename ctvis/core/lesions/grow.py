@@ -9,7 +9,8 @@ around the click:
    the lung's level to the lesion's and above (its partial-volume rim, which readers
    include), below contrast-filled vessels and bone, and not fat tissue (outside the pleura);
    a calcified nodule's level is its calcium's, and it has no upper bound;
-2. of that, the part joined to the click;
+2. of that, the part joined to the click, with the air it encloses in the first box (a
+   nodule's cavity; a mass's wider box encloses consolidated lung's air bronchograms);
 3. split at narrowings: the distance map (mm, anisotropic voxels) of that part is flooded
    from its peaks (a watershed of the negated distance), and the basins are merged, from
    the click's outwards, while the neck between them is wide compared with the click's
@@ -38,6 +39,7 @@ import numpy as np
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.errors import CtvisError
+from ctvis.core.image.body import fill_holes_slices
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.presets import resource_json
 from ctvis.core.unionfind import root
@@ -145,7 +147,8 @@ def _grow_centred(volume, body, seed, spacing, level, progress, lungs=None, side
     if mask.any():
         # Again around the lesion's deepest point: the box (and so what of the vessels and
         # the wall it holds) is then the same wherever in the lesion the click fell.
-        depth = distance_mm(mask, spacing)
+        # (its tissue's: a cavity's air, which the lesion holds, is nothing to grow from)
+        depth = np.where(volume.array[box] >= AERATED_HU, distance_mm(mask, spacing), 0)
         centre = tuple(int(b.start + c) for b, c in
                        zip(box, np.unravel_index(np.argmax(depth), depth.shape)))
         if centre != seed:
@@ -212,7 +215,7 @@ def _grow_from(volume, body, seed, spacing, level, progress, lungs=None, side=No
         box = _box(seed, half, spacing, volume.shape)
         mask, info = _lesion_in_box(volume.array[box], body[box], tuple(
             s - b.start for s, b in zip(seed, box)), spacing, level,
-            lungs[box] == side if alone else None)
+            lungs[box] == side if alone else None, cavities=half <= START_HALF_MM)
         if not alone and side is not None and mask.any() and _beyond_own_lung(
                 volume, body, lungs[box], side, box, mask, spacing, info["threshold_hu"]):
             # Both lungs together enclose what lies between them (the oesophagus at a
@@ -273,18 +276,18 @@ def _fat_tissue(hu, spacing) -> np.ndarray:
     return ndimage.maximum_filter(ndimage.minimum_filter(fat, size=size), size=size)
 
 
-def _lesion_in_box(hu, body, seed, spacing, level, own=None):
+def _lesion_in_box(hu, body, seed, spacing, level, own=None, cavities=False):
     hu = ndimage.median_filter(hu, size=(1, 3, 3))            # speckle, not structure
     aerated = hu[(hu < -500) & body]
     lung = float(np.median(aerated)) if aerated.size >= 50 else LUNG_HU
-    blob, info, _ = _blob_at_level(hu, body, seed, spacing, level, lung, own)
+    blob, info, _ = _blob_at_level(hu, body, seed, spacing, level, lung, own, cavities)
     # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
     # level adds a thick layer to its solid part (its ground-glass part), where a solid
     # nodule gains only the blurred edge between its solid level and the lung's.  Masses
     # are not looked at so (half the time).
     if level > GLASS_HU and blob.any() and not _is_mass(blob, spacing):
         glass, glass_info, glass_side = _blob_at_level(hu, body, seed, spacing, GLASS_HU,
-                                                       lung, own)
+                                                       lung, own, cavities)
         # The solid part is inside the ground glass, on the lung's side of the pleura as
         # the glass pass sees it.  A solid core on the chest wall joins the wall at the
         # solid level, and the glass around it, read there as lung, encloses a wedge of the
@@ -326,7 +329,7 @@ _Z_NEIGHBOURS = np.zeros((3, 3, 3), bool)
 _Z_NEIGHBOURS[:, 1, 1] = True
 
 
-def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
+def _blob_at_level(hu, body, seed, spacing, level, lung, own=None, cavities=False):
     """(lesion, info, lung side): the lesion at ``level`` and what the aerated lung at its
     threshold encloses (:func:`_lung_side`)."""
     # A solid lesion is soft tissue: its edge does not depend on the HU under the click
@@ -345,8 +348,15 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None):
         seed = near
     parts, _ = ndimage.label(dense)
     whole = parts == parts[seed]
+    held = np.zeros_like(whole)
+    if cavities:
+        # A nodule's cavity: the air its tissue encloses is the nodule's, and no lung (a
+        # thin wall would be a neck).  Not in a mass's wider box: there the tissue
+        # encloses consolidated lung's air bronchograms too.
+        held = ndimage.binary_fill_holes(whole) & ~whole
+        whole |= held
     split, depth, wider = _split_at_necks(whole, seed, spacing)
-    aerated = (hu < low) & body
+    aerated = (hu < low) & body & ~held
     # ``own``: the lesion's own lung, which alone encloses it (aerated lung elsewhere is
     # still not lesion).
     side = _lung_side(split, aerated if own is None else aerated & own, spacing, depth)
@@ -370,7 +380,6 @@ def _enclosed(split, wider, whole, side, seed, spacing):
     blob = ndimage.binary_dilation(split & side, mask=(split | wider) & side)
     # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
     # wide for the lung-side ball are the lesion's).
-    from ctvis.core.image.body import fill_holes_slices
     blob = fill_holes_slices(blob)
     if not blob[seed]:
         # A click at the lesion's base on the pleura (a small juxta-pleural nodule's solid

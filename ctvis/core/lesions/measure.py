@@ -33,7 +33,7 @@ class LesionMeasures:
     max_3d_mm: float
     mean_hu: float
     sd_hu: float
-    solid_share: float               # of the voxels inside the rim
+    solid_share: float               # of the tissue voxels inside the rim
     type: str                        # "solid", "part-solid", "ground-glass"
 
     def to_dict(self) -> dict:
@@ -66,7 +66,9 @@ def measure_lesion(volume, mask: np.ndarray) -> LesionMeasures:
     types = resource_json("lesion_types.json")
     inner = _inside_rim(mask, volume.spacing, float(types["edge_mm"]))
     inner_hu = volume.array[inner] if inner.any() else volume.array[mask]
-    solid = float(np.mean(inner_hu >= types["solid_hu"]))
+    # Of its tissue: the air of a cavity or a bronchus in it is neither component.
+    tissue = inner_hu[inner_hu >= types["glass_hu"]]
+    solid = float(np.mean((tissue if tissue.size else inner_hu) >= types["solid_hu"]))
     kind = ("solid" if solid >= types["solid_share"] else
             "ground-glass" if solid <= types["glass_share"] else "part-solid")
     return LesionMeasures(

@@ -118,7 +118,8 @@ def test_lidc_a_click_on_the_chest_wall_or_below_the_lungs_is_refused(lidc, monk
     body, hu = context.body, volume.array
     boxes = []
     real = grow._lesion_in_box
-    monkeypatch.setattr(grow, "_lesion_in_box", lambda *a: boxes.append(1) or real(*a))
+    monkeypatch.setattr(grow, "_lesion_in_box",
+                        lambda *a, **k: boxes.append(1) or real(*a, **k))
     k, j = volume.shape[0] // 2, volume.shape[1] // 2
     row = (hu[k, j] > 20) & (hu[k, j] < 100) & body[k, j]       # from the patient's right
     edges = np.flatnonzero(np.diff(np.r_[0, row.astype(int), 0]))
@@ -211,7 +212,8 @@ def test_lidc_a_click_in_dense_bone_is_refused_in_the_first_box(lidc, monkeypatc
     assert grow._click_level(volume.array, click, volume.spacing) > grow.CALCIUM_HU
     boxes = []
     real = grow._lesion_in_box
-    monkeypatch.setattr(grow, "_lesion_in_box", lambda *a: boxes.append(1) or real(*a))
+    monkeypatch.setattr(grow, "_lesion_in_box",
+                        lambda *a, **k: boxes.append(1) or real(*a, **k))
     with pytest.raises(grow.LesionError, match="bone or calcium"):
         grow.grow_lesion(volume, click, body=context.body, lungs=context.lungs)
     assert len(boxes) <= 2

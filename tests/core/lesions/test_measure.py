@@ -47,6 +47,21 @@ def test_types_by_hu():
         assert measure_lesion(volume, truth).type == name
 
 
+def test_a_cavitating_nodule_is_solid():
+    """A solid ellipsoid whose middle is an air cavity (-1000 HU), outlined whole as a
+    reader does: the air is neither of its components (typed by its tissue: solid; by all
+    its voxels it was part-solid)."""
+    volume, mask = _ellipsoid_volume()
+    zz, yy, xx = np.indices(mask.shape)
+    centre = [(n - 1) / 2 for n in mask.shape]
+    cavity = mask & ((((xx - centre[2]) * 0.7) ** 2 + ((yy - centre[1]) * 0.7) ** 2
+                      + ((zz - centre[0]) * 2.5) ** 2) <= 6.0 ** 2)
+    volume.array[cavity] = -1000
+    assert cavity.sum() > 0.25 * mask.sum()
+    m = measure_lesion(volume, mask)
+    assert m.type == "solid" and m.solid_share == 1.0
+
+
 def test_a_solid_nodule_on_thick_slices_is_solid():
     """A 20 mm solid ball on 10 mm slices, centred in one: the slice above and the one
     below average its caps with the lung over their whole thickness (partial volume at
