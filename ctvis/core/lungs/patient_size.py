@@ -36,8 +36,8 @@ def chest_depth_mm(volume: Volume, outside: np.ndarray | None = None) -> float |
     edge[[0, -1], :] = edge[:, [0, -1]] = True
     if outside is not None and outside.any():
         edge |= ndimage.binary_dilation(outside[::f, ::f])
-    # The slice's axis nearest patient y (LPS): direction's columns are the x, y, z index
-    # axes, so the rows (array axis 1) are its second.
+    # The slice's axis nearest patient y (LPS): direction's columns are the patient
+    # directions of the i, j, k index axes, and a slice's first axis is j.
     front_back = 0 if abs(volume.direction[1, 1]) >= abs(volume.direction[1, 0]) else 1
     depths = []
     for k in np.unique(np.linspace(0.2 * (n - 1), 0.8 * (n - 1), SAMPLES).round().astype(int)):
