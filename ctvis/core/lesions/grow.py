@@ -39,7 +39,6 @@ import numpy as np
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
 from ctvis.core.errors import CtvisError
-from ctvis.core.image.body import fill_holes_slices
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.presets import resource_json
 from ctvis.core.unionfind import root
@@ -380,6 +379,7 @@ def _enclosed(split, wider, whole, side, seed, spacing):
     blob = ndimage.binary_dilation(split & side, mask=(split | wider) & side)
     # A lesion has no holes in its slices (a cavity, necrosis, the middle of a mass too
     # wide for the lung-side ball are the lesion's).
+    from ctvis.core.image.body import fill_holes_slices   # scipy.ndimage: not at import
     blob = fill_holes_slices(blob)
     if not blob[seed]:
         # A click at the lesion's base on the pleura (a small juxta-pleural nodule's solid
