@@ -347,15 +347,13 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None, cavities=Fals
         seed = near
     parts, _ = ndimage.label(dense)
     whole = parts == parts[seed]
-    held = np.zeros_like(whole)
     if cavities:
         # A nodule's cavity: the air its tissue encloses is the nodule's, and no lung (a
         # thin wall would be a neck).  Not in a mass's wider box: there the tissue
         # encloses consolidated lung's air bronchograms too.
-        held = ndimage.binary_fill_holes(whole) & ~whole
-        whole |= held
+        whole = ndimage.binary_fill_holes(whole)
     split, depth, wider = _split_at_necks(whole, seed, spacing)
-    aerated = (hu < low) & body & ~held
+    aerated = (hu < low) & body & ~whole          # (only a cavity's air is both)
     # ``own``: the lesion's own lung, which alone encloses it (aerated lung elsewhere is
     # still not lesion).
     side = _lung_side(split, aerated if own is None else aerated & own, spacing, depth)

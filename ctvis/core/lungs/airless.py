@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.editing.region import offset as whole_box, relative
 from ctvis.core.image.body import grown_box, index_box, margin_voxels
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lungs.envelope import SOLID_HU      # denser: tissue, not aerated lung
@@ -107,8 +108,7 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         if not candidate.any():
             continue
         inner = index_box(candidate)
-        box = tuple(slice(a.start + o.start, a.stop + o.start)
-                    for a, o in zip(inner, (slice(0, None),) + cb))
+        box = whole_box(inner, (slice(0, None),) + cb)
         candidate = candidate[inner]
         parts, n = ndimage.label(candidate)
         # Size and anchoring by counting (fast); the density only of the few left.
@@ -116,12 +116,10 @@ def airless_bases(labels: np.ndarray, hu: np.ndarray, allowed: dict, x_mm: np.nd
         anchored = np.bincount(parts[candidate & clear[box[1:]][None]], minlength=n + 1) > 0
         keep = anchored & (ml >= MIN_ML)
         keep[0] = False
-        boxes = [tuple(slice(a.start + o.start, a.stop + o.start) for a, o in zip(b, box))
-                 for b in ndimage.find_objects(parts)]
+        boxes = [whole_box(b, box) for b in ndimage.find_objects(parts)]
         near_outline = _near_outline(labels == side, spacing) if keep.any() else None
         for label in np.flatnonzero(keep):
-            local = tuple(slice(a.start - o.start, a.stop - o.start)
-                          for a, o in zip(boxes[label - 1], box))
+            local = relative(boxes[label - 1], box)
             region = parts[local] == label
             footprint = region.any(axis=0)
             if field_edge is not None and field_edge[boxes[label - 1][1:]][footprint].any():
@@ -171,8 +169,7 @@ def _inside_the_ribs(region: np.ndarray, box: tuple, hu: np.ndarray, spacing) ->
     of the two lungs differ too, where the diaphragm's attachment and the chest wall lie
     along the ribs (0.27 of it on lidc-0001-full, 31 mL, kept out before only by its fat)."""
     near = grown_box(box, margin_voxels(WALL_MM, spacing), hu.shape)
-    inner = tuple(slice(b.start - n.start, b.stop - n.start) for b, n in zip(box, near))
-    deep = distance_mm(hu[near] <= BONE_HU, spacing)[inner] > WALL_MM
+    deep = distance_mm(hu[near] <= BONE_HU, spacing)[relative(box, near)] > WALL_MM
     return np.count_nonzero(deep & region) >= INSIDE_SHARE * np.count_nonzero(region)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ctvis.core.editing.region import offset, relative
 from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
@@ -44,8 +45,7 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
     for side in sides:
         if side > len(boxes) or boxes[side - 1] is None:
             continue
-        lung_box = tuple(slice(b.start + w.start, b.stop + w.start)
-                         for b, w in zip(boxes[side - 1], within))
+        lung_box = offset(boxes[side - 1], within)
         lung_box = grown_box(lung_box, 1, labels.shape)     # its faces are not lung
         lung = labels[lung_box] == side
         gas = lung & (hu[lung_box] < GAS_HU)
@@ -92,7 +92,7 @@ def _layer_reach(parts, number, box, lung, spacing, voxel_ml) -> float:
     reach = 2 * half + BOX_MM + float(np.linalg.norm(spacing))
     near = grown_box(box, margin_voxels(reach, spacing), lung.shape)
     to_outside = distance_mm(lung[near], spacing)
-    inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, near))
+    inner = relative(box, near)
     close = np.count_nonzero(piece & (to_outside[inner] <= reach))
     return reach if close >= SHELL * np.count_nonzero(piece) else 0.0
 

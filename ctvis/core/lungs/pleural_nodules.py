@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ctvis.core.editing.region import offset, relative
 from ctvis.core.image.body import grown_box, index_box, margin_voxels
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
@@ -68,7 +69,7 @@ def add_pleural_nodules(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2
         box = index_box(labels[within] == side)
         if box is None:
             continue
-        box = tuple(slice(b.start + w.start, b.stop + w.start) for b, w in zip(box, within))
+        box = offset(box, within)
         box = _padded(box, spacing, ROLL_MM + GRID_MM, labels.shape)
         found = [_judged(labels, hu, side, spacing, _to_full(candidate, box, step), radius)
                  for candidate, radius in _candidates(labels[box], hu[box], side, spacing,
@@ -143,7 +144,7 @@ def _judged(labels, hu, side, spacing, where, radius):
     tissue = _tissue(labels[box], hu[box])
     to_lung = distance_mm(~lung, spacing)
     fill = _closing(lung, spacing, radius, to_lung) & tissue
-    inner = tuple(slice(w.start - b.start, w.stop - b.start) for w, b in zip(where, box))
+    inner = relative(where, box)
     parts, _ = ndimage.label(fill)
     best = None
     for n in np.unique(parts[inner]):

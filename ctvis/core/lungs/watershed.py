@@ -33,6 +33,7 @@ from scipy import ndimage
 from skimage.segmentation import watershed
 
 from ctvis.core.cores import usable_cores
+from ctvis.core.editing.region import relative
 from ctvis.core.image.body import (body_on_grid, coarse_factor, fill_holes_slices, grown_box,
                                    index_box, margin_voxels, subsample, upsample)
 from ctvis.core.image.boxfilter import box_max, box_min
@@ -287,7 +288,7 @@ def _edge_watershed(hu: np.ndarray, air: np.ndarray, core: np.ndarray, near: np.
     box = index_box(mask)
     grad_box = tuple(slice(max(b.start - (a > 0), 0), b.stop + (a > 0))
                      for a, b in enumerate(box))
-    inner = tuple(slice(b.start - g.start, b.stop - g.start) for b, g in zip(box, grad_box))
+    inner = relative(box, grad_box)
     # Markers: 1/2 the air, 4/5 the core (side + 3), 3 outside: a flood from the core is
     # tissue the envelope took in (a mass, an airless lobe), one from the air is the band.
     markers = np.where(in_core[box], core[box] + np.uint8(3), air[box])      # uint8: fast
