@@ -41,6 +41,7 @@ from ctvis.core.image.field import volume_outside_field
 from ctvis.core.labels import AIRWAY
 from ctvis.core.lungs.airless import airless_bases, base_top
 from ctvis.core.lungs.airway import airway_mask, lumen_at_full, lumen_level
+from ctvis.core.lungs.coarse_air import joined_components
 from ctvis.core.lungs.costal import costal_consolidation
 from ctvis.core.lungs.envelope import aerated as aerated_only
 from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
@@ -115,7 +116,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     # strided view (every f-th row and column of the whole volume).
     small = np.ascontiguousarray(subsample(volume.array, f))
     sp = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
-    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3), outside)
+    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3), outside, (volume.array, f))
     air = (small < INTERNAL_HU) & body
     x_mm = _x_mm(volume, f, small.shape)
     edge = np.zeros(small.shape[1:], bool)
@@ -134,7 +135,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         cut[box] = ndimage.binary_dilation(airway[box])
     info["airway_found"] = bool(airway.any())
     tick(0.5, "lungs: 3-D components")
-    labels, n = ndimage.label(air & ~cut)
+    labels, n = joined_components(air & ~cut, volume.array, f, FAT_HU[0])
     voxel_ml = float(np.prod(sp)) / 1000.0
     boxes = ndimage.find_objects(labels)
     chosen = select_lungs(labels, n, small, voxel_ml, boxes,
