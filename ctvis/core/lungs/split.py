@@ -13,7 +13,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import watershed
 
-from ctvis.core.image.body import AERATED_HU, GAS_FRACTION, GAS_HU
+from ctvis.core.image.body import AERATED_HU, GAS_FRACTION, GAS_HU, grown_box, index_box
+from ctvis.core.image.boxfilter import box_min
 from ctvis.core.labels import LEFT_LUNG, RIGHT_LUNG
 
 RIGHT, LEFT = RIGHT_LUNG.value, LEFT_LUNG.value
@@ -22,6 +23,8 @@ MIN_FIRST_LUNG_ML = 20.0      # nor is anything when the largest lung-like one i
                               # a stomach bubble or air beside an arm (a lung base cut by the
                               # scan is 40 mL and more)
 MIN_FRACTION = 0.02           # ... nor those below 2 % of the largest lung component
+THICK_MM = 12.0               # a lung the airway does not enter holds a square twice this
+PAIR_SHARE = 0.25             # ... or is at least this share of the largest
 # Bowel gas (GAS_HU, GAS_FRACTION), like the air around a patient, is mostly below −975 HU;
 # lung parenchyma is denser, and most of a lung component is below AERATED_HU (median).
 WHOLE_LUNG_ML = 500.0         # a component this large is a lung (bowel gas rarely is, in one
@@ -78,6 +81,35 @@ def select_lungs(labels: np.ndarray, n: int, hu: np.ndarray, voxel_ml: float,
     if head_up is not None and len(chosen) > 1:
         chosen = _below_the_lungs_left_out(labels, chosen, zs, head_up)
     return chosen
+
+
+def wall_gas_left_out(labels: np.ndarray, chosen: list[int], boxes, cut: np.ndarray,
+                      pitch_mm: float) -> list[int]:
+    """``chosen`` without the gas of the chest wall (subcutaneous emphysema, which an
+    emphysematous chest's own gas lets pass as lung-like).  A lung is entered by its main
+    bronchus, so its air touches the airway's cut (``cut``, when the airway was found); a
+    lung whose bronchus a tumour closes is thick (in some slice it holds a square
+    ``2 THICK_MM`` wide) or of a size with the largest (``PAIR_SHARE``: a lung's base that
+    the scan's end cuts thin).  The wall's gas, in the fat and muscle outside the ribs, is
+    none of these: painted, its pieces were at most 8 mm from their edge and 3 % of a lung;
+    the lungs of every chest here are 26 mm and more from theirs."""
+    if len(chosen) < 2 or not cut.any():
+        return chosen
+    box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in index_box(cut))
+    touching = set(np.unique(labels[box][ndimage.binary_dilation(cut[box])]).tolist())
+    half = max(1, int(np.ceil(THICK_MM / pitch_mm)))
+    keep = [chosen[0]]
+    first = np.count_nonzero(labels[boxes[chosen[0] - 1]] == chosen[0])
+    for c in chosen[1:]:
+        piece = labels[boxes[c - 1]] == c
+        if c in touching or np.count_nonzero(piece) >= PAIR_SHARE * first:
+            keep.append(c)
+            continue
+        # In its box grown by the square's half (what lies beyond the array counts as it).
+        around = grown_box(boxes[c - 1], (0, half, half), labels.shape)
+        if box_min(labels[around] == c, (1, 2 * half + 1, 2 * half + 1)).any():
+            keep.append(c)
+    return keep
 
 
 def _below_the_lungs_left_out(labels, chosen: list[int], boxes, head_up: bool) -> list[int]:

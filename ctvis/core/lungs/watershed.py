@@ -50,7 +50,7 @@ from ctvis.core.lungs.midline import body_turn, find_midline
 from ctvis.core.lungs.patient_size import adult_sized
 from ctvis.core.lungs.pleural_air import remove_pleural_air
 from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
-from ctvis.core.lungs.split import assign_sides, select_lungs
+from ctvis.core.lungs.split import assign_sides, select_lungs, wall_gas_left_out
 from ctvis.core.progress import Progress
 from ctvis.core.volume import Volume
 
@@ -140,6 +140,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     boxes = ndimage.find_objects(labels)
     chosen = select_lungs(labels, n, small, voxel_ml, boxes,
                           head_up=volume.index_to_patient_matrix[2, 2] > 0)
+    chosen = wall_gas_left_out(labels, chosen, boxes, cut, sp[1])
     tick(0.6, "lungs: right and left")
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info, boxes)
     del labels

@@ -47,3 +47,51 @@ def test_one_pixel_grid_is_a_plain_labelling():
     full[:, :, 4] = 40
     labels, n = joined_components(full < -400, full, 1, -200)
     assert n == 2 and labels[0, 0, 0] != labels[0, 0, 7]
+
+
+def _wall_case():
+    """Coarse labels: 1 a lung touching the airway's cut, 2 a thin layer (2 pixels) away
+    from it, 3 a thick block away from it (both under a quarter of label 1); the cut
+    beside label 1."""
+    from ctvis.core.lungs.split import wall_gas_left_out
+
+    labels = np.zeros((4, 60, 60), np.int32)
+    labels[:, 5:30, 5:30] = 1
+    labels[:, 40:42, 5:55] = 2
+    labels[:, 35:58, 35:58] = 0
+    labels[:, 46:57, 44:55] = 3
+    cut = np.zeros(labels.shape, bool)
+    cut[:, 15:18, 30] = True
+    from scipy import ndimage
+    return wall_gas_left_out, labels, ndimage.find_objects(labels), cut
+
+
+def test_thin_gas_the_airway_does_not_enter_is_no_lung():
+    """The chest wall's gas (subcutaneous emphysema) is thin and no bronchus enters it: out;
+    a thick lung the airway does not reach (its bronchus closed) stays."""
+    left_out, labels, boxes, cut = _wall_case()
+    assert left_out(labels, [1, 2, 3], boxes, cut, 3.0) == [1, 3]
+
+
+def test_a_thin_lung_the_airway_enters_stays():
+    """A lung compressed thin (an effusion beside it) is entered by its bronchus: kept."""
+    left_out, labels, boxes, cut = _wall_case()
+    cut[:, 39:41, 20] = True
+    assert left_out(labels, [1, 2, 3], boxes, cut, 3.0) == [1, 2, 3]
+
+
+def test_without_an_airway_nothing_is_left_out():
+    """An abdominal scan (no trachea): the test has nothing to go by."""
+    left_out, labels, boxes, cut = _wall_case()
+    assert left_out(labels, [1, 2, 3], boxes, np.zeros_like(cut), 3.0) == [1, 2, 3]
+
+
+def test_a_thin_lung_of_a_size_with_the_other_stays():
+    """A lung's base that the scan's end cuts thin, as large as a quarter of the other: kept
+    (totalseg-j2k's lung bases, 43 and 73 mL)."""
+    left_out, labels, boxes, cut = _wall_case()
+    labels[:, 30:32, 5:55] = 2
+    labels[:, 40:42, 5:55] = 2
+    labels[:, 34:38, 5:55] = 2
+    from scipy import ndimage
+    assert left_out(labels, [1, 2, 3], ndimage.find_objects(labels), cut, 3.0) == [1, 2, 3]
