@@ -2,7 +2,9 @@
 
 The body is the largest connected region denser than fat-ish air (−500 HU) after an opening
 that cuts thin bridges (table pads, blankets, cables), with holes filled slice by slice so the
-lungs and airways count as inside.  The seeds' single 2-D dilation kept the table.
+lungs and airways count as inside.  The seeds' single 2-D dilation kept the table.  Air that
+tissue encloses in 3-D (subcutaneous emphysema's, bowel gas) is tissue for the opening: a
+chest wall riddled with gas would otherwise fall apart under it.
 
 Where the image ends (the array's border, or the reconstruction circle: see
 :mod:`ctvis.core.image.field`) the body may go on unseen: a lung cut there is no hole, it

@@ -5,8 +5,10 @@ Two air samples side by side on it may be two airs the full-resolution image kee
 a lung and the air of subcutaneous emphysema in the chest wall, behind a pleura and an
 intercostal muscle thinner than the grid's pitch.  Labelled as neighbours, they were one
 component: the lung took the chest wall in.  So two in-plane neighbours are joined only
-where the row or column of full-resolution pixels between them is air too (a vessel between
-two lung samples leaves them joined around it).  Along z the samples lie on the same
+where the row or column of full-resolution pixels between them is lighter than the caller's
+threshold (fat's lower bound for the lungs: what parts a lung from other air is fat or
+denser, where a fissure's or a visceral pleura's partial-volume line is lighter).  A vessel
+between two lung samples leaves them joined around it.  Along z the samples lie on the same
 full-resolution column, as before.
 No Qt, no VTK.
 """

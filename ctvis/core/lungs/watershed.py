@@ -6,8 +6,10 @@ Steps (sizes in mm, converted with the volume's spacing):
    pitch near ``COARSE_Z_MM``): body mask; air = HU < −400 inside the body.
 2. The trachea is found in the upper slices and followed down (:mod:`lungs_airway`); it and
    the main bronchi are cut out, which disconnects the two lungs in 3-D.
-3. 3-D components of the remaining air; the lungs are the large, non-gas ones
-   (:mod:`lungs_split`), labelled right/left by patient LPS x, touching lungs split.
+3. 3-D components of the remaining air, two neighbours joined only where the full
+   resolution joins them (:mod:`ctvis.core.lungs.coarse_air`); the lungs are the large,
+   non-gas ones that a bronchus enters or that are thick (:mod:`lungs_split`; not the
+   chest wall's gas), labelled right/left by patient LPS x, touching lungs split.
 4. Take-back of juxtapleural nodules and hilar concavities (the seeds' black top-hat of the
    outline with a ~49-pixel disk, then closing): per lung and per slice, a closing with a disk
    of ``closing_mm`` done with two Euclidean distance transforms, then per-lung hole filling.
