@@ -756,3 +756,30 @@ def chest_wall_air(volume, labels, share: float, near_mm: float = 4.0, side: int
     array = hu.copy()
     array[air] = np.clip(np.rint(-960 + rng.normal(0, 25, int(air.sum()))), -1024, 3000)
     return volume.with_array(array), air
+
+
+def mediastinal_air(volume, labels, share: float, near_mm: float = 2.0,
+                    airway_mm: float = 4.0) -> tuple:
+    """(``volume`` with a pneumomediastinum, its air): ``share`` of the mediastinal fat
+    (-150 to -30 HU inside the convex hull of the lungs, at least ``near_mm`` from them and
+    ``airway_mm`` from the airway's lumen, on the slices where the lungs' section is at least
+    60 % of its largest: above the domes) made gas as :func:`chest_wall_air` makes it."""
+    from scipy import ndimage
+    from skimage.morphology import convex_hull_image
+
+    lungs = (labels == RIGHT) | (labels == LEFT)
+    section = lungs.sum(axis=(1, 2))
+    hull = np.zeros_like(lungs)
+    for k in np.flatnonzero(section >= 0.6 * section.max()):
+        hull[k] = convex_hull_image(lungs[k])
+    hu = volume.array
+    fat = hull & ~lungs & (hu > -150) & (hu < -30)
+    fat &= ndimage.distance_transform_edt(~lungs, sampling=volume.spacing) >= near_mm
+    fat &= ndimage.distance_transform_edt(labels != AIRWAY, sampling=volume.spacing) >= airway_mm
+    rng = np.random.default_rng(2)
+    field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape).astype(np.float32),
+                                    tuple(2.0 / s for s in volume.spacing))
+    air = fat & (field >= np.quantile(field[fat], 1.0 - share))
+    array = hu.copy()
+    array[air] = np.clip(np.rint(-960 + rng.normal(0, 25, int(air.sum()))), -1024, 3000)
+    return volume.with_array(array), air

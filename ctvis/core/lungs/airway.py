@@ -34,6 +34,8 @@ MIN_TRACHEA_MM2 = 250.0              # leaks are judged against at least this se
 BELOW_CARINA_MM = 45.0               # main bronchi: followed this far below the carina
 MAX_LATERAL_MM = 75.0                # a branch further from the trachea's axis is in a lung
 LUMEN_HU = -1000.0                   # air
+FRAGMENT = 0.25                      # a lumen holding less of the airway's samples than
+                                     # this share of the pure air's is a fragment of it
 RIM_MM = 1.5                         # a lumen's partial-volume rim, around its pure air
 NEAR_MM = 25.0                       # the lumen moves and widens less than this from one
                                      # slice to the next (the carina, a bronchus leaving)
@@ -425,7 +427,7 @@ def _lumen_at_full(full, k: int, leaked: np.ndarray, prev_lab: np.ndarray, spaci
     # (a bronchus leaving the carina moves aside).
     near = ndimage.binary_dilation(prev[box], structure=GROW)
     lumen = lumen_at_full(array[k, J, I], near, f, air_hu, lumen_hu, spacing[1:],
-                          largest * f * f)
+                          largest * f * f, most_held=True)
     if lumen is not None:
         c = (f - 1) // 2
         points = lumen[c::f, c::f]
@@ -434,8 +436,8 @@ def _lumen_at_full(full, k: int, leaked: np.ndarray, prev_lab: np.ndarray, spaci
 
 
 def lumen_at_full(hu: np.ndarray, inside: np.ndarray, f: int, air_hu: float,
-                  lumen_hu: float, spacing_yx, largest: float | None = None
-                  ) -> np.ndarray | None:
+                  lumen_hu: float, spacing_yx, largest: float | None = None,
+                  most_held: bool = False) -> np.ndarray | None:
     """The lumen in the full-resolution slice ``hu`` that holds the coarse sample points
     ``inside`` (the coarse grid is ``hu``'s every f-th pixel, at each f × f block's
     centre, ``spacing_yx`` its pixel size), or None.
@@ -446,21 +448,37 @@ def lumen_at_full(hu: np.ndarray, inside: np.ndarray, f: int, air_hu: float,
     lumen's core, its pure air (below ``lumen_hu`` on the slice smoothed by a 3 × 3 median:
     noise would join it to the parenchyma), with the partial-volume rim the air threshold
     gives it elsewhere.  Only when neither is found, one that reaches the side (a bronchus
-    leaving for a lobe) and is at most ``largest`` pixels.
+    leaving for a lobe) and is at most ``largest`` pixels.  ``most_held``: the pure air's
+    lumen also when the air's is a fragment, holding less than ``FRAGMENT`` of the samples
+    the pure air's holds (air beside the lumen joined it through its wall's partial volume:
+    air in the mediastinum).
     """
     air = hu < air_hu
     core = None
     for reaching in ((None, largest) if largest is not None else (None,)):
         lumen = _held_inside(air, inside, f, reaching)
-        if lumen is not None:
+        if lumen is not None and not most_held:
             return lumen
         if core is None:
             core = ndimage.median_filter(hu, size=3) < lumen_hu
-        lumen = _held_inside(core, inside, f, reaching)
-        if lumen is not None:
+        cored = _held_inside(core, inside, f, reaching)
+        if cored is not None:
             rim = int(np.ceil(RIM_MM / min(spacing_yx) * f))
-            return ndimage.binary_dilation(lumen, structure=GROW, iterations=rim) & air
+            cored = ndimage.binary_dilation(cored, structure=GROW, iterations=rim) & air
+            if _samples_held(lumen, inside, f) < FRAGMENT * _samples_held(cored, inside, f):
+                return cored
+        if lumen is not None:
+            return lumen
     return None
+
+
+def _samples_held(mask, inside, f: int) -> int:
+    """How many sample points of the coarse ``inside`` lie in ``mask`` (None: none)."""
+    if mask is None:
+        return 0
+    c = (f - 1) // 2
+    points = mask[c::f, c::f]
+    return int(np.count_nonzero(points & inside[:points.shape[0], :points.shape[1]]))
 
 
 def _side_labels(lab: np.ndarray) -> np.ndarray:
