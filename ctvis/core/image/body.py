@@ -95,19 +95,21 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
                   full: tuple | None = None) -> np.ndarray:
     """The body on ``array``'s grid; ``outside``: its (y, x) columns beyond the field;
     ``full``: (image, f) when ``array`` is ``subsample(image, f)``."""
-    # Air that tissue encloses in 3-D is the body's (subcutaneous emphysema, bowel gas):
-    # a chest wall riddled with it would fall apart under the opening into pieces left out
-    # of the body, and the lungs inside it with them.  The skin over such air is thinner
-    # than the grid's pitch: a block is a wall when any of its pixels is dense.
     dense = array > threshold
+    # Air that tissue encloses in 3-D is tissue for the opening (subcutaneous emphysema,
+    # bowel gas): a chest wall riddled with it would fall apart under the opening into
+    # pieces left out of the body, and the lungs inside it with them.  The skin over such
+    # air is thinner than the grid's pitch: a block is a wall when any of its pixels is
+    # dense.  Only the opening: what the body holds is decided as before (a pocket of air
+    # the skin and a table pad seal is no body, nor aerated tissue in it).
     walls = dense if full is None else _any_in_blocks(full[0], threshold, full[1], dense.shape)
-    dense |= _enclosed(walls, outside)
+    solid = dense | _enclosed(walls, outside)
     # Opening with a square in-plane window: separable min/max filters (shifted views), far
     # faster than a disk per slice, and the z axis is left alone so thick slices do not matter.
     # Rounded down past .75 so a coarse grid never opens wider than the full-resolution one.
     size = 2 * max(int(opening_mm / min(spacing[1:]) + 0.25), 1) + 1
     tick(0.1, "body mask: opening")
-    opened = box_max(box_min(dense, (1, size, size)), (1, size, size))
+    opened = box_max(box_min(solid, (1, size, size)), (1, size, size))
     labels, n = ndimage.label(opened)
     tick(0.5, "body mask: largest component")
     if n == 0:
