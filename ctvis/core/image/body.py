@@ -2,9 +2,7 @@
 
 The body is the largest connected region denser than fat-ish air (−500 HU) after an opening
 that cuts thin bridges (table pads, blankets, cables), with holes filled slice by slice so the
-lungs and airways count as inside.  The seeds' single 2-D dilation kept the table.  Air that
-tissue encloses in 3-D (subcutaneous emphysema's, bowel gas) is tissue for the opening: a
-chest wall riddled with gas would otherwise fall apart under it.
+lungs and airways count as inside.  The seeds' single 2-D dilation kept the table.
 
 Where the image ends (the array's border, or the reconstruction circle: see
 :mod:`ctvis.core.image.field`) the body may go on unseen: a lung cut there is no hole, it
@@ -91,25 +89,15 @@ def _fill_holes(mask: np.ndarray, max_area_px: int | None) -> np.ndarray:
 
 
 def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float,
-                  tick: Progress, outside: np.ndarray | None = None,
-                  full: tuple | None = None) -> np.ndarray:
-    """The body on ``array``'s grid; ``outside``: its (y, x) columns beyond the field;
-    ``full``: (image, f) when ``array`` is ``subsample(image, f)``."""
+                  tick: Progress, outside: np.ndarray | None = None) -> np.ndarray:
+    """The body on ``array``'s grid; ``outside``: its (y, x) columns beyond the field."""
     dense = array > threshold
-    # Air that tissue encloses in 3-D is tissue for the opening (subcutaneous emphysema,
-    # bowel gas): a chest wall riddled with it would fall apart under the opening into
-    # pieces left out of the body, and the lungs inside it with them.  The skin over such
-    # air is thinner than the grid's pitch: a block is a wall when any of its pixels is
-    # dense.  Only the opening: what the body holds is decided as before (a pocket of air
-    # the skin and a table pad seal is no body, nor aerated tissue in it).
-    walls = dense if full is None else _any_in_blocks(full[0], threshold, full[1], dense.shape)
-    solid = dense | _enclosed(walls, outside)
     # Opening with a square in-plane window: separable min/max filters (shifted views), far
     # faster than a disk per slice, and the z axis is left alone so thick slices do not matter.
     # Rounded down past .75 so a coarse grid never opens wider than the full-resolution one.
     size = 2 * max(int(opening_mm / min(spacing[1:]) + 0.25), 1) + 1
     tick(0.1, "body mask: opening")
-    opened = box_max(box_min(solid, (1, size, size)), (1, size, size))
+    opened = box_max(box_min(dense, (1, size, size)), (1, size, size))
     labels, n = ndimage.label(opened)
     tick(0.5, "body mask: largest component")
     if n == 0:
@@ -124,38 +112,6 @@ def body_on_grid(array: np.ndarray, spacing, threshold: float, opening_mm: float
     body = dense & box_max(component, (1, grow, grow))
     tick(0.7, "body mask: filling holes")
     return _fill_within_field(body, array, outside, spacing)
-
-
-def _any_in_blocks(image: np.ndarray, threshold: float, f: int, shape) -> np.ndarray:
-    """For each pixel of ``subsample(image, f)`` (of ``shape``), whether any pixel of its
-    f × f block is above ``threshold`` (the last, partial blocks: the sample itself)."""
-    ny, nx = image.shape[1] // f, image.shape[2] // f
-    out = subsample(image, f)[:, :shape[1], :shape[2]] > threshold
-    # The block's maximum by shifted strided views: NumPy's reductions over the axes of a
-    # reshaped view take several times as long.
-    rows = image[:, 0:ny * f:f, :nx * f]
-    for t in range(1, f):
-        rows = np.maximum(rows, image[:, t:ny * f:f, :nx * f])
-    block = rows[:, :, 0::f]
-    for t in range(1, f):
-        block = np.maximum(block, rows[:, :, t::f])
-    out[:, :ny, :nx] = block > threshold
-    return out
-
-
-def _enclosed(dense: np.ndarray, outside: np.ndarray | None) -> np.ndarray:
-    """What ``dense`` encloses in 3-D: no path outside it reaches the array's faces (the
-    first and last slice too: the air between a patient's back and the table runs out of
-    the scan) or the columns beyond the field."""
-    parts, n = ndimage.label(~dense)
-    reaches = np.zeros(n + 1, bool)
-    for face in (parts[0], parts[-1], parts[:, 0], parts[:, -1], parts[:, :, 0],
-                 parts[:, :, -1]):
-        reaches[np.unique(face)] = True
-    if outside is not None and outside.any():
-        reaches[np.unique(parts[:, outside])] = True
-    reaches[0] = True                      # label 0: dense itself
-    return ~reaches[parts]
 
 
 def _bridged(body: np.ndarray, spacing) -> np.ndarray:
@@ -237,7 +193,7 @@ def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: 
     spacing = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
     outside = subsample(volume_outside_field(volume)[None], f)[0]
     small = body_on_grid(subsample(volume.array, f), spacing, threshold, opening_mm,
-                          tick.sub(0, 0.8), outside, (volume.array, f))
+                          tick.sub(0, 0.8), outside)
     if f == 1:
         tick(1.0, "body mask done")
         return small

@@ -118,7 +118,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     # strided view (every f-th row and column of the whole volume).
     small = np.ascontiguousarray(subsample(volume.array, f))
     sp = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)
-    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3), outside, (volume.array, f))
+    body = body_on_grid(small, sp, -500, 3.0, tick.sub(0.0, 0.3), outside)
     air = (small < INTERNAL_HU) & body
     x_mm = _x_mm(volume, f, small.shape)
     edge = np.zeros(small.shape[1:], bool)
