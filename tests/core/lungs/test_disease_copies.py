@@ -184,12 +184,9 @@ def test_an_effusion_under_airless_lung_stays_out_and_the_lung_is_lung(chest):
     apart voxel by voxel, so the lung is lung and the effusion is not (measured 0.863 and
     0.011 held; 0.015 and 0.000 before the step against the ribs, and 0.755 / 0.002 when a
     voxel was fluid below 25 HU)."""
-    from scipy import ndimage
-
     volume, labels = chest
     band = unseen.dependent_band(volume, labels)
-    depth = ndimage.distance_transform_edt((labels == 1) | (labels == 2),
-                                           sampling=volume.spacing)
+    depth = unseen.distance_mm((labels == 1) | (labels == 2), volume.spacing)
     fluid, airless = band & (depth <= 12.0), band & (depth > 12.0)
     copy = unseen.painted(unseen.painted(volume, fluid, 10, 10, False), airless, 40, 30, True)
     got = segment_lungs(copy, airway=True)
