@@ -29,15 +29,24 @@ NOISE_HU = 20.0
 
 
 def _sphere(volume, centre_kji, radius_mm) -> np.ndarray:
-    grids = np.meshgrid(*[(np.arange(n) - c) * s for n, c, s in
-                          zip(volume.shape, centre_kji, volume.spacing)], indexing="ij")
-    return sum(g * g for g in grids) <= radius_mm ** 2
+    # Reckoned in the ball's box only: on a whole chest the volume's grids took gigabytes.
+    box = tuple(slice(max(int(np.floor(c - radius_mm / s)) - 1, 0),
+                      max(int(np.ceil(c + radius_mm / s)) + 2, 0))
+                for c, s in zip(centre_kji, volume.spacing))
+    grids = np.meshgrid(*[(np.arange(n)[b] - c) * s for n, c, s, b in
+                          zip(volume.shape, centre_kji, volume.spacing, box)], indexing="ij")
+    ball = np.zeros(volume.shape, bool)
+    ball[box] = sum(g * g for g in grids) <= radius_mm ** 2
+    return ball
 
 
 def _inner_point(mask, spacing) -> tuple:
     """The voxel of ``mask`` farthest from its border (where a user would click)."""
-    d = ndimage.distance_transform_edt(mask, sampling=spacing)
-    return tuple(int(v) for v in np.unravel_index(np.argmax(d), d.shape))
+    # In the mask's box grown by a voxel: every voxel's nearest border voxel lies in it.
+    found = ndimage.find_objects(mask.astype(np.uint8))[0]
+    box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in found)
+    d = ndimage.distance_transform_edt(mask[box], sampling=spacing)
+    return tuple(int(v) + b.start for v, b in zip(np.unravel_index(np.argmax(d), d.shape), box))
 
 
 def _lung_point(lungs, side, spacing, depth_mm, z_share) -> tuple:
