@@ -29,6 +29,8 @@ GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is
                                    # below −975 HU; lung parenchyma, even emphysema, is not
 AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
 MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
+CHANNEL_MM = 8.0         # gas in a chest wall opens a lung to the outside through channels
+                         # narrower than this
 BRIDGE_MM = 10.0         # gaps in the body's wall narrower than this (metal's streaks) are
                          # closed before its holes are filled
 
@@ -129,9 +131,33 @@ def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray 
     field's edge (the array's border or ``outside``) taken in where it is lung-like, not the
     outside air (a lung cut by the field's edge is judged whole, in 3-D)."""
     holes, undecided = _holes(body, outside)
-    holes |= _holes(_bridged(body, spacing), outside)[0]
+    bridged = _bridged(body, spacing)
+    bridged_holes, beyond = _holes(bridged, outside)
+    holes |= bridged_holes
+    if outside is not None and outside.any():
+        beyond = beyond | outside[None]
+    holes |= _closed_within(bridged & ~body & ~holes, beyond)
     voxel_ml = float(np.prod(spacing)) / 1000.0
-    return body | holes | _cut_lungs(undecided, body, array, voxel_ml)
+    return body | holes | _cut_lungs(undecided, body, array, voxel_ml, spacing)
+
+
+def _closed_within(gaps: np.ndarray, beyond: np.ndarray) -> np.ndarray:
+    """The ``gaps`` the bridging closed that no open air ``beyond`` the bridged body
+    touches (in their slice): a metal streak's gap runs out to the air around the patient
+    and stays out; an air pocket beside a vessel in a lung is closed within the body.  (Such
+    a lung is no hole of the body where gas in its chest wall opens the slice to the
+    outside; the trachea's lumen was one of those pockets, and the airway was lost.)"""
+    box = index_box(gaps)
+    if box is None:
+        return gaps
+    box = grown_box(box, 1, gaps.shape)
+    parts, n = ndimage.label(gaps[box], structure=PLANE_CROSS)
+    open_ = np.zeros(n + 1, bool)
+    open_[np.unique(parts[ndimage.binary_dilation(beyond[box], PLANE_CROSS)])] = True
+    open_[0] = True
+    closed = np.zeros_like(gaps)
+    closed[box] = ~open_[parts]
+    return closed
 
 
 def _holes(body: np.ndarray, outside: np.ndarray | None) -> tuple:
@@ -153,6 +179,27 @@ def _holes(body: np.ndarray, outside: np.ndarray | None) -> tuple:
 
 
 def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
+               voxel_ml: float, spacing) -> np.ndarray:
+    """The regions of ``undecided`` that are lung (:func:`_lung_like`), also where gas in
+    the chest wall makes a lung and the air outside one region: apart from that air across
+    the gas's channels (narrower than ``CHANNEL_MM``, cut by an in-plane opening), the lung
+    is judged on its own and taken back to the channels' mouths."""
+    keep = _lung_like(undecided, body, array, voxel_ml)
+    box = index_box(body)
+    if box is None:
+        return keep
+    size = 2 * max(int(round(CHANNEL_MM / (2 * min(spacing[1:])))), 1) + 1
+    # A lung lies within the body's extent; the ring of outside air around it joins what
+    # runs out of the body.
+    box = grown_box(box, (0, size + 1, size + 1), body.shape)
+    rest = undecided[box] & ~keep[box]
+    cores = _lung_like(box_min(rest, (1, size, size)), body[box], array[box], voxel_ml)
+    if cores.any():
+        keep[box] |= box_max(cores, (1, size, size)) & rest
+    return keep
+
+
+def _lung_like(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
                voxel_ml: float) -> np.ndarray:
     """The 3-D regions of ``undecided`` that are lung cut by the field's edge: their air
     looks like lung, not like the air around the patient, and they lie mostly within the
