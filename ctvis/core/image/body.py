@@ -29,7 +29,7 @@ GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is
                                    # below −975 HU; lung parenchyma, even emphysema, is not
 AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
 MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
-CHANNEL_MM = 8.0         # gas in a chest wall opens a lung to the outside through channels
+CHANNEL_MM = 10.0        # gas in a chest wall opens a lung to the outside through channels
                          # narrower than this
 BRIDGE_MM = 10.0         # gaps in the body's wall narrower than this (metal's streaks) are
                          # closed before its holes are filled
@@ -182,8 +182,9 @@ def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
                voxel_ml: float, spacing) -> np.ndarray:
     """The regions of ``undecided`` that are lung (:func:`_lung_like`), also where gas in
     the chest wall makes a lung and the air outside one region: apart from that air across
-    the gas's channels (narrower than ``CHANNEL_MM``, cut by an in-plane opening), the lung
-    is judged on its own and taken back to the channels' mouths."""
+    the gas's channels (narrower than ``CHANNEL_MM``, cut by an in-plane opening of the air
+    alone: the pieces of tissue the body's opening broke off the wall are no channel), the
+    lung is judged on its own and taken back to the channels' mouths."""
     keep = _lung_like(undecided, body, array, voxel_ml)
     box = index_box(body)
     if box is None:
@@ -193,7 +194,8 @@ def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
     # runs out of the body.
     box = grown_box(box, (0, size + 1, size + 1), body.shape)
     rest = undecided[box] & ~keep[box]
-    cores = _lung_like(box_min(rest, (1, size, size)), body[box], array[box], voxel_ml)
+    air = rest & (array[box] < AIR_HU)
+    cores = _lung_like(box_min(air, (1, size, size)), body[box], array[box], voxel_ml)
     if cores.any():
         keep[box] |= box_max(cores, (1, size, size)) & rest
     return keep
