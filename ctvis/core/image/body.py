@@ -127,7 +127,7 @@ def _bridged(body: np.ndarray, spacing) -> np.ndarray:
 def _fill_within_field(body: np.ndarray, array: np.ndarray, outside: np.ndarray | None,
                        spacing) -> np.ndarray:
     """``body`` with its holes filled slice by slice, also those that only its narrow gaps
-    open (:func:`_bridged`; the gaps themselves stay out), and with what touches the
+    open (:func:`_bridged`; the gaps open to the air outside stay out), and with what touches the
     field's edge (the array's border or ``outside``) taken in where it is lung-like, not the
     outside air (a lung cut by the field's edge is judged whole, in 3-D)."""
     holes, undecided = _holes(body, outside)
