@@ -198,6 +198,8 @@ def _cut_lungs(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
     cores = _lung_like(box_min(air, (1, size, size)), body[box], array[box], voxel_ml)
     if cores.any():
         keep[box] |= box_max(cores, (1, size, size)) & rest
+        # and what the lungs taken back enclose with the body (the trachea's lumen)
+        keep[box] |= _holes(body[box] | keep[box], None)[0] & rest
     return keep
 
 
