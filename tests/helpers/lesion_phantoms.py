@@ -23,6 +23,7 @@ import functools
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.body import grown_box, index_box
 from ctvis.core.phantom import make_phantom
 
 NOISE_HU = 20.0
@@ -43,8 +44,7 @@ def _sphere(volume, centre_kji, radius_mm) -> np.ndarray:
 def _inner_point(mask, spacing) -> tuple:
     """The voxel of ``mask`` farthest from its border (where a user would click)."""
     # In the mask's box grown by a voxel: every voxel's nearest border voxel lies in it.
-    found = ndimage.find_objects(mask.astype(np.uint8))[0]
-    box = tuple(slice(max(b.start - 1, 0), b.stop + 1) for b in found)
+    box = grown_box(index_box(mask), 1, mask.shape)
     d = ndimage.distance_transform_edt(mask[box], sampling=spacing)
     return tuple(int(v) + b.start for v, b in zip(np.unravel_index(np.argmax(d), d.shape), box))
 
