@@ -43,3 +43,24 @@ def test_a_wide_opening_is_not_closed():
     assert not body[6][lung[6]].any()
     assert body[5][lung[5]].all()
 
+
+
+def test_a_wall_riddled_with_air_under_a_thin_skin_holds_its_lung():
+    """Subcutaneous emphysema: half of the wall between the lung (+4 mm) and a 1.5 mm skin
+    made gas in blobs of a few mm.  The opening that cuts the table away broke such a wall
+    into pieces left out of the body, and through them the lung and the air outside were
+    one region, left out with them (before: 0.12 of the lung held).  The lung's air is
+    judged apart across the gas's channels now: measured 0.97."""
+    from scipy import ndimage
+
+    volume, lung = _chest(0.0)
+    z, y, x = np.indices(volume.shape)
+    r = np.hypot(y - 128.0, x - 128.0)
+    rng = np.random.default_rng(0)
+    field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape), (1.0, 2.0, 2.0))
+    wall = (r >= 64) & (r <= 98.5) & (z >= 1) & (z <= 10)
+    gas = wall & (field >= np.quantile(field[wall], 0.5))
+    hu = volume.array.copy()
+    hu[gas] = -990
+    body = body_mask(volume.with_array(hu))
+    assert body[lung].mean() >= 0.95
