@@ -727,7 +727,6 @@ def chest_wall_air(volume, labels, share: float, near_mm: float = 4.0, side: int
     ``near_mm`` outside the convex hull of the lungs in its slice and ``skin_mm`` inside
     the skin, over the middle 65 % of the lungs' height; on one ``side`` (1 right, 2 left:
     the half of the body beyond the lungs' mean patient x) or both."""
-    from scipy import ndimage
     from skimage.morphology import convex_hull_image
 
     from ctvis.core.image.body import body_mask
@@ -748,11 +747,19 @@ def chest_wall_air(volume, labels, share: float, near_mm: float = 4.0, side: int
     wall &= (hu > -200) & (hu < 150)
     wall &= distance_mm(~hull, spacing) >= near_mm
     wall &= distance_mm(body_mask(volume), spacing) >= skin_mm
-    rng = np.random.default_rng(1)
+    return _gas_in(volume, wall, share, 2.5, seed=1)
+
+
+def _gas_in(volume, where, share: float, blob_mm: float, seed: int) -> tuple:
+    """(``volume`` with ``share`` of ``where`` made gas, that gas): -960 +/- 25 HU (air with
+    the partial volume of the strands between) in blobs of about ``blob_mm``."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
     field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape).astype(np.float32),
-                                    tuple(2.5 / s for s in spacing))
-    air = wall & (field >= np.quantile(field[wall], 1.0 - share))
-    array = hu.copy()
+                                    tuple(blob_mm / s for s in volume.spacing))
+    air = where & (field >= np.quantile(field[where], 1.0 - share))
+    array = volume.array.copy()
     array[air] = np.clip(np.rint(-960 + rng.normal(0, 25, int(air.sum()))), -1024, 3000)
     return volume.with_array(array), air
 
@@ -763,7 +770,6 @@ def mediastinal_air(volume, labels, share: float, near_mm: float = 2.0,
     (-150 to -30 HU inside the convex hull of the lungs, at least ``near_mm`` from them and
     ``airway_mm`` from the airway's lumen, on the slices where the lungs' section is at least
     60 % of its largest: above the domes) made gas as :func:`chest_wall_air` makes it."""
-    from scipy import ndimage
     from skimage.morphology import convex_hull_image
 
     lungs = (labels == RIGHT) | (labels == LEFT)
@@ -775,10 +781,4 @@ def mediastinal_air(volume, labels, share: float, near_mm: float = 2.0,
     fat = hull & ~lungs & (hu > -150) & (hu < -30)
     fat &= distance_mm(~lungs, volume.spacing) >= near_mm
     fat &= distance_mm(labels != AIRWAY, volume.spacing) >= airway_mm
-    rng = np.random.default_rng(2)
-    field = ndimage.gaussian_filter(rng.normal(0, 1, volume.shape).astype(np.float32),
-                                    tuple(2.0 / s for s in volume.spacing))
-    air = fat & (field >= np.quantile(field[fat], 1.0 - share))
-    array = hu.copy()
-    array[air] = np.clip(np.rint(-960 + rng.normal(0, 25, int(air.sum()))), -1024, 3000)
-    return volume.with_array(array), air
+    return _gas_in(volume, fat, share, 2.0, seed=2)
