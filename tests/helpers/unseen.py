@@ -591,7 +591,9 @@ def pneumothorax(volume, labels, depth_mm: float, where: str = "front",
     line = lung & ndimage.binary_dilation(air) & ~air
     rng = np.random.default_rng(0)
     array = volume.array.copy()
-    array[air] = np.rint(-1000 + rng.normal(0, 10, int(air.sum())))
+    # Clipped at -1024 as a scan stores it: a lower value would pass for the fill outside
+    # the reconstructed field, and the field's edge go unseen.
+    array[air] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(air.sum()))), -1024, None)
     array[line] = -300
     return volume.with_array(array), air
 
@@ -611,6 +613,16 @@ def without_contrast(volume, blood_hu: float = 40.0) -> Volume:
     array = a.copy()
     array[pools] = np.clip(np.rint(blood_hu + rng.normal(0, 15, int(pools.sum()))), -1024, 3000)
     return volume.with_array(array)
+
+
+def noisy(volume, sd_hu: float, seed: int = 0) -> Volume:
+    """``volume`` with Gaussian noise of ``sd_hu`` in its field (a low dose, a thin slice),
+    clipped at -1024 HU as a scan stores it; beyond the field the fill stays the fill."""
+    from ctvis.core.image.field import volume_outside_field
+    noise = np.random.default_rng(seed).normal(0.0, sd_hu, volume.shape).astype(np.float32)
+    noise[:, volume_outside_field(volume)] = 0.0
+    out = np.clip(np.rint(volume.array + noise), -1024, 3071)
+    return volume.with_array(out.astype(volume.array.dtype))
 
 
 def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:

@@ -8,7 +8,9 @@ its extent (a crescent, a cap), where a bulla is round and emphysema and the bro
 deep into the lung.
 
 Clear air: voxels of the lung whose ``BOX_MM`` neighbourhood is below ``CLEAR_HU`` on
-average (the walls of bullae and the visceral pleura are thinner and denser).  A piece
+average (the walls of bullae and the visceral pleura are thinner and denser), or below what
+the air around the patient reads (:func:`clear_level`: a noisy scan's pure air reads
+higher).  A piece
 of it of at least ``MIN_ML`` whose thickest point is at most ``THIN`` of its extent, with
 nearly all of it (``SHELL``) within that thickness of the lung's outline, is pleural air;
 with it go the air and partial volume (below ``EDGE_HU``) in its neighbourhood, and the
@@ -21,22 +23,61 @@ import numpy as np
 
 from ctvis.core.editing.region import offset, relative
 from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels
+from ctvis.core.image.boxfilter import box_min
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
-CLEAR_HU = -990             # as pure as the air around a patient (a noisy scan's too,
-                            # on average), purer than emphysema's holes among lung
+CLEAR_HU = -990             # as pure as the air around a patient, purer than emphysema's
+                            # holes among lung
 BOX_MM = 3.0                # ... over this neighbourhood
+AIR_HU = -1000              # air, by the scale's definition.  A scan whose air around the
+                            # patient reads higher (noise clipped at the scale's floor of -1024
+                            # HU lifts pure air's mean: by 14 HU at an SD of 60 HU) reads its
+                            # pure air as lifted inside too: CLEAR_HU is lifted as much
+MOST_CLEAR_HU = -960        # ... but stays purer than emphysema (-950)
+DENSE_HU = -500             # outside the body: the table, a blanket, a tube
+MIN_AROUND = 1000           # fewer voxels of air around the patient tell nothing (a crop)
 EDGE_HU = -900              # its edges: air and the partial volume of the wall beside it
 MIN_ML = 20.0               # smaller air at the pleura: a bulla's, a bleb's
 THIN = 0.15                 # a layer: its thickest point's half-thickness over its extent
 SHELL = 0.95                # and this share of it near the lung's outline
+FACE = 0.4                  # and against the chest wall: this share of what borders it (and
+                            # its edges) lies within WALL_MM of what is not lung.  Layers
+                            # measured 0.54-0.66 (noise of SD 100 HU to none, 5 mm slices);
+                            # emphysema's holes, joined along the outline of a thick-sliced
+                            # lung into pieces as thin, 0.13-0.28
+WALL_MM = 2.0               # ... through the partial volume of a thick slice's wall
+
+
+def clear_level(hu: np.ndarray, spacing, around: dict) -> float:
+    """The level below which a neighbourhood reads as pure air: ``CLEAR_HU``, lifted by as
+    much as the air around the patient reads above ``AIR_HU`` (the median of its
+    neighbourhoods; at most to ``MOST_CLEAR_HU``).  ``around``: {slice index: (y, x) mask of what lies outside the
+    body and within the field in that slice}; the air is what of it lies a neighbourhood
+    away from anything denser than ``DENSE_HU``."""
+    size = _box_size(spacing)
+    means = []
+    for k, free in around.items():
+        # In-plane: the mean's lift is the same, at a fifth of the 3-D box's cost.
+        mean = ndimage.uniform_filter(hu[k].astype(np.float32), size[1:])
+        air = box_min(free & (hu[k] < DENSE_HU), (size[1] + 2, size[2] + 2))
+        means.append(mean[air])
+    means = np.concatenate(means) if means else np.zeros(0, np.float32)
+    if means.size < MIN_AROUND:
+        return float(CLEAR_HU)
+    lift = float(np.median(means)) - AIR_HU
+    return float(np.clip(CLEAR_HU + lift, CLEAR_HU, MOST_CLEAR_HU))
+
+
+def _box_size(spacing) -> tuple:
+    return tuple(max(1, 2 * int(round(BOX_MM / 2 / s)) + 1) for s in spacing)
 
 
 def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
-                within: tuple | None = None) -> dict:
+                within: tuple | None = None, clear_hu: float = CLEAR_HU) -> dict:
     """{side: (box, mask)}: the pleural air found inside each lung of ``labels``.
-    ``within``: a box (a slice per axis) that holds every lung voxel."""
+    ``within``: a box (a slice per axis) that holds every lung voxel; ``clear_hu``: the
+    level of pure air's neighbourhoods (:func:`clear_level`)."""
     spacing = np.asarray(spacing, float)
     within = within or tuple(slice(0, n) for n in labels.shape)
     boxes = ndimage.find_objects(labels[within])         # one pass for both lungs
@@ -48,27 +89,28 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         lung_box = offset(boxes[side - 1], within)
         lung_box = grown_box(lung_box, 1, labels.shape)     # its faces are not lung
         lung = labels[lung_box] == side
-        gas = lung & (hu[lung_box] < GAS_HU)
+        lung_hu = hu[lung_box]
+        gas = lung & (lung_hu < GAS_HU)
         if np.count_nonzero(gas) * voxel_ml < MIN_ML:      # most chests: nothing to look at
             continue
-        size = tuple(max(1, 2 * int(round(BOX_MM / 2 / s)) + 1) for s in spacing)
+        size = _box_size(spacing)
         # The neighbourhood's mean: noise (a low-dose scan's SD of 60 HU and more) spreads
-        # pure air's voxels about CLEAR_HU, not its mean.
-        mean = ndimage.uniform_filter(hu[lung_box].astype(np.float32), size)
-        clear = lung & (mean < CLEAR_HU)
+        # pure air's voxels about the level, not its mean.
+        mean = ndimage.uniform_filter(lung_hu.astype(np.float32), size)
+        clear = lung & (mean < clear_hu)
         parts, _ = ndimage.label(clear)
         found, reach = np.zeros_like(lung), 0.0
         for number, box in enumerate(ndimage.find_objects(parts), start=1):
             if box is None:
                 continue
-            piece_reach = _layer_reach(parts, number, box, lung, spacing, voxel_ml)
+            piece_reach = _layer_reach(parts, number, box, lung, lung_hu, spacing, voxel_ml)
             if piece_reach:
                 found[box] |= parts[box] == number
                 reach = max(reach, piece_reach)
         if found.any():
             # Back out to the layer's edges, which the neighbourhood's mean left out: the
             # air, and its partial volume, within that neighbourhood of it.
-            edges = ndimage.maximum_filter(found, size) & lung & (hu[lung_box] < EDGE_HU)
+            edges = _edges(found, lung, lung_hu, size)
             # The layer's thin parts, where no neighbourhood was clear: the gas joined to
             # it within its reach of the lung's outline.
             shell = gas & (distance_mm(lung, spacing) <= reach)
@@ -78,14 +120,21 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
     return out
 
 
-def _layer_reach(parts, number, box, lung, spacing, voxel_ml) -> float:
-    """The piece's reach from the lung's outline (mm) if it is a layer along it, else 0."""
+def _edges(found, lung, hu, size) -> np.ndarray:
+    return ndimage.maximum_filter(found, size) & lung & (hu < EDGE_HU)
+
+
+def _layer_reach(parts, number, box, lung, hu, spacing, voxel_ml) -> float:
+    """The piece's reach from the lung's outline (mm) if it is a layer along it, against
+    the chest wall, else 0."""
     piece = parts[box] == number
     if np.count_nonzero(piece) * voxel_ml < MIN_ML:
         return 0.0
     extent = float(max((b.stop - b.start) * s for b, s in zip(box, spacing)))
     half = float(distance_mm(np.pad(piece, 1), spacing).max())
     if half > THIN * extent:
+        return 0.0
+    if _against_wall(piece, box, lung, hu, spacing) < FACE:
         return 0.0
     # Along the lung's outline: within its own thickness (and the neighbourhood's margin)
     # of what is not lung, all of it but noise.
@@ -97,15 +146,35 @@ def _layer_reach(parts, number, box, lung, spacing, voxel_ml) -> float:
     return reach if close >= SHELL * np.count_nonzero(piece) else 0.0
 
 
+def _against_wall(piece, box, lung, hu, spacing) -> float:
+    """The share of the voxels bordering the piece and its edges that lie within
+    ``WALL_MM`` of what is not lung: the pleural space's air lies between the lung and the
+    chest wall, emphysema's holes among parenchyma."""
+    size = _box_size(spacing)
+    near = grown_box(box, [k + 1 + m for k, m in zip(size, margin_voxels(WALL_MM, spacing))],
+                     lung.shape)
+    lung = lung[near]
+    found = np.zeros(lung.shape, bool)
+    found[relative(box, near)] = piece
+    # Noise leaves specks inside a layer that neither it nor its edges hold: they are no
+    # border.
+    air = ndimage.binary_fill_holes(found | _edges(found, lung, hu[near], size))
+    border = ndimage.binary_dilation(air) & ~air
+    at_wall = border & (distance_mm(lung, spacing) <= WALL_MM)
+    return np.count_nonzero(at_wall) / max(np.count_nonzero(border), 1)
+
+
 def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,
-                       within: tuple | None = None) -> dict[int, float]:
+                       within: tuple | None = None,
+                       clear_hu: float = CLEAR_HU) -> dict[int, float]:
     """Take the pleural air out of each lung of ``labels`` (in place); the mL per side."""
     voxel_ml = float(np.prod(spacing)) / 1000.0
     removed = {}
-    for side, (box, mask) in pleural_air(labels, hu, spacing, within=within).items():
+    for side, (box, mask) in pleural_air(labels, hu, spacing, within=within,
+                                         clear_hu=clear_hu).items():
         labels[box][mask] = 0
         removed[side] = float(np.count_nonzero(mask)) * voxel_ml
     return removed
 
 
-__all__ = ["pleural_air", "remove_pleural_air"]
+__all__ = ["clear_level", "pleural_air", "remove_pleural_air"]

@@ -50,7 +50,7 @@ from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.midline import body_turn, find_midline
 from ctvis.core.lungs.patient_size import adult_sized
-from ctvis.core.lungs.pleural_air import remove_pleural_air
+from ctvis.core.lungs.pleural_air import clear_level, remove_pleural_air
 from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
 from ctvis.core.lungs.split import assign_sides, select_lungs, wall_gas_left_out
 from ctvis.core.progress import Progress
@@ -340,7 +340,8 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
     ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml``,
     ``pleural_nodules_ml``, ``pleural_air_ml`` (taken out: see
-    :mod:`ctvis.core.lungs.pleural_air`) and ``adult_scale`` (a child's chest: see
+    :mod:`ctvis.core.lungs.pleural_air`), ``pleural_air_level`` (the HU below which a
+    neighbourhood read as pure air there) and ``adult_scale`` (a child's chest: see
     :mod:`ctvis.core.lungs.patient_size`).
     """
     info = {} if info is None else info
@@ -457,8 +458,10 @@ def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, air
         added = add_pleural_nodules(out, volume.array, volume.spacing, within=(cz, J, I))
         info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
     # In the crop: nodules on the pleura may lie beyond it, tissue, never pleural air.
+    level = clear_level(volume.array, volume.spacing, _air_around(body_s, f, fz, outside))
+    info["pleural_air_level"] = level
     info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing,
-                                                within=(cz, J, I))
+                                                within=(cz, J, I), clear_hu=level)
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out
@@ -554,6 +557,20 @@ class _FullRes:
 def coarse_z_step(dz: float) -> int:
     """Slices per coarse slice: thin slices are sampled to a pitch near ``COARSE_Z_MM``."""
     return max(1, int(round(COARSE_Z_MM / dz)))
+
+
+def _air_around(body_s: np.ndarray, f: int, fz: int, outside: np.ndarray,
+                samples: int = 8) -> dict:
+    """{full-resolution slice: (y, x) mask outside the body and within the field} for up to
+    ``samples`` slices of the coarse body ``body_s`` (every ``fz``-th slice, every ``f``-th
+    pixel), evenly through those that hold the body."""
+    held = np.flatnonzero(body_s.any(axis=(1, 2)))
+    if held.size == 0:
+        return {}
+    picked = np.unique(held[np.linspace(0, held.size - 1, min(samples, held.size)).astype(int)])
+    c = (fz - 1) // 2
+    return {c + int(k) * fz: ~upsample(body_s[k:k + 1], f, (1,) + outside.shape)[0] & ~outside
+            for k in picked}
 
 
 def _thin_out(volume: Volume, fz: int) -> Volume:
