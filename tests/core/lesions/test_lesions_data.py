@@ -81,18 +81,22 @@ def _inner_half_clicks_agree(volume, truth, seed: int, n: int = 4) -> None:
         assert abs(moved) <= 0.05, f"click at {tuple(kji)}: Dice moved by {moved:+.3f}"
 
 
-@pytest.mark.parametrize("scan", ["a softer kernel", "5 mm slices", "10 mm slices"])
+@pytest.mark.parametrize("scan", ["a softer kernel", "5 mm slices", "10 mm slices",
+                                  "noise of SD 60 HU", "noise of SD 100 HU"])
 def test_lidc_nodule_on_other_reconstructions_is_solid_and_outlined(lidc, scan):
     """The same nodule as a softer kernel (a 1 mm Gaussian in-plane) or thicker slices
     (runs of two or four 2.5 mm slices averaged) gives it: a blurred edge is not a
     ground-glass part.  Its end slices on thick slices, and its blurred edge on a soft
     kernel, read as a layer at ground glass's level around the solid nodule: it was taken
     as part-solid and grown to ground glass's edge (Dice 0.789, 0.826, 0.747; 11.6, 12.4,
-    15.2 mL against 7.8, 9.2, 9.2)."""
+    15.2 mL against 7.8, 9.2, 9.2).  A low dose's noise (a screening scan's) leaves it
+    as it is (measured 0.907 and 0.904, solid)."""
     volume, nodules = lidc
     truth = nodules[0]
     if scan == "a softer kernel":
         volume = unseen.reconstructed(volume, "smooth", sigma_mm=1.0)
+    elif scan.startswith("noise"):
+        volume = unseen.noisy(volume, float(scan.split()[3]))
     else:
         factor = {"5 mm slices": 2, "10 mm slices": 4}[scan]
         volume, truth = unseen.thicker_slices(volume, factor), unseen.thicker_mask(truth,
