@@ -10,9 +10,9 @@ deep into the lung.
 Clear air: voxels of the lung whose ``BOX_MM`` neighbourhood is below ``CLEAR_HU`` on
 average (the walls of bullae and the visceral pleura are thinner and denser), or below what
 the air around the patient reads (:func:`clear_level`: a noisy scan's pure air reads
-higher).  A piece
-of it of at least ``MIN_ML`` whose thickest point is at most ``THIN`` of its extent, with
-nearly all of it (``SHELL``) within that thickness of the lung's outline, is pleural air;
+higher).  A piece of it of at least ``MIN_ML`` whose thickest point is at most ``THIN`` of
+its extent, with nearly all of it (``SHELL``) within that thickness of the lung's outline
+and its border against the chest wall (``FACE``), is pleural air;
 with it go the air and partial volume (below ``EDGE_HU``) in its neighbourhood, and the
 gas joined to it near the outline (where the layer is thinner than the neighbourhood).
 No Qt, no VTK.
@@ -52,9 +52,9 @@ WALL_MM = 2.0               # ... through the partial volume of a thick slice's 
 def clear_level(hu: np.ndarray, spacing, around: dict) -> float:
     """The level below which a neighbourhood reads as pure air: ``CLEAR_HU``, lifted by as
     much as the air around the patient reads above ``AIR_HU`` (the median of its
-    neighbourhoods; at most to ``MOST_CLEAR_HU``).  ``around``: {slice index: (y, x) mask of what lies outside the
-    body and within the field in that slice}; the air is what of it lies a neighbourhood
-    away from anything denser than ``DENSE_HU``."""
+    neighbourhoods; at most to ``MOST_CLEAR_HU``).  ``around``: {slice index: (y, x) mask
+    of what lies outside the body and within the field in that slice}; the air is what of
+    it lies a neighbourhood away from anything denser than ``DENSE_HU``."""
     size = _box_size(spacing)
     means = []
     for k, free in around.items():
@@ -74,10 +74,11 @@ def _box_size(spacing) -> tuple:
 
 
 def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
-                within: tuple | None = None, clear_hu: float = CLEAR_HU) -> dict:
+                within: tuple | None = None, clear_hu=CLEAR_HU) -> dict:
     """{side: (box, mask)}: the pleural air found inside each lung of ``labels``.
     ``within``: a box (a slice per axis) that holds every lung voxel; ``clear_hu``: the
-    level of pure air's neighbourhoods (:func:`clear_level`)."""
+    level of pure air's neighbourhoods (:func:`clear_level`), or a function that gives it
+    (called only for a lung with gas enough to look at: most chests have none)."""
     spacing = np.asarray(spacing, float)
     within = within or tuple(slice(0, n) for n in labels.shape)
     boxes = ndimage.find_objects(labels[within])         # one pass for both lungs
@@ -97,7 +98,7 @@ def pleural_air(labels: np.ndarray, hu: np.ndarray, spacing, sides=(1, 2),
         # The neighbourhood's mean: noise (a low-dose scan's SD of 60 HU and more) spreads
         # pure air's voxels about the level, not its mean.
         mean = ndimage.uniform_filter(lung_hu.astype(np.float32), size)
-        clear = lung & (mean < clear_hu)
+        clear = lung & (mean < (clear_hu() if callable(clear_hu) else clear_hu))
         parts, _ = ndimage.label(clear)
         found, reach = np.zeros_like(lung), 0.0
         for number, box in enumerate(ndimage.find_objects(parts), start=1):
@@ -165,8 +166,7 @@ def _against_wall(piece, box, lung, hu, spacing) -> float:
 
 
 def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,
-                       within: tuple | None = None,
-                       clear_hu: float = CLEAR_HU) -> dict[int, float]:
+                       within: tuple | None = None, clear_hu=CLEAR_HU) -> dict[int, float]:
     """Take the pleural air out of each lung of ``labels`` (in place); the mL per side."""
     voxel_ml = float(np.prod(spacing)) / 1000.0
     removed = {}

@@ -27,6 +27,7 @@ Steps (sizes in mm, converted with the volume's spacing):
 """
 from __future__ import annotations
 
+import functools
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -340,8 +341,7 @@ def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float
     ``info`` (a dict, if given) receives ``forced_split``, ``airway_found``,
     ``midline_from``, ``field_edge``, ``airless_ml``, ``costal_ml``,
     ``pleural_nodules_ml``, ``pleural_air_ml`` (taken out: see
-    :mod:`ctvis.core.lungs.pleural_air`), ``pleural_air_level`` (the HU below which a
-    neighbourhood read as pure air there) and ``adult_scale`` (a child's chest: see
+    :mod:`ctvis.core.lungs.pleural_air`) and ``adult_scale`` (a child's chest: see
     :mod:`ctvis.core.lungs.patient_size`).
     """
     info = {} if info is None else info
@@ -458,8 +458,8 @@ def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, air
         added = add_pleural_nodules(out, volume.array, volume.spacing, within=(cz, J, I))
         info["pleural_nodules_ml"] = {side: mm3 / 1000 for side, mm3 in added.items()}
     # In the crop: nodules on the pleura may lie beyond it, tissue, never pleural air.
-    level = clear_level(volume.array, volume.spacing, _air_around(body_s, f, fz, outside))
-    info["pleural_air_level"] = level
+    level = functools.cache(lambda: clear_level(volume.array, volume.spacing,
+                                                _air_around(body_s, f, fz, outside)))
     info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing,
                                                 within=(cz, J, I), clear_hu=level)
     info["field_edge"] = _at_field_edge(out, outside)
