@@ -625,6 +625,47 @@ def noisy(volume, sd_hu: float, seed: int = 0) -> Volume:
     return volume.with_array(out.astype(volume.array.dtype))
 
 
+def chest_drain(volume, labels, side: int = RIGHT, height: float = 0.5,
+                inside_mm: float = 40.0, outside_mm: float = 30.0, rise_mm: float = 30.0,
+                outer_mm: float = 5.0, inner_mm: float = 3.5) -> tuple:
+    """(``volume`` with a chest drain, its tube): a straight tube (a wall of 150 HU,
+    ``outer_mm`` in radius, round an air lumen of ``inner_mm``) from ``outside_mm`` beyond
+    the skin through the lateral chest wall into lung ``side``, ``inside_mm`` in from its
+    lateral edge at ``height`` of its slices, rising ``rise_mm`` along the way: a channel
+    of air from the air around the patient into the lung."""
+    lung = labels == side
+    ks = np.flatnonzero(lung.any(axis=(1, 2)))
+    k = ks[int(height * (len(ks) - 1))]
+    rows = np.nonzero(lung[k])[0]
+    y = int(np.median(rows))
+    row = np.flatnonzero(lung[k, y])
+    both = np.flatnonzero(np.isin(labels[k, y], (1, 2)))
+    middle = (both[0] + both[-1]) / 2
+    lateral, out = (row[0], -1) if middle - row[0] > row[-1] - middle else (row[-1], 1)
+    sp = np.asarray(volume.spacing, float)
+    edge = np.array([k, y, lateral], float)
+    a = edge + np.array([-rise_mm / 2 / sp[0], 0.0, out * (outside_mm + 25.0) / sp[2]])
+    b = edge + np.array([rise_mm / 2 / sp[0], 0.0, -out * inside_mm / sp[2]])
+    lo = np.maximum(np.floor(np.minimum(a, b) - (outer_mm + 2) / sp).astype(int), 0)
+    hi = np.minimum(np.ceil(np.maximum(a, b) + (outer_mm + 2) / sp).astype(int) + 1,
+                    volume.shape)
+    box = tuple(slice(int(i), int(j)) for i, j in zip(lo, hi))
+    points = np.stack(np.meshgrid(*[np.arange(s.start, s.stop) * d for s, d in zip(box, sp)],
+                                  indexing="ij"), axis=-1)
+    along = (b - a) * sp
+    t = np.clip(((points - a * sp) @ along) / (along @ along), 0.0, 1.0)
+    distance = np.linalg.norm(points - (a * sp + t[..., None] * along), axis=-1)
+    array = volume.array.copy()
+    region = array[box]
+    region[distance <= outer_mm] = 150
+    lumen = distance <= inner_mm
+    rng = np.random.default_rng(0)
+    region[lumen] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(lumen.sum()))), -1024, None)
+    tube = np.zeros(volume.shape, bool)
+    tube[box] = distance <= outer_mm
+    return volume.with_array(array), tube
+
+
 def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:
     """The same scan as another reconstruction kernel gives it, in-plane: ``"sharp"`` (a lung
     or bone kernel: edges overshoot and the noise grows, an unsharp mask of ``amount``) or
