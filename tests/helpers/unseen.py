@@ -666,6 +666,40 @@ def chest_drain(volume, labels, side: int = RIGHT, height: float = 0.5,
     return volume.with_array(array), tube
 
 
+def subpleural_cysts(volume, labels, radius_mm: float = 8.0, septum_mm: float = 1.0,
+                     upper: float = 0.6) -> tuple:
+    """(``volume`` with paraseptal emphysema, its cysts): balls of air (-1000 +/- 10 HU) of
+    ``radius_mm`` along both lungs' outline, touching it, ``septum_mm`` apart (on a grid of
+    that pitch), over the ``upper`` share of the lungs' slices (they favour the upper
+    lobes): a row of subpleural cysts, a layer of air along the wall with septa across."""
+    lungs = np.isin(labels, (RIGHT, LEFT))
+    spacing = np.asarray(volume.spacing, float)
+    depth = distance_mm(lungs, spacing)
+    ks = np.flatnonzero(lungs.any(axis=(1, 2)))
+    if volume.index_to_patient_matrix[2, 2] < 0:
+        ks = ks[::-1]                                       # from the base up
+    shell = lungs & (np.abs(depth - radius_mm) < 0.6)
+    shell[~np.isin(np.arange(volume.shape[0]), ks[int((1 - upper) * len(ks)):])] = False
+    points = np.argwhere(shell)
+    pitch = 2 * radius_mm + septum_mm
+    _, first = np.unique(np.floor(points * spacing / pitch).astype(int), axis=0,
+                         return_index=True)
+    reach = np.ceil(radius_mm / spacing).astype(int)
+    grids = np.meshgrid(*[np.arange(-k, k + 1) * d for k, d in zip(reach, spacing)],
+                        indexing="ij")
+    ball = sum(g * g for g in grids) <= radius_mm ** 2
+    cysts = np.zeros(volume.shape, bool)
+    for centre in points[first]:
+        lo, hi = centre - reach, centre + reach + 1
+        if (lo >= 0).all() and (hi <= volume.shape).all():
+            cysts[tuple(slice(a, b) for a, b in zip(lo, hi))] |= ball
+    cysts &= lungs
+    array = volume.array.copy()
+    rng = np.random.default_rng(0)
+    array[cysts] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(cysts.sum()))), -1024, None)
+    return volume.with_array(array), cysts
+
+
 def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:
     """The same scan as another reconstruction kernel gives it, in-plane: ``"sharp"`` (a lung
     or bone kernel: edges overshoot and the noise grows, an unsharp mask of ``amount``) or
