@@ -39,7 +39,9 @@ DENSE_HU = -500             # outside the body: the table, a blanket, a tube
 MIN_AROUND = 1000           # fewer voxels of air around the patient tell nothing (a crop)
 EDGE_HU = -900              # its edges: air and the partial volume of the wall beside it
 MIN_ML = 20.0               # smaller air at the pleura: a bulla's, a bleb's
-THIN = 0.15                 # a layer: its thickest point's half-thickness over its extent
+THIN = 0.2                  # a layer: its thickest point's half-thickness over its extent
+                            # (a pneumothorax 45 mm deep in front of a lung: 0.16; a bulla's
+                            # half ball against the wall 0.24, a round bulla 0.5)
 SHELL = 0.95                # and this share of it near the lung's outline
 FACE = 0.4                  # and against the chest wall: this share of what borders it (and
                             # its edges) lies within WALL_MM of what is not lung.  Layers

@@ -245,7 +245,7 @@ def test_ground_glass_over_both_lungs_leaves_both(chest, by_hu, least):
 
 @pytest.mark.parametrize("where, side, depth_mm, least", [
     ("front", 1, 12.0, 0.95), ("front", 1, 6.0, 0.95), ("side", 2, 10.0, 0.95),
-    ("apex", 1, 8.0, 0.95)])
+    ("apex", 1, 8.0, 0.95), ("front", 1, 45.0, 0.95)])
 def test_a_pneumothorax_is_left_out_of_the_lung_and_said(chest, where, side, depth_mm, least):
     """Air between a lung and the chest wall: in front of the right lung (466 / 268 mL, 12 /
     6 mm deep), beside the left (419 mL, 10 mm), over the right apex (178 mL, 8 mm).  It was
@@ -253,7 +253,9 @@ def test_a_pneumothorax_is_left_out_of_the_lung_and_said(chest, where, side, dep
     0.953).  A layer of pure air along the lung's outline is pleural air: left out and said,
     with the air joined to it where it is thinner than the neighbourhood that finds it
     (measured: 1.000 / 0.998 / 1.000 / 1.000 of it left out, Dice 0.997 / 0.998 / 0.998 /
-    0.998; the 6 mm one 0.695 before its thin parts were joined)."""
+    0.998; the 6 mm one 0.695 before its thin parts were joined).  45 mm deep in front
+    (762 mL) it was too thick for a layer (its half-thickness 0.16 of its extent, the
+    bound 0.15) and all of it stayed lung (Dice 0.761); now 1.000 of it out, 0.998."""
     volume, labels = chest
     copy, air = unseen.pneumothorax(volume, labels, depth_mm, where, side)
     info = {}

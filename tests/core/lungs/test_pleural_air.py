@@ -44,6 +44,29 @@ def test_a_round_bulla_at_the_wall_is_lung():
     assert pleural_air(labels, hu, SPACING) == {}
 
 
+def test_a_bulla_half_a_ball_on_the_wall_is_lung():
+    """Half a ball of air (40 mm radius) with its flat face on the front wall: it lies
+    against the wall as pleural air does, but it is as thick as half its extent (its
+    half-thickness 0.24 of it, and 0.32 of its border at the wall), where a pneumothorax
+    45 mm deep is 0.16 of it."""
+    hu, labels = _lung((60, 140, 200))
+    z, y, x = np.indices(labels.shape)
+    bulla = (((z - 30) * 2.0) ** 2 + (y - 10) ** 2 + (x - 100) ** 2 <= 40 ** 2) & (labels == 1)
+    _air(hu, bulla)
+    assert pleural_air(labels, hu, SPACING) == {}
+
+
+def test_a_thick_layer_of_air_along_the_wall_is_pleural_air():
+    """A pneumothorax 60 mm deep along the front wall (over 100 x 180 mm): thick, but a
+    layer for its extent (its half-thickness 0.17 of it; 0.15 was the bound before)."""
+    hu, labels = _lung((60, 140, 200))
+    layer = np.zeros(labels.shape, bool)
+    layer[5:-5, 10:70, 10:-10] = True
+    _air(hu, layer)
+    hu[5:-5, 70, 10:-10] = -300
+    assert set(pleural_air(labels, hu, SPACING)) == {1}
+
+
 def test_air_holes_all_through_the_lung_are_lung():
     """Emphysema's holes: pure air in blobs all through the lung, not a layer at its edge."""
     from scipy import ndimage
