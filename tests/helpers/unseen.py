@@ -589,11 +589,8 @@ def pneumothorax(volume, labels, depth_mm: float, where: str = "front",
         part = lower if take_lower else ~lower
     air = lung & (depth <= depth_mm) & part
     line = lung & ndimage.binary_dilation(air) & ~air
-    rng = np.random.default_rng(0)
     array = volume.array.copy()
-    # Clipped at -1024 as a scan stores it: a lower value would pass for the fill outside
-    # the reconstructed field, and the field's edge go unseen.
-    array[air] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(air.sum()))), -1024, None)
+    array[air] = _pure_air(int(air.sum()))
     array[line] = -300
     return volume.with_array(array), air
 
@@ -659,8 +656,7 @@ def chest_drain(volume, labels, side: int = RIGHT, height: float = 0.5,
     region = array[box]
     region[distance <= outer_mm] = 150
     lumen = distance <= inner_mm
-    rng = np.random.default_rng(0)
-    region[lumen] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(lumen.sum()))), -1024, None)
+    region[lumen] = _pure_air(int(lumen.sum()))
     tube = np.zeros(volume.shape, bool)
     tube[box] = distance <= outer_mm
     return volume.with_array(array), tube
@@ -695,9 +691,16 @@ def subpleural_cysts(volume, labels, radius_mm: float = 8.0, septum_mm: float = 
             cysts[tuple(slice(a, b) for a, b in zip(lo, hi))] |= ball
     cysts &= lungs
     array = volume.array.copy()
-    rng = np.random.default_rng(0)
-    array[cysts] = np.clip(np.rint(-1000 + rng.normal(0, 10, int(cysts.sum()))), -1024, None)
+    array[cysts] = _pure_air(int(cysts.sum()))
     return volume.with_array(array), cysts
+
+
+def _pure_air(count: int, seed: int = 0) -> np.ndarray:
+    """``count`` voxels of air (-1000 +/- 10 HU), clipped at -1024 as a scan stores it: a
+    lower value would pass for the fill outside the reconstructed field, and the field's
+    edge go unseen."""
+    rng = np.random.default_rng(seed)
+    return np.clip(np.rint(-1000 + rng.normal(0, 10, count)), -1024, None)
 
 
 def reconstructed(volume, kernel: str, sigma_mm: float = 0.8, amount: float = 1.0) -> Volume:
