@@ -44,7 +44,6 @@ def test_a_wide_opening_is_not_closed():
     assert body[5][lung[5]].all()
 
 
-
 def test_a_wall_riddled_with_air_under_a_thin_skin_holds_its_lung():
     """Subcutaneous emphysema: half of the wall between the lung (+4 mm) and a 1.5 mm skin
     made gas in blobs of a few mm.  The opening that cuts the table away broke such a wall
