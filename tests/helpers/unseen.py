@@ -595,6 +595,34 @@ def pneumothorax(volume, labels, depth_mm: float, where: str = "front",
     return volume.with_array(array), air
 
 
+def gas_under_dome(volume, labels, side: int = LEFT, radius_mm: float = 30.0,
+                   gap_mm: float = 5.0) -> tuple:
+    """(``volume`` with gas under a lung's dome, that gas): the bowel's (the stomach's
+    bubble under the left dome, the colon's flexure under either): a ball of pure air of
+    ``radius_mm`` under the highest point of lung ``side``'s floor, inside the body, of it
+    what lies at least ``gap_mm`` from the lungs (the diaphragm and the bowel's wall)."""
+    from ctvis.core.image.body import body_mask
+
+    lung = labels == side
+    z = slice_z_mm(volume)[:, None, None]
+    floor = np.where(lung, z, np.inf).min(axis=0)          # per column, the lowest lung
+    footprint = np.isfinite(floor)
+    inner = footprint & (distance_mm(footprint, volume.spacing[1:]) > 2 * radius_mm / 3)
+    # The dome: a floor in the lung's lower third (higher up the floor is the hilum's).
+    low, high = z[lung.any(axis=(1, 2))].min(), z[lung.any(axis=(1, 2))].max()
+    inner &= floor <= low + (high - low) / 3
+    j, i = np.unravel_index(np.argmax(np.where(inner, floor, -np.inf)), floor.shape)
+    y = _patient_along(volume, 1)[:, None] - _patient_along(volume, 1)[j]
+    x = _patient_along(volume, 2)[None, :] - _patient_along(volume, 2)[i]
+    centre_z = floor[j, i] - gap_mm - radius_mm
+    ball = (x ** 2 + y ** 2)[None] + (z - centre_z) ** 2 <= radius_mm ** 2
+    gas = ball & body_mask(volume) & (labels == 0)
+    gas &= distance_mm((labels != RIGHT) & (labels != LEFT), volume.spacing) >= gap_mm
+    array = volume.array.copy()
+    array[gas] = _pure_air(int(gas.sum()))
+    return volume.with_array(array), gas
+
+
 def without_contrast(volume, blood_hu: float = 40.0) -> Volume:
     """``volume`` as a scan without contrast: the large pools of enhanced blood (120–450 HU,
     away from bone above 500 HU: the heart, the aorta, the pulmonary arteries; each over

@@ -64,9 +64,10 @@ def lung_warnings(volume, labels: np.ndarray, info: dict | None = None) -> list[
     for lung in (RIGHT_LUNG, LEFT_LUNG):
         air = info.get("pleural_air_ml", {}).get(lung.value, 0.0)
         if air > 0:
-            out.append(f"the {lung.title}'s outline held about {air:.0f} mL of air with no lung "
-                       f"in it, a layer along the chest wall (a pneumothorax): left out of the "
-                       f"lung; if it is lung (a bulla), paint it back (Segment Editor: Paint)")
+            out.append(f"about {air:.0f} mL of air with no lung in it lies along the "
+                       f"{lung.title}'s outline, against the chest wall (a pneumothorax): left "
+                       f"out of the lung; if it is lung (a bulla), paint it back (Segment "
+                       f"Editor: Paint)")
     if info.get("midline_from") == "unknown":
         out.append("side unknown: neither the spine nor the whole body is in the field of "
                    "view, so right and left were told from the body's centre and may be wrong")

@@ -15,6 +15,12 @@ its extent, with nearly all of it (``SHELL``) within that thickness of the lung'
 and its border against the chest wall (``FACE``), is pleural air;
 with it go the air and partial volume (below ``EDGE_HU``) in its neighbourhood, and the
 gas joined to it near the outline (where the layer is thinner than the neighbourhood).
+
+Pleural air the lung's own air never joins (a deep pneumothorax behind its visceral pleura)
+is a component of its own, mostly gas, and never chosen as lung: :func:`air_beside` finds
+it beside the lung it came from, so that the steps looking for airless lung count its room
+as the lung's (the tissue beyond it is the chest wall or the organ under the dome), and it
+is said.
 No Qt, no VTK.
 """
 from __future__ import annotations
@@ -22,10 +28,11 @@ from __future__ import annotations
 import numpy as np
 
 from ctvis.core.editing.region import offset, relative
-from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels
+from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels, upsample
 from ctvis.core.image.boxfilter import box_min
 from ctvis.core.image.distance import distance_mm
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
+from ctvis.core.lungs.split import MOSTLY_GAS
 
 CLEAR_HU = -990             # as pure as the air around a patient, purer than emphysema's
                             # holes among lung
@@ -49,6 +56,12 @@ FACE = 0.4                  # and against the chest wall: this share of what bor
                             # emphysema's holes, joined along the outline of a thick-sliced
                             # lung into pieces as thin, 0.13-0.28
 WALL_MM = 2.0               # ... through the partial volume of a thick slice's wall
+AIR_IN_HU = -400            # air, with the partial volume of its edges (the seeds' marker)
+CONTACT = 0.1               # air beside a lung: this share of its outline, slice by slice,
+                            # within WALL_MM of the lung's air (a visceral pleura between):
+                            # a pneumothorax 50 mm deep along a lung's side 0.24; the gas of
+                            # the bowel under a dome lies beyond the diaphragm and the
+                            # bowel's wall, 5 mm and more
 
 
 def clear_level(hu: np.ndarray, spacing, around: dict) -> float:
@@ -167,6 +180,60 @@ def _against_wall(piece, box, lung, hu, spacing) -> float:
     return np.count_nonzero(at_wall) / max(np.count_nonzero(border), 1)
 
 
+def air_beside(components: np.ndarray, count: int, chosen, sides: np.ndarray,
+               small: np.ndarray, full: np.ndarray, f: int, spacing) -> np.ndarray:
+    """Coarse labels (1, 2): the air components beside each lung.
+
+    ``components`` (``count`` of them) label the air on the coarse grid (``small``, every
+    ``f``-th pixel of ``full``, whose spacing is ``spacing``); ``chosen`` are the lung's,
+    ``sides`` their labels.  A component not chosen, of at least ``MIN_ML`` and mostly gas
+    (``MOSTLY_GAS``: it was not taken for lung for that), is pleural air when at least
+    ``CONTACT`` of its outline lies within ``WALL_MM`` of a lung's air — measured in-plane
+    at full resolution, where a pleura is a pixel or two and the diaphragm with the bowel's
+    wall many; across thick slices the two would be a slice apart either way."""
+    out = np.zeros_like(sides)
+    sizes = np.bincount(components.ravel(), minlength=count + 1)
+    gas = np.bincount(components[small < GAS_HU].ravel(), minlength=count + 1)
+    coarse_ml = float(spacing[0] * spacing[1] * spacing[2]) * f * f / 1000.0
+    candidates = [c for c in np.flatnonzero((sizes * coarse_ml >= MIN_ML)
+                                            & (gas >= MOSTLY_GAS * sizes))
+                  if c and c not in set(chosen)]
+    if not candidates or not sides.any():                # nearly every chest
+        return out
+    boxes = ndimage.find_objects(components)
+    for c in candidates:
+        box = grown_box(boxes[c - 1], (0, 2, 2), components.shape)
+        piece = components[box] == c
+        side = _beside_side(piece, sides[box], full, box, f, spacing)
+        if side:
+            out[box][piece] = side
+    return out
+
+
+def _beside_side(piece, sides, full, box, f, spacing) -> int:
+    """The lung (1, 2) whose air ``piece`` lies beside (see :func:`air_beside`), or 0."""
+    rows = slice(box[1].start * f, min(box[1].stop * f, full.shape[1]))
+    cols = slice(box[2].start * f, min(box[2].stop * f, full.shape[2]))
+    hu = full[box[0], rows, cols]
+    air = hu < AIR_IN_HU
+    in_plane = np.zeros((1, 3, 3), bool)
+    in_plane[0] = True
+    lung_blocks = upsample(sides > 0, f, hu.shape)
+    gas = air & ~lung_blocks & upsample(ndimage.binary_dilation(piece, in_plane), f, hu.shape)
+    edge = gas & ~ndimage.binary_erosion(gas, in_plane, border_value=1)
+    if not edge.any():
+        return 0
+    lung_air = air & lung_blocks
+    touching = sum(np.count_nonzero(e & (distance_mm(~a, spacing[1:]) <= WALL_MM))
+                   for e, a in zip(edge, lung_air) if e.any() and a.any())
+    if touching < CONTACT * np.count_nonzero(edge):
+        return 0
+    # Its lung: the one most of what lies across the pleura from it is.
+    shell = ndimage.binary_dilation(piece, np.ones((3, 3, 3), bool), iterations=2) & ~piece
+    votes = np.bincount(sides[shell].ravel(), minlength=3)[1:3]
+    return int(np.argmax(votes)) + 1 if votes.any() else 0
+
+
 def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,
                        within: tuple | None = None, clear_hu=CLEAR_HU) -> dict[int, float]:
     """Take the pleural air out of each lung of ``labels`` (in place); the mL per side."""
@@ -179,4 +246,4 @@ def remove_pleural_air(labels: np.ndarray, hu: np.ndarray, spacing,
     return removed
 
 
-__all__ = ["clear_level", "pleural_air", "remove_pleural_air"]
+__all__ = ["air_beside", "clear_level", "pleural_air", "remove_pleural_air"]

@@ -51,7 +51,7 @@ from ctvis.core.lungs.envelope import MIDLINE_MM, WALL_REACH_MM, envelope
 from ctvis.core.lungs.envelope import closing_2d  # noqa: F401 (re-exported)
 from ctvis.core.lungs.midline import body_turn, find_midline
 from ctvis.core.lungs.patient_size import adult_sized
-from ctvis.core.lungs.pleural_air import clear_level, remove_pleural_air
+from ctvis.core.lungs.pleural_air import air_beside, clear_level, remove_pleural_air
 from ctvis.core.lungs.pleural_nodules import add_pleural_nodules
 from ctvis.core.lungs.split import assign_sides, select_lungs, wall_gas_left_out
 from ctvis.core.progress import Progress
@@ -146,6 +146,9 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     chosen = wall_gas_left_out(labels, chosen, boxes, cut, sp[1])
     tick(0.6, "lungs: right and left")
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info, boxes)
+    # A deep pneumothorax is air of its own beside its lung: not lung, but the lung's room.
+    beside = air_beside(labels, n, chosen, lab, small, volume.array, f, volume.spacing)
+    info["pleural_air_ml"] = _ml_per_side(beside, voxel_ml)
     del labels
     tick(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
@@ -175,12 +178,15 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         and the ribs (neither yet in ``filled``): the caller runs this while the slices the
         bases cannot change (at or above ``base_top``) go on at full resolution; they are
         done again should the consolidation reach them."""
-        extra = airless_bases(filled, small, allowed, x_mm, y_mm, z_mm, midline, sp,
+        # The pleural air beside a lung is its room: the tissue beyond is the chest wall or
+        # the organ under the dome, not an airless part of it.
+        room = np.where(beside > 0, beside, filled) if beside.any() else filled
+        extra = airless_bases(room, small, allowed, x_mm, y_mm, z_mm, midline, sp,
                               ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
         # Against the ribs, a lung's side is looked at in front of the body's centre too.
         beside_ribs = {1: body & ~cut & ~(np.abs(x_mm - midline) < MIDLINE_MM),
                        2: body & ~cut & ~central}
-        return extra, costal_consolidation(np.where(extra > 0, extra, filled), small,
+        return extra, costal_consolidation(np.where(extra > 0, extra, room), small,
                                            beside_ribs, body, x_mm, y_mm, midline, sp,
                                            behind_centre)
     return (lab, filled, cut, body, airway, bases, z_mm >= base_top(filled, z_mm),
@@ -328,8 +334,13 @@ def _record_added(airless, costal, spacing, f, fz, info) -> None:
     in with no air in it, which the reader should look at."""
     coarse_ml = float(spacing[0] * fz * spacing[1] * f * spacing[2] * f) / 1000.0
     for key, added in (("airless_ml", airless), ("costal_ml", costal)):
-        counts = np.bincount(added.ravel(), minlength=3)
-        info[key] = {side: float(counts[side]) * coarse_ml for side in (1, 2) if counts[side]}
+        info[key] = _ml_per_side(added, coarse_ml)
+
+
+def _ml_per_side(labels, voxel_ml) -> dict:
+    """{side: mL} of ``labels`` 1 and 2 (those it holds)."""
+    counts = np.bincount(labels.ravel(), minlength=3)
+    return {side: float(counts[side]) * voxel_ml for side in (1, 2) if counts[side]}
 
 
 def segment_watershed(volume: Volume, progress=None, cancel=None, band_mm: float = BAND_MM,
@@ -460,8 +471,11 @@ def _segment(volume: Volume, outside, progress, cancel, band_mm, closing_mm, air
     # In the crop: nodules on the pleura may lie beyond it, tissue, never pleural air.
     level = functools.cache(lambda: clear_level(volume.array, volume.spacing,
                                                 _air_around(body_s, f, fz, outside)))
-    info["pleural_air_ml"] = remove_pleural_air(out, volume.array, volume.spacing,
-                                                within=(cz, J, I), clear_hu=level)
+    removed = remove_pleural_air(out, volume.array, volume.spacing, within=(cz, J, I),
+                                 clear_hu=level)
+    beside = info["pleural_air_ml"]                     # left out on the coarse grid
+    info["pleural_air_ml"] = {side: beside.get(side, 0.0) + removed.get(side, 0.0)
+                              for side in (1, 2) if side in beside or side in removed}
     info["field_edge"] = _at_field_edge(out, outside)
     tick(1.0, "lungs done")
     return out

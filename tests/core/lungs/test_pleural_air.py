@@ -118,3 +118,34 @@ def test_the_level_of_pure_air_is_lifted_as_the_air_around_the_patient_reads():
     hu150, around150 = _around(sd=150.0)
     assert clear_level(hu150, SPACING, around150) == MOST_CLEAR_HU
     assert clear_level(hu, SPACING, {}) == CLEAR_HU           # no air around: a crop
+
+
+def _beside(wall_mm: float):
+    """Air components on a grid (f 1): a lung (label 1 of ``sides``, component 1) and, along
+    its front, 60 mL of pure air (component 2) behind ``wall_mm`` of tissue; the labels
+    ``air_beside`` gives it."""
+    from ctvis.core.lungs.pleural_air import air_beside
+
+    hu, labels = _lung()
+    wall = int(round(wall_mm / SPACING[1]))
+    air = np.zeros(labels.shape, bool)
+    air[5:-5, 10:20, 10:-10] = True
+    _air(hu, air)
+    labels[air] = 0
+    labels[:, 20:20 + wall] = 0
+    hu[:, 20:20 + wall] = 40 if wall > 1 else -300       # tissue, or a pleura
+    components = np.where(air, 2, labels).astype(np.int32)
+    return air_beside(components, 2, [1], labels, hu, hu, 1, SPACING), air
+
+
+def test_pure_air_beside_a_lung_behind_a_pleura_is_its_pleural_air():
+    """The air a visceral pleura (one voxel) parts from the lung is that lung's."""
+    got, air = _beside(1.0)
+    assert np.array_equal(got == 1, air)
+
+
+def test_pure_air_beyond_the_diaphragm_is_not_pleural_air():
+    """The same air beyond 5 mm of tissue (the diaphragm and the bowel's wall) is bowel
+    gas: not the lung's."""
+    got, _ = _beside(5.0)
+    assert not got.any()
