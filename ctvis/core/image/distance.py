@@ -10,6 +10,12 @@ from __future__ import annotations
 import edt
 import numpy as np
 
+from ctvis.core.cores import usable_cores
+
+PARALLEL_VOXELS = 1_000_000     # larger maps are split over the cores (edt's own threads:
+                                # 1.55x on two cores at 3.4 M voxels); smaller ones would
+                                # spend more on starting threads than they save
+
 
 def distance_mm(mask: np.ndarray, spacing) -> np.ndarray:
     """For each true voxel of ``mask`` the distance (mm, float32) to the nearest false
@@ -17,4 +23,4 @@ def distance_mm(mask: np.ndarray, spacing) -> np.ndarray:
     a mask with no false voxel at all is infinitely far from one (inf)."""
     return edt.edt(np.ascontiguousarray(mask, dtype=bool),
                    anisotropy=tuple(float(s) for s in spacing), black_border=False,
-                   parallel=1)
+                   parallel=usable_cores() if mask.size >= PARALLEL_VOXELS else 1)
