@@ -181,8 +181,8 @@ def _against_wall(piece, box, lung, hu, spacing) -> float:
 
 
 def air_beside(components: np.ndarray, count: int, chosen, sides: np.ndarray,
-               small: np.ndarray, full: np.ndarray, f: int, spacing) -> np.ndarray:
-    """Coarse labels (1, 2): the air components beside each lung.
+               small: np.ndarray, full: np.ndarray, f: int, spacing) -> np.ndarray | None:
+    """Coarse labels (1, 2): the air components beside each lung, or None if there are none.
 
     ``components`` (``count`` of them) label the air on the coarse grid (``small``, every
     ``f``-th pixel of ``full``, whose spacing is ``spacing``); ``chosen`` are the lung's,
@@ -191,21 +191,22 @@ def air_beside(components: np.ndarray, count: int, chosen, sides: np.ndarray,
     ``CONTACT`` of its outline lies within ``WALL_MM`` of a lung's air — measured in-plane
     at full resolution, where a pleura is a pixel or two and the diaphragm with the bowel's
     wall many; across thick slices the two would be a slice apart either way."""
-    out = np.zeros_like(sides)
     sizes = np.bincount(components.ravel(), minlength=count + 1)
-    gas = np.bincount(components[small < GAS_HU].ravel(), minlength=count + 1)
     coarse_ml = float(spacing[0] * spacing[1] * spacing[2]) * f * f / 1000.0
-    candidates = [c for c in np.flatnonzero((sizes * coarse_ml >= MIN_ML)
-                                            & (gas >= MOSTLY_GAS * sizes))
-                  if c and c not in set(chosen)]
-    if not candidates or not sides.any():                # nearly every chest
-        return out
+    large = [c for c in np.flatnonzero(sizes * coarse_ml >= MIN_ML) if c and c not in chosen]
+    if not large or not sides.any():                    # nearly every chest: the lungs only
+        return None
+    out = None
     boxes = ndimage.find_objects(components)
-    for c in candidates:
+    for c in large:
+        piece = components[boxes[c - 1]] == c
+        if np.count_nonzero(small[boxes[c - 1]][piece] < GAS_HU) < MOSTLY_GAS * sizes[c]:
+            continue
         box = grown_box(boxes[c - 1], (0, 2, 2), components.shape)
         piece = components[box] == c
         side = _beside_side(piece, sides[box], full, box, f, spacing)
         if side:
+            out = np.zeros_like(sides) if out is None else out
             out[box][piece] = side
     return out
 

@@ -148,7 +148,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info, boxes)
     # A deep pneumothorax is air of its own beside its lung: not lung, but the lung's room.
     beside = air_beside(labels, n, chosen, lab, small, volume.array, f, volume.spacing)
-    info["pleural_air_ml"] = _ml_per_side(beside, voxel_ml)
+    info["pleural_air_ml"] = {} if beside is None else _ml_per_side(beside, voxel_ml)
     del labels
     tick(0.7, "lungs: envelope")
     filled = np.zeros_like(lab)
@@ -180,7 +180,7 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
         done again should the consolidation reach them."""
         # The pleural air beside a lung is its room: the tissue beyond is the chest wall or
         # the organ under the dome, not an airless part of it.
-        room = np.where(beside > 0, beside, filled) if beside.any() else filled
+        room = filled if beside is None else np.where(beside > 0, beside, filled)
         extra = airless_bases(room, small, allowed, x_mm, y_mm, z_mm, midline, sp,
                               ndimage.binary_dilation(edge), body_turn(body, x_mm, y_mm, edge))
         # Against the ribs, a lung's side is looked at in front of the body's centre too.

@@ -148,4 +148,4 @@ def test_pure_air_beyond_the_diaphragm_is_not_pleural_air():
     """The same air beyond 5 mm of tissue (the diaphragm and the bowel's wall) is bowel
     gas: not the lung's."""
     got, _ = _beside(5.0)
-    assert not got.any()
+    assert got is None
