@@ -194,6 +194,22 @@ def write_fov_cut(src_folder, out_folder, centre_shift_mm: float = FOV_SHIFT_MM,
     return first
 
 
+def cut_to_field(volume, centre_shift_mm: float = FOV_SHIFT_MM,
+                 radius_mm: float = FOV_RADIUS_MM) -> tuple:
+    """(``volume`` cut to a circular field of view in memory, the (y, x) field): as
+    :func:`write_fov_cut` without a padding tag (outside the circle plain -1024 HU), the
+    circle's centre the image's moved ``centre_shift_mm`` along patient x."""
+    ny, nx = volume.shape[1:]
+    jj, ii = np.mgrid[0:ny, 0:nx]
+    points = volume.index_to_patient(np.stack([np.zeros(jj.size), jj.ravel(), ii.ravel()], 1))
+    centre = volume.index_to_patient(np.array([[0.0, (ny - 1) / 2, (nx - 1) / 2]]))[0]
+    d2 = (points[:, 0] - centre[0] - centre_shift_mm) ** 2 + (points[:, 1] - centre[1]) ** 2
+    field = (d2 <= radius_mm ** 2).reshape(ny, nx)
+    array = volume.array.copy()
+    array[:, ~field] = AIR_HU
+    return volume.with_array(array), field
+
+
 # ------------------------------------------------------------------------- in-plane crop
 def write_inplane_crop(src_folder, out_folder, box) -> tuple:
     """Write the series cropped in-plane to ``box`` = (y0, y1, x0, x1) pixel indices
