@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ctvis.core.editing.region import offset, relative
+from ctvis.core.image.body import AIR_HU as AIR_EDGE_HU
 from ctvis.core.image.body import GAS_HU, grown_box, margin_voxels, upsample
 from ctvis.core.image.boxfilter import box_min
 from ctvis.core.image.distance import distance_mm
@@ -56,7 +57,6 @@ FACE = 0.4                  # and against the chest wall: this share of what bor
                             # emphysema's holes, joined along the outline of a thick-sliced
                             # lung into pieces as thin, 0.13-0.28
 WALL_MM = 2.0               # ... through the partial volume of a thick slice's wall
-AIR_IN_HU = -400            # air, with the partial volume of its edges (the seeds' marker)
 CONTACT = 0.1               # air beside a lung: this share of its outline, slice by slice,
                             # within WALL_MM of the lung's air (a visceral pleura between):
                             # a pneumothorax 50 mm deep along a lung's side 0.24; the gas of
@@ -219,7 +219,7 @@ def _beside_side(piece, sides, full, box, f, spacing) -> int:
     rows = slice(box[1].start * f, min(box[1].stop * f, full.shape[1]))
     cols = slice(box[2].start * f, min(box[2].stop * f, full.shape[2]))
     hu = full[box[0], rows, cols]
-    air = hu < AIR_IN_HU
+    air = hu < AIR_EDGE_HU                        # air, with its edges' partial volume
     in_plane = np.zeros((1, 3, 3), bool)
     in_plane[0] = True
     lung_blocks = upsample(sides > 0, f, hu.shape)
