@@ -30,9 +30,10 @@ GAS_HU, GAS_FRACTION = -975, 0.2   # the air around a patient (and bowel gas) is
 AERATED_HU = -600        # ... and most of a lung's air is below −600 HU
 MIN_CUT_LUNG_ML = 5.0    # smaller pockets at the edge: partial volume at the skin
 PARENCHYMA_ML = 100.0    # air cut by the field's edge that holds this much aerated air
-                         # that is not gas is a lung's, however much gas joins it (its
-                         # pneumothorax: 0.21 of lidc-0001-full's right lung with 170 mL);
-                         # the air outside holds only its rim's partial volume, and noise
+                         # that is not gas, and more than its gas, is a lung's, however
+                         # much gas joins it (its pneumothorax: 0.21 of lidc-0001-full's
+                         # right lung with 170 mL); the air outside holds only its rim's
+                         # partial volume, and its noise (at an SD of 100 HU, 0.4 of it)
 CHANNEL_MM = 10.0        # gas in a chest wall opens a lung to the outside through channels
                          # narrower than this
 BRIDGE_MM = 10.0         # gaps in the body's wall narrower than this (metal's streaks) are
@@ -212,9 +213,9 @@ def _lung_like(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
     """The 3-D regions of ``undecided`` that are lung cut by the field's edge: they lie
     mostly within the body's outline (its convex hull, slice by slice: the foam pads and
     the air under a patient's back are outside it), and their air looks like lung, not like
-    the air around the patient — or holds a lung's worth of parenchyma (``PARENCHYMA_ML``):
-    the air of a pneumothorax the field's edge cuts is as pure as the air outside, and
-    joins its lung (and, on a coarse grid, the trachea beside it)."""
+    the air around the patient — or holds a lung's worth of parenchyma, more than its gas
+    (``PARENCHYMA_ML``): the air of a pneumothorax the field's edge cuts is as pure as the
+    air outside, and joins its lung (and, on a coarse grid, the trachea beside it)."""
     parts, n = ndimage.label(undecided)
     if n == 0:
         return undecided
@@ -223,12 +224,14 @@ def _lung_like(undecided: np.ndarray, body: np.ndarray, array: np.ndarray,
     total = count(air)
     gas = count(air & (array < GAS_HU))
     aerated = count(air & (array < AERATED_HU))
-    keep = (total * voxel_ml >= MIN_CUT_LUNG_ML) & (aerated >= 0.5 * total)
+    parenchyma = aerated - gas
+    keep = ((total * voxel_ml >= MIN_CUT_LUNG_ML) & (aerated >= 0.5 * total)
+            & ((gas < GAS_FRACTION * total)
+               | ((parenchyma * voxel_ml >= PARENCHYMA_ML) & (parenchyma >= gas))))
     keep[0] = False
-    if keep.any():
+    if keep.any():              # the hulls only where needed (the air around: 1 s a chest)
         within = count(air & _hulls(body, keep[parts]))
-        keep &= (within >= 0.5 * total) & ((gas < GAS_FRACTION * total)
-                                           | ((aerated - gas) * voxel_ml >= PARENCHYMA_ML))
+        keep &= within >= 0.5 * total
     return keep[parts]
 
 
