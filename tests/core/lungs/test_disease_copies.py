@@ -295,24 +295,26 @@ def apart(data_dir):
     return volume, segment_lungs(volume, airway=True)
 
 
-@pytest.mark.parametrize("where, side, depth_mm, sd_hu", [
-    ("side", 1, 10.0, 0.0), ("front", 2, 20.0, 0.0), ("front", 2, 20.0, 60.0)])
+@pytest.mark.parametrize("where, side, depth_mm, sd_hu, least", [
+    ("side", 1, 10.0, 0.0, 0.97), ("front", 2, 20.0, 0.0, 0.97),
+    ("front", 2, 20.0, 60.0, 0.97), ("side", 2, 30.0, 100.0, 0.9)])
 def test_a_pneumothorax_of_a_lung_apart_keeps_the_lung(apart, where, side, depth_mm,
-                                                       sd_hu):
+                                                       sd_hu, least):
     """Where the lungs lie apart, a lung with its pneumothorax is a component of its own,
     a fifth gas and more (321 / 447 mL of 1366 / 1350), and was dropped as bowel gas: "no
     right (left) lung found", Dice 0.000.  As large as a whole lung and not mostly gas by its
     neighbourhoods' medians (0.24 / 0.34 / 0.25; bowel gas of 500-1100 mL 0.97-0.99, with
     noise of SD 100 HU 0.70-0.74), it is a lung, and its pleural air is taken out: measured
     0.998 / 0.998.  With noise of SD 60 HU the layer's noisy specks made it look 5 mm thick
-    instead of 13, and its air stayed lung (0.794); measured 0.983."""
+    instead of 13, and its air stayed lung (0.794); measured 0.983.  At SD 100 HU the specks
+    run through the layer (30 mm along the side: 0.595); measured 0.918."""
     volume, labels = apart
     copy, air = unseen.pneumothorax(volume, labels, depth_mm, where, side)
     if sd_hu:
         copy = unseen.noisy(copy, sd_hu)
     info = {}
     got = segment_lungs(copy, airway=True, info=info)
-    assert unseen.dice(got == side, (labels == side) & ~air) >= 0.97
+    assert unseen.dice(got == side, (labels == side) & ~air) >= least
     assert unseen.dice(got == 3 - side, labels == 3 - side) >= 0.98
     assert any("pneumothorax" in w for w in lung_warnings(copy, got, info))
 
