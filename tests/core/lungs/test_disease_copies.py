@@ -208,6 +208,24 @@ def test_dependent_consolidation_along_the_back_of_the_lungs_is_lung(chest):
     assert_lungs_agree(got, labels, 0.97)
 
 
+@pytest.mark.parametrize("side", [1, 2])
+def test_a_lung_gone_leaves_the_other_whole_and_says_so(chest, side):
+    """After a pneumonectomy its side of the chest fills with fluid: one lung of
+    lidc-0001-full made fluid (10 +/- 15 HU).  The other lung is found whole (measured Dice
+    0.997 / 1.000), none of the fluid is lung, and the user is told which lung is missing."""
+    volume, labels = chest
+    gone = labels == side
+    copy = unseen.painted(volume, gone, 10, 15, False)
+    info: dict = {}
+    got = segment_lungs(copy, airway=True, info=info)
+    other = 3 - side
+    assert unseen.dice(got == other, labels == other) >= 0.99
+    assert not np.isin(got[gone], (1, 2)).any()
+    name = {1: "right", 2: "left"}[side]
+    warnings = lung_warnings(copy, got, info)
+    assert any(f"no {name} lung found" in w for w in warnings), warnings
+
+
 def test_emphysema_leaves_both_lungs_whole(chest):
     """Half of each lung's voxels air-like (-1000 +/- 20 HU, in blobs of about 4 mm: severe
     emphysema; 45 % of the lungs then read below -975 HU, the level that tells the air

@@ -71,6 +71,26 @@ def test_fov_cut_right_lung_warned_at_the_field_edge(cases, name):
     assert any("right lung" in w and "field of view" in w for w in warnings), warnings
 
 
+def test_a_field_that_leaves_a_strip_of_a_lung_keeps_its_air(cases):
+    """lungdx-a0001 cut to a field whose edge runs through the left lung (the circle moved
+    100 mm to the patient's right): a strip of that lung is left in the field, beside the
+    mediastinum and the tumour.  Its aerated lung is lung (measured: 63 of its 195,953
+    voxels below -500 HU left out) and the lung is said to be cut by the field.  The uncut
+    mask also holds 80 mL of the tumour against the spine there, which the strip does not
+    enclose (Dice in the field 0.950): a mass is a lesion's segment (one click), not
+    lung."""
+    volume, uncut, _ = cases("lungdx-a0001")
+    cut, field = unseen.cut_to_field(volume, -100.0, 175.0)
+    info: dict = {}
+    labels = segment_lungs(cut, airway=True, info=info)
+    strip = (uncut == 2) & field[None] & (cut.array < -500)
+    held = np.count_nonzero(strip & (labels == 2)) / np.count_nonzero(strip)
+    assert held >= 0.995, f"the strip's aerated left lung {held:.4f} held"
+    assert unseen.dice((labels == 1) & field[None], (uncut == 1) & field[None]) >= 0.99
+    warnings = lung_warnings(cut, labels, info)
+    assert any("left lung" in w and "field of view" in w for w in warnings), warnings
+
+
 def test_fov_cut_copies_differ_only_in_padding(cases):
     """The two copies are the same image: one declares PixelPaddingValue −2000 (the value
     lidc-0001-full's own header carries), the other has plain −1024 HU and no tag."""
