@@ -279,25 +279,43 @@ def _lesion_in_box(hu, body, seed, spacing, level, own=None, cavities=False):
     hu = ndimage.median_filter(hu, size=(1, 3, 3))            # speckle, not structure
     aerated = hu[(hu < -500) & body]
     lung = float(np.median(aerated)) if aerated.size >= 50 else LUNG_HU
-    blob, info, _ = _blob_at_level(hu, body, seed, spacing, level, lung, own, cavities)
+    blob, info, _, _ = _blob_at_level(hu, body, seed, spacing, level, lung, own, cavities)
     # A part-solid nodule clicked in its solid core: the edge looked for at ground glass's
     # level adds a thick layer to its solid part (its ground-glass part), where a solid
     # nodule gains only the blurred edge between its solid level and the lung's.  Masses
-    # are not looked at so (half the time).
-    if level > GLASS_HU and blob.any() and not _is_mass(blob, spacing):
-        glass, glass_info, glass_side = _blob_at_level(hu, body, seed, spacing, GLASS_HU,
-                                                       lung, own, cavities)
+    # are not looked at so (half the time), nor calcium (a calcified nodule is solid; the
+    # glass pass holds none of its calcium, so the core would be a piece of its rim).
+    if GLASS_HU < level <= CALCIUM_HU and blob.any() and not _is_mass(blob, spacing):
+        glass, glass_info, glass_side, glass_whole = _blob_at_level(
+            hu, body, seed, spacing, GLASS_HU, lung, own, cavities)
         # The solid part is inside the ground glass, on the lung's side of the pleura as
         # the glass pass sees it.  A solid core on the chest wall joins the wall at the
         # solid level, and the glass around it, read there as lung, encloses a wedge of the
         # wall: the glass pass, whose lung is the aerated lung beyond the glass, keeps it
-        # out.
-        solid = blob & glass_side
-        core = solid & (hu >= min(resource_json("lesion_types.json")["solid_hu"], level))
-        if _added_thickness(core, glass | solid, spacing) >= GLASS_MM:
+        # out.  Nor is what the glass pass cut off at a neck: through noisy glass at the
+        # solid pass's own threshold, the solid pass joins the vessels beside a nodule.
+        solid = blob & glass_side & ~(glass_whole & ~glass)
+        solid_hu = min(resource_json("lesion_types.json")["solid_hu"], level)
+        core = _part_at(solid & glass & (hu >= solid_hu), seed, spacing)
+        # The layer is ground glass: solid tissue the glass pass joins beyond the core (the
+        # heart's wall under a nodule on it, on a noisy scan) is none.
+        layer = glass & ((hu < solid_hu) | core)
+        if _added_thickness(core, layer, spacing) >= GLASS_MM:
             blob, info, level = glass | solid, glass_info, GLASS_HU
     info["lesion_hu"] = level
     return blob, info
+
+
+def _part_at(mask, seed, spacing) -> np.ndarray:
+    """The connected part of ``mask`` at ``seed`` (or nearest to it, within two click
+    radii), empty if none: the solid core joined to the click, not the pieces of vessels
+    that run through a nodule's ground glass (their surface made its glass layer look thin
+    on noisy scans)."""
+    at = seed if mask[seed] else _nearest_true(mask, seed, spacing, 2 * CLICK_MM)
+    if at is None:
+        return np.zeros_like(mask)
+    parts, _ = ndimage.label(mask)
+    return parts == parts[at]
 
 
 def _is_mass(blob, spacing) -> bool:
@@ -329,8 +347,9 @@ _Z_NEIGHBOURS[:, 1, 1] = True
 
 
 def _blob_at_level(hu, body, seed, spacing, level, lung, own=None, cavities=False):
-    """(lesion, info, lung side): the lesion at ``level`` and what the aerated lung at its
-    threshold encloses (:func:`_lung_side`)."""
+    """(lesion, info, lung side, whole): the lesion at ``level``, what the aerated lung at
+    its threshold encloses (:func:`_lung_side`) and the whole part of the tissue at that
+    level joined to the click, before the necks and the lung side cut it."""
     # A solid lesion is soft tissue: its edge does not depend on the HU under the click
     # (contrast, noise); ground glass's level is its own, and so is calcium's (a calcified
     # nodule's blurred edge reaches far out at soft tissue's level).
@@ -343,7 +362,8 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None, cavities=Fals
     if not dense[seed]:
         near = _nearest_true(dense, seed, spacing, CLICK_MM * 2)
         if near is None:
-            return np.zeros(hu.shape, bool), info, np.zeros(hu.shape, bool)
+            lesion, side, whole = (np.zeros(hu.shape, bool) for _ in range(3))
+            return lesion, info, side, whole
         seed = near
     parts, _ = ndimage.label(dense)
     whole = parts == parts[seed]
@@ -364,8 +384,8 @@ def _blob_at_level(hu, body, seed, spacing, level, lung, own=None, cavities=Fals
         # not the lesion clicked, and growing the box would only look further for it —
         # unless the click's part runs on beyond the box (the caller's ``unheld``).
         info["unheld"] = (split, depth)
-        return np.zeros(hu.shape, bool), info, side
-    return lesion, info, side
+        return np.zeros(hu.shape, bool), info, side, whole
+    return lesion, info, side, whole
 
 
 def _enclosed(split, wider, whole, side, seed, spacing):
