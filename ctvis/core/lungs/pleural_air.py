@@ -186,12 +186,14 @@ def _against_wall(piece, box, lung, hu, spacing) -> float:
 
 
 def air_beside(components: np.ndarray, count: int, chosen, sides: np.ndarray,
-               small: np.ndarray, full: np.ndarray, f: int, spacing) -> np.ndarray | None:
+               small: np.ndarray, full: np.ndarray, f: int, spacing,
+               boxes=None) -> np.ndarray | None:
     """Coarse labels (1, 2): the air components beside each lung, or None if there are none.
 
     ``components`` (``count`` of them) label the air on the coarse grid (``small``, every
     ``f``-th pixel of ``full``, whose spacing is ``spacing``); ``chosen`` are the lung's,
-    ``sides`` their labels.  A component not chosen, of at least ``MIN_ML`` and mostly gas
+    ``sides`` their labels; ``boxes``: the components' ``find_objects``, if made.  A
+    component not chosen, of at least ``MIN_ML`` and mostly gas
     (``MOSTLY_GAS``: it was not taken for lung for that), is pleural air when at least
     ``CONTACT`` of its outline lies within ``WALL_MM`` of a lung's air — measured in-plane
     at full resolution, where a pleura is a pixel or two and the diaphragm with the bowel's
@@ -202,7 +204,7 @@ def air_beside(components: np.ndarray, count: int, chosen, sides: np.ndarray,
     if not large or not sides.any():                    # nearly every chest: the lungs only
         return None
     out = None
-    boxes = ndimage.find_objects(components)
+    boxes = ndimage.find_objects(components) if boxes is None else boxes
     for c in large:
         piece = components[boxes[c - 1]] == c
         if np.count_nonzero(small[boxes[c - 1]][piece] < GAS_HU) < MOSTLY_GAS * sizes[c]:

@@ -147,7 +147,8 @@ def _coarse_lungs(volume, f, tick, closing_mm, info, outside):
     tick(0.6, "lungs: right and left")
     lab = assign_sides(labels, chosen, x_mm, midline, sp, info, boxes)
     # A deep pneumothorax is air of its own beside its lung: not lung, but the lung's room.
-    beside = air_beside(labels, n, chosen, lab, small, volume.array, f, volume.spacing)
+    beside = air_beside(labels, n, chosen, lab, small, volume.array, f, volume.spacing,
+                        boxes)
     info["pleural_air_ml"] = {} if beside is None else _ml_per_side(beside, voxel_ml)
     del labels
     tick(0.7, "lungs: envelope")
