@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
+
 
 def box_min(a: np.ndarray, size) -> np.ndarray:
     """``ndimage.minimum_filter(a, size)`` (bool masks, integer labels; no NaN)."""
@@ -19,6 +21,18 @@ def box_min(a: np.ndarray, size) -> np.ndarray:
 def box_max(a: np.ndarray, size) -> np.ndarray:
     """``ndimage.maximum_filter(a, size)`` (bool masks, integer labels; no NaN)."""
     return _box(a, size, np.maximum)
+
+
+def median3_at_least(a: np.ndarray, threshold: float) -> np.ndarray:
+    """``ndimage.median_filter(a, size=3) >= threshold`` (any number of axes, the border
+    mirrored as ndimage's default mode): the median of the 3**ndim values is at least the
+    threshold exactly when more than half of them are, counted by one sum of three along
+    each axis (the rank filter took several times as long: 0.9 s on a 275 x 512² chest's
+    ribs, 0.14 s on the airway's slices)."""
+    count = (np.asarray(a) >= threshold).view(np.uint8)
+    for axis in range(count.ndim):
+        count = ndimage.correlate1d(count, [1, 1, 1], axis=axis, mode="reflect")
+    return count >= (3 ** count.ndim + 1) // 2
 
 
 def _box(a: np.ndarray, size, op) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from ctvis.core.image.body import index_box
+from ctvis.core.image.boxfilter import median3_at_least
 
 TRACHEA_AREA_MM2 = (40.0, 900.0)     # about 7–34 mm diameter
 TRACHEA_MAX_OFFSET_MM = 35.0         # from the body's left-right centre (deviated tracheas)
@@ -460,7 +461,7 @@ def lumen_at_full(hu: np.ndarray, inside: np.ndarray, f: int, air_hu: float,
         if lumen is not None and not most_held:
             return lumen
         if core is None:
-            core = ndimage.median_filter(hu, size=3) < lumen_hu
+            core = ~median3_at_least(hu, lumen_hu)
         cored = _held_inside(core, inside, f, reaching)
         if cored is not None:
             rim = int(np.ceil(RIM_MM / min(spacing_yx) * f))

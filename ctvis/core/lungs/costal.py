@@ -34,6 +34,7 @@ import numpy as np
 from scipy import ndimage
 
 from ctvis.core.image.body import index_box
+from ctvis.core.image.boxfilter import median3_at_least
 from ctvis.core.lungs.envelope import Z_GAP_MM, z_gaps
 
 BONE_HU = 150               # ribs and spine, marrow included
@@ -138,12 +139,7 @@ def _not_fluid(hu: np.ndarray, where: np.ndarray) -> np.ndarray:
     """Within ``where``'s box: the voxels whose 3 x 3 x 3 median is not clearly fluid."""
     out = np.zeros(hu.shape, bool)
     box = index_box(where)
-    # A median of 27 voxels is at least the threshold exactly when 14 of them are: a count
-    # by three sums along the axes (the rank filter cost 0.9 s on a 275 x 512² chest).
-    count = (hu[box] >= CLEAR_FLUID_HU).view(np.uint8)
-    for axis in range(count.ndim):
-        count = ndimage.correlate1d(count, [1, 1, 1], axis=axis, mode="reflect")
-    out[box] = count >= (3 ** count.ndim + 1) // 2
+    out[box] = median3_at_least(hu[box], CLEAR_FLUID_HU)
     return out
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from ctvis.core.image.boxfilter import box_max, box_min
+from ctvis.core.image.boxfilter import box_max, box_min, median3_at_least
 
 
 @pytest.mark.parametrize("shape", [(3, 40, 37), (1, 9, 8), (2, 3, 4), (5, 2, 30)])
@@ -38,3 +38,15 @@ def test_wide_windows_by_doubling_still_ndimage(size):
     mask = rng.random((9, 14, 12)) < 0.15
     assert np.array_equal(box_max(mask, size), ndimage.maximum_filter(mask, size=size))
     assert np.array_equal(box_min(~mask, size), ndimage.minimum_filter(~mask, size=size))
+
+
+@pytest.mark.parametrize("shape", [(9, 13), (1, 7), (6, 11, 8), (1, 5, 9)])
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_median3_at_least_is_ndimages_median_compared(shape, dtype):
+    """The count stands for the 3**ndim median on every voxel, the border included (noise
+    around the threshold, so both answers occur)."""
+    rng = np.random.default_rng(5)
+    a = rng.integers(-60, 60, shape).astype(dtype)
+    expected = ndimage.median_filter(a, size=3) >= 0
+    assert 0.1 < expected.mean() < 0.9
+    assert np.array_equal(median3_at_least(a, 0), expected)
