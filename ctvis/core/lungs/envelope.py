@@ -20,6 +20,7 @@ from scipy import ndimage
 
 from ctvis.core.image.body import (PLANE_CROSS, fill_holes_slices, grown_box, index_box,
                                    margin_voxels)
+from ctvis.core.image.distance import distance_mm
 
 Z_GAP_MM = 65.0             # lung above and below a gap this tall or less: the gap is lung
 MAX_HOLE_MM2 = 500.0        # larger holes in one lung's slice (the liver dome) stay out
@@ -89,7 +90,7 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
     if airway is not None and airway.any():
         # Distances to the airway only matter within HILUM_REACH_MM of it: its box.
         ab = _box(airway, spacing, HILUM_REACH_MM)
-        dist = ndimage.distance_transform_edt(~airway[ab], sampling=spacing)
+        dist = distance_mm(~airway[ab], spacing)
         near, reach = np.zeros_like(gaps), np.zeros_like(gaps)
         near[ab], reach[ab] = dist <= HILUM_MM, dist <= HILUM_REACH_MM
     gaps = gaps & ~near
@@ -107,7 +108,7 @@ def _masses(gaps: np.ndarray, airway: np.ndarray | None, spacing) -> np.ndarray:
     bb = _box(big, spacing, spacing[1])
     pad = [(0, 0), (1, 1), (1, 1)]
     depth = np.zeros(gaps.shape, np.float32)
-    depth[bb] = ndimage.distance_transform_edt(np.pad(big[bb], pad), sampling=(1e6,) + tuple(
+    depth[bb] = distance_mm(np.pad(big[bb], pad), (1e6,) + tuple(
         spacing[1:]))[:, 1:-1, 1:-1]
     radius = np.zeros(n + 1, np.float32)              # per region (ndimage.maximum sorts)
     np.maximum.at(radius, parts[big], depth[big])
@@ -142,17 +143,17 @@ def _to_the_wall(lung: np.ndarray, masses: np.ndarray, hu: np.ndarray, keep_out:
     box = _box(masses, spacing, WALL_REACH_MM + spacing[1])
     keep_out = keep_out[box]
     if hilum is not None and hilum[box].any():          # nor the hilum
-        keep_out = keep_out | (ndimage.distance_transform_edt(~hilum[box], sampling=spacing)
+        keep_out = keep_out | (distance_mm(~hilum[box], spacing)
                                <= HILUM_MM)
     wall = hu[box] > WALL_HU
     solid = lung[box] | wall
     r = WALL_CLOSING_MM
     pad = [(g, g) for g in (int(np.ceil(r / s)) + 1 for s in spacing)]
     m = np.pad(solid, pad)
-    dilated = ndimage.distance_transform_edt(~m, sampling=spacing) <= r
-    closed = ndimage.distance_transform_edt(dilated, sampling=spacing) > r
+    dilated = distance_mm(~m, spacing) <= r
+    closed = distance_mm(dilated, spacing) > r
     closed = closed[tuple(slice(a, -b) for a, b in pad)]
-    near = ndimage.distance_transform_edt(~masses[box], sampling=spacing) <= WALL_REACH_MM
+    near = distance_mm(~masses[box], spacing) <= WALL_REACH_MM
     # Inside the pleural line: lung lies above or below in the same column (the chest wall
     # outside the ribs and the descending aorta have none).
     reach = 2 * int(Z_GAP_MM / spacing[0]) + 1
@@ -229,10 +230,10 @@ def aerated(labels: np.ndarray, hu: np.ndarray, spacing) -> np.ndarray:
     box = index_box(solid)
     box = tuple(slice(max(s.start - 2, 0), s.stop + 2) for s in box)
     part = solid[box]
-    core = ndimage.distance_transform_edt(part, sampling=spacing) > SOLID_RADIUS_MM
+    core = distance_mm(part, spacing) > SOLID_RADIUS_MM
     blobs = np.zeros_like(solid)
     if core.any():
-        blobs[box] = ndimage.distance_transform_edt(~core, sampling=spacing) \
+        blobs[box] = distance_mm(~core, spacing) \
             <= SOLID_RADIUS_MM + 1e-6
     # Their partial-volume rim (between tissue and air) goes with them.
     blobs = ndimage.binary_dilation(blobs, structure=np.ones((1, 3, 3), bool)) & (labels > 0) \
