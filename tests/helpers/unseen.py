@@ -9,6 +9,7 @@ benchmarks/lung_classes.py:
 - :func:`write_inplane_crop` writes a copy cropped in-plane (Rows/Columns/position fixed);
   :func:`lungdx_crop_box` picks the box used for lungdx-a0001.
 - :func:`lidc_consensus`: the LIDC readers' nodule consensus masks on a volume's grid.
+- :func:`endotracheal_tube` puts an intubated patient's tube into the trachea.
 - :func:`below_diaphragm_ml`, :func:`aerated_in_lung_fraction`: the issue's leak measures.
 
 Copies go only to the folder given (a temporary one): never into the project or the data.
@@ -703,6 +704,56 @@ def chest_drain(volume, labels, side: int = RIGHT, height: float = 0.5,
     region[lumen] = _pure_air(int(lumen.sum()))
     tube = np.zeros(volume.shape, bool)
     tube[box] = distance <= outer_mm
+    return volume.with_array(array), tube
+
+
+def endotracheal_tube(volume, labels, around: str = "fluid", tip_mm: float = 40.0,
+                      outer_mm: float = 5.5, inner_mm: float = 4.0) -> tuple:
+    """(``volume`` with an endotracheal tube, its tube) as an intubated patient's scan shows
+    it: on every slice of the trachea (the airway label ``AIRWAY`` in one piece) higher than
+    ``tip_mm`` above the carina, a tube at the lumen's centre (a wall of 150 HU from
+    ``inner_mm`` to ``outer_mm`` in radius, with a radio-opaque stripe of 1500 HU along one
+    side, round an air lumen), and between the tube and the trachea's wall secretions
+    (``around`` "fluid": 15 +/- 20 HU) or the air of its cuff ("air": as scanned)."""
+    from scipy import ndimage
+
+    airway = labels == AIRWAY
+    sp = np.asarray(volume.spacing, float)
+    z = slice_z_mm(volume)
+    top_first = np.argsort(-z)
+    trachea, carina = [], None
+    for k in top_first:
+        if not airway[k].any():
+            if trachea:
+                break
+            continue
+        parts, n = ndimage.label(airway[k])
+        big = np.bincount(parts.ravel())[1:] * sp[1] * sp[2] > 30.0
+        if big.sum() >= 2:
+            carina = k
+            break
+        trachea.append(int(k))
+    if carina is None:
+        raise ValueError("no carina in the airway label")
+    array = volume.array.copy()
+    tube = np.zeros(volume.shape, bool)
+    rng = np.random.default_rng(1)
+    J, I = np.indices(volume.shape[1:])
+    for k in trachea:
+        if z[k] - z[carina] < tip_mm:
+            continue
+        cj, ci = ndimage.center_of_mass(airway[k])
+        r = np.hypot((J - cj) * sp[1], (I - ci) * sp[2])
+        lumen = ndimage.binary_dilation(airway[k])         # with its partial-volume rim
+        if around == "fluid":
+            ring = lumen & (r > outer_mm)
+            array[k][ring] = rng.normal(15, 20, int(ring.sum()))
+        wall = (r >= inner_mm) & (r < outer_mm)
+        array[k][wall] = 150
+        array[k][wall & ((I - ci) * sp[2] > outer_mm - 2.0)] = 1500
+        inside = r < inner_mm
+        array[k][inside] = _pure_air(int(inside.sum()), seed=int(k))
+        tube[k] = r < outer_mm
     return volume.with_array(array), tube
 
 

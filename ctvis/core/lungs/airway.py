@@ -253,13 +253,14 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     return int(superior_first[best[0]]), best[1], float(np.median(best[4]))
 
 
-def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
+def _accept(cand, prev_lab, trachea_area, comps=None, k=None, widest=0.0):
     """Components of ``cand`` touching the previous slice's airway (its components
     ``prev_lab``) that are not leaks, and the leaks.
 
-    ``comps``: the stack's components, ``cand`` its slice ``k`` (labelled already)."""
+    ``comps``: the stack's components, ``cand`` its slice ``k`` (labelled already);
+    ``widest``: see :func:`_keep_or_leak`."""
     if comps is not None:
-        return _accept_in_box(prev_lab, trachea_area, comps, k)
+        return _accept_in_box(prev_lab, trachea_area, comps, k, widest)
     lab, n = _components_2d(cand)
     areas = None
     if n == 0:
@@ -272,27 +273,29 @@ def _accept(cand, prev_lab, trachea_area, comps=None, k=None):
     if areas is None:
         areas = np.bincount(lab.ravel(), minlength=n + 1)
     keep, leak = _keep_or_leak(touch[touch > 0], lab, prev_grown, prev_area, areas,
-                               trachea_area)
+                               trachea_area, widest)
     return keep[lab], leak[lab]
 
 
-def _keep_or_leak(touch, lab, prev_grown, prev_area, areas, trachea_area):
+def _keep_or_leak(touch, lab, prev_grown, prev_area, areas, trachea_area, widest=0.0):
     """Per component number, (kept, leaked) bool tables for the components ``touch`` of
     ``lab`` that touch the previous airway (grown: ``prev_grown``): a component grown past
-    its parents' area or the trachea's share is a leak."""
+    its parents' area or the trachea's share is a leak — unless it is at most ``widest``
+    pixels (the trachea's section, where a tube's tip opens into it)."""
     keep = np.zeros(areas.size, bool)
     leak = np.zeros(areas.size, bool)
     for t in touch:
         parents = np.unique(prev_grown[lab == t])
         parent = float(prev_area[parents[parents > 0]].sum())
-        if areas[t] <= LEAK_GROWTH * parent + 4 and areas[t] <= LEAK_AREA * trachea_area:
+        if (areas[t] <= max(LEAK_GROWTH * parent + 4, widest)
+                and areas[t] <= LEAK_AREA * trachea_area):
             keep[t] = True
         else:
             leak[t] = True
     return keep, leak
 
 
-def _accept_in_box(prev_lab, trachea_area, comps, k):
+def _accept_in_box(prev_lab, trachea_area, comps, k, widest=0.0):
     """:func:`_accept` on slice ``k`` of the stack's components, worked in the box of the
     previous airway's neighbourhood and of the components touching it (nothing outside it
     can be kept or leak): the same masks, on a few hundred pixels instead of the slice."""
@@ -314,7 +317,8 @@ def _accept_in_box(prev_lab, trachea_area, comps, k):
     prev_grown = np.zeros(lab.shape, grown.dtype)
     prev_grown[tuple(slice(p.start - b.start, p.stop - b.start) for p, b in zip(pb, box))] = grown
     prev_area = np.bincount(prev_lab[pb].ravel())
-    keep, leak = _keep_or_leak(touch, lab, prev_grown, prev_area, comps.areas, trachea_area)
+    keep, leak = _keep_or_leak(touch, lab, prev_grown, prev_area, comps.areas, trachea_area,
+                               widest)
     keep_out[box], leak_out[box] = keep[lab], leak[lab]
     return keep_out, leak_out
 
@@ -366,15 +370,21 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
         prev_lab = _components_2d(seed_mask)[0]
         below_carina = None                  # slices walked since the carina
         for k in direction:
-            cur, leaked = _accept(air[k], prev_lab, trachea_area, comps, k)
+            # Down the trachea, a lumen may widen at once to the trachea's section: where
+            # the tip of an endotracheal tube (the seed's run: its lumen) opens into it.
+            # It changes nothing where the airway is wider than half that section (twice
+            # the parent is then more), so a trachea's own growth is judged as before.
+            widest = trachea_area if down and below_carina is None else 0.0
+            cur, leaked = _accept(air[k], prev_lab, trachea_area, comps, k, widest)
             if leaked.any() and full is not None and full[1] > 1:
-                most = min(LEAK_GROWTH * np.count_nonzero(prev_lab) + 4,
+                most = min(max(LEAK_GROWTH * np.count_nonzero(prev_lab) + 4, widest),
                            LEAK_AREA * trachea_area)
                 lumen, _ = _accept(_lumen_at_full(full, k, leaked, prev_lab, spacing, most),
-                                   prev_lab, trachea_area)
+                                   prev_lab, trachea_area, widest=widest)
                 cur |= lumen
             elif leaked.any() and hu is not None and strict_hu is not None:
-                lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev_lab, trachea_area)
+                lumen, _ = _accept(leaked & (hu[k] < strict_hu), prev_lab, trachea_area,
+                                   widest=widest)
                 cur |= lumen
             lab = None                        # cur's components, when labelled here
             if x3 is not None and cur.any():                  # branches gone into a lung
