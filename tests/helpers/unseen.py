@@ -9,7 +9,8 @@ benchmarks/lung_classes.py:
 - :func:`write_inplane_crop` writes a copy cropped in-plane (Rows/Columns/position fixed);
   :func:`lungdx_crop_box` picks the box used for lungdx-a0001.
 - :func:`lidc_consensus`: the LIDC readers' nodule consensus masks on a volume's grid.
-- :func:`endotracheal_tube` puts an intubated patient's tube into the trachea.
+- :func:`endotracheal_tube` puts an intubated patient's tube into the trachea,
+  :func:`air_in_oesophagus` a column of air behind it.
 - :func:`below_diaphragm_ml`, :func:`aerated_in_lung_fraction`: the issue's leak measures.
 
 Copies go only to the folder given (a temporary one): never into the project or the data.
@@ -755,6 +756,42 @@ def endotracheal_tube(volume, labels, around: str = "fluid", tip_mm: float = 40.
         array[k][inside] = _pure_air(int(inside.sum()), seed=int(k))
         tube[k] = r < outer_mm
     return volume.with_array(array), tube
+
+
+def air_in_oesophagus(volume, labels, radius_mm: float = 6.0, behind_mm: float = 16.0,
+                      above_base_mm: float = 20.0) -> tuple:
+    """(``volume`` with a column of air in its oesophagus, the column): a dilated oesophagus
+    (achalasia, scleroderma, round a feeding tube) as a disc of ``radius_mm`` on every slice
+    from the top of the scan down to ``above_base_mm`` above the lungs' lowest slice, centred
+    ``behind_mm`` behind the trachea's axis and 4 mm to the patient's left (the trachea: the
+    airway label ``AIRWAY`` on its five highest slices), painted only on soft tissue outside
+    the lungs and the airway (-150 to 250 HU).  A run of air near the midline longer than
+    the trachea's."""
+    from scipy import ndimage
+
+    sp = np.asarray(volume.spacing, float)
+    z = slice_z_mm(volume)
+    airway = labels == AIRWAY
+    top_first = np.argsort(-z)
+    highest = [k for k in top_first if airway[k].any()][:5]
+    if not highest:
+        raise ValueError("no airway label to put the oesophagus behind")
+    cj = np.mean([ndimage.center_of_mass(airway[k])[0] for k in highest])
+    ci = np.mean([ndimage.center_of_mass(airway[k])[1] for k in highest])
+    step_x = volume.index_to_patient(np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]))[:, 0]
+    left = 1.0 if step_x[0] > step_x[1] else -1.0        # LPS x grows to the patient's left
+    oj, oi = cj + behind_mm / sp[1], ci + left * 4.0 / sp[2]
+    lungs = np.isin(labels, (RIGHT, LEFT))
+    ks = np.flatnonzero(lungs.any(axis=(1, 2)))
+    base_z = float(z[ks].min())
+    J, I = np.indices(volume.shape[1:])
+    disc = np.hypot((J - oj) * sp[1], (I - oi) * sp[2]) <= radius_mm
+    array = volume.array.copy()
+    column = np.zeros(volume.shape, bool)
+    for k in np.flatnonzero(z >= base_z + above_base_mm):
+        column[k] = disc & (labels[k] == 0) & (volume.array[k] > -150) & (volume.array[k] < 250)
+    array[column] = _pure_air(int(column.sum()))
+    return volume.with_array(array), column
 
 
 def subpleural_cysts(volume, labels, radius_mm: float = 8.0, septum_mm: float = 1.0,

@@ -203,6 +203,14 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     ``air``); ``superior_first``: slice indices ordered from head to feet.  The seed is the
     top slice of the longest vertical run of candidates in the scan.
     """
+    seeds = trachea_seeds(air, x_mm, spacing, superior_first, midline_x, comps, full)
+    return seeds[0] if seeds else None
+
+
+def trachea_seeds(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first: np.ndarray,
+                  midline_x: float, comps: _SliceComponents | None = None, full=None) -> list:
+    """The seeds (as :func:`find_trachea_seed`'s) of every run that may be the trachea,
+    the longest first."""
     comps = _SliceComponents(air) if comps is None else comps
     x3 = np.broadcast_to(x_mm, air.shape)
     chains = []                 # [first pos, first mask, last mask, length, areas]
@@ -236,7 +244,7 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
                 still.append(chain)
         open_chains = still
     if not chains:
-        return None
+        return []
     # A run cut by the top of the scan may be short (the trachea leaving the field of view).
     runs = [c for c in chains if c[3] >= 2 and (c[3] * spacing[0] >= TRACHEA_MIN_RUN_MM
                                                  or c[0] == 0)]
@@ -247,10 +255,8 @@ def find_trachea_seed(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first
     if per_slice.sum() > 0:
         middle = float((np.arange(per_slice.size) * per_slice).sum() / per_slice.sum())
         runs = [c for c in runs if c[0] < middle]
-    if not runs:
-        return None
-    best = max(runs, key=lambda c: (c[3], -c[0]))
-    return int(superior_first[best[0]]), best[1], float(np.median(best[4]))
+    runs.sort(key=lambda c: (-c[3], c[0]))
+    return [(int(superior_first[c[0]]), c[1], float(np.median(c[4]))) for c in runs]
 
 
 def _accept(cand, prev_lab, trachea_area, comps=None, k=None, widest=0.0):
@@ -321,6 +327,17 @@ def _accept_in_box(prev_lab, trachea_area, comps, k, widest=0.0):
                                widest)
     keep_out[box], leak_out[box] = keep[lab], leak[lab]
     return keep_out, leak_out
+
+
+def _divides(airway: np.ndarray, trachea_area: float, spacing) -> bool:
+    """Whether ``airway`` (as :func:`grow_airway` gives it from a seed of section
+    ``trachea_area`` pixels) holds a slice with two branches: a carina."""
+    least = max(trachea_area, MIN_TRACHEA_MM2 / (spacing[1] * spacing[2]))
+    for k in np.flatnonzero(airway.any(axis=(1, 2))):
+        box = index_box(airway[k])
+        if _n_branches(_components_2d(airway[k][box])[0], least) >= 2:
+            return True
+    return False
 
 
 def _n_branches(lab, trachea_area) -> int:
@@ -540,11 +557,22 @@ def airway_mask(air: np.ndarray, x_mm: np.ndarray, spacing, superior_first, midl
     (HU array, f, air threshold, :func:`lumen_level`), see :func:`grow_airway`.
     """
     comps = _SliceComponents(air)
-    seed = find_trachea_seed(air, x_mm, spacing, superior_first, midline_x, comps, full)
-    strict = None
-    if seed is not None and hu is not None:
-        strict = _strict(_parenchyma(hu, air), float(np.median(hu[seed[0]][seed[1]])))
-    airway = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict, comps, full)
+    seeds = trachea_seeds(air, x_mm, spacing, superior_first, midline_x, comps, full)
+    airway = np.zeros(air.shape, bool)
+    # The trachea divides into the main bronchi; a run of air in the oesophagus (dilated,
+    # or round a feeding tube) can be longer, and ends without dividing.  So the longest
+    # run that divides, else the longest.
+    parenchyma = _parenchyma(hu, air) if hu is not None and seeds else None
+    for n, seed in enumerate(seeds):
+        strict = None
+        if parenchyma is not None:
+            strict = _strict(parenchyma, float(np.median(hu[seed[0]][seed[1]])))
+        grown = grow_airway(air, seed, spacing, superior_first, x_mm, hu, strict, comps, full)
+        if n == 0:
+            airway = grown
+        if len(seeds) == 1 or _divides(grown, seed[2], spacing):
+            airway = grown
+            break
     if airway.any():
         from ctvis.core.image.body import fill_holes_slices
         airway = fill_holes_slices(airway)
