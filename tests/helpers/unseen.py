@@ -708,6 +708,21 @@ def chest_drain(volume, labels, side: int = RIGHT, height: float = 0.5,
     return volume.with_array(array), tube
 
 
+def carina_slice(volume, labels) -> int:
+    """The highest slice (toward the head) where the airway label ``AIRWAY`` is in two
+    pieces of more than 30 mm² each: the carina."""
+    from scipy import ndimage
+
+    pixel_mm2 = float(volume.spacing[1] * volume.spacing[2])
+    airway = labels == AIRWAY
+    for k in np.argsort(-slice_z_mm(volume)):
+        if airway[k].any():
+            parts, _ = ndimage.label(airway[k])
+            if np.count_nonzero(np.bincount(parts.ravel())[1:] * pixel_mm2 > 30.0) >= 2:
+                return int(k)
+    raise ValueError("no carina in the airway label")
+
+
 def endotracheal_tube(volume, labels, around: str = "fluid", tip_mm: float = 40.0,
                       outer_mm: float = 5.5, inner_mm: float = 4.0) -> tuple:
     """(``volume`` with an endotracheal tube, its tube) as an intubated patient's scan shows
@@ -721,21 +736,8 @@ def endotracheal_tube(volume, labels, around: str = "fluid", tip_mm: float = 40.
     airway = labels == AIRWAY
     sp = np.asarray(volume.spacing, float)
     z = slice_z_mm(volume)
-    top_first = np.argsort(-z)
-    trachea, carina = [], None
-    for k in top_first:
-        if not airway[k].any():
-            if trachea:
-                break
-            continue
-        parts, n = ndimage.label(airway[k])
-        big = np.bincount(parts.ravel())[1:] * sp[1] * sp[2] > 30.0
-        if big.sum() >= 2:
-            carina = k
-            break
-        trachea.append(int(k))
-    if carina is None:
-        raise ValueError("no carina in the airway label")
+    carina = carina_slice(volume, labels)
+    trachea = [int(k) for k in np.flatnonzero(airway.any(axis=(1, 2))) if z[k] > z[carina]]
     array = volume.array.copy()
     tube = np.zeros(volume.shape, bool)
     rng = np.random.default_rng(1)

@@ -329,10 +329,16 @@ def _accept_in_box(prev_lab, trachea_area, comps, k, widest=0.0):
     return keep_out, leak_out
 
 
+def _judged_section(trachea_area: float, spacing) -> float:
+    """The trachea's section (pixels) that leaks are judged against: never less than an
+    adult's (``MIN_TRACHEA_MM2``), as the seed may be a tube's lumen inside the trachea."""
+    return max(trachea_area, MIN_TRACHEA_MM2 / (spacing[1] * spacing[2]))
+
+
 def _divides(airway: np.ndarray, trachea_area: float, spacing) -> bool:
     """Whether ``airway`` (as :func:`grow_airway` gives it from a seed of section
     ``trachea_area`` pixels) holds a slice with two branches: a carina."""
-    least = max(trachea_area, MIN_TRACHEA_MM2 / (spacing[1] * spacing[2]))
+    least = _judged_section(trachea_area, spacing)
     for k in np.flatnonzero(airway.any(axis=(1, 2))):
         box = index_box(airway[k])
         if _n_branches(_components_2d(airway[k][box])[0], least) >= 2:
@@ -373,9 +379,7 @@ def grow_airway(air: np.ndarray, seed, spacing, superior_first: np.ndarray, x_mm
     if seed is None:
         return airway
     k0, seed_mask, trachea_area = seed
-    # The seed may be a tube's lumen inside the trachea: never judge leaks against less
-    # than an adult trachea's section.
-    trachea_area = max(trachea_area, MIN_TRACHEA_MM2 / (spacing[1] * spacing[2]))
+    trachea_area = _judged_section(trachea_area, spacing)
     x3 = None if x_mm is None else np.broadcast_to(x_mm, air.shape)
     axis_x = None if x3 is None else float(x3[k0][seed_mask].mean())
     order = list(superior_first)
