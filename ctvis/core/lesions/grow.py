@@ -300,7 +300,8 @@ def _lesion_in_box(hu, body, seed, spacing, level, own=None, cavities=False):
         # The layer is ground glass: solid tissue the glass pass joins beyond the core (the
         # heart's wall under a nodule on it, on a noisy scan) is none.
         layer = glass & ((hu < solid_hu) | core)
-        if _added_thickness(core, layer, spacing) >= GLASS_MM:
+        if _added_thickness(core, layer, spacing) >= GLASS_MM and \
+                _glass_around(core, layer, glass_side & (hu < solid_hu), spacing) >= 0.5:
             blob, info, level = glass | solid, glass_info, GLASS_HU
     info["lesion_hu"] = level
     return blob, info
@@ -340,6 +341,22 @@ def _added_thickness(inner, outer, spacing) -> float:
     next_slices = ndimage.binary_dilation(inner, structure=_Z_NEIGHBOURS)
     added = np.count_nonzero(outer & ~next_slices) * float(np.prod(spacing))
     return added / area if area else 0.0
+
+
+def _glass_around(core, layer, open_lung, spacing) -> float:
+    """The share of the open lung around ``core`` (lung-side voxels below the solid level)
+    in the outer half of a GLASS_MM layer, in the core's own slices, that ``layer`` holds.
+    Ground glass surrounds its core; vessels leave a nodule in a few directions only, and
+    the blurred edge of a solid one mostly ends nearer.  The layer's mean thickness alone
+    counts the vessels' rims as glass, and a small core's small area makes them thick."""
+    ring = (GLASS_MM / 2, GLASS_MM)
+    held = seen = 0
+    for k in np.flatnonzero(core.any(axis=(1, 2))):
+        far = distance_mm(~core[k], spacing[1:])
+        shell = (far > ring[0]) & (far <= ring[1]) & open_lung[k]
+        seen += np.count_nonzero(shell)
+        held += np.count_nonzero(shell & layer[k])
+    return held / seen if seen else 0.0
 
 
 _Z_NEIGHBOURS = np.zeros((3, 3, 3), bool)

@@ -211,6 +211,7 @@ def _small_nodules_outlined(volume, lungs, radius_mm, count, least) -> None:
         result = lesion_at(painted, painted.index_to_patient(np.asarray(click, float)))
         d = unseen.dice(result.mask(volume.shape), truth)
         assert d >= least, f"Dice {d:.3f} at {centre} ({result.measures.type})"
+        assert result.measures.type == "solid", f"{result.measures.type} at {centre}"
 
 
 def test_8_mm_solid_nodules_at_random_places_beside_vessels(lidc, lidc_lungs):
@@ -220,12 +221,12 @@ def test_8_mm_solid_nodules_at_random_places_beside_vessels(lidc, lidc_lungs):
     _small_nodules_outlined(lidc[0], lidc_lungs, 4.0, 6, 0.85)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: a 4 mm nodule beside a vessel on 2.5 mm "
-                   "slices is typed ground glass or part-solid and grown into the vessels "
-                   "(3 of 12; docs/lesions.md, 'Small nodules beside vessels')")
 def test_4_mm_solid_nodules_at_random_places_beside_vessels(lidc, lidc_lungs):
-    """The same at 4 mm (one 2.5 mm slice): 9 of 12 at 0.86-0.91; the fourth is 0.12."""
-    _small_nodules_outlined(lidc[0], lidc_lungs, 2.0, 12, 0.7)
+    """The same at 4 mm (one 2.5 mm slice), all twelve: 0.840-0.913, solid.  Over so small
+    a core the rims of the vessels beside it made a glass layer 3-35 mm thick on average,
+    and three were typed ground glass or part-solid and grown into the vessels (Dice 0.03,
+    0.12, 0.28) before the layer had to surround the core (``_glass_around``)."""
+    _small_nodules_outlined(lidc[0], lidc_lungs, 2.0, 12, 0.8)
 
 
 def test_lidc_a_click_in_dense_bone_is_refused_in_the_first_box(lidc, monkeypatch):
