@@ -18,6 +18,7 @@ from ctvis.core.io import plausible
 from ctvis.core.io.dicom_decode import ChildDecoder, decode_file
 from ctvis.core.io.dicom_geometry import StackGeometry, build_geometry
 from ctvis.core.io.dicom_scan import ScanResult, SeriesInfo, scan
+from ctvis.core.io.hu_offset import undo_offset
 from ctvis.core.errors import LoadError
 from ctvis.core.image.field import META_KEY as FIELD_KEY
 from ctvis.core.image.field import outside_field
@@ -110,6 +111,9 @@ def load_dicom(path, series_uid=None, progress=None, cancel=None) -> Volume:
         warnings.append(f"{filled} voxel(s) of padding / out-of-field fill set to air (-1024 HU)")
     if not geometry.regular:
         array = _regularise(array, geometry.positions, geometry.n_out)
+    shifted = undo_offset(array, label)
+    if shifted:
+        warnings.append(shifted)
     # Which columns hold no image (beyond the reconstruction circle): unknown, not air.
     outside = outside_field(array)
     if outside.any():

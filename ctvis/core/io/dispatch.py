@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ctvis.core.errors import CtvisError, LoadError
+from ctvis.core.io.hu_offset import undo_offset
 from ctvis.core.volume import Volume
 
 
@@ -113,6 +114,9 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
         from ctvis.core.io.dicom import load_dicom
 
         return load_dicom(path, series_uid=series_uid, progress=progress, cancel=cancel)
+    shifted = undo_offset(volume.array, path)
+    if shifted:
+        volume.meta.setdefault("warnings", []).append(shifted)
     if progress is not None:
         progress(1.0, "loaded")
     return volume
