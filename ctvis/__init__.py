@@ -5,7 +5,8 @@ __version__ = "0.1.0"
 
 
 def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
-    """Load a DICOM folder/file, NIfTI or NRRD into a HU :class:`Volume` (see ctvis.core.io.dispatch)."""
+    """Load a DICOM folder/file, NIfTI, NRRD or MetaImage into a HU :class:`Volume`
+    (see ctvis.core.io.dispatch)."""
     from ctvis.core.io import load as _load
 
     return _load(path, series_uid=series_uid, progress=progress, cancel=cancel)

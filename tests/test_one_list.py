@@ -122,8 +122,9 @@ def test_every_mask_suffix_round_trips(suffix, small, tmp_path):
     path = write_mask(volume, labels, tmp_path / f"lungs{suffix}")
     assert path == tmp_path / f"lungs{suffix}"
     assert np.array_equal(read_mask(path, like=volume).array, labels)
-    # Nothing beside it but its own data file (a detached NRRD header names lungs.raw.gz).
-    extra = {".nhdr": ["lungs.raw.gz"]}.get(suffix, [])
+    # Nothing beside it but its own data file (a detached NRRD or MetaImage header names
+    # lungs.raw.gz or lungs.zraw).
+    extra = {".nhdr": ["lungs.raw.gz"], ".mhd": ["lungs.zraw"]}.get(suffix, [])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name] + extra)
 
 
@@ -137,6 +138,6 @@ def test_mask_suffixes_are_the_tables_and_the_cli_names_them_all():
 
 
 def test_segment_refuses_a_suffix_outside_the_table(tmp_path, capsys):
-    assert main(["segment", str(tmp_path / "in.nrrd"), "-o", str(tmp_path / "m.mha"),
+    assert main(["segment", str(tmp_path / "in.nrrd"), "-o", str(tmp_path / "m.tif"),
                  "--quiet"]) == 1
     assert f"use one of {', '.join(MASK_SUFFIXES)}" in capsys.readouterr().err

@@ -23,7 +23,8 @@ MESH_STRUCTURES = tuple(STRUCTURES)          # right, left, lungs, bone, airway
 
 
 def open_volume(path=None, series_uid=None, progress=None, cancel=None) -> Volume:
-    """A HU Volume from a DICOM folder/file, NIfTI or NRRD; ``path=None``: the demo phantom."""
+    """A HU Volume from a DICOM folder/file, NIfTI, NRRD or MetaImage; ``path=None``: the
+    demo phantom."""
     tick = Progress(progress, cancel)
     if path is None:
         from ctvis.core.phantom import demo_volume

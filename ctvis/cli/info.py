@@ -12,7 +12,7 @@ SERIES_KEYS = ("uid", "description", "modality", "n_images", "rows", "columns", 
 def register(subparsers) -> None:
     info = subparsers.add_parser("info",
                                  help="list the series in PATH and describe the chosen one")
-    info.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    info.add_argument("path", help="DICOM folder/file, NIfTI, NRRD or MetaImage")
     info.add_argument("--series", help="SeriesInstanceUID to describe")
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(func=cmd_info)

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("lesion", help="outline the nodule or tumour at a point and "
                                              "measure it")
-    p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    p.add_argument("path", help="DICOM folder/file, NIfTI, NRRD or MetaImage")
     p.add_argument("--at", required=True, metavar="X,Y,Z",
                    help="a point inside the lesion, patient LPS mm (as the window's "
                         "crosshair shows it); write --at=X,Y,Z when X is negative")

@@ -28,8 +28,9 @@ def register(subparsers) -> None:
                     "coordinates (LPS mm unless --ras; capped where the volume's edge cuts "
                     "them) and write them; the file states its coordinate system (SPACE=LPS "
                     "as 3D Slicer writes it).")
-    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD (may be left "
-                                           "out with --mask: the mask's grid is used)")
+    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI, NRRD or MetaImage "
+                                           "(may be left out with --mask: the mask's grid "
+                                           "is used)")
     p.add_argument("-o", "--output", required=True,
                    help=f"output file; {', '.join(MESH_FORMATS[:-1])} or {MESH_FORMATS[-1]} "
                         f"chooses the format")

@@ -18,8 +18,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("movie", help="save a slice sweep or a 3D turn as MP4 or GIF, "
                                             "headless")
-    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD (default: the "
-                                           "session's data, or the demo phantom)")
+    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI, NRRD or MetaImage "
+                                           "(default: the session's data, or the demo phantom)")
     p.add_argument("-o", "--output", required=True, help="the movie (.mp4 or .gif)")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--sweep", choices=SWEEP_VIEWS,

@@ -17,7 +17,7 @@ def register(subparsers) -> None:
     from ctvis.core.lungs.segment import METHODS
 
     p = subparsers.add_parser("report", help="lung report: HTML (pictures embedded), and PDF")
-    p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    p.add_argument("path", help="DICOM folder/file, NIfTI, NRRD or MetaImage")
     p.add_argument("-o", "--output", required=True, help="the HTML report (.html)")
     p.add_argument("--pdf", help="also write the PDF of the same report here")
     p.add_argument("--with-identifiers", action="store_true",

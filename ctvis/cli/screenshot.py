@@ -18,8 +18,8 @@ VIEW_CHOICES = ("axial", "coronal", "sagittal", "3d", "layout")
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("screenshot", help="save a picture of a view, headless")
-    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD (default: the "
-                                           "session's data, or the demo phantom)")
+    p.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI, NRRD or MetaImage "
+                                           "(default: the session's data, or the demo phantom)")
     p.add_argument("-o", "--output", required=True, help="the picture (.png)")
     p.add_argument("--view", choices=VIEW_CHOICES, default="axial",
                    help="a slice view, the 3D view, or the whole layout (default axial)")

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     from ctvis.core.lungs.segment import METHODS
 
     p = subparsers.add_parser("segment", help="segment the lungs and print lung metrics")
-    p.add_argument("path", help="DICOM folder/file, NIfTI or NRRD")
+    p.add_argument("path", help="DICOM folder/file, NIfTI, NRRD or MetaImage")
     p.add_argument("-o", "--output", required=True, help=mask_help())
     p.add_argument("--method", choices=METHODS, default=METHODS[0],
                    help=f"segmentation method (default: {METHODS[0]})")

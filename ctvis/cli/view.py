@@ -6,7 +6,7 @@ from __future__ import annotations
 def register(subparsers) -> None:
     view = subparsers.add_parser("view",
                                  help="open the viewer (default: the built-in demo phantom)")
-    view.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI or NRRD")
+    view.add_argument("path", nargs="?", help="DICOM folder/file, NIfTI, NRRD or MetaImage")
     view.add_argument("--series", help="SeriesInstanceUID to open")
     view.add_argument("--preset", metavar="NAME",
                       help="window preset to show (Lung, Mediastinum, Bone, ...; Series)")

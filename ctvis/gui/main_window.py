@@ -201,10 +201,10 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self.open_action = self._action(file, "&Open DICOM folder…", self.open_dialog,
                                         QKeySequence.Open)
-        self._action(file, "Open &file (NIfTI, NRRD, DICOM)…", self.open_file_dialog,
+        self._action(file, "Open &file (NIfTI, NRRD, MetaImage, DICOM)…", self.open_file_dialog,
                      "Ctrl+Shift+O")
         self._action(file, "Open &demo phantom", lambda: self.open_path(None), "Ctrl+D")
-        self._action(file, "Open segmen&ts (NIfTI, NRRD, DICOM SEG, RTSTRUCT)…",
+        self._action(file, "Open segmen&ts (NIfTI, NRRD, MetaImage, DICOM SEG, RTSTRUCT)…",
                      lambda: open_segments_dialog.open_segments_dialog(self))
         self.recent_menu = file.addMenu("&Recent files")
         self.recent_menu.aboutToShow.connect(self._fill_recent)

@@ -19,7 +19,6 @@ from ctvis.core.io.hu_offset import undo_offset
 from ctvis.core.volume import Volume
 
 
-
 @dataclass(frozen=True)
 class FileFormat:
     """A file format of volumes and label masks, known by its suffixes."""
@@ -42,7 +41,10 @@ MASK_FORMATS = (
     FileFormat("nrrd", "NRRD", (".nrrd", ".nhdr"), "LPS", "read_nrrd", "write_nrrd",
                "3D Slicer segment fields in the header"),
     FileFormat("seg.nrrd", "3D Slicer segmentation", (".seg.nrrd",), "LPS", "read_nrrd",
-               "write_seg_nrrd", "3D Slicer segment fields in the header"))
+               "write_seg_nrrd", "3D Slicer segment fields in the header"),
+    FileFormat("metaimage", "MetaImage", (".mha", ".mhd"), "LPS", "read_metaimage",
+               "write_metaimage", "not kept (the format has none: values only)",
+               module="metaimage"))
 FORMAT = {f.kind: f for f in MASK_FORMATS}
 
 # DICOM objects made of a label map and the series it lies on: a writer needs that series'
@@ -103,7 +105,7 @@ def _read_file(path: Path, dtype):
 
 
 def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
-    """A HU Volume from a DICOM folder/file, a NIfTI or an NRRD file."""
+    """A HU Volume from a DICOM folder/file, a NIfTI, an NRRD or a MetaImage file."""
     path = Path(path)
     if not path.exists():
         what = "broken symbolic link or link loop" if path.is_symlink() else \
@@ -137,7 +139,7 @@ def read_mask(path, like: Volume | None = None) -> Volume:
     if file_kind(path) == "dicom" and path.is_file():
         return _read_dicom_mask(path, like)
     if file_kind(path) == "dicom":
-        raise CtvisError(f"{path}: a mask must be NIfTI or NRRD "
+        raise CtvisError(f"{path}: a mask must be NIfTI, NRRD or MetaImage "
                          f"({', '.join(MASK_SUFFIXES)}), a DICOM SEG or an RTSTRUCT")
     if not path.is_file():
         from ctvis.core.io.walk import special_file_reason
@@ -173,8 +175,9 @@ def _read_dicom_mask(path: Path, like: Volume | None) -> Volume:
         from ctvis.core.io.dicom_seg import read_seg
 
         return read_seg(path, like)
-    raise CtvisError(f"{path}: a mask must be NIfTI or NRRD ({', '.join(MASK_SUFFIXES)}), "
-                     f"a DICOM SEG or an RTSTRUCT; this file is neither")
+    raise CtvisError(f"{path}: a mask must be NIfTI, NRRD or MetaImage "
+                     f"({', '.join(MASK_SUFFIXES)}), a DICOM SEG or an RTSTRUCT; this file is "
+                     f"neither")
 
 
 def _onto_grid(mask: Volume, volume: Volume, path) -> Volume:
