@@ -1,0 +1,43 @@
+"""File ▸ Open file on a MetaImage CT (LUNA16's format) stored with air at 0, as a user
+opens one: the volume in HU in the views, and the shift said in the loading notes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt5.QtWidgets import QFileDialog
+
+from ctvis.core.io.metaimage import write_metaimage
+from ctvis.core.phantom import make_phantom
+from ctvis.gui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+
+def _action(window: MainWindow, text: str):
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            if action.text().replace("&", "").startswith(text):
+                return action
+    raise AssertionError(f"no menu entry {text!r}")
+
+
+def test_open_a_metaimage_stored_with_air_at_zero_from_the_file_menu(qtbot, tmp_path,
+                                                                     monkeypatch):
+    volume = make_phantom(shape=(30, 80, 80)).volume
+    stored = volume.with_array((volume.array.astype(np.int32) + 1024).astype(np.uint16))
+    path = write_metaimage(stored, tmp_path / "case.mhd")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    window = MainWindow()
+    window.quiet_errors = True
+    qtbot.addWidget(window)
+    window.resize(1000, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    _action(window, "Open file").trigger()
+    qtbot.waitUntil(lambda: window.volume is not None and window._task is None
+                    and window.state.source.path == str(path), timeout=60000)
+    np.testing.assert_array_equal(window.volume.array, volume.array)
+    notes = window.loading_notes.notes
+    assert any("HU + 1024" in n and str(path) in n for n in notes), notes
+    assert window.loading_notes.isVisible()
+    window.close()
