@@ -141,7 +141,20 @@ def read_nifti(path, dtype=np.int16) -> Volume:
     matrix[:3, :] = LPS_TO_RAS @ matrix[:3, :]            # RAS → LPS (same flip both ways)
     meta = {"source": str(path), "description": Path(path).name, "modality": "CT",
             "warnings": [trailer] if trailer else [], "skipped": []}
+    if _no_orientation(img):
+        meta["warnings"].append(
+            f"{path}: the file states no orientation (sform and qform codes 0): its axes are "
+            f"taken as NIfTI's default (x to the left, y to the front, z up); left and right "
+            f"may be swapped and the patient position is unknown")
     return _volume_from_index_matrix(data, matrix, meta, dtype)
+
+
+def _no_orientation(img) -> bool:
+    header = getattr(img, "header", None)
+    try:
+        return int(header["sform_code"]) == 0 and int(header["qform_code"]) == 0
+    except (TypeError, KeyError, ValueError):
+        return False
 
 
 def read_nrrd(path, dtype=np.int16) -> Volume:

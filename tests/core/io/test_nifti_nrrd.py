@@ -38,3 +38,20 @@ def test_a_detached_nrrd_header_names_its_data_file_beside_it(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lungs.nhdr", "lungs.raw.gz"]
     assert "data file: lungs.raw.gz" in path.read_text()
     np.testing.assert_array_equal(read_nrrd(path).array, vol.array)
+
+
+def test_a_nifti_that_states_no_orientation_is_said_to(tmp_path):
+    """sform and qform codes 0 (an old Analyze conversion): the axes are a guess, and the
+    loading notes say so; a file written by ctvis (codes 1) has no such note."""
+    nib = pytest.importorskip("nibabel")
+    from ctvis.core.io.dispatch import load
+
+    vol = random_volume()
+    img = nib.Nifti1Image(np.transpose(vol.array, (2, 1, 0)), None)
+    img.header.set_zooms(tuple(vol.spacing[::-1]))
+    nib.save(img, str(tmp_path / "bare.nii"))
+    (said,) = [w for w in load(tmp_path / "bare.nii").meta["warnings"]
+               if "states no orientation" in w]
+    assert str(tmp_path / "bare.nii") in said and "left and right may be swapped" in said
+    write_nifti(vol, tmp_path / "ours.nii.gz")
+    assert not load(tmp_path / "ours.nii.gz").meta["warnings"]
