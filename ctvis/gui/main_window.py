@@ -18,6 +18,8 @@ from ctvis.app.notes import loading_notes
 from ctvis.model.editor import Editor
 from ctvis.model.state import LUNGS, Source, ViewerState
 from ctvis.core.image.slicing import VIEWS
+from ctvis.core.io.archive import SUFFIXES as ARCHIVE_SUFFIXES
+from ctvis.core.io.archive import is_archive, unpacked
 from ctvis.core.io.dispatch import MASK_FORMATS
 from ctvis.core import heap
 from ctvis.core.presets import SERIES_PRESET, window_presets
@@ -49,8 +51,8 @@ RECENT_KEY, RECENT_MAX = "recent_files", 8
 # (painted, and processing events at every step) made a 640-slice load 0.3-0.4 s slower
 # (docs/performance.md#thin-slice-chests).
 OPEN_DIALOG_MS = 1500
-_OPEN_FORMATS = [(f.name, f.suffixes) for f in MASK_FORMATS] + [("DICOM file",
-                                                                  (".dcm", ".ima", ""))]
+_OPEN_FORMATS = [(f.name, f.suffixes) for f in MASK_FORMATS] + [
+    ("DICOM file", (".dcm", ".ima", "")), ("Archive of a study", ARCHIVE_SUFFIXES)]
 OPEN_FILTERS = file_dialogs.name_filters(
     [("CT images", tuple(s for _, suffixes in _OPEN_FORMATS for s in suffixes))] + _OPEN_FORMATS)
 LAYOUT_ACTIONS = (("four-up", "&Four-up", "Ctrl+1"), ("one-by-three", "&One row of three + 3D",
@@ -82,11 +84,13 @@ SHORTCUTS_HELP = """<table>
 
 
 def open_or_list(path, series_uid=None, progress=None, cancel=None):
-    """The volume at ``path``, or the list of its series when a folder holds several."""
-    if path is not None and series_uid is None and Path(path).is_dir():
+    """The volume at ``path``, or the list of its series when a folder (or an archive)
+    holds several."""
+    if path is not None and series_uid is None and (Path(path).is_dir() or is_archive(path)):
         from ctvis.core.io.dicom_scan import scan
 
-        found = scan(Path(path), cancel=cancel).series
+        folder = unpacked(path) if is_archive(path) else Path(path)
+        found = scan(folder, cancel=cancel).series
         if len(found) > 1:
             for series in found:       # what tells them apart, thumbnails read here, not
                 series.summary = series_chooser.summarise(series)    # on the GUI thread

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ctvis.core.errors import CtvisError, LoadError
+from ctvis.core.io.archive import is_archive, unpacked
 from ctvis.core.io.hu_offset import undo_offset
 from ctvis.core.volume import Volume
 
@@ -111,6 +112,8 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
         what = "broken symbolic link or link loop" if path.is_symlink() else \
             "no such file or folder"
         raise LoadError(f"{path}: {what}")
+    if is_archive(path):
+        return _load_archive(path, series_uid, progress, cancel)
     volume = _read_file(path, np.int16) if path.is_file() else None
     if volume is None:
         from ctvis.core.io.dicom import load_dicom
@@ -121,6 +124,25 @@ def load(path, series_uid=None, progress=None, cancel=None) -> Volume:
         volume.meta.setdefault("warnings", []).append(shifted)
     if progress is not None:
         progress(1.0, "loaded")
+    return volume
+
+
+def _load_archive(path: Path, series_uid, progress, cancel) -> Volume:
+    """The DICOM series an archive holds (as a folder would give it), else its one NIfTI,
+    NRRD or MetaImage file."""
+    from ctvis.core.io.walk import regular_files
+
+    folder = unpacked(path)
+    try:
+        volume = load(folder, series_uid=series_uid, progress=progress, cancel=cancel)
+    except LoadError as error:
+        files = [f for f in regular_files(folder)[0] if f.name.lower().endswith(
+            tuple(s for f in MASK_FORMATS for s in f.suffixes))]
+        if len(files) != 1 or series_uid is not None:
+            raise LoadError(f"{path}: {str(error).replace(str(folder), '(the archive)')}"
+                            ) from None
+        volume = load(files[0], progress=progress, cancel=cancel)
+    volume.meta["source"] = str(path)
     return volume
 
 
