@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ctvis.core.errors import CtvisError
+from ctvis.core.image.axial import as_axial, as_axial_array, as_stored, index_as_axial
 from ctvis.core.lesions.grow import Lesion, LesionError, grow_lesion
 from ctvis.core.lesions.measure import LesionMeasures, measure_lesion
 
@@ -81,8 +82,16 @@ def lesion_at(volume, at_lps, context=None, progress=None) -> LesionResult:
         raise LesionError(f"the point {_fmt(at)} mm lies outside the volume")
     if context is None or not context.of(volume):
         context = lesion_context(volume)
-    lesion = grow_lesion(volume, tuple(int(c) for c in kji), body=context.body,
-                         lungs=context.lungs, progress=progress)
+    # Grown in the patient's axial planes (a slice's partial volume is judged along the
+    # head-foot axis), whatever order the volume is stored in.
+    axial, perm = as_axial(volume)
+    lungs = None if context.lungs is None else as_axial_array(context.lungs, perm)
+    grown = grow_lesion(axial, index_as_axial(tuple(int(c) for c in kji), perm),
+                        body=as_axial_array(context.body, perm), lungs=lungs,
+                        progress=progress)
+    lesion = grown if perm is None else Lesion(
+        tuple(grown.region[perm.index(a)] for a in range(3)), as_stored(grown.mask, perm),
+        grown.info)
     return LesionResult(lesion, measure_lesion(volume, lesion.full(volume.shape)),
                         tuple(int(c) for c in kji), at)
 

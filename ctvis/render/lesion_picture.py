@@ -17,10 +17,12 @@ MARGIN_SHARE = 0.6          # ... or this share of its long axis
 MIN_SIDE_PX = 320           # small nodules are enlarged to at least this
 
 
-def _outline_overlay(mask: np.ndarray, k: int, color) -> SimpleNamespace:
-    """An overlay drawing only the outline of ``mask`` on axial slice ``k``."""
+def _outline_overlay(mask: np.ndarray, k: int, normal: int, color) -> SimpleNamespace:
+    """An overlay drawing only the outline of ``mask`` on axial slice ``k`` (along array
+    axis ``normal``)."""
     labels = np.zeros(mask.shape, np.uint8)
-    labels[k] = mask[k]
+    plane = (slice(None),) * normal + (k,)
+    labels[plane] = mask[plane]
     row = SimpleNamespace(value=1, color=tuple(color), visible=True, opacity=1.0)
     return SimpleNamespace(labels=labels, visible=True, opacity=1.0, segments=(row,),
                            outline=True)
@@ -34,11 +36,12 @@ def lesion_picture(volume, mask: np.ndarray, measures, window, color=(230, 200, 
 
     k = int(measures.axial_slice)
     geometry = slice_geometry(volume, "axial")
-    rgb = slice_rgb(volume, "axial", k, window, (_outline_overlay(mask, k, color),))
+    normal = geometry.axes.normal                   # 0 unless stored in another order
+    rgb = slice_rgb(volume, "axial", k, window, (_outline_overlay(mask, k, normal, color),))
     # The crop: the lesion's extent seen along the slice normal, and a margin, in screen
     # rows and columns.
-    kji = np.argwhere(mask.any(axis=0)[None]).astype(float)
-    kji[:, 0] = k
+    kji = np.argwhere(np.expand_dims(mask.any(axis=normal), normal)).astype(float)
+    kji[:, normal] = k
     pixels = np.array([geometry.index_to_pixel(p)[1:] for p in kji])
     row_mm, col_mm = geometry.pixel_mm
     margin = max(MARGIN_MM, MARGIN_SHARE * measures.long_axis_mm)

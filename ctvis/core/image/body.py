@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ctvis.core.image.axial import as_axial, as_stored
 from ctvis.core.image.boxfilter import box_max, box_min
 from ctvis.core.image.field import volume_outside_field
 from ctvis.core.progress import Progress
@@ -247,7 +248,11 @@ def _hulls(body: np.ndarray, where: np.ndarray) -> np.ndarray:
 
 def body_mask(volume: Volume, threshold: float = BODY_THRESHOLD_HU, opening_mm: float = 3.0,
               progress=None, cancel=None) -> np.ndarray:
-    """Boolean [z, y, x] mask of the patient's body (table and blankets removed)."""
+    """Boolean [z, y, x] mask of the patient's body (table and blankets removed), made in
+    the patient's axial planes whatever order the volume is stored in."""
+    axial, perm = as_axial(volume)
+    if perm is not None:
+        return as_stored(body_mask(axial, threshold, opening_mm, progress, cancel), perm)
     tick = Progress(progress, cancel)
     f = coarse_factor(volume.spacing)
     spacing = (volume.spacing[0], volume.spacing[1] * f, volume.spacing[2] * f)

@@ -14,11 +14,12 @@ on the convex hull's vertices (exact for the longest distance, and fast).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
+from ctvis.core.image.axial import as_axial, index_as_stored
 from ctvis.core.presets import resource_json
 
 
@@ -44,9 +45,26 @@ class LesionMeasures:
 
 
 def measure_lesion(volume, mask: np.ndarray) -> LesionMeasures:
-    """Measurements of the lesion ``mask`` (bool, the volume's shape)."""
+    """Measurements of the lesion ``mask`` (bool, the volume's shape).  The axial diameters
+    lie in the patient's axial planes whatever order the volume is stored in: ``axial_slice``
+    is the index along the array axis that runs head to foot (the axial view's), the ends
+    are indices (k, j, i) of ``volume``."""
     if not mask.any():
         raise ValueError("the lesion is empty")
+    axial, perm = as_axial(volume)
+    if perm is None:
+        return _measured(volume, mask)
+    m = _measured(axial, np.ascontiguousarray(mask.transpose(perm)))
+    return replace(m, long_axis_ends=_stored_ends(m.long_axis_ends, perm),
+                   short_axis_ends=_stored_ends(m.short_axis_ends, perm))
+
+
+def _stored_ends(ends, perm) -> tuple:
+    return tuple(tuple(float(v) for v in index_as_stored(e, perm)) for e in ends)
+
+
+def _measured(volume, mask: np.ndarray) -> LesionMeasures:
+    """:func:`measure_lesion` on a volume in axial order."""
     matrix = volume.index_to_patient_matrix[:3, :3]
     idx = np.argwhere(mask)
     hu = volume.array[mask].astype(np.float64)
