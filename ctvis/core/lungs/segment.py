@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from ctvis.core.image.axial import as_axial, as_stored
+from ctvis.core.image.square_pixels import as_square_pixels, labels_back
 from ctvis.core.volume import Volume
 
 METHODS = ("watershed", "kmeans")
@@ -38,11 +39,13 @@ def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
     if not isinstance(volume, Volume):
         raise TypeError("segment_lungs needs a ctvis Volume")
     start = time.perf_counter()
-    # Slice by slice in the patient's axial planes, whatever order the file stored.
+    # Slice by slice in the patient's axial planes, whatever order the file stored, on
+    # square pixels (a reformat's are not).
     stored, (volume, perm) = volume, as_axial(volume)
-    if perm is not None:
-        log.info("segment_lungs: %s stored in another order than axial; segmented as axial "
-                 "%s", stored.shape, volume.shape)
+    volume, resampled = as_square_pixels(volume)
+    if perm is not None or resampled is not None:
+        log.info("segment_lungs: %s stored in another order than axial or on oblong pixels; "
+                 "segmented on an axial grid of square pixels %s", stored.shape, volume.shape)
     if method == "watershed":
         from ctvis.core.lungs.watershed import segment_watershed
 
@@ -57,4 +60,4 @@ def segment_lungs(volume: Volume, method: str = "watershed", progress=None,
             labels = aerated_only(labels, volume.array, volume.spacing)
     log.info("segment_lungs(%s) on %s: %.2f s", method, volume.shape,
              time.perf_counter() - start)
-    return as_stored(labels, perm)
+    return as_stored(labels_back(labels, resampled), perm)
