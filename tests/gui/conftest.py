@@ -83,3 +83,13 @@ def wait_task(qtbot, task, timeout: int, kind: str = "finished"):
     got, value = task.outcome
     assert got == kind, f"the task {got}: {value}"
     return value
+
+
+def menu_action(window, text: str):
+    """The menu bar's action whose text (without its & shortcut marks) starts with ``text``,
+    as a user finds it."""
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            if action.text().replace("&", "").startswith(text):
+                return action
+    raise AssertionError(f"no menu entry {text!r}")

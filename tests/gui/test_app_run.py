@@ -10,6 +10,7 @@ from ctvis.app import pipeline
 from ctvis.core.phantom import make_phantom
 from ctvis.gui import app as app_module
 from ctvis.gui.main_window import MainWindow
+from tests.gui.conftest import menu_action
 
 pytestmark = [pytest.mark.gui]
 
@@ -18,14 +19,6 @@ def _window() -> MainWindow | None:
     wins = [w for w in QApplication.topLevelWidgets()
             if isinstance(w, MainWindow) and w.isVisible()]
     return wins[0] if wins else None
-
-
-def _action(window: MainWindow, text: str):
-    for menu_action in window.menuBar().actions():
-        for action in menu_action.menu().actions():
-            if action.text().replace("&", "").startswith(text):
-                return action
-    raise AssertionError(f"no menu entry {text!r}")
 
 
 def test_failed_opens_from_the_menu_and_by_drop_keep_the_window(qtbot, tmp_path, monkeypatch,
@@ -59,7 +52,7 @@ def test_failed_opens_from_the_menu_and_by_drop_keep_the_window(qtbot, tmp_path,
         step = len(seen["steps"])
         if step == 0:                        # File ▸ Open file… on a text file
             seen["steps"].append("menu")
-            _action(window, "Open file").trigger()
+            menu_action(window, "Open file").trigger()
         elif step == 1 and critical_count() >= 1:   # a dropped empty folder
             seen["steps"].append("drop")
             data = QMimeData()

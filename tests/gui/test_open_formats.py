@@ -12,16 +12,9 @@ from ctvis.core.io.dicom_write import write_dicom_series
 from ctvis.core.io.metaimage import write_metaimage
 from ctvis.core.phantom import make_phantom
 from ctvis.gui.main_window import MainWindow, open_or_list
+from tests.gui.conftest import menu_action
 
 pytestmark = pytest.mark.gui
-
-
-def _action(window: MainWindow, text: str):
-    for menu_action in window.menuBar().actions():
-        for action in menu_action.menu().actions():
-            if action.text().replace("&", "").startswith(text):
-                return action
-    raise AssertionError(f"no menu entry {text!r}")
 
 
 def test_open_a_metaimage_stored_with_air_at_zero_from_the_file_menu(qtbot, tmp_path,
@@ -36,7 +29,7 @@ def test_open_a_metaimage_stored_with_air_at_zero_from_the_file_menu(qtbot, tmp_
     window.resize(1000, 800)
     window.show()
     qtbot.waitExposed(window)
-    _action(window, "Open file").trigger()
+    menu_action(window, "Open file").trigger()
     qtbot.waitUntil(lambda: window.volume is not None and window._task is None
                     and window.state.source.path == str(path), timeout=60000)
     np.testing.assert_array_equal(window.volume.array, volume.array)

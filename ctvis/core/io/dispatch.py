@@ -136,8 +136,8 @@ def _load_archive(path: Path, series_uid, progress, cancel) -> Volume:
     try:
         volume = load(folder, series_uid=series_uid, progress=progress, cancel=cancel)
     except LoadError as error:
-        files = [f for f in regular_files(folder)[0] if f.name.lower().endswith(
-            tuple(s for f in MASK_FORMATS for s in f.suffixes))]
+        files = [f for f in regular_files(folder)[0]
+                 if f.name.lower().endswith(MASK_SUFFIXES)]
         if len(files) != 1 or series_uid is not None:
             raise LoadError(f"{path}: {str(error).replace(str(folder), '(the archive)')}"
                             ) from None
