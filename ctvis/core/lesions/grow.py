@@ -345,18 +345,18 @@ def _added_thickness(inner, outer, spacing) -> float:
 
 def _glass_around(core, layer, open_lung, spacing) -> float:
     """The share of the open lung around ``core`` (lung-side voxels below the solid level)
-    in the outer half of a GLASS_MM layer, in the core's own slices, that ``layer`` holds.
+    in the outer half of a GLASS_MM layer, in the core's widest slice, that ``layer`` holds.
     Ground glass surrounds its core; vessels leave a nodule in a few directions only, and
     the blurred edge of a solid one mostly ends nearer.  The layer's mean thickness alone
     counts the vessels' rims as glass, and a small core's small area makes them thick."""
     ring = (GLASS_MM / 2, GLASS_MM)
-    held = seen = 0
-    for k in np.flatnonzero(core.any(axis=(1, 2))):
-        far = distance_mm(~core[k], spacing[1:])
-        shell = (far > ring[0]) & (far <= ring[1]) & open_lung[k]
-        seen += np.count_nonzero(shell)
-        held += np.count_nonzero(shell & layer[k])
-    return held / seen if seen else 0.0
+    # In the slice where the core is widest: in the others (its caps, on thin slices) the
+    # wider section beside them blurs across the slice into a ring at glass's level.
+    k = int(np.argmax(np.count_nonzero(core, axis=(1, 2))))
+    far = distance_mm(~core[k], spacing[1:])
+    shell = (far > ring[0]) & (far <= ring[1]) & open_lung[k]
+    seen = np.count_nonzero(shell)
+    return np.count_nonzero(shell & layer[k]) / seen if seen else 0.0
 
 
 _Z_NEIGHBOURS = np.zeros((3, 3, 3), bool)
