@@ -8,6 +8,8 @@ import numpy as np
 
 from ctvis.core.errors import CtvisError
 from ctvis.core.image.axial import as_axial, as_axial_array, as_stored, index_as_axial
+from ctvis.core.image.square_pixels import (as_square_pixels, index_to_square, labels_back,
+                                           mask_to_square)
 from ctvis.core.lesions.grow import Lesion, LesionError, grow_lesion
 from ctvis.core.lesions.measure import LesionMeasures, measure_lesion
 
@@ -83,15 +85,26 @@ def lesion_at(volume, at_lps, context=None, progress=None) -> LesionResult:
     if context is None or not context.of(volume):
         context = lesion_context(volume)
     # Grown in the patient's axial planes (a slice's partial volume is judged along the
-    # head-foot axis), whatever order the volume is stored in.
+    # head-foot axis) on square pixels, whatever order and pixels the volume is stored in.
     axial, perm = as_axial(volume)
-    lungs = None if context.lungs is None else as_axial_array(context.lungs, perm)
-    grown = grow_lesion(axial, index_as_axial(tuple(int(c) for c in kji), perm),
-                        body=as_axial_array(context.body, perm), lungs=lungs,
+    grid, how = as_square_pixels(axial)
+
+    def on_grid(mask):
+        return None if mask is None else mask_to_square(as_axial_array(mask, perm), how)
+
+    grown = grow_lesion(grid, index_to_square(index_as_axial(tuple(int(c) for c in kji), perm),
+                                              how),
+                        body=on_grid(context.body), lungs=on_grid(context.lungs),
                         progress=progress)
-    lesion = grown if perm is None else Lesion(
-        tuple(grown.region[perm.index(a)] for a in range(3)), as_stored(grown.mask, perm),
-        grown.info)
+    lesion = grown
+    if perm is not None or how is not None:
+        from ctvis.core.image.body import index_box   # scipy.ndimage: not at the viewer's start
+
+        full = as_stored(labels_back(grown.full(grid.shape), how), perm)
+        box = index_box(full)
+        if box is None:
+            raise LesionError(f"the lesion at {_fmt(at)} mm is smaller than a voxel")
+        lesion = Lesion(box, full[box], grown.info)
     return LesionResult(lesion, measure_lesion(volume, lesion.full(volume.shape)),
                         tuple(int(c) for c in kji), at)
 

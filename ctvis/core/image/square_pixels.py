@@ -18,8 +18,8 @@ MAX_RATIO = 1.2          # in-plane spacings within this ratio count as square
 
 
 def as_square_pixels(volume: Volume) -> tuple[Volume, tuple | None]:
-    """(``volume`` with square in-plane pixels, (axis, stored length) to undo it with
-    :func:`labels_back`, or None when its pixels are square already)."""
+    """(``volume`` with square in-plane pixels, (axis, stored length, new length) to undo
+    it with :func:`labels_back`, or None when its pixels are square already)."""
     dy, dx = volume.spacing[1:]
     if max(dy, dx) <= MAX_RATIO * min(dy, dx):
         return volume, None
@@ -40,7 +40,7 @@ def as_square_pixels(volume: Volume) -> tuple[Volume, tuple | None]:
     meta.pop("outside_field", None)
     out = Volume(np.rint(array).astype(volume.array.dtype), tuple(spacing), volume.origin,
                  volume.direction, meta)
-    return out, (axis, n)
+    return out, (axis, n, m)
 
 
 def labels_back(labels: np.ndarray, how: tuple | None) -> np.ndarray:
@@ -48,10 +48,28 @@ def labels_back(labels: np.ndarray, how: tuple | None) -> np.ndarray:
     each original voxel's centre)."""
     if how is None:
         return labels
-    axis, n = how
-    m = labels.shape[axis]
+    axis, n, m = how
     index = np.rint(np.arange(n) * (m - 1) / max(n - 1, 1)).astype(int)
     return np.ascontiguousarray(labels.take(index, axis=axis))
 
 
-__all__ = ["as_square_pixels", "labels_back"]
+def mask_to_square(mask: np.ndarray, how: tuple | None) -> np.ndarray:
+    """A mask of the original grid on :func:`as_square_pixels`'s (nearest neighbour)."""
+    if how is None:
+        return mask
+    axis, n, m = how
+    index = np.rint(np.arange(m) * (n - 1) / max(m - 1, 1)).astype(int)
+    return np.ascontiguousarray(mask.take(index, axis=axis))
+
+
+def index_to_square(kji, how: tuple | None) -> tuple:
+    """A voxel index of the original grid on :func:`as_square_pixels`'s."""
+    if how is None:
+        return tuple(kji)
+    axis, n, m = how
+    out = list(kji)
+    out[axis] = int(round(kji[axis] * (m - 1) / max(n - 1, 1)))
+    return tuple(out)
+
+
+__all__ = ["as_square_pixels", "index_to_square", "labels_back", "mask_to_square"]
