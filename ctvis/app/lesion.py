@@ -2,7 +2,7 @@
 lesion's voxels, its measurements and its segment row out (no Qt)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,9 +43,25 @@ class LesionContext:
     volume: object
     body: np.ndarray
     lungs: np.ndarray | None
+    _grid: tuple | None = field(default=None, repr=False, compare=False)
 
     def of(self, volume) -> bool:
         return self.volume is volume
+
+    def grid(self) -> tuple:
+        """(the volume in axial order on square pixels, the permutation, the resampling,
+        the body and the lungs on that grid), made at the first click: a stack stored in
+        another order or on oblong pixels is not transposed or resampled again per click."""
+        if self._grid is None:
+            axial, perm = as_axial(self.volume)
+            grid, how = as_square_pixels(axial)
+
+            def on_grid(mask):
+                return None if mask is None else mask_to_square(as_axial_array(mask, perm),
+                                                                how)
+
+            self._grid = (grid, perm, how, on_grid(self.body), on_grid(self.lungs))
+        return self._grid
 
 
 def lesion_context(volume, progress=None) -> LesionContext:
@@ -86,16 +102,10 @@ def lesion_at(volume, at_lps, context=None, progress=None) -> LesionResult:
         context = lesion_context(volume)
     # Grown in the patient's axial planes (a slice's partial volume is judged along the
     # head-foot axis) on square pixels, whatever order and pixels the volume is stored in.
-    axial, perm = as_axial(volume)
-    grid, how = as_square_pixels(axial)
-
-    def on_grid(mask):
-        return None if mask is None else mask_to_square(as_axial_array(mask, perm), how)
-
+    grid, perm, how, body, lungs = context.grid()
     grown = grow_lesion(grid, index_to_square(index_as_axial(tuple(int(c) for c in kji), perm),
                                               how),
-                        body=on_grid(context.body), lungs=on_grid(context.lungs),
-                        progress=progress)
+                        body=body, lungs=lungs, progress=progress)
     lesion = grown
     if perm is not None or how is not None:
         from ctvis.core.image.body import index_box   # scipy.ndimage: not at the viewer's start

@@ -93,3 +93,16 @@ def menu_action(window, text: str):
             if action.text().replace("&", "").startswith(text):
                 return action
     raise AssertionError(f"no menu entry {text!r}")
+
+
+def shown_window(qtbot, size=(1200, 900)):
+    """A new main window with no volume, errors kept quiet, shown and exposed."""
+    from ctvis.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.quiet_errors = True
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

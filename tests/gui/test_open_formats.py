@@ -11,8 +11,8 @@ from ctvis.core.io import archive
 from ctvis.core.io.dicom_write import write_dicom_series
 from ctvis.core.io.metaimage import write_metaimage
 from ctvis.core.phantom import make_phantom
-from ctvis.gui.main_window import MainWindow, open_or_list
-from tests.gui.conftest import menu_action
+from ctvis.gui.main_window import open_or_list
+from tests.gui.conftest import menu_action, shown_window
 
 pytestmark = pytest.mark.gui
 
@@ -23,12 +23,7 @@ def test_open_a_metaimage_stored_with_air_at_zero_from_the_file_menu(qtbot, tmp_
     stored = volume.with_array((volume.array.astype(np.int32) + 1024).astype(np.uint16))
     path = write_metaimage(stored, tmp_path / "case.mhd")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
-    window = MainWindow()
-    window.quiet_errors = True
-    qtbot.addWidget(window)
-    window.resize(1000, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, (1000, 800))
     menu_action(window, "Open file").trigger()
     qtbot.waitUntil(lambda: window.volume is not None and window._task is None
                     and window.state.source.path == str(path), timeout=60000)

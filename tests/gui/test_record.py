@@ -15,7 +15,7 @@ from ctvis.core.phantom import make_phantom
 from ctvis.gui import report_dialog, screenshot_dialog, session_dialogs
 from ctvis.gui.main_window import MainWindow
 from ctvis.render.pictures import slice_picture
-from tests.gui.conftest import wait_task
+from tests.gui.conftest import shown_window, wait_task
 
 pytestmark = pytest.mark.gui
 
@@ -218,12 +218,7 @@ def test_lungs_segmented_in_the_dock_come_back_with_the_session(qtbot, phantom, 
 
     # Open it in a new window the way `ctvis view --session` does.
     calls.clear()
-    second = MainWindow()
-    second.quiet_errors = True
-    qtbot.addWidget(second)
-    second.resize(1200, 900)
-    second.show()
-    qtbot.waitExposed(second)
+    second = shown_window(qtbot)
     task = session_dialogs.open_session_dialog(second, path)
     wait_task(qtbot, task, timeout=60000)
     qtbot.waitUntil(lambda: LUNGS in second.state.overlays, timeout=5000)

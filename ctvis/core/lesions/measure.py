@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 from ctvis.core.lazy import ndimage          # scipy.ndimage, imported at first use
 
-from ctvis.core.image.axial import as_axial, index_as_stored
+from ctvis.core.image.axial import as_axial, axial_order, index_as_stored
 from ctvis.core.presets import resource_json
 
 
@@ -51,16 +51,25 @@ def measure_lesion(volume, mask: np.ndarray) -> LesionMeasures:
     are indices (k, j, i) of ``volume``."""
     if not mask.any():
         raise ValueError("the lesion is empty")
-    axial, perm = as_axial(volume)
-    if perm is None:
+    if axial_order(volume.direction) is None:
         return _measured(volume, mask)
-    m = _measured(axial, np.ascontiguousarray(mask.transpose(perm)))
-    return replace(m, long_axis_ends=_stored_ends(m.long_axis_ends, perm),
-                   short_axis_ends=_stored_ends(m.short_axis_ends, perm))
+    # Only the lesion's box (and two voxels, for its rim's distances) is put in axial order.
+    idx = np.argwhere(mask)
+    lo = np.maximum(idx.min(axis=0) - 2, 0)
+    hi = np.minimum(idx.max(axis=0) + 3, mask.shape)
+    box = tuple(slice(a, b) for a, b in zip(lo, hi))
+    axial, perm = as_axial(volume.crop(lo, hi))
+    m = _measured(axial, np.ascontiguousarray(mask[box].transpose(perm)))
+    return replace(m, axial_slice=m.axial_slice + int(lo[perm[0]]),
+                   long_axis_ends=_stored_ends(m.long_axis_ends, perm, lo),
+                   short_axis_ends=_stored_ends(m.short_axis_ends, perm, lo))
 
 
-def _stored_ends(ends, perm) -> tuple:
-    return tuple(tuple(float(v) for v in index_as_stored(e, perm)) for e in ends)
+def _stored_ends(ends, perm, lo) -> tuple:
+    """End points (k, j, i) in the axial order of a box at ``lo`` as indices of the
+    stored volume."""
+    return tuple(tuple(float(v + o) for v, o in zip(index_as_stored(e, perm), lo))
+                 for e in ends)
 
 
 def _measured(volume, mask: np.ndarray) -> LesionMeasures:
